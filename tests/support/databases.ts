@@ -1,0 +1,44 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { inject } from "vitest";
+
+/** The admin URL of the server the tests run against (embedded 18 or TEST_DATABASE_URL). */
+export function testServerUrl(): string {
+  return process.env.TEST_DATABASE_URL ?? inject("testDatabaseUrl");
+}
+
+export function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export interface ScratchDatabase {
+  name: string;
+  url: string;
+  /** A postgres.js client on it (closed by drop()). */
+  sql: postgres.Sql;
+  drop(): Promise<void>;
+}
+
+/** A fresh, uniquely named database for one test file; drop() removes it. */
+export async function createScratchDatabase(prefix = "t"): Promise<ScratchDatabase> {
+  const serverUrl = testServerUrl();
+  const name = `${prefix.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${randomBytes(4).toString("hex")}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const url = databaseUrl(serverUrl, name);
+  const sql = postgres(url, { max: 4, onnotice: () => {} });
+  return {
+    name,
+    url,
+    sql,
+    async drop() {
+      await sql.end({ timeout: 5 });
+      const a = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists "${name}" with (force)`);
+      await a.end();
+    },
+  };
+}
