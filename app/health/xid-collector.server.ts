@@ -1,0 +1,185 @@
+import type postgres from "postgres";
+import type { RunningVacuum, XidBlocker, XidSnapshot } from "./xid-snapshot";
+
+/**
+ * The XID wraparound collector for PostgreSQL 13-18. Never run it against CockroachDB (no XIDs, no pg_stat_*
+ * progress views): callers branch on detectEngine() first. Everything comes from one statement, so all parts
+ * share one snapshot and one round-trip; none of it assigns an XID.
+ */
+
+const TOP_TABLES = 20;
+const TOP_BACKENDS = 10;
+
+interface RawSnapshot {
+  next_xid: string;
+  databases: { datname: string; xid_age: number; mxid_age: number; datallowconn: boolean }[] | null;
+  tables: { nspname: string; relname: string; xid_age: number; mxid_age: number; toast_older: boolean }[] | null;
+  backends: Record<string, unknown>[] | null;
+  slots: Record<string, unknown>[] | null;
+  prepared: Record<string, unknown>[] | null;
+  standbys: Record<string, unknown>[] | null;
+  settings: { name: string; setting: string }[] | null;
+  vacuums: { progress: Record<string, unknown>; relation: string | null; query: string | null; started: string | null }[] | null;
+}
+
+export async function collectXidSnapshot(sql: postgres.Sql): Promise<XidSnapshot> {
+  const [raw] = await sql<{ snapshot: RawSnapshot }[]>`
+    select json_build_object(
+      'next_xid', pg_snapshot_xmax(pg_current_snapshot())::text,
+      'databases', (select json_agg(json_build_object(
+          'datname', datname, 'xid_age', age(datfrozenxid), 'mxid_age', mxid_age(datminmxid),
+          'datallowconn', datallowconn) order by age(datfrozenxid) desc)
+        from pg_database),
+      -- Partitioned parents (relkind p) keep relfrozenxid 0, whose age() would read as 2^31-1.
+      'tables', (select json_agg(t) from (
+          select n.nspname, c.relname,
+            greatest(age(c.relfrozenxid), coalesce(age(toast.relfrozenxid), 0)) as xid_age,
+            greatest(mxid_age(c.relminmxid), coalesce(mxid_age(toast.relminmxid), 0)) as mxid_age,
+            coalesce(age(toast.relfrozenxid) > age(c.relfrozenxid), false) as toast_older
+          from pg_class c
+          join pg_namespace n on n.oid = c.relnamespace
+          left join pg_class toast on toast.oid = c.reltoastrelid
+          where c.relkind in ('r', 'm') and c.relfrozenxid::text <> '0'
+          order by 3 desc
+          limit ${TOP_TABLES}) t),
+      'backends', (select json_agg(b) from (
+          select pid, datname, usename, application_name, state,
+            backend_xid::text as xid, backend_xmin::text as xmin,
+            greatest(coalesce(age(backend_xid), 0), coalesce(age(backend_xmin), 0)) as age,
+            xact_start, query_start, left(query, 500) as query
+          from pg_stat_activity
+          where (backend_xid is not null or backend_xmin is not null) and pid <> pg_backend_pid()
+          order by 8 desc
+          limit ${TOP_BACKENDS}) b),
+      'slots', (select json_agg(s) from (
+          select slot_name, slot_type, database, active, xmin::text as xmin, catalog_xmin::text as catalog_xmin,
+            greatest(coalesce(age(xmin), 0), coalesce(age(catalog_xmin), 0)) as age
+          from pg_replication_slots
+          where xmin is not null or catalog_xmin is not null) s),
+      'prepared', (select json_agg(p) from (
+          select gid, database, owner, prepared, transaction::text as xid, age(transaction) as age
+          from pg_prepared_xacts) p),
+      'standbys', (select json_agg(r) from (
+          select pid, application_name, client_addr::text as client_addr, state, backend_xmin::text as xmin,
+            age(backend_xmin) as age
+          from pg_stat_replication where backend_xmin is not null) r),
+      'settings', (select json_agg(json_build_object('name', name, 'setting', setting)) from pg_settings
+        where name in ('autovacuum_freeze_max_age', 'autovacuum_multixact_freeze_max_age',
+                       'vacuum_failsafe_age', 'vacuum_multixact_failsafe_age')),
+      -- to_jsonb keeps whatever columns this version has: 17 renamed the dead-tuple ones, 18 added delay_time.
+      'vacuums', (select json_agg(json_build_object('progress', to_jsonb(v), 'relation',
+            case when v.datname = current_database() then n.nspname || '.' || c.relname end,
+            'query', a.query, 'started', a.xact_start))
+          from pg_stat_progress_vacuum v
+          left join pg_class c on c.oid = v.relid and v.datname = current_database()
+          left join pg_namespace n on n.oid = c.relnamespace
+          left join pg_stat_activity a on a.pid = v.pid)
+    ) as snapshot`;
+  return parseSnapshot(raw.snapshot, Date.now());
+}
+
+function num(value: unknown): number {
+  return typeof value === "number" ? value : Number(value ?? 0);
+}
+function str(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+export function parseSnapshot(raw: RawSnapshot, collectedAt: number): XidSnapshot {
+  const setting = (name: string) => {
+    const found = raw.settings?.find((s) => s.name === name);
+    return found ? Number(found.setting) : null;
+  };
+  const blockers: XidBlocker[] = [
+    ...(raw.backends ?? []).map((b): XidBlocker => ({
+      kind: "backend",
+      pid: num(b.pid),
+      database: str(b.datname),
+      user: str(b.usename),
+      application: str(b.application_name),
+      state: str(b.state),
+      age: num(b.age),
+      xid: str(b.xid),
+      xmin: str(b.xmin),
+      transactionStart: str(b.xact_start),
+      queryStart: str(b.query_start),
+      query: str(b.query),
+    })),
+    ...(raw.slots ?? []).map((s): XidBlocker => ({
+      kind: "replication_slot",
+      slot: String(s.slot_name),
+      slotType: String(s.slot_type),
+      database: str(s.database),
+      active: Boolean(s.active),
+      age: num(s.age),
+      xmin: str(s.xmin),
+      catalogXmin: str(s.catalog_xmin),
+    })),
+    ...(raw.prepared ?? []).map((p): XidBlocker => ({
+      kind: "prepared_transaction",
+      gid: String(p.gid),
+      database: String(p.database),
+      owner: String(p.owner),
+      prepared: String(p.prepared),
+      age: num(p.age),
+      xid: String(p.xid),
+    })),
+    ...(raw.standbys ?? []).map((r): XidBlocker => ({
+      kind: "standby_feedback",
+      pid: num(r.pid),
+      application: str(r.application_name),
+      clientAddress: str(r.client_addr),
+      state: str(r.state),
+      age: num(r.age),
+      xmin: String(r.xmin),
+    })),
+  ].sort((a, b) => b.age - a.age);
+
+  return {
+    collectedAt,
+    nextXid: Number(raw.next_xid),
+    databases: (raw.databases ?? []).map((d) => ({
+      database: d.datname,
+      xidAge: d.xid_age,
+      mxidAge: d.mxid_age,
+      allowsConnections: d.datallowconn,
+    })),
+    tables: (raw.tables ?? []).map((t) => ({
+      schema: t.nspname,
+      table: t.relname,
+      xidAge: t.xid_age,
+      mxidAge: t.mxid_age,
+      toastIsOlder: t.toast_older,
+    })),
+    blockers,
+    settings: {
+      autovacuumFreezeMaxAge: setting("autovacuum_freeze_max_age") ?? 200_000_000,
+      autovacuumMultixactFreezeMaxAge: setting("autovacuum_multixact_freeze_max_age") ?? 400_000_000,
+      // PostgreSQL 13 has no failsafe: null, and the forecast leaves that horizon out.
+      vacuumFailsafeAge: setting("vacuum_failsafe_age"),
+      vacuumMultixactFailsafeAge: setting("vacuum_multixact_failsafe_age"),
+    },
+    vacuums: (raw.vacuums ?? []).map((v) => parseVacuum(v.progress, v.relation, v.query, v.started)),
+  };
+}
+
+/** pg_stat_progress_vacuum across 13-18: the heap columns are stable, the dead-tuple ones were renamed in 17. */
+export function parseVacuum(
+  progress: Record<string, unknown>,
+  relation: string | null,
+  query: string | null,
+  startedAt: string | null,
+): RunningVacuum {
+  return {
+    pid: num(progress.pid),
+    database: String(progress.datname ?? ""),
+    relation: relation ?? `oid ${String(progress.relid)}`,
+    phase: String(progress.phase ?? "unknown"),
+    heapBlocksTotal: num(progress.heap_blks_total),
+    heapBlocksScanned: num(progress.heap_blks_scanned),
+    heapBlocksVacuumed: num(progress.heap_blks_vacuumed),
+    indexVacuumCount: num(progress.index_vacuum_count),
+    antiWraparound: (query ?? "").includes("to prevent wraparound"),
+    startedAt,
+  };
+}
