@@ -1,0 +1,182 @@
+/**
+ * The canonical text of app/normalization/types.ts, computed inside the database: for a column (its type from
+ * the catalog) and the rules in force, an SQL expression that yields exactly what `canonicalText` yields in JS
+ * for the same value (NULL for SQL NULL). The reconciliation engine hashes these expressions on both sides, so
+ * a checksum difference means a difference under the rules, never a formatting artefact.
+ *
+ * Only functions both PostgreSQL and CockroachDB document are used (to_char, encode, regexp_replace, rtrim,
+ * json(b)_each/array_elements WITH ORDINALITY, to_json). Where CockroachDB needs another spelling the dialect
+ * picks it; those branches follow CockroachDB's docs and are not exercised by the tests here (PostgreSQL only).
+ * Pure module: relative imports only.
+ */
+import type { ColumnRules } from "./types";
+
+export type SqlDialect = "postgres" | "cockroach";
+
+/** What sql.ts needs to know about a column: pg_type names from the catalog. */
+export interface SqlColumn {
+  /** pg_type.typname: "int8", "numeric", "timestamptz", "_text" (arrays), "mood" (enum)... */
+  typeName: string;
+  /** For arrays, the element's typname. */
+  elementTypeName?: string | null;
+  /** pg_type.typtype ("e" = enum). */
+  kind?: string;
+}
+
+/** How deep JSON objects/arrays are re-serialized in SQL; deeper levels keep the engine's own compact text. */
+const JSON_DEPTH = 4;
+
+const TEXT_TYPES = new Set(["text", "varchar", "bpchar", "name", "citext", "char"]);
+const INTEGER_TYPES = new Set(["int2", "int4", "int8"]);
+const FLOAT_TYPES = new Set(["float4", "float8"]);
+
+/** The family a catalog type belongs to, in the canonical forms' terms. */
+export function columnFamily(column: SqlColumn):
+  | "text" | "uuid" | "boolean" | "integer" | "numeric" | "float" | "timestamptz" | "timestamp" | "date"
+  | "json" | "jsonb" | "bytea" | "array" | "enum" | "other" {
+  const t = column.typeName;
+  if (column.elementTypeName || t.startsWith("_")) return "array";
+  if (TEXT_TYPES.has(t)) return "text";
+  if (INTEGER_TYPES.has(t)) return "integer";
+  if (FLOAT_TYPES.has(t)) return "float";
+  if (t === "numeric") return "numeric";
+  if (t === "bool") return "boolean";
+  if (t === "uuid") return "uuid";
+  if (t === "timestamptz") return "timestamptz";
+  if (t === "timestamp") return "timestamp";
+  if (t === "date") return "date";
+  if (t === "json") return "json";
+  if (t === "jsonb") return "jsonb";
+  if (t === "bytea") return "bytea";
+  if (column.kind === "e") return "enum";
+  return "other";
+}
+
+/**
+ * SQL yielding the canonical text of `ref` (an already quoted column reference) under `rules`.
+ * `ignore_column` is not handled here (the caller leaves the column out); `float_tolerance` cannot be a
+ * canonical text (it is a numeric comparison), so a column under it yields its plain canonical text and the
+ * caller compares it numerically.
+ */
+export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules, dialect: SqlDialect = "postgres"): string {
+  const family = columnFamily(column);
+  let expr: string;
+  switch (family) {
+    case "text":
+      // concat() goes through the output function, so char(n) keeps its padding as postgres.js returns it
+      // (a ::text cast would strip it).
+      expr = column.typeName === "bpchar" ? `concat(${ref})` : `(${ref})::text`;
+      if (rules.trailingSpaces) expr = `rtrim(${expr}, ' ')`;
+      break;
+    case "uuid":
+      expr = `lower((${ref})::text)`;
+      break;
+    case "boolean":
+    case "integer":
+    case "enum":
+    case "other":
+      expr = `(${ref})::text`;
+      break;
+    case "numeric":
+      expr = rules.numericScale ? trimScale(`(${ref})::text`) : `(${ref})::text`;
+      break;
+    case "float":
+      expr = floatText(`(${ref})::float8`, Boolean(rules.numericScale));
+      break;
+    case "timestamptz":
+      expr = timestampText(ref, true, rules.timestampPrecision?.digits ?? 6, dialect);
+      break;
+    case "timestamp":
+      expr = timestampText(ref, false, rules.timestampPrecision?.digits ?? 6, dialect);
+      break;
+    case "date":
+      expr = `to_char(${ref}, 'YYYY-MM-DD')`;
+      break;
+    case "bytea":
+      expr = `'\\x' || encode(${ref}, 'hex')`;
+      break;
+    case "json":
+      expr = jsonText(ref, "json", JSON_DEPTH, Boolean(rules.jsonNormalize), dialect);
+      break;
+    case "jsonb":
+      expr = jsonText(ref, "jsonb", JSON_DEPTH, Boolean(rules.jsonNormalize), dialect);
+      break;
+    case "array":
+      // postgres.js hands arrays to canonicalText as JS arrays, which are serialized as JSON arrays.
+      expr = jsonText(`to_jsonb(${ref})`, "jsonb", JSON_DEPTH, Boolean(rules.jsonNormalize), dialect);
+      break;
+  }
+  if (rules.nullEqualsEmpty) expr = `nullif(${expr}, '')`;
+  return `(${expr})`;
+}
+
+/** SQL `trim_scale` spelled with regexps (CockroachDB has no trim_scale): 1.10 -> 1.1, 2.000 -> 2, -0.0 -> 0. */
+function trimScale(text: string): string {
+  const trimmed = `regexp_replace(regexp_replace(${text}, '(\\.[0-9]*?)0+$', '\\1'), '\\.$', '')`;
+  return `(case when ${text} like '%.%' then (case when ${trimmed} = '-0' then '0' else ${trimmed} end) else ${text} end)`;
+}
+
+/**
+ * ECMAScript Number#toString of a float8, from the engine's shortest round-trip text (PostgreSQL >= 12 and
+ * CockroachDB both print shortest digits): the engines switch to exponent form outside [1e-4, 1e15) and pad
+ * the exponent ("1e-07"), JS switches outside [1e-6, 1e21) and does not pad ("1e-7", "1e+21").
+ * `plain` (numeric_scale) always expands to plain decimal digits.
+ */
+function floatText(value: string, plain: boolean): string {
+  const t = `(${value})::text`;
+  // mantissa digits without sign and point, the exponent, the sign
+  const mantissa = `split_part(${t}, 'e', 1)`;
+  const exponent = `(split_part(${t}, 'e', 2))::int`;
+  const digits = `replace(replace(${mantissa}, '-', ''), '.', '')`;
+  const sign = `(case when ${t} like '-%' then '-' else '' end)`;
+  // the engines' mantissa always has exactly one digit before the point, so the value is 0.d * 10^(e+1)
+  const pointAt = `(${exponent} + 1)`;
+  const expanded =
+    `${sign} || (case when ${pointAt} <= 0 then '0.' || repeat('0', -${pointAt}) || ${digits}` +
+    ` when length(${digits}) > ${pointAt} then left(${digits}, ${pointAt}) || '.' || substr(${digits}, ${pointAt} + 1)` +
+    ` else ${digits} || repeat('0', ${pointAt} - length(${digits})) end)`;
+  const unpadded = `regexp_replace(${t}, 'e([-+])0*([0-9])', 'e\\1\\2')`;
+  const jsRange = `(${exponent} between -6 and 20)`;
+  const exp = plain ? expanded : `(case when ${jsRange} then ${expanded} else ${unpadded} end)`;
+  return `(case when ${t} in ('NaN', 'Infinity', '-Infinity') then ${t} when ${t} = '-0' then '0' when ${t} like '%e%' then ${exp} else ${t} end)`;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.ffffff[Z]`, the fraction truncated to `digits` and padded back to 6. */
+function timestampText(ref: string, withZone: boolean, digits: number, dialect: SqlDialect): string {
+  const d = Math.max(0, Math.min(6, Math.trunc(digits)));
+  // timestamptz is rendered in UTC whatever the session time zone
+  const wall = withZone ? `(${ref} at time zone 'UTC')` : ref;
+  const fraction = d === 6 ? `to_char(${wall}, 'US')` : d === 0 ? `'000000'` : `rpad(left(to_char(${wall}, 'US'), ${d}), 6, '0')`;
+  const body = `to_char(${wall}, 'YYYY-MM-DD"T"HH24:MI:SS.') || ${fraction}${withZone ? ` || 'Z'` : ""}`;
+  // CockroachDB documents no infinite timestamps; PostgreSQL prints them as spelled, like canonicalText.
+  if (dialect === "cockroach") return body;
+  return `(case when ${ref} = 'infinity' then 'infinity' when ${ref} = '-infinity' then '-infinity' else ${body} end)`;
+}
+
+/**
+ * Compact JSON as JSON.stringify writes what postgres.js parsed: no whitespace, keys in the stored order (or
+ * sorted by code point under json_normalize), numbers through JS number formatting (jsonb 1.10 is 1.1 in JS).
+ * Re-serialized level by level with correlated subqueries (no functions may be created on a production
+ * database); below JSON_DEPTH levels the engine's text is kept, minus its whitespace.
+ */
+function jsonText(ref: string, flavour: "json" | "jsonb", depth: number, normalize: boolean, dialect: SqlDialect): string {
+  const f = flavour;
+  const collate = dialect === "postgres" ? ` collate "C"` : "";
+  if (depth === 0) {
+    // whitespace outside string literals removed; string literals kept as written
+    return `regexp_replace((${ref})::text, '("(?:[^"\\\\]|\\\\.)*")|[ \\t\\n\\r]+', '\\1', 'g')`;
+  }
+  const child = (v: string) => jsonText(v, f, depth - 1, normalize, dialect);
+  const keyOrder = normalize ? `e.k${collate}` : `e.o`;
+  const object =
+    `coalesce((select '{' || string_agg(to_json(e.k)::text || ':' || ${child("e.v")}, ',' order by ${keyOrder}) || '}'` +
+    ` from ${f}_each(${ref}) with ordinality as e(k, v, o)), '{}')`;
+  const array =
+    `coalesce((select '[' || string_agg(${child("a.v")}, ',' order by a.o) || ']'` +
+    ` from ${f}_array_elements(${ref}) with ordinality as a(v, o)), '[]')`;
+  const number = floatText(`(${ref} #>> '{}')::float8`, false);
+  return (
+    `(case ${f}_typeof(${ref}) when 'object' then ${object} when 'array' then ${array}` +
+    ` when 'number' then ${number} else (${ref})::text end)`
+  );
+}
