@@ -6,4 +6,5 @@ export default {
   serverDependenciesToBundle: [/^@tanstack\//],
   tailwind: true,
   postcss: true,
+  future: { v3_fetcherPersist: true, v3_relativeSplatPath: true, v3_throwAbortReason: true, v3_lazyRouteDiscovery: true },
 };

@@ -1,0 +1,43 @@
+import PgBoss from "pg-boss";
+import { getEnv } from "~/utils/env.server";
+import { singleton } from "~/utils/singleton.server";
+
+/**
+ * pg-boss on the control DB: the only queue and scheduler. Web processes use it to send jobs; worker processes
+ * (any number, on any machine) also run handlers and cron schedules — pg-boss elects one scheduler by itself.
+ */
+export function getBoss(options: { worker?: boolean } = {}): Promise<PgBoss> {
+  return singleton("pg-boss", async () => {
+    const boss = new PgBoss({
+      connectionString: getEnv().CUTOVER_DATABASE_URL,
+      schema: "pgboss",
+      max: 4,
+      application_name: "cutover-jobs",
+      supervise: options.worker ?? false,
+      schedule: options.worker ?? false,
+    });
+    boss.on("error", (error) => process.stderr.write(`pg-boss: ${error.message}\n`));
+    await boss.start();
+    return boss;
+  });
+}
+
+export async function stopBoss() {
+  const store = globalThis as unknown as { __cutoverSingletons?: Map<string, unknown> };
+  const pending = store.__cutoverSingletons?.get("pg-boss") as Promise<PgBoss> | undefined;
+  if (!pending) return;
+  store.__cutoverSingletons?.delete("pg-boss");
+  const boss = await pending.catch(() => null);
+  await boss?.stop({ graceful: true, wait: true, timeout: 5_000 });
+}
+
+/** createQueue is not idempotent in pg-boss 10 under races between processes: ignore "already exists". */
+export async function ensureQueue(boss: PgBoss, name: string, options?: PgBoss.Queue) {
+  const existing = await boss.getQueue(name);
+  if (existing) return;
+  try {
+    await boss.createQueue(name, options);
+  } catch (error) {
+    if (!/already exists|duplicate key/i.test((error as Error).message)) throw error;
+  }
+}

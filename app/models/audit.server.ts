@@ -1,0 +1,76 @@
+import { and, desc, eq, gte, ilike, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { auditLog } from "../../db/schema";
+import { controlDb, type ControlTx } from "~/utils/db.server";
+
+/** Who made a change: a dashboard user, an API token, or Cutover itself (a scheduled ramp, a job). */
+export interface Actor {
+  type: "user" | "token" | "system";
+  id: string | null;
+  label: string;
+}
+
+export interface AuditEntry {
+  action: string;
+  entityType: string;
+  entityId?: string | null;
+  before?: unknown;
+  after?: unknown;
+  reason?: string | null;
+}
+
+/** Records one change. Pass the transaction that made the change so the two commit (or fail) together. */
+export async function recordAudit(actor: Actor, entry: AuditEntry, tx?: ControlTx) {
+  await (tx ?? controlDb()).insert(auditLog).values({
+    actorType: actor.type,
+    actorId: actor.id,
+    actorLabel: actor.label,
+    action: entry.action,
+    entityType: entry.entityType,
+    entityId: entry.entityId ?? null,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    reason: entry.reason ?? null,
+  });
+}
+
+export const SYSTEM_ACTOR: Actor = { type: "system", id: null, label: "cutover" };
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  entityType?: string;
+  entityId?: string;
+  from?: Date;
+  to?: Date;
+  /** Keyset cursor: the id of the last row of the previous page. */
+  before?: number;
+  limit?: number;
+}
+
+export async function listAudit(filter: AuditFilter) {
+  const where: SQL[] = [];
+  if (filter.actor) where.push(ilike(auditLog.actorLabel, `%${escapeLike(filter.actor)}%`));
+  if (filter.action) where.push(or(eq(auditLog.action, filter.action), ilike(auditLog.action, `${escapeLike(filter.action)}.%`))!);
+  if (filter.entityType) where.push(eq(auditLog.entityType, filter.entityType));
+  if (filter.entityId) where.push(eq(auditLog.entityId, filter.entityId));
+  if (filter.from) where.push(gte(auditLog.at, filter.from));
+  if (filter.to) where.push(lte(auditLog.at, filter.to));
+  if (filter.before) where.push(lt(auditLog.id, filter.before));
+  const limit = Math.min(filter.limit ?? 50, 200);
+  const rows = await controlDb()
+    .select()
+    .from(auditLog)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(auditLog.id))
+    .limit(limit + 1);
+  return { rows: rows.slice(0, limit), nextBefore: rows.length > limit ? rows[limit - 1].id : null };
+}
+
+export async function listAuditActions(): Promise<string[]> {
+  const rows = await controlDb().execute<{ action: string }>(sql`select distinct action from audit_log order by action`);
+  return rows.map((r) => r.action);
+}
+
+function escapeLike(value: string) {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,209 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { Badge } from "~/components/ui/badge";
+import { Button } from "~/components/ui/button";
+import { Card } from "~/components/ui/card";
+import { Field } from "~/components/ui/field";
+import { PageHeader } from "~/components/ui/page-header";
+import { API_SCOPES, createApiToken, listApiTokens, revokeApiToken, type ApiScope } from "~/models/api-token.server";
+import { recordAudit } from "~/models/audit.server";
+import { createUser, listUsers, updateUserRole } from "~/models/user.server";
+import { ROLES } from "../../db/schema";
+import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+import { generatePassword } from "~/utils/password.server";
+
+export const meta: MetaFunction = () => [{ title: "Settings · Cutover" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireRole(request, "viewer");
+  const isAdmin = hasRole(user, "admin");
+  const [users, tokens] = isAdmin ? await Promise.all([listUsers(), listApiTokens()]) : [[], []];
+  return json({ isAdmin, users, tokens });
+}
+
+const ActionSchema = z.discriminatedUnion("intent", [
+  z.object({
+    intent: z.literal("create-token"),
+    name: z.string().trim().min(1, "Name the token").max(100),
+    scopes: z.array(z.enum(API_SCOPES)).min(1, "Pick at least one scope"),
+  }),
+  z.object({ intent: z.literal("revoke-token"), tokenId: z.string().uuid() }),
+  z.object({
+    intent: z.literal("create-user"),
+    email: z.string().trim().toLowerCase().email("Enter an email address"),
+    role: z.enum(ROLES),
+  }),
+  z.object({ intent: z.literal("update-user"), userId: z.string().uuid(), role: z.enum(ROLES), disabled: z.coerce.boolean().default(false) }),
+]);
+
+export async function action({ request }: ActionFunctionArgs) {
+  const admin = await requireRole(request, "admin");
+  const form = await request.formData();
+  const parsed = ActionSchema.safeParse({ ...Object.fromEntries(form), scopes: form.getAll("scopes") });
+  if (!parsed.success) return json({ ok: false as const, errors: parsed.error.flatten().fieldErrors as Record<string, string[]> }, { status: 400 });
+  const input = parsed.data;
+  const actor = userActor(admin);
+  switch (input.intent) {
+    case "create-token": {
+      const token = await createApiToken({ name: input.name, scopes: input.scopes as ApiScope[], createdBy: admin.id });
+      await recordAudit(actor, { action: "api_token.create", entityType: "api_token", entityId: token.id, after: { name: token.name, scopes: token.scopes, prefix: token.prefix } });
+      return json({ ok: true as const, shownOnce: { kind: "token", label: token.name, secret: token.token } });
+    }
+    case "revoke-token": {
+      const token = await revokeApiToken(input.tokenId);
+      if (!token) throw new Response("That token does not exist or is already revoked.", { status: 404 });
+      await recordAudit(actor, { action: "api_token.revoke", entityType: "api_token", entityId: token.id, before: { name: token.name, prefix: token.prefix } });
+      return json({ ok: true as const, shownOnce: null });
+    }
+    case "create-user": {
+      const password = generatePassword();
+      try {
+        const user = await createUser({ email: input.email, role: input.role, password });
+        await recordAudit(actor, { action: "user.create", entityType: "user", entityId: user.id, after: { email: user.email, role: user.role } });
+        return json({ ok: true as const, shownOnce: { kind: "password", label: user.email, secret: password } });
+      } catch (error) {
+        if (/duplicate key|unique/i.test((error as Error).message)) {
+          return json({ ok: false as const, errors: { email: ["A user with this email exists already"] } }, { status: 409 });
+        }
+        throw error;
+      }
+    }
+    case "update-user": {
+      if (input.userId === admin.id && (input.role !== "admin" || input.disabled)) {
+        return json({ ok: false as const, errors: { role: ["You cannot remove your own admin role or disable yourself"] } }, { status: 400 });
+      }
+      const before = (await listUsers()).find((u) => u.id === input.userId);
+      if (!before) throw new Response("No such user.", { status: 404 });
+      const after = await updateUserRole(input.userId, input.role, input.disabled);
+      await recordAudit(actor, {
+        action: "user.update",
+        entityType: "user",
+        entityId: input.userId,
+        before: { role: before.role, disabled: before.disabled },
+        after: { role: after.role, disabled: after.disabled },
+      });
+      return json({ ok: true as const, shownOnce: null });
+    }
+  }
+}
+
+export default function Settings() {
+  const { isAdmin, users, tokens } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const errors = actionData && !actionData.ok ? actionData.errors : {};
+  const shownOnce = actionData?.ok ? actionData.shownOnce : null;
+  return (
+    <div>
+      <PageHeader title="Settings" description="Dashboard users and the API tokens the application servers use." />
+      {!isAdmin ? <p className="mb-4 text-sm text-slate-600">Users and API tokens are managed by admins.</p> : null}
+      {shownOnce ? (
+        <div role="status" className="mb-4 rounded-md border border-emerald-300 bg-emerald-50 p-4 text-sm">
+          <p className="font-semibold">
+            {shownOnce.kind === "token" ? `Token “${shownOnce.label}” created.` : `User ${shownOnce.label} created.`} Copy it now: it is shown only
+            once.
+          </p>
+          <code className="mt-2 block select-all break-all rounded bg-white px-2 py-1 font-mono" aria-label={shownOnce.kind === "token" ? "New token" : "New password"}>
+            {shownOnce.secret}
+          </code>
+        </div>
+      ) : null}
+      {isAdmin ? (
+        <div className="grid gap-4 lg:grid-cols-2">
+          <Card title="API tokens">
+            <ul className="mb-4 divide-y divide-slate-100 text-sm">
+              {tokens.map((t) => (
+                <li key={t.id} className="flex items-center justify-between gap-2 py-2">
+                  <div>
+                    <div className="font-medium">
+                      {t.name} <span className="font-mono text-xs text-slate-500">{t.prefix}…</span>
+                    </div>
+                    <div className="text-xs text-slate-500">{t.scopes.join(", ")}</div>
+                  </div>
+                  {t.revokedAt ? (
+                    <Badge>revoked</Badge>
+                  ) : (
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="revoke-token" />
+                      <input type="hidden" name="tokenId" value={t.id} />
+                      <Button variant="secondary" type="submit" aria-label={`Revoke ${t.name}`}>
+                        Revoke
+                      </Button>
+                    </Form>
+                  )}
+                </li>
+              ))}
+            </ul>
+            <Form method="post" className="space-y-3">
+              <input type="hidden" name="intent" value="create-token" />
+              <Field label="Token name" name="name" required error={errors.name?.[0]} />
+              <fieldset>
+                <legend className="text-sm font-medium text-slate-700">Scopes</legend>
+                <div className="mt-1 flex flex-wrap gap-3 text-sm">
+                  {API_SCOPES.map((scope) => (
+                    <label key={scope} className="flex items-center gap-1">
+                      <input type="checkbox" name="scopes" value={scope} /> {scope}
+                    </label>
+                  ))}
+                </div>
+                {errors.scopes ? <p className="text-xs text-red-700">{errors.scopes[0]}</p> : null}
+              </fieldset>
+              <Button type="submit" disabled={navigation.state !== "idle"}>
+                Create token
+              </Button>
+            </Form>
+          </Card>
+          <Card title="Users">
+            <ul className="mb-4 divide-y divide-slate-100 text-sm">
+              {users.map((u) => (
+                <li key={u.id} className="py-2">
+                  <Form method="post" className="flex flex-wrap items-center justify-between gap-2">
+                    <input type="hidden" name="intent" value="update-user" />
+                    <input type="hidden" name="userId" value={u.id} />
+                    <span className="font-medium">{u.email}</span>
+                    <span className="flex items-center gap-2">
+                      <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className="rounded border border-slate-300 px-2 py-1">
+                        {["viewer", "support", "engineer", "admin"].map((r) => (
+                          <option key={r}>{r}</option>
+                        ))}
+                      </select>
+                      <label className="flex items-center gap-1 text-xs">
+                        <input type="checkbox" name="disabled" value="true" defaultChecked={u.disabled} /> disabled
+                      </label>
+                      <Button variant="secondary" type="submit">
+                        Save
+                      </Button>
+                    </span>
+                  </Form>
+                </li>
+              ))}
+            </ul>
+            <Form method="post" className="flex flex-wrap items-end gap-3">
+              <input type="hidden" name="intent" value="create-user" />
+              <div className="flex-1">
+                <Field label="New user's email" name="email" type="email" required error={errors.email?.[0]} />
+              </div>
+              <label className="flex flex-col gap-1 text-sm font-medium text-slate-700">
+                Role
+                <select name="role" defaultValue="viewer" className="rounded border border-slate-300 px-2 py-1.5 font-normal">
+                  {["viewer", "support", "engineer", "admin"].map((r) => (
+                    <option key={r}>{r}</option>
+                  ))}
+                </select>
+              </label>
+              <Button type="submit">Create user</Button>
+            </Form>
+            {errors.role ? <p className="mt-2 text-xs text-red-700">{errors.role[0]}</p> : null}
+          </Card>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

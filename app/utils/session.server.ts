@@ -1,0 +1,67 @@
+import { createCookieSessionStorage, redirect } from "@remix-run/node";
+import { randomBytes } from "node:crypto";
+import { and, eq, gt, sql } from "drizzle-orm";
+import { sessions, users } from "../../db/schema";
+import { controlDb } from "./db.server";
+import { getEnv } from "./env.server";
+import { singleton } from "./singleton.server";
+
+const SESSION_DAYS = 14;
+
+function storage(secure: boolean) {
+  return singleton(`session-storage:${secure}`, () =>
+    createCookieSessionStorage<{ sessionId: string }>({
+      cookie: {
+        name: "__cutover",
+        httpOnly: true,
+        sameSite: "lax",
+        path: "/",
+        secure,
+        secrets: [getEnv().SESSION_SECRET],
+        maxAge: SESSION_DAYS * 24 * 3600,
+      },
+    }),
+  );
+}
+
+/** Secure cookies behind TLS (directly or through a proxy that says so); plain HTTP on localhost still works. */
+function isSecure(request: Request) {
+  return new URL(request.url).protocol === "https:" || request.headers.get("x-forwarded-proto") === "https";
+}
+
+export async function getSessionUser(request: Request) {
+  const session = await storage(isSecure(request)).getSession(request.headers.get("Cookie"));
+  const sessionId = session.get("sessionId");
+  if (!sessionId) return null;
+  const [row] = await controlDb()
+    .select({ id: users.id, email: users.email, name: users.name, role: users.role })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, sql`now()`), eq(users.disabled, false)));
+  return row ?? null;
+}
+
+export async function createUserSession(request: Request, userId: string, redirectTo: string) {
+  const id = randomBytes(32).toString("base64url");
+  await controlDb()
+    .insert(sessions)
+    .values({ id, userId, expiresAt: new Date(Date.now() + SESSION_DAYS * 24 * 3600 * 1000) });
+  const store = storage(isSecure(request));
+  const session = await store.getSession();
+  session.set("sessionId", id);
+  return redirect(redirectTo, { headers: { "Set-Cookie": await store.commitSession(session) } });
+}
+
+export async function destroyUserSession(request: Request) {
+  const store = storage(isSecure(request));
+  const session = await store.getSession(request.headers.get("Cookie"));
+  const sessionId = session.get("sessionId");
+  if (sessionId) await controlDb().delete(sessions).where(eq(sessions.id, sessionId));
+  return redirect("/login", { headers: { "Set-Cookie": await store.destroySession(session) } });
+}
+
+/** Only same-site paths: never an open redirect after login. */
+export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/") {
+  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
+  return to;
+}

@@ -1,0 +1,2 @@
+// Every domain's tables, one file each; drizzle-kit and the app read them all from here.
+export * from "./auth";

@@ -1,0 +1,28 @@
+import postgres from "postgres";
+import { seedDemoControl } from "./demo-control";
+
+export interface DemoUrls {
+  controlUrl: string;
+  sourceUrl: string;
+  targetUrl: string;
+}
+
+/** A demo step per domain (cohorts, mismatch history, samples, ...), run in order after the logins exist. */
+export type DemoSeeder = (urls: DemoUrls) => Promise<void>;
+
+export const demoSeeders: DemoSeeder[] = [];
+
+/** Seeds the whole demo once; later starts find the marker and skip it. */
+export async function seedDemo(urls: DemoUrls): Promise<boolean> {
+  const control = postgres(urls.controlUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [done] = await control`select 1 from settings where key = 'demo.seeded'`;
+    if (done) return false;
+    await seedDemoControl(urls.controlUrl);
+    for (const seed of demoSeeders) await seed(urls);
+    await control`insert into settings (key, value) values ('demo.seeded', ${control.json({ at: new Date().toISOString() })}) on conflict (key) do nothing`;
+    return true;
+  } finally {
+    await control.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,106 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded";
+import { EnvError, parseEnv, type Env } from "../app/utils/env.server";
+
+export const ROOT = process.cwd();
+
+/** Prints one line and exits: configuration errors never show a stack trace. */
+export function fail(message: string): never {
+  process.stderr.write(`cutover: ${message}\n`);
+  process.exit(1);
+}
+
+export function loadEnv(): Env {
+  try {
+    return parseEnv();
+  } catch (error) {
+    if (error instanceof EnvError) fail(error.message);
+    throw error;
+  }
+}
+
+const URL_VARS = ["CUTOVER_DATABASE_URL", "SOURCE_DATABASE_URL", "TARGET_DATABASE_URL"] as const;
+
+export interface Databases {
+  embedded: EmbeddedServer | null;
+  /** True on the very first start of the embedded default (the demo is seeded then). */
+  firstStart: boolean;
+}
+
+/**
+ * With no database URL set, starts the embedded default: one embedded PostgreSQL holding the control, source and
+ * target databases, data kept in CUTOVER_DATA_DIR (default .data/embedded). With all three set, uses them.
+ */
+export async function resolveDatabases(): Promise<Databases> {
+  const set = URL_VARS.filter((name) => process.env[name]);
+  if (set.length > 0 && set.length < URL_VARS.length) {
+    const missing = URL_VARS.filter((name) => !process.env[name]);
+    fail(`${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set: set all three database URLs, or none for the embedded demo.`);
+  }
+  if (set.length === URL_VARS.length) return { embedded: null, firstStart: false };
+
+  const dataDir = path.resolve(process.env.CUTOVER_DATA_DIR ?? ".data/embedded");
+  mkdirSync(dataDir, { recursive: true });
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "postgres") });
+  const admin = embedded.url("postgres");
+  const created = await Promise.all([
+    ensureDatabase(admin, "cutover_control"),
+    ensureDatabase(admin, "demo_source"),
+    ensureDatabase(admin, "demo_target"),
+  ]);
+  process.env.CUTOVER_DATABASE_URL = embedded.url("cutover_control");
+  process.env.SOURCE_DATABASE_URL = embedded.url("demo_source");
+  process.env.TARGET_DATABASE_URL = embedded.url("demo_target");
+  process.env.CUTOVER_DEMO ??= "true";
+  // A stable secret per data folder, so sessions survive restarts of the demo.
+  const secretFile = path.join(dataDir, "session-secret");
+  if (!process.env.SESSION_SECRET) {
+    if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+    process.env.SESSION_SECRET = readFileSync(secretFile, "utf8").trim();
+  }
+  return { embedded, firstStart: created[0] };
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the Remix app when build/ is missing or older than app/ (so `npm start` works right after install). */
+export function ensureBuilt() {
+  const built = path.join(ROOT, "build/index.js");
+  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(path.join(ROOT, "app"))) return false;
+  const result = spawnSync("npx", ["remix", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  if (result.status !== 0) fail("remix build failed (see above).");
+  return true;
+}
+
+/** Runs the shutdown steps once, on the first SIGINT/SIGTERM, with a hard deadline. */
+export function onShutdown(steps: () => Promise<void>, deadlineMs = 8_000) {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\ncutover: ${signal} received, stopping…\n`);
+    const timer = setTimeout(() => {
+      process.stderr.write("cutover: shutdown took too long, exiting.\n");
+      process.exit(1);
+    }, deadlineMs);
+    timer.unref();
+    try {
+      await steps();
+    } catch (error) {
+      process.stderr.write(`cutover: error while stopping: ${(error as Error).message}\n`);
+    }
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
