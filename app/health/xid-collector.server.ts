@@ -22,7 +22,12 @@ interface RawSnapshot {
   vacuums: { progress: Record<string, unknown>; relation: string | null; query: string | null; started: string | null }[] | null;
 }
 
-export async function collectXidSnapshot(sql: postgres.Sql): Promise<XidSnapshot> {
+export interface XidCollectorOptions {
+  /** How many of the oldest tables to return (20 on the page; tests ask for more to find young tables). */
+  topTables?: number;
+}
+
+export async function collectXidSnapshot(sql: postgres.Sql, options: XidCollectorOptions = {}): Promise<XidSnapshot> {
   const [raw] = await sql<{ snapshot: RawSnapshot }[]>`
     select json_build_object(
       'next_xid', pg_snapshot_xmax(pg_current_snapshot())::text,
@@ -41,7 +46,7 @@ export async function collectXidSnapshot(sql: postgres.Sql): Promise<XidSnapshot
           left join pg_class toast on toast.oid = c.reltoastrelid
           where c.relkind in ('r', 'm') and c.relfrozenxid::text <> '0'
           order by 3 desc
-          limit ${TOP_TABLES}) t),
+          limit ${options.topTables ?? TOP_TABLES}) t),
       'backends', (select json_agg(b) from (
           select pid, datname, usename, application_name, state,
             backend_xid::text as xid, backend_xmin::text as xmin,
