@@ -1,4 +1,8 @@
 CREATE TYPE "public"."role" AS ENUM('viewer', 'support', 'engineer', 'admin');--> statement-breakpoint
+CREATE TYPE "public"."mismatch_kind" AS ENUM('missing_in_target', 'extra_in_target', 'value_mismatch', 'write_error');--> statement-breakpoint
+CREATE TYPE "public"."mismatch_origin" AS ENUM('shadow_read', 'dual_write_error', 'reconciliation');--> statement-breakpoint
+CREATE TYPE "public"."mismatch_status" AS ENUM('open', 'investigating', 'resolved', 'ignored', 'repaired');--> statement-breakpoint
+CREATE TYPE "public"."normalization_rule_kind" AS ENUM('ignore_column', 'timestamp_precision', 'numeric_scale', 'float_tolerance', 'json_normalize', 'trailing_spaces', 'null_equals_empty');--> statement-breakpoint
 CREATE TABLE "api_tokens" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"name" text NOT NULL,
@@ -57,11 +61,115 @@ CREATE TABLE "users" (
 	CONSTRAINT "users_email_unique" UNIQUE("email")
 );
 --> statement-breakpoint
+CREATE TABLE "mismatch_comparisons" (
+	"cohort_id" text DEFAULT '' NOT NULL,
+	"table_name" text NOT NULL,
+	"window_start" timestamp with time zone NOT NULL,
+	"compared" bigint DEFAULT 0 NOT NULL,
+	"mismatched" bigint DEFAULT 0 NOT NULL,
+	CONSTRAINT "mismatch_comparisons_cohort_id_table_name_window_start_pk" PRIMARY KEY("cohort_id","table_name","window_start")
+);
+--> statement-breakpoint
+CREATE TABLE "mismatch_groups" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"table_name" text NOT NULL,
+	"kind" "mismatch_kind" NOT NULL,
+	"differing_fields" text[] NOT NULL,
+	"fields_key" text NOT NULL,
+	"records" integer DEFAULT 0 NOT NULL,
+	"occurrences" bigint DEFAULT 0 NOT NULL,
+	"first_seen_at" timestamp (6) with time zone NOT NULL,
+	"last_seen_at" timestamp (6) with time zone NOT NULL,
+	CONSTRAINT "mismatch_groups_key" UNIQUE("table_name","kind","fields_key")
+);
+--> statement-breakpoint
+CREATE TABLE "mismatch_hourly" (
+	"hour" timestamp with time zone NOT NULL,
+	"group_id" bigint NOT NULL,
+	"origin" "mismatch_origin" NOT NULL,
+	"cohort_id" text DEFAULT '' NOT NULL,
+	"occurrences" bigint DEFAULT 0 NOT NULL,
+	CONSTRAINT "mismatch_hourly_hour_group_id_origin_cohort_id_pk" PRIMARY KEY("hour","group_id","origin","cohort_id")
+);
+--> statement-breakpoint
+CREATE TABLE "mismatch_ingest_keys" (
+	"key" text PRIMARY KEY NOT NULL,
+	"response" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "mismatch_notes" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"mismatch_id" bigint NOT NULL,
+	"author_id" uuid,
+	"author_label" text NOT NULL,
+	"body" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "mismatches" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"signature" text NOT NULL,
+	"group_id" bigint NOT NULL,
+	"origin" "mismatch_origin" NOT NULL,
+	"kind" "mismatch_kind" NOT NULL,
+	"table_name" text NOT NULL,
+	"primary_key" jsonb NOT NULL,
+	"user_id" text,
+	"cohort_id" text,
+	"fingerprint" text,
+	"source_value" jsonb,
+	"target_value" jsonb,
+	"differing_fields" text[] DEFAULT '{}'::text[] NOT NULL,
+	"status" "mismatch_status" DEFAULT 'open' NOT NULL,
+	"assignee_id" uuid,
+	"ignored_by_rule_id" uuid,
+	"reconciliation_job_id" text,
+	"occurrences" integer DEFAULT 1 NOT NULL,
+	"first_seen_at" timestamp (6) with time zone NOT NULL,
+	"last_seen_at" timestamp (6) with time zone NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "mismatches_signature_key" UNIQUE("signature")
+);
+--> statement-breakpoint
+CREATE TABLE "normalization_rules" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"kind" "normalization_rule_kind" NOT NULL,
+	"table_name" text NOT NULL,
+	"column_name" text NOT NULL,
+	"digits" integer,
+	"tolerance" double precision,
+	"author_id" uuid,
+	"author_label" text NOT NULL,
+	"reason" text NOT NULL,
+	"expires_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"deleted_at" timestamp with time zone
+);
+--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "mismatch_notes" ADD CONSTRAINT "mismatch_notes_mismatch_id_mismatches_id_fk" FOREIGN KEY ("mismatch_id") REFERENCES "public"."mismatches"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "mismatch_notes" ADD CONSTRAINT "mismatch_notes_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "mismatches" ADD CONSTRAINT "mismatches_assignee_id_users_id_fk" FOREIGN KEY ("assignee_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "normalization_rules" ADD CONSTRAINT "normalization_rules_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "audit_log_entity_idx" ON "audit_log" USING btree ("entity_type","entity_id");--> statement-breakpoint
 CREATE INDEX "audit_log_action_idx" ON "audit_log" USING btree ("action");--> statement-breakpoint
 CREATE INDEX "login_attempts_email_at_idx" ON "login_attempts" USING btree ("email","at");--> statement-breakpoint
 CREATE INDEX "login_attempts_ip_at_idx" ON "login_attempts" USING btree ("ip","at");--> statement-breakpoint
-CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");
+CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");--> statement-breakpoint
+CREATE INDEX "mismatch_comparisons_window_idx" ON "mismatch_comparisons" USING btree ("window_start","cohort_id");--> statement-breakpoint
+CREATE INDEX "mismatch_groups_occurrences_idx" ON "mismatch_groups" USING btree ("occurrences" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "mismatch_hourly_group_idx" ON "mismatch_hourly" USING btree ("group_id","hour");--> statement-breakpoint
+CREATE INDEX "mismatch_notes_mismatch_idx" ON "mismatch_notes" USING btree ("mismatch_id","created_at");--> statement-breakpoint
+CREATE INDEX "mismatches_last_seen_idx" ON "mismatches" USING btree ("last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "mismatches_status_last_seen_idx" ON "mismatches" USING btree ("status","last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "mismatches_table_last_seen_idx" ON "mismatches" USING btree ("table_name","last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "mismatches_first_seen_idx" ON "mismatches" USING btree ("first_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "mismatches_occurrences_idx" ON "mismatches" USING btree ("occurrences" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "mismatches_cohort_idx" ON "mismatches" USING btree ("cohort_id","last_seen_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "mismatches_user_idx" ON "mismatches" USING btree ("user_id","last_seen_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "mismatches_group_idx" ON "mismatches" USING btree ("group_id","status");--> statement-breakpoint
+CREATE INDEX "mismatches_fields_idx" ON "mismatches" USING gin ("differing_fields");--> statement-breakpoint
+CREATE INDEX "normalization_rules_scope_idx" ON "normalization_rules" USING btree ("table_name","column_name");

@@ -1,0 +1,173 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { RULE_KINDS } from "../../app/normalization/types";
+import { users } from "./auth";
+
+export const MISMATCH_ORIGINS = ["shadow_read", "dual_write_error", "reconciliation"] as const;
+export const MISMATCH_KINDS = ["missing_in_target", "extra_in_target", "value_mismatch", "write_error"] as const;
+export const MISMATCH_STATUSES = ["open", "investigating", "resolved", "ignored", "repaired"] as const;
+
+export const mismatchOriginEnum = pgEnum("mismatch_origin", MISMATCH_ORIGINS);
+export const mismatchKindEnum = pgEnum("mismatch_kind", MISMATCH_KINDS);
+export const mismatchStatusEnum = pgEnum("mismatch_status", MISMATCH_STATUSES);
+
+/**
+ * One row per distinct problem: the same table + key + kind + differing-field signature is one record whose
+ * occurrences grow (`signature` is a hash of those), so a hot row mismatching a million times stays one row.
+ */
+export const mismatches = pgTable(
+  "mismatches",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    signature: text("signature").notNull(),
+    groupId: bigint("group_id", { mode: "number" }).notNull(),
+    origin: mismatchOriginEnum("origin").notNull(),
+    kind: mismatchKindEnum("kind").notNull(),
+    tableName: text("table_name").notNull(),
+    primaryKey: jsonb("primary_key").notNull(),
+    userId: text("user_id"),
+    cohortId: text("cohort_id"),
+    fingerprint: text("fingerprint"),
+    sourceValue: jsonb("source_value"),
+    targetValue: jsonb("target_value"),
+    differingFields: text("differing_fields").array().notNull().default(sql`'{}'::text[]`),
+    status: mismatchStatusEnum("status").notNull().default("open"),
+    assigneeId: uuid("assignee_id").references(() => users.id, { onDelete: "set null" }),
+    ignoredByRuleId: uuid("ignored_by_rule_id"),
+    reconciliationJobId: text("reconciliation_job_id"),
+    occurrences: integer("occurrences").notNull().default(1),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true, precision: 6 }).notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true, precision: 6 }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("mismatches_signature_key").on(t.signature),
+    // Keyset pagination: every triage sort ends in id so equal timestamps still page exactly.
+    index("mismatches_last_seen_idx").on(t.lastSeenAt.desc(), t.id.desc()),
+    index("mismatches_status_last_seen_idx").on(t.status, t.lastSeenAt.desc(), t.id.desc()),
+    index("mismatches_table_last_seen_idx").on(t.tableName, t.lastSeenAt.desc(), t.id.desc()),
+    index("mismatches_first_seen_idx").on(t.firstSeenAt.desc(), t.id.desc()),
+    index("mismatches_occurrences_idx").on(t.occurrences.desc(), t.id.desc()),
+    index("mismatches_cohort_idx").on(t.cohortId, t.lastSeenAt.desc()),
+    index("mismatches_user_idx").on(t.userId, t.lastSeenAt.desc()),
+    index("mismatches_group_idx").on(t.groupId, t.status),
+    index("mismatches_fields_idx").using("gin", t.differingFields),
+  ],
+);
+
+/**
+ * The grouped view's rows (table + kind + differing-field signature), maintained at ingestion so the top
+ * offenders are one indexed read instead of a GROUP BY over a million records.
+ */
+export const mismatchGroups = pgTable(
+  "mismatch_groups",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tableName: text("table_name").notNull(),
+    kind: mismatchKindEnum("kind").notNull(),
+    differingFields: text("differing_fields").array().notNull(),
+    fieldsKey: text("fields_key").notNull(),
+    records: integer("records").notNull().default(0),
+    occurrences: bigint("occurrences", { mode: "number" }).notNull().default(0),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true, precision: 6 }).notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true, precision: 6 }).notNull(),
+  },
+  (t) => [
+    unique("mismatch_groups_key").on(t.tableName, t.kind, t.fieldsKey),
+    index("mismatch_groups_occurrences_idx").on(t.occurrences.desc()),
+  ],
+);
+
+/** Occurrences per hour, per group, origin and cohort: the sparklines and the per-hour chart read this. */
+export const mismatchHourly = pgTable(
+  "mismatch_hourly",
+  {
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    groupId: bigint("group_id", { mode: "number" }).notNull(),
+    origin: mismatchOriginEnum("origin").notNull(),
+    cohortId: text("cohort_id").notNull().default(""),
+    occurrences: bigint("occurrences", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.hour, t.groupId, t.origin, t.cohortId] }), index("mismatch_hourly_group_idx").on(t.groupId, t.hour)],
+);
+
+/** Comparison counts per cohort, table and time window, so a mismatch rate exists and not only a count. */
+export const mismatchComparisons = pgTable(
+  "mismatch_comparisons",
+  {
+    // "" = no cohort decided (a primary key column cannot be NULL).
+    cohortId: text("cohort_id").notNull().default(""),
+    tableName: text("table_name").notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    compared: bigint("compared", { mode: "number" }).notNull().default(0),
+    mismatched: bigint("mismatched", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cohortId, t.tableName, t.windowStart] }),
+    index("mismatch_comparisons_window_idx").on(t.windowStart, t.cohortId),
+  ],
+);
+
+export const mismatchNotes = pgTable(
+  "mismatch_notes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    mismatchId: bigint("mismatch_id", { mode: "number" })
+      .notNull()
+      .references(() => mismatches.id, { onDelete: "cascade" }),
+    authorId: uuid("author_id").references(() => users.id, { onDelete: "set null" }),
+    authorLabel: text("author_label").notNull(),
+    body: text("body").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("mismatch_notes_mismatch_idx").on(t.mismatchId, t.createdAt)],
+);
+
+/** A retried batch with the same Idempotency-Key returns the stored answer and writes nothing. */
+export const mismatchIngestKeys = pgTable("mismatch_ingest_keys", {
+  key: text("key").primaryKey(),
+  response: jsonb("response").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const normalizationRuleKindEnum = pgEnum("normalization_rule_kind", RULE_KINDS);
+
+/** Known engine differences that are not bugs; applied at ingestion, by reconciliation and by the client. */
+export const normalizationRules = pgTable(
+  "normalization_rules",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: normalizationRuleKindEnum("kind").notNull(),
+    tableName: text("table_name").notNull(),
+    columnName: text("column_name").notNull(),
+    digits: integer("digits"),
+    tolerance: doublePrecision("tolerance"),
+    authorId: uuid("author_id").references(() => users.id, { onDelete: "set null" }),
+    authorLabel: text("author_label").notNull(),
+    reason: text("reason").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  },
+  (t) => [index("normalization_rules_scope_idx").on(t.tableName, t.columnName)],
+);
+
+export type Mismatch = typeof mismatches.$inferSelect;
+export type MismatchStatus = (typeof MISMATCH_STATUSES)[number];
+export type MismatchOrigin = (typeof MISMATCH_ORIGINS)[number];
+export type MismatchKind = (typeof MISMATCH_KINDS)[number];
+export type NormalizationRuleRow = typeof normalizationRules.$inferSelect;
