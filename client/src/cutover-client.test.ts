@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -176,5 +177,13 @@ describe("createCutoverClient: ruleset polling", () => {
     const c = client({ rulesetFile });
     expect(c.status()).toMatchObject({ origin: "safe_default", rulesetVersion: 0 });
     expect(c.status().lastError).toMatch(/ignored/);
+  });
+
+  it("never keeps the process alive: an unclosed client with pending work lets Node exit", () => {
+    const script = path.resolve(__dirname, "../test-support/exits-without-close.ts");
+    const child = spawnSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8", timeout: 30_000 });
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe("source_only");
   });
 });
