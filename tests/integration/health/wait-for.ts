@@ -5,6 +5,6 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, wh
     const value = await check();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 25)); // poll interval, not a fixed wait
   }
 }
