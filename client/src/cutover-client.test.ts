@@ -113,7 +113,7 @@ describe("createCutoverClient: ruleset polling", () => {
 
   it("fails static: an unreachable or failing control plane changes no assignment, and staleness is reported", async () => {
     plane.setRuleset(testRuleset(1));
-    const c = client({ staleAfterMs: 50 });
+    const c = client({ staleAfterMs: 200 });
     await c.ready();
     const before = Array.from({ length: 500 }, (_, i) => c.assignment(`u${i}`, { region: i % 3 ? "eu" : "us" }).mode);
 
