@@ -71,25 +71,23 @@ CREATE TABLE "mismatch_comparisons" (
 );
 --> statement-breakpoint
 CREATE TABLE "mismatch_groups" (
-	"id" bigserial PRIMARY KEY NOT NULL,
+	"key" text PRIMARY KEY NOT NULL,
 	"table_name" text NOT NULL,
 	"kind" "mismatch_kind" NOT NULL,
 	"differing_fields" text[] NOT NULL,
-	"fields_key" text NOT NULL,
 	"records" integer DEFAULT 0 NOT NULL,
 	"occurrences" bigint DEFAULT 0 NOT NULL,
 	"first_seen_at" timestamp (6) with time zone NOT NULL,
-	"last_seen_at" timestamp (6) with time zone NOT NULL,
-	CONSTRAINT "mismatch_groups_key" UNIQUE("table_name","kind","fields_key")
+	"last_seen_at" timestamp (6) with time zone NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "mismatch_hourly" (
 	"hour" timestamp with time zone NOT NULL,
-	"group_id" bigint NOT NULL,
+	"group_key" text NOT NULL,
 	"origin" "mismatch_origin" NOT NULL,
 	"cohort_id" text DEFAULT '' NOT NULL,
 	"occurrences" bigint DEFAULT 0 NOT NULL,
-	CONSTRAINT "mismatch_hourly_hour_group_id_origin_cohort_id_pk" PRIMARY KEY("hour","group_id","origin","cohort_id")
+	CONSTRAINT "mismatch_hourly_hour_group_key_origin_cohort_id_pk" PRIMARY KEY("hour","group_key","origin","cohort_id")
 );
 --> statement-breakpoint
 CREATE TABLE "mismatch_ingest_keys" (
@@ -110,7 +108,7 @@ CREATE TABLE "mismatch_notes" (
 CREATE TABLE "mismatches" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"signature" text NOT NULL,
-	"group_id" bigint NOT NULL,
+	"group_key" text NOT NULL,
 	"origin" "mismatch_origin" NOT NULL,
 	"kind" "mismatch_kind" NOT NULL,
 	"table_name" text NOT NULL,
@@ -147,6 +145,31 @@ CREATE TABLE "normalization_rules" (
 	"deleted_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "health_readings" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"side" text NOT NULL,
+	"slot" bigint NOT NULL,
+	"collected_at" timestamp with time zone NOT NULL,
+	"ok" boolean NOT NULL,
+	"error" text,
+	"engine" text,
+	"engine_version" text,
+	"next_xid" bigint,
+	"xid_rate" double precision,
+	"detail" jsonb
+);
+--> statement-breakpoint
+CREATE TABLE "health_series" (
+	"side" text NOT NULL,
+	"metric" text NOT NULL,
+	"subject" text DEFAULT '' NOT NULL,
+	"resolution" text NOT NULL,
+	"at" timestamp with time zone NOT NULL,
+	"value" double precision NOT NULL,
+	"peak" double precision NOT NULL,
+	CONSTRAINT "health_series_resolution_side_metric_subject_at_pk" PRIMARY KEY("resolution","side","metric","subject","at")
+);
+--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mismatch_notes" ADD CONSTRAINT "mismatch_notes_mismatch_id_mismatches_id_fk" FOREIGN KEY ("mismatch_id") REFERENCES "public"."mismatches"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -160,8 +183,9 @@ CREATE INDEX "login_attempts_email_at_idx" ON "login_attempts" USING btree ("ema
 CREATE INDEX "login_attempts_ip_at_idx" ON "login_attempts" USING btree ("ip","at");--> statement-breakpoint
 CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "mismatch_comparisons_window_idx" ON "mismatch_comparisons" USING btree ("window_start","cohort_id");--> statement-breakpoint
+CREATE INDEX "mismatch_groups_table_idx" ON "mismatch_groups" USING btree ("table_name");--> statement-breakpoint
 CREATE INDEX "mismatch_groups_occurrences_idx" ON "mismatch_groups" USING btree ("occurrences" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "mismatch_hourly_group_idx" ON "mismatch_hourly" USING btree ("group_id","hour");--> statement-breakpoint
+CREATE INDEX "mismatch_hourly_group_idx" ON "mismatch_hourly" USING btree ("group_key","hour");--> statement-breakpoint
 CREATE INDEX "mismatch_notes_mismatch_idx" ON "mismatch_notes" USING btree ("mismatch_id","created_at");--> statement-breakpoint
 CREATE INDEX "mismatches_last_seen_idx" ON "mismatches" USING btree ("last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_status_last_seen_idx" ON "mismatches" USING btree ("status","last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
@@ -170,6 +194,9 @@ CREATE INDEX "mismatches_first_seen_idx" ON "mismatches" USING btree ("first_see
 CREATE INDEX "mismatches_occurrences_idx" ON "mismatches" USING btree ("occurrences" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_cohort_idx" ON "mismatches" USING btree ("cohort_id","last_seen_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_user_idx" ON "mismatches" USING btree ("user_id","last_seen_at" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "mismatches_group_idx" ON "mismatches" USING btree ("group_id","status");--> statement-breakpoint
+CREATE INDEX "mismatches_group_idx" ON "mismatches" USING btree ("group_key","status");--> statement-breakpoint
 CREATE INDEX "mismatches_fields_idx" ON "mismatches" USING gin ("differing_fields");--> statement-breakpoint
-CREATE INDEX "normalization_rules_scope_idx" ON "normalization_rules" USING btree ("table_name","column_name");
+CREATE INDEX "normalization_rules_scope_idx" ON "normalization_rules" USING btree ("table_name","column_name");--> statement-breakpoint
+CREATE UNIQUE INDEX "health_readings_side_slot_idx" ON "health_readings" USING btree ("side","slot");--> statement-breakpoint
+CREATE INDEX "health_readings_side_at_idx" ON "health_readings" USING btree ("side","collected_at");--> statement-breakpoint
+CREATE INDEX "health_series_at_idx" ON "health_series" USING btree ("resolution","at");

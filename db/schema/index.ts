@@ -1,3 +1,4 @@
 // Every domain's tables, one file each; drizzle-kit and the app read them all from here.
 export * from "./auth";
 export * from "./mismatches";
+export * from "./health";
