@@ -1,0 +1,203 @@
+import type postgres from "postgres";
+import { detectDialect, type Dialect } from "./dialect";
+
+/** One column as both catalogs describe it. */
+export interface CatalogColumn {
+  name: string;
+  /** format_type() output, e.g. "numeric(12,2)", "timestamp with time zone", "text[]", "mood". */
+  type: string;
+  /** Base type name (pg_type.typname), e.g. "int8", "timestamptz", "_text" for arrays. */
+  typeName: string;
+  /** For arrays, the element's typname ("text" for "_text"); otherwise null. */
+  elementTypeName: string | null;
+  /** pg_type.typtype of the column (or array element): "e" for enums, "b" base, "d" domain. */
+  kind: string;
+  nullable: boolean;
+  position: number;
+}
+
+export interface CatalogTable {
+  schema: string;
+  name: string;
+  columns: CatalogColumn[];
+  /** Primary-key column names in key order; empty when the table has none. */
+  primaryKey: string[];
+}
+
+export interface CatalogSide {
+  dialect: Dialect;
+  table: CatalogTable | null;
+}
+
+/** Tables a picker can offer: every ordinary table outside the system schemas. */
+export async function listTables(sql: postgres.Sql): Promise<{ schema: string; name: string }[]> {
+  // information_schema.tables exists with the same columns on both engines; CockroachDB also lists crdb_internal.
+  const rows = await sql<{ schema: string; name: string }[]>`
+    select table_schema as schema, table_name as name
+    from information_schema.tables
+    where table_type = 'BASE TABLE'
+      and table_schema not in ('pg_catalog', 'information_schema', 'crdb_internal', 'pg_extension')
+      and table_schema not like 'pg\_%'
+    order by 1, 2`;
+  return rows.map((r) => ({ schema: r.schema, name: r.name }));
+}
+
+/** Describe one table from the catalogs, or null when it does not exist on this side. */
+export async function describeTable(sql: postgres.Sql, schema: string, table: string): Promise<CatalogSide> {
+  const dialect = await detectDialect(sql);
+  // pg_attribute/pg_type/format_type are PostgreSQL's catalog; CockroachDB emulates them (its docs list
+  // pg_catalog.pg_attribute, pg_type and format_type as supported), which we could not test here.
+  const columns = await sql<
+    { name: string; type: string; typname: string; elem: string | null; typtype: string; notnull: boolean; num: number }[]
+  >`
+    select a.attname as name,
+           format_type(a.atttypid, a.atttypmod) as type,
+           t.typname as typname,
+           e.typname as elem,
+           coalesce(e.typtype, t.typtype)::text as typtype,
+           a.attnotnull as notnull,
+           a.attnum::int as num
+    from pg_catalog.pg_attribute a
+    join pg_catalog.pg_class c on c.oid = a.attrelid
+    join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    join pg_catalog.pg_type t on t.oid = a.atttypid
+    left join pg_catalog.pg_type e on e.oid = t.typelem and t.typcategory = 'A'
+    where n.nspname = ${schema} and c.relname = ${table} and c.relkind in ('r', 'p')
+      and a.attnum > 0 and not a.attisdropped
+    order by a.attnum`;
+  if (columns.length === 0) {
+    // pg_class may not list a table with no columns; tell "missing" from "empty" by information_schema.
+    const [exists] = await sql`
+      select 1 from information_schema.tables where table_schema = ${schema} and table_name = ${table}`;
+    if (!exists) return { dialect, table: null };
+  }
+  // Key columns through information_schema, whose constraint views both engines document.
+  const keyRows = await sql<{ name: string }[]>`
+    select k.column_name as name
+    from information_schema.table_constraints tc
+    join information_schema.key_column_usage k
+      on k.constraint_name = tc.constraint_name and k.table_schema = tc.table_schema and k.table_name = tc.table_name
+    where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema = ${schema} and tc.table_name = ${table}
+    order by k.ordinal_position`;
+  let primaryKey = keyRows.map((r) => r.name);
+  let visible = [...columns];
+  if (dialect === "cockroach") {
+    // CockroachDB docs: a table created without a primary key gets a hidden `rowid` key column. It is not a
+    // key the application knows, so it counts as "no primary key", and hidden columns are never compared.
+    const hidden = await sql<{ name: string }[]>`
+      select column_name as name from information_schema.columns
+      where table_schema = ${schema} and table_name = ${table} and is_hidden = 'YES'`;
+    const hiddenNames = new Set(hidden.map((h) => h.name));
+    visible = columns.filter((c) => !hiddenNames.has(c.name));
+    if (primaryKey.some((k) => hiddenNames.has(k))) primaryKey = [];
+  }
+  return {
+    dialect,
+    table: {
+      schema,
+      name: table,
+      primaryKey,
+      columns: visible.map((c) => ({
+        name: c.name,
+        type: c.type,
+        typeName: c.typname,
+        elementTypeName: c.elem,
+        kind: c.typtype,
+        nullable: !c.notnull,
+        position: c.num,
+      })),
+    },
+  };
+}
+
+/** A schema difference that is reported as data, never thrown. */
+export interface SchemaDrift {
+  kind: "missing_table" | "no_primary_key" | "primary_key_differs" | "column_missing" | "column_type_differs";
+  side: "source" | "target" | "both";
+  column?: string;
+  message: string;
+  /** Blocking drift stops the comparison; column drift only narrows the compared columns. */
+  blocking: boolean;
+}
+
+export interface ComparablePlan {
+  drift: SchemaDrift[];
+  /** Columns present on both sides, key columns first, in source order. */
+  columns: { name: string; source: CatalogColumn; target: CatalogColumn }[];
+  primaryKey: string[];
+  source: CatalogTable | null;
+  target: CatalogTable | null;
+}
+
+/** Compare both sides' descriptions; the result says what can be compared and what drifted. */
+export function compareSchemas(source: CatalogTable | null, target: CatalogTable | null, label: string): ComparablePlan {
+  const drift: SchemaDrift[] = [];
+  const plan: ComparablePlan = { drift, columns: [], primaryKey: [], source, target };
+  if (!source || !target) {
+    const side = !source && !target ? "both" : !source ? "source" : "target";
+    drift.push({ kind: "missing_table", side, blocking: true, message: `table ${label} does not exist on the ${side === "both" ? "source or the target" : side}` });
+    return plan;
+  }
+  for (const [side, t] of [["source", source], ["target", target]] as const) {
+    if (t.primaryKey.length === 0) {
+      drift.push({ kind: "no_primary_key", side, blocking: true, message: `table ${label} has no primary key on the ${side}: rows cannot be matched` });
+    }
+  }
+  if (source.primaryKey.length && target.primaryKey.length && source.primaryKey.join("\u0000") !== target.primaryKey.join("\u0000")) {
+    drift.push({
+      kind: "primary_key_differs",
+      side: "both",
+      blocking: true,
+      message: `primary key of ${label} differs: source (${source.primaryKey.join(", ")}) vs target (${target.primaryKey.join(", ")})`,
+    });
+  }
+  const targetByName = new Map(target.columns.map((c) => [c.name, c]));
+  const sourceNames = new Set(source.columns.map((c) => c.name));
+  for (const s of source.columns) {
+    const t = targetByName.get(s.name);
+    if (!t) {
+      drift.push({ kind: "column_missing", side: "target", column: s.name, blocking: false, message: `column ${s.name} (${s.type}) is missing on the target` });
+      continue;
+    }
+    if (comparableType(s) !== comparableType(t)) {
+      drift.push({
+        kind: "column_type_differs",
+        side: "both",
+        column: s.name,
+        blocking: false,
+        message: `column ${s.name} is ${s.type} on the source but ${t.type} on the target`,
+      });
+    }
+    plan.columns.push({ name: s.name, source: s, target: t });
+  }
+  for (const t of target.columns) {
+    if (!sourceNames.has(t.name)) {
+      drift.push({ kind: "column_missing", side: "source", column: t.name, blocking: false, message: `column ${t.name} (${t.type}) is missing on the source` });
+    }
+  }
+  plan.primaryKey = drift.some((d) => d.blocking) ? [] : source.primaryKey;
+  // Key columns lead, so every query can select them first.
+  plan.columns.sort((a, b) => keyIndex(plan.primaryKey, a.name) - keyIndex(plan.primaryKey, b.name));
+  return plan;
+}
+
+function keyIndex(key: string[], name: string): number {
+  const i = key.indexOf(name);
+  return i === -1 ? key.length : i;
+}
+
+/**
+ * Type identity across engines: CockroachDB spells some types differently in format_type (e.g. "bigint" for
+ * every INT, "text" for STRING), so widths of integers and varchar lengths are not drift; everything else is.
+ */
+function comparableType(column: CatalogColumn): string {
+  const t = column.type.toLowerCase();
+  if (/^(smallint|integer|bigint)$/.test(t)) return "integer";
+  if (/^(character varying|varchar|text)(\(\d+\))?$/.test(t)) return "text";
+  return t;
+}
+
+export async function describeBothSides(source: postgres.Sql, target: postgres.Sql, schema: string, table: string) {
+  const [s, t] = await Promise.all([describeTable(source, schema, table), describeTable(target, schema, table)]);
+  return { sourceDialect: s.dialect, targetDialect: t.dialect, plan: compareSchemas(s.table, t.table, `${schema}.${table}`) };
+}

@@ -1,0 +1,576 @@
+import type postgres from "postgres";
+import { canonicalSql } from "../normalization/sql";
+import { NO_RULES, type ColumnRules, type MismatchKind } from "../normalization/types";
+import { describeBothSides, type CatalogColumn, type SchemaDrift } from "./catalog";
+import { quoteIdent, qualifiedName, type Dialect } from "./dialect";
+import { keyComparator, keyOrder, keyRow, keyTextList, paramRow, type KeyTuple } from "./keys";
+import { abortError, delay, RowRateLimiter } from "./rate-limit";
+import type { Bucket, BucketRangeResult, Difference, ReconcileOptions, ReconcileResult, ReconciliationScope, Strategy } from "./types";
+
+/** One side of the comparison: its client and the catalog's view of the compared columns. */
+export interface Side {
+  name: "source" | "target";
+  sql: postgres.Sql;
+  dialect: Dialect;
+  /** Quoted, schema-qualified table name built from the catalog. */
+  relation: string;
+  key: CatalogColumn[];
+  /** Compared non-key columns, same order on both sides. */
+  columns: CatalogColumn[];
+}
+
+export interface ReconcileContext {
+  label: string;
+  source: Side;
+  target: Side;
+  /** Names of the compared non-key columns. */
+  columnNames: string[];
+  keyNames: string[];
+  /** Columns compared numerically under float_tolerance (kept out of the row hash). */
+  tolerance: Map<string, number>;
+  rules: Map<string, ColumnRules>;
+  scope: ReconciliationScope;
+  compareKeys: (a: KeyTuple, b: KeyTuple) => number;
+  limiter: RowRateLimiter;
+  options: Required<Pick<ReconcileOptions, "bucketCount" | "batchSize" | "concurrency" | "recheckDelayMs" | "statementTimeoutMs" | "denseThreshold">> &
+    Pick<ReconcileOptions, "signal" | "strategy" | "onCandidates">;
+}
+
+const DEFAULTS = {
+  bucketCount: 1000,
+  batchSize: 20_000,
+  concurrency: 2,
+  recheckDelayMs: 250,
+  statementTimeoutMs: 60_000,
+  denseThreshold: 0.2,
+};
+
+/** Aliases for canonical values in generated SQL; a space makes a clash with a real column name unlikely. */
+const canonAlias = (i: number) => `"cutover c${i}"`;
+const HASH = `"cutover h"`;
+
+/**
+ * Reads both catalogs and builds what every later step needs, or reports the schema drift that prevents it.
+ * Column drift (a column on one side only, a type change) is reported and the common columns are compared.
+ */
+export async function prepareReconciliation(
+  source: postgres.Sql,
+  target: postgres.Sql,
+  options: ReconcileOptions,
+): Promise<{ drift: SchemaDrift[]; context: ReconcileContext | null }> {
+  const schema = options.schema ?? "public";
+  const { sourceDialect, targetDialect, plan } = await describeBothSides(source, target, schema, options.table);
+  const drift = [...plan.drift];
+  const scope = options.scope ?? { kind: "table" };
+  if (scope.kind === "users" && !plan.columns.some((c) => c.name === scope.column)) {
+    drift.push({ kind: "column_missing", side: "both", column: scope.column, blocking: true, message: `user column ${scope.column} is not a column of ${schema}.${options.table} on both sides` });
+  }
+  if (drift.some((d) => d.blocking) || !plan.source || !plan.target) return { drift, context: null };
+  const rulesFor = options.rulesFor ?? (() => NO_RULES);
+  const rules = new Map<string, ColumnRules>();
+  const tolerance = new Map<string, number>();
+  const compared = plan.columns.filter((c) => {
+    if (plan.primaryKey.includes(c.name)) return false;
+    const r = rulesFor(c.name);
+    rules.set(c.name, r);
+    if (r.floatTolerance) tolerance.set(c.name, r.floatTolerance.tolerance);
+    return !r.ignore;
+  });
+  const keyOf = (side: "source" | "target") =>
+    plan.primaryKey.map((k) => plan.columns.find((c) => c.name === k)![side]);
+  const side = (name: "source" | "target", sql: postgres.Sql, dialect: Dialect): Side => ({
+    name,
+    sql,
+    dialect,
+    relation: qualifiedName(schema, options.table),
+    key: keyOf(name),
+    columns: compared.map((c) => c[name]),
+  });
+  const src = side("source", source, sourceDialect);
+  return {
+    drift,
+    context: {
+      label: `${schema}.${options.table}`,
+      source: src,
+      target: side("target", target, targetDialect),
+      columnNames: compared.map((c) => c.name),
+      keyNames: plan.primaryKey,
+      tolerance,
+      rules,
+      scope,
+      compareKeys: keyComparator(src.key),
+      limiter: new RowRateLimiter(options.rowsPerSecond),
+      options: {
+        bucketCount: options.bucketCount ?? DEFAULTS.bucketCount,
+        batchSize: options.batchSize ?? DEFAULTS.batchSize,
+        concurrency: Math.max(1, options.concurrency ?? DEFAULTS.concurrency),
+        recheckDelayMs: options.recheckDelayMs ?? DEFAULTS.recheckDelayMs,
+        statementTimeoutMs: options.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
+        denseThreshold: options.denseThreshold ?? DEFAULTS.denseThreshold,
+        signal: options.signal,
+        strategy: options.strategy ?? "auto",
+        onCandidates: options.onCandidates,
+      },
+    },
+  };
+}
+
+/** Positional parameters for one generated statement. */
+class Params {
+  values: (string | string[] | null)[] = [];
+  add(value: string | string[] | null): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+  /** A typed row of key parameters comparable with keyRow(). */
+  keyRow(side: Side, key: KeyTuple): string {
+    const first = this.values.length + 1;
+    for (const part of key) this.values.push(part);
+    return paramRow(side.key, side.dialect, first);
+  }
+}
+
+/** Runs a statement in a read-only transaction with a statement timeout: production databases come first. */
+async function readOnly<T extends readonly unknown[]>(
+  ctx: ReconcileContext,
+  side: Side,
+  query: string,
+  params: Params,
+): Promise<T[]> {
+  return side.sql.begin("read only", async (tx) => {
+    // SET LOCAL: CockroachDB documents it for statement_timeout too (untested here).
+    await tx.unsafe(`set local statement_timeout = ${Math.trunc(ctx.options.statementTimeoutMs)}`);
+    return (await tx.unsafe(query, params.values as never[]).values()) as unknown as T[];
+  }) as Promise<T[]>;
+}
+
+function scopePredicate(ctx: ReconcileContext, side: Side, params: Params): string {
+  const scope = ctx.scope;
+  const parts: string[] = [];
+  if (scope.kind === "range") {
+    if (scope.from) parts.push(`${keyRow(side.key, side.dialect)} >= ${params.keyRow(side, scope.from)}`);
+    if (scope.to) parts.push(`${keyRow(side.key, side.dialect)} <= ${params.keyRow(side, scope.to)}`);
+  } else if (scope.kind === "users") {
+    parts.push(`(${quoteIdent(scope.column)})::text = any(${params.add(scope.ids)}::text[])`);
+  }
+  return parts.length ? parts.join(" and ") : "true";
+}
+
+function rangePredicate(side: Side, lower: KeyTuple | null, upper: KeyTuple | null, params: Params, lowerExclusive = false): string {
+  const parts: string[] = [];
+  if (lower) parts.push(`${keyRow(side.key, side.dialect)} ${lowerExclusive ? ">" : ">="} ${params.keyRow(side, lower)}`);
+  if (upper) parts.push(`${keyRow(side.key, side.dialect)} < ${params.keyRow(side, upper)}`);
+  return parts.length ? parts.join(" and ") : "true";
+}
+
+/** Key columns and every compared column's canonical text, the inner select all queries share. */
+function canonicalSelect(ctx: ReconcileContext, side: Side): string {
+  const keys = side.key.map((c) => quoteIdent(c.name));
+  const canon = side.columns.map(
+    (c, i) => `${canonicalSql(quoteIdent(c.name), c, ctx.rules.get(c.name) ?? NO_RULES, side.dialect)} as ${canonAlias(i)}`,
+  );
+  return [...keys, ...canon].join(", ");
+}
+
+/** md5 of the row's canonical texts, length-prefixed so no two rows can concatenate to the same text. */
+function rowHash(ctx: ReconcileContext, side: Side): string {
+  const parts = side.columns
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => !ctx.tolerance.has(c.name))
+    .map(({ i }) => `coalesce(length(${canonAlias(i)})::text || ':' || ${canonAlias(i)}, '~')`);
+  return parts.length ? `md5(${parts.join(" || ")})` : `md5('')`;
+}
+
+/** The first 64 bits of an md5 hex digest as a signed integer, to be summed per bucket. */
+function hashToInt(hash: string, dialect: Dialect): string {
+  // PostgreSQL: hex text -> bit(64) -> int8. CockroachDB documents the same BIT casts (untested here).
+  void dialect;
+  return `('x' || substr(${hash}, 1, 16))::bit(64)::int8`;
+}
+
+/** Nested CASE that finds a row's bucket among sorted boundaries in log2(n) comparisons. */
+function bucketCase(side: Side, buckets: Bucket[], params: Params): string {
+  const row = keyRow(side.key, side.dialect);
+  const build = (lo: number, hi: number): string => {
+    if (lo === hi) return String(buckets[lo].index);
+    const mid = Math.ceil((lo + hi) / 2);
+    return `(case when ${row} < ${params.keyRow(side, buckets[mid].lower!)} then ${build(lo, mid - 1)} else ${build(mid, hi)} end)`;
+  };
+  return build(0, buckets.length - 1);
+}
+
+interface BucketChecksum {
+  count: number;
+  sum: string;
+}
+
+async function checksumRange(ctx: ReconcileContext, side: Side, buckets: Bucket[]): Promise<Map<number, BucketChecksum>> {
+  const params = new Params();
+  const range = rangePredicate(side, buckets[0].lower, buckets[buckets.length - 1].upper, params);
+  const scope = scopePredicate(ctx, side, params);
+  const bucket = bucketCase(side, buckets, params);
+  const query =
+    `select b, count(*)::text, coalesce(sum(${hashToInt(HASH, side.dialect)})::text, '0') from (` +
+    `select ${bucket} as b, ${rowHash(ctx, side)} as ${HASH} from (` +
+    `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope} offset 0) r) h group by b`;
+  const rows = await readOnly<[number | string, string, string]>(ctx, side, query, params);
+  const result = new Map<number, BucketChecksum>();
+  let total = 0;
+  for (const [b, count, sum] of rows) {
+    result.set(Number(b), { count: Number(count), sum });
+    total += Number(count);
+  }
+  await ctx.limiter.take(total, ctx.options.signal);
+  return result;
+}
+
+type StreamRow = { key: KeyTuple; hash: string; tolerance: (string | null)[] };
+
+/** Reads a key range in key order, `batchSize` rows per statement (keyset pagination). */
+async function* streamRange(ctx: ReconcileContext, side: Side, lower: KeyTuple | null, upper: KeyTuple | null): AsyncGenerator<StreamRow[]> {
+  const nKey = side.key.length;
+  const toleranceIdx = side.columns.map((c, i) => (ctx.tolerance.has(c.name) ? i : -1)).filter((i) => i >= 0);
+  let after: KeyTuple | null = null;
+  for (;;) {
+    if (ctx.options.signal?.aborted) throw abortError(ctx.options.signal);
+    const params = new Params();
+    const range: string = after ? rangePredicate(side, after, upper, params, true) : rangePredicate(side, lower, upper, params);
+    const scope = scopePredicate(ctx, side, params);
+    const limit = params.add(String(ctx.options.batchSize));
+    const query: string =
+      `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${toleranceIdx.map((i) => `, ${canonAlias(i)}`).join("")} from (` +
+      `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope}` +
+      ` order by ${keyOrder(side.key, side.dialect)} limit ${limit}::int) r order by ${keyOrder(side.key, side.dialect, "r.")}`;
+    const rows: (string | null)[][] = await readOnly<(string | null)[]>(ctx, side, query, params);
+    const batch: StreamRow[] = rows.map((r) => ({
+      key: r.slice(0, nKey) as string[],
+      hash: r[nKey] as string,
+      tolerance: r.slice(nKey + 1),
+    }));
+    await ctx.limiter.take(batch.length, ctx.options.signal);
+    if (batch.length) yield batch;
+    if (batch.length < ctx.options.batchSize) return;
+    after = batch[batch.length - 1].key;
+  }
+}
+
+/** Pulls rows one by one out of a batched stream. */
+class RowCursor {
+  private batch: StreamRow[] = [];
+  private i = 0;
+  constructor(private readonly it: AsyncGenerator<StreamRow[]>) {}
+  async peek(): Promise<StreamRow | null> {
+    while (this.i >= this.batch.length) {
+      const next = await this.it.next();
+      if (next.done) return null;
+      this.batch = next.value;
+      this.i = 0;
+    }
+    return this.batch[this.i];
+  }
+  advance() {
+    this.i++;
+  }
+}
+
+interface Candidate {
+  key: KeyTuple;
+  kind: MismatchKind;
+}
+
+function toleranceEqual(ctx: ReconcileContext, a: (string | null)[], b: (string | null)[], names: string[]): boolean {
+  return names.every((name, i) => {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) return true;
+    if (x === null || y === null) return false;
+    return Math.abs(Number(x) - Number(y)) <= (ctx.tolerance.get(name) ?? 0);
+  });
+}
+
+/** Ordered streaming: merge-walk both sides of [lower, upper) and return the keys that differ. */
+async function mergeRange(ctx: ReconcileContext, lower: KeyTuple | null, upper: KeyTuple | null): Promise<{ candidates: Candidate[]; rows: number }> {
+  const s = new RowCursor(streamRange(ctx, ctx.source, lower, upper));
+  const t = new RowCursor(streamRange(ctx, ctx.target, lower, upper));
+  const toleranceNames = ctx.columnNames.filter((n) => ctx.tolerance.has(n));
+  const candidates: Candidate[] = [];
+  let rows = 0;
+  for (;;) {
+    const [a, b] = await Promise.all([s.peek(), t.peek()]);
+    if (!a && !b) break;
+    rows++;
+    const order = !a ? 1 : !b ? -1 : ctx.compareKeys(a.key, b.key);
+    if (order < 0) {
+      candidates.push({ key: a!.key, kind: "missing_in_target" });
+      s.advance();
+    } else if (order > 0) {
+      candidates.push({ key: b!.key, kind: "extra_in_target" });
+      t.advance();
+    } else {
+      if (a!.hash !== b!.hash || !toleranceEqual(ctx, a!.tolerance, b!.tolerance, toleranceNames)) {
+        candidates.push({ key: a!.key, kind: "value_mismatch" });
+      }
+      s.advance();
+      t.advance();
+    }
+  }
+  return { candidates, rows };
+}
+
+type DetailRow = { key: KeyTuple; hash: string; values: (string | null)[] };
+
+/** Re-reads rows by key on one side: key, row hash and every compared column's canonical text. */
+async function readRows(ctx: ReconcileContext, side: Side, keys: KeyTuple[]): Promise<Map<string, DetailRow>> {
+  const out = new Map<string, DetailRow>();
+  const nKey = side.key.length;
+  for (let i = 0; i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500);
+    const params = new Params();
+    const plainRow = `(${side.key.map((c) => quoteIdent(c.name)).join(", ")})`;
+    const list = chunk
+      .map((k) => {
+        const first = params.values.length + 1;
+        k.forEach((part) => params.values.push(part));
+        return `(${side.key.map((c, j) => `cast($${first + j} as ${c.type})`).join(", ")})`;
+      })
+      .join(", ");
+    const canon = side.columns.map((_, j) => `, ${canonAlias(j)}`).join("");
+    const query =
+      `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${canon} from (` +
+      `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${plainRow} in (${list}) offset 0) r`;
+    const rows = await readOnly<(string | null)[]>(ctx, side, query, params);
+    for (const r of rows) {
+      const key = r.slice(0, nKey) as string[];
+      out.set(JSON.stringify(key), { key, hash: r[nKey] as string, values: r.slice(nKey + 1) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Compares the given keys afresh on both sides (the re-read after a delay, and the re-verify after a repair).
+ * Returns the rows that still differ with their canonical values.
+ */
+export async function compareKeys(ctx: ReconcileContext, keys: KeyTuple[], bucketOf: (key: KeyTuple) => number = () => -1): Promise<Difference[]> {
+  if (keys.length === 0) return [];
+  const [src, tgt] = await Promise.all([readRows(ctx, ctx.source, keys), readRows(ctx, ctx.target, keys)]);
+  const differences: Difference[] = [];
+  const toleranceNames = new Set(ctx.tolerance.keys());
+  for (const key of keys) {
+    const id = JSON.stringify(key);
+    const a = src.get(id);
+    const b = tgt.get(id);
+    if (!a && !b) continue;
+    const values = (r: DetailRow | undefined) =>
+      r ? Object.fromEntries(ctx.columnNames.map((n, i) => [n, r.values[i]])) : null;
+    let kind: MismatchKind;
+    let columns: string[] = [];
+    if (!b) kind = "missing_in_target";
+    else if (!a) kind = "extra_in_target";
+    else {
+      columns = ctx.columnNames.filter((n, i) => {
+        const x = a.values[i];
+        const y = b.values[i];
+        if (x === y) return false;
+        if (toleranceNames.has(n) && x !== null && y !== null) return Math.abs(Number(x) - Number(y)) > ctx.tolerance.get(n)!;
+        return true;
+      });
+      if (columns.length === 0) continue;
+      kind = "value_mismatch";
+      columns.sort();
+    }
+    differences.push({
+      key,
+      keyObject: Object.fromEntries(ctx.keyNames.map((n, i) => [n, key[i]])),
+      kind,
+      columns,
+      source: values(a),
+      target: values(b),
+      bucket: bucketOf(key),
+    });
+  }
+  return differences;
+}
+
+/** Finds the bucket a key falls in (buckets sorted, contiguous). */
+export function bucketFinder(ctx: ReconcileContext, buckets: Bucket[]): (key: KeyTuple) => number {
+  return (key) => {
+    let lo = 0;
+    let hi = buckets.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (ctx.compareKeys(key, buckets[mid].lower!) < 0) hi = mid - 1;
+      else lo = mid;
+    }
+    return buckets[lo].index;
+  };
+}
+
+/**
+ * Compares a contiguous run of buckets with the given strategy: checksums first (streaming only the buckets
+ * whose count or hash sum differ), or ordered streaming of the whole run. Candidates are re-read after the
+ * recheck delay, so a dual write in flight is not reported.
+ */
+export async function compareBucketRange(ctx: ReconcileContext, buckets: Bucket[], strategy: Strategy): Promise<BucketRangeResult> {
+  const find = bucketFinder(ctx, buckets);
+  let candidates: Candidate[] = [];
+  let rowsCompared = 0;
+  let bucketsDiffering = 0;
+  if (strategy === "checksum") {
+    const [a, b] = await Promise.all([checksumRange(ctx, ctx.source, buckets), checksumRange(ctx, ctx.target, buckets)]);
+    const differing: Bucket[] = [];
+    for (const bucket of buckets) {
+      const x = a.get(bucket.index);
+      const y = b.get(bucket.index);
+      rowsCompared += Math.max(x?.count ?? 0, y?.count ?? 0);
+      if ((x?.count ?? 0) !== (y?.count ?? 0) || (x?.sum ?? "0") !== (y?.sum ?? "0") || ctx.tolerance.size > 0) differing.push(bucket);
+    }
+    bucketsDiffering = differing.length;
+    // neighbouring differing buckets are streamed as one range
+    const runs: Bucket[][] = [];
+    for (const bucket of differing) {
+      const last = runs[runs.length - 1];
+      if (last && last[last.length - 1].index === bucket.index - 1) last.push(bucket);
+      else runs.push([bucket]);
+    }
+    for (const run of runs) {
+      const merged = await mergeRange(ctx, run[0].lower, run[run.length - 1].upper);
+      candidates.push(...merged.candidates);
+    }
+  } else {
+    const merged = await mergeRange(ctx, buckets[0].lower, buckets[buckets.length - 1].upper);
+    candidates = merged.candidates;
+    rowsCompared = merged.rows;
+    bucketsDiffering = new Set(candidates.map((c) => find(c.key))).size;
+  }
+  let differences: Difference[] = [];
+  if (candidates.length) {
+    await ctx.options.onCandidates?.(candidates.map((c) => c.key));
+    await delay(ctx.options.recheckDelayMs, ctx.options.signal);
+    differences = await compareKeys(ctx, candidates.map((c) => c.key), find);
+  }
+  return {
+    differences,
+    rowsCompared,
+    bucketsDone: buckets.length,
+    bucketsDiffering,
+    clearedOnRecheck: candidates.length - differences.length,
+    strategy,
+  };
+}
+
+/**
+ * Splits the key space into about `bucketCount` contiguous buckets covering every possible key (the first is
+ * open below, the last open above, so rows only the target has are covered too). A single integer key is cut
+ * into equal widths between the source's min and max; other keys at every n-th source key in byte order.
+ */
+export async function planBuckets(ctx: ReconcileContext): Promise<{ buckets: Bucket[]; estimatedRows: number }> {
+  const side = ctx.source;
+  const params = new Params();
+  const scope = scopePredicate(ctx, side, params);
+  const [[count]] = await readOnly<[string]>(ctx, side, `select count(*)::text from ${side.relation} where ${scope}`, params);
+  const estimatedRows = Number(count);
+  const wanted = Math.max(1, Math.min(ctx.options.bucketCount, Math.ceil(estimatedRows / 10)));
+  let cuts: KeyTuple[] = [];
+  const key = side.key;
+  if (wanted > 1 && key.length === 1 && ["int2", "int4", "int8"].includes(key[0].typeName)) {
+    const p = new Params();
+    const s = scopePredicate(ctx, side, p);
+    const col = quoteIdent(key[0].name);
+    const [[min, max]] = await readOnly<[string | null, string | null]>(ctx, side, `select min(${col})::text, max(${col})::text from ${side.relation} where ${s}`, p);
+    if (min !== null && max !== null) {
+      const lo = BigInt(min);
+      const span = BigInt(max) - lo + 1n;
+      const width = (span + BigInt(wanted) - 1n) / BigInt(wanted);
+      for (let i = 1n; i < BigInt(wanted); i++) {
+        const cut = lo + i * width;
+        if (cut > BigInt(max)) break;
+        cuts.push([cut.toString()]);
+      }
+    }
+  } else if (wanted > 1) {
+    const p = new Params();
+    const s = scopePredicate(ctx, side, p);
+    const step = p.add(String(Math.max(1, Math.floor(estimatedRows / wanted))));
+    const rows = await readOnly<string[]>(
+      ctx,
+      side,
+      `select ${keyTextList(key)} from (select ${key.map((c) => quoteIdent(c.name)).join(", ")}, row_number() over (order by ${keyOrder(key, side.dialect)}) as "cutover n" from ${side.relation} where ${s}) k` +
+        ` where "cutover n" % ${step}::int8 = 0 order by ${keyOrder(key, side.dialect, "k.")}`,
+      p,
+    );
+    cuts = rows.map((r) => r.slice(0, key.length));
+  }
+  const buckets: Bucket[] = [];
+  let lower: KeyTuple | null = null;
+  for (const cut of cuts) {
+    if (lower && ctx.compareKeys(cut, lower) <= 0) continue;
+    buckets.push({ index: buckets.length, lower, upper: cut });
+    lower = cut;
+  }
+  buckets.push({ index: buckets.length, lower, upper: null });
+  return { buckets, estimatedRows };
+}
+
+/** Chooses the next run's strategy from what the job has seen so far. */
+export function chooseStrategy(ctx: ReconcileContext, seen: { buckets: number; differing: number }): Strategy {
+  if (ctx.options.strategy === "checksum" || ctx.options.strategy === "stream") return ctx.options.strategy;
+  // under float_tolerance a bucket checksum cannot tell a tolerated difference from a real one
+  if (ctx.tolerance.size > 0) return "stream";
+  if (seen.buckets >= 20 && seen.differing / seen.buckets > ctx.options.denseThreshold) return "stream";
+  return "checksum";
+}
+
+/** Cuts the buckets into runs of about `size` for workers to take one at a time. */
+export function bucketRuns(buckets: Bucket[], size: number): Bucket[][] {
+  const runs: Bucket[][] = [];
+  for (let i = 0; i < buckets.length; i += size) runs.push(buckets.slice(i, i + size));
+  return runs;
+}
+
+export const emptyCounts = (): Record<MismatchKind, number> => ({ missing_in_target: 0, extra_in_target: 0, value_mismatch: 0 });
+
+/** Compares a whole table (or its scope) in one process: the engine without the job layer. */
+export async function reconcileTable(source: postgres.Sql, target: postgres.Sql, options: ReconcileOptions & { onRun?: (r: BucketRangeResult) => void }): Promise<ReconcileResult> {
+  const started = Date.now();
+  const { drift, context: ctx } = await prepareReconciliation(source, target, options);
+  const result: ReconcileResult = {
+    drift,
+    compared: false,
+    differences: [],
+    counts: emptyCounts(),
+    rowsCompared: 0,
+    bucketCount: 0,
+    bucketsDiffering: 0,
+    clearedOnRecheck: 0,
+    strategies: { checksum: 0, stream: 0 },
+    elapsedMs: 0,
+  };
+  if (!ctx) return { ...result, elapsedMs: Date.now() - started };
+  const { buckets } = await planBuckets(ctx);
+  result.bucketCount = buckets.length;
+  const runs = bucketRuns(buckets, 25);
+  const seen = { buckets: 0, differing: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < runs.length) {
+      const run = runs[next++];
+      const strategy = chooseStrategy(ctx, seen);
+      const r = await compareBucketRange(ctx, run, strategy);
+      seen.buckets += r.bucketsDone;
+      seen.differing += r.bucketsDiffering;
+      result.differences.push(...r.differences);
+      result.rowsCompared += r.rowsCompared;
+      result.bucketsDiffering += r.bucketsDiffering;
+      result.clearedOnRecheck += r.clearedOnRecheck;
+      result.strategies[strategy]++;
+      options.onRun?.(r);
+    }
+  };
+  await Promise.all(Array.from({ length: ctx.options.concurrency }, worker));
+  result.differences.sort((a, b) => ctx.compareKeys(a.key, b.key));
+  for (const d of result.differences) result.counts[d.kind]++;
+  result.compared = true;
+  result.elapsedMs = Date.now() - started;
+  return result;
+}

@@ -1,0 +1,84 @@
+import type { ColumnRules, MismatchKind } from "../normalization/types";
+import type { SchemaDrift } from "./catalog";
+import type { KeyTuple } from "./keys";
+
+export type { KeyTuple } from "./keys";
+export type DifferenceKind = MismatchKind;
+
+/** Which rows of the table a job compares. Column names are checked against the catalog before use. */
+export type ReconciliationScope =
+  | { kind: "table" }
+  /** Primary-key range, both ends inclusive, as key text tuples. */
+  | { kind: "range"; from?: KeyTuple; to?: KeyTuple }
+  /** Rows whose user column holds one of these ids (a cohort resolved to its user ids). */
+  | { kind: "users"; column: string; ids: string[] };
+
+/** One key range [lower, upper) of the split key space; null = unbounded. */
+export interface Bucket {
+  index: number;
+  lower: KeyTuple | null;
+  upper: KeyTuple | null;
+}
+
+/** A row found different (after the re-read), with the canonical values that were compared. */
+export interface Difference {
+  key: KeyTuple;
+  /** Key as an object { column: text }. */
+  keyObject: Record<string, string>;
+  kind: DifferenceKind;
+  /** Columns that differ (value_mismatch only), sorted. */
+  columns: string[];
+  /** Canonical texts of the compared columns on each side (null side = row absent). */
+  source: Record<string, string | null> | null;
+  target: Record<string, string | null> | null;
+  bucket: number;
+}
+
+export type Strategy = "checksum" | "stream";
+
+export interface ReconcileOptions {
+  schema?: string;
+  table: string;
+  scope?: ReconciliationScope;
+  /** Rules in force per column; default: none. */
+  rulesFor?: (column: string) => ColumnRules;
+  bucketCount?: number;
+  batchSize?: number;
+  /** Cap on rows read per second (per side), across all concurrent work of this run. */
+  rowsPerSecond?: number | null;
+  concurrency?: number;
+  /** Delay before a differing row is re-read (in-flight dual writes settle meanwhile). */
+  recheckDelayMs?: number;
+  statementTimeoutMs?: number;
+  /** "auto" starts with checksums and switches to streaming when differences turn out dense. */
+  strategy?: "auto" | Strategy;
+  /** Fraction of differing buckets above which "auto" streams instead of checksumming. */
+  denseThreshold?: number;
+  signal?: AbortSignal;
+  /** Called with the keys found different on first read, before the delayed re-read. */
+  onCandidates?: (keys: KeyTuple[]) => Promise<void> | void;
+}
+
+export interface BucketRangeResult {
+  differences: Difference[];
+  rowsCompared: number;
+  bucketsDone: number;
+  bucketsDiffering: number;
+  /** Rows that differed on first read but matched on the re-read. */
+  clearedOnRecheck: number;
+  strategy: Strategy;
+}
+
+export interface ReconcileResult {
+  drift: SchemaDrift[];
+  /** False when blocking drift prevented the comparison. */
+  compared: boolean;
+  differences: Difference[];
+  counts: Record<DifferenceKind, number>;
+  rowsCompared: number;
+  bucketCount: number;
+  bucketsDiffering: number;
+  clearedOnRecheck: number;
+  strategies: Record<Strategy, number>;
+  elapsedMs: number;
+}

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reconcileTable } from "../../../app/reconciliation/engine";
+import type { ReconcileOptions } from "../../../app/reconciliation/types";
+import { NO_RULES, type ColumnRules } from "../../../app/normalization/types";
+import { createScratchDatabase, type ScratchDatabase } from "../../support/databases";
+
+let source: ScratchDatabase;
+let target: ScratchDatabase;
+
+const WIDE = `
+  create type mood as enum ('sad', 'ok', 'happy');
+  create table wide (
+    id bigint primary key,
+    name text,
+    amount numeric(12,2),
+    at timestamptz,
+    doc jsonb,
+    tags text[],
+    blob bytea,
+    uid uuid,
+    feeling mood,
+    ratio float8
+  );`;
+
+// 3,000 rows generated on the server, identical on both sides before the differences are applied
+const FILL = `
+  insert into wide
+  select g, 'name ' || g, (g * 1.25)::numeric(12,2), timestamptz '2024-01-01 00:00:00+00' + g * interval '1.000123 second',
+         jsonb_build_object('n', g, 'even', g % 2 = 0), array['a' || g, null, 'b'], decode(md5(g::text), 'hex'),
+         md5(g::text)::uuid, (array['sad','ok','happy'])[1 + g % 3]::mood, g / 7.0
+  from generate_series(1, 3000) g`;
+
+async function run(options: Partial<ReconcileOptions> & { table: string }) {
+  return reconcileTable(source.sql, target.sql, { recheckDelayMs: 10, bucketCount: 50, ...options });
+}
+
+const keysOf = (r: Awaited<ReturnType<typeof run>>) =>
+  r.differences.map((d) => `${d.kind}:${d.key.join("|")}${d.columns.length ? `:${d.columns.join(",")}` : ""}`).sort();
+
+beforeAll(async () => {
+  [source, target] = await Promise.all([createScratchDatabase("recon_src"), createScratchDatabase("recon_tgt")]);
+  for (const db of [source, target]) {
+    await db.sql.unsafe(WIDE);
+    await db.sql.unsafe(FILL);
+    await db.sql.unsafe(`
+      create table accounts (region text, code text, balance numeric, primary key (region, code));
+      insert into accounts values ('Zürich', 'a', 1.5), ('zurich', 'A', 2), ('Ångström', 'x', 3), ('apple', 'é', 4),
+        ('Apple', 'e', 5), ('b', 'trailing ', 6), ('b', 'trailing', 7);
+      create table nokey (a int, b text);
+      create table shaped (id int primary key, a text, b int);
+      create table readings (id int primary key, value float8, at timestamptz, note text);
+      insert into readings select g, g * 0.1, timestamptz '2024-05-01 10:00:00.123456+00' + g * interval '1 minute', 'x' from generate_series(1, 200) g;`);
+  }
+  await target.sql.unsafe(`
+    alter table shaped drop column b; alter table shaped add column b bigint; alter table shaped add column c text;
+    alter table shaped alter column a type varchar(10);
+  `);
+});
+
+afterAll(async () => {
+  await Promise.all([source?.drop(), target?.drop()]);
+});
+
+describe("reconcileTable", () => {
+  it("reports nothing on identical data, with either strategy", async () => {
+    for (const strategy of ["checksum", "stream", "auto"] as const) {
+      const r = await run({ table: "wide", strategy });
+      expect(r.compared).toBe(true);
+      expect(r.drift).toEqual([]);
+      expect(r.differences).toEqual([]);
+      expect(r.rowsCompared).toBe(3000);
+    }
+  });
+
+  it("finds exactly the missing, extra and changed rows of every type, with both strategies", async () => {
+    await target.sql.unsafe(`
+      delete from wide where id in (1, 1500, 3000);
+      insert into wide (id, name) values (3001, 'extra'), (-5, 'extra below');
+      update wide set name = name || ' ' where id = 10;           -- trailing space
+      update wide set amount = 25.1 where id = 20;                 -- 25.00 -> 25.10
+      update wide set at = at + interval '1 microsecond' where id = 30;
+      update wide set doc = '{"n": 40, "even": false}' where id = 40;  -- value change inside jsonb
+      update wide set doc = '{"even": true, "n": 50}' where id = 50;   -- same jsonb, keys written in another order
+      update wide set tags = array['a51', 'b'] where id = 51;      -- array lost its NULL
+      update wide set blob = blob || '\\x00'::bytea where id = 60;
+      update wide set uid = null where id = 70;
+      update wide set feeling = 'sad' where id = 80 and feeling <> 'sad';
+      update wide set feeling = 'ok' where id = 80 and feeling = 'sad';
+      update wide set ratio = ratio + 1e-12 where id = 90;
+      update wide set name = 'NAME 100' where id = 100;            -- case only
+    `);
+    const expected = [
+      "missing_in_target:1", "missing_in_target:1500", "missing_in_target:3000",
+      "extra_in_target:3001", "extra_in_target:-5",
+      "value_mismatch:10:name", "value_mismatch:20:amount", "value_mismatch:30:at", "value_mismatch:40:doc",
+      "value_mismatch:51:tags", "value_mismatch:60:blob", "value_mismatch:70:uid", "value_mismatch:80:feeling",
+      "value_mismatch:90:ratio", "value_mismatch:100:name",
+    ].sort();
+    for (const strategy of ["checksum", "stream"] as const) {
+      const r = await run({ table: "wide", strategy });
+      expect(keysOf(r)).toEqual(expected);
+      expect(r.counts).toEqual({ missing_in_target: 3, extra_in_target: 2, value_mismatch: 10 });
+    }
+    const changed = (await run({ table: "wide" })).differences.find((d) => d.key[0] === "20")!;
+    expect(changed.source?.amount).toBe("25.00");
+    expect(changed.target?.amount).toBe("25.10");
+  });
+
+  it("applies the normalization rules the same way in checksums and row comparison", async () => {
+    const rules: Record<string, Partial<ColumnRules>> = {
+      name: { trailingSpaces: { ruleId: "r1" } },
+      amount: { numericScale: { ruleId: "r2" } },
+      at: { timestampPrecision: { ruleId: "r3", digits: 3 } },
+      ratio: { floatTolerance: { ruleId: "r4", tolerance: 1e-9 } },
+      uid: { ignore: { ruleId: "r5" } },
+    };
+    await target.sql.unsafe(`update wide set amount = 25.00 where id = 20`);
+    const r = await run({ table: "wide", rulesFor: (c) => ({ ...NO_RULES, ...rules[c] }) });
+    // name 10 (trailing space), at 30 (a microsecond), ratio 90 (1e-12), uid 70 (ignored) are equal under the rules
+    expect(keysOf(r).filter((k) => k.startsWith("value"))).toEqual(
+      ["value_mismatch:40:doc", "value_mismatch:51:tags", "value_mismatch:60:blob", "value_mismatch:80:feeling", "value_mismatch:100:name"].sort(),
+    );
+  });
+
+  it("orders composite text keys by bytes: mixed case, accents and trailing spaces are distinct keys", async () => {
+    expect((await run({ table: "accounts", bucketCount: 7 })).differences).toEqual([]);
+    await target.sql.unsafe(`
+      delete from accounts where region = 'Ångström';
+      update accounts set balance = 2.0 where region = 'zurich';
+      insert into accounts values ('b', 'trailing  ', 8), ('ångström', 'x', 3);`);
+    for (const strategy of ["checksum", "stream"] as const) {
+      const r = await run({ table: "accounts", strategy, bucketCount: 7 });
+      expect(keysOf(r)).toEqual(
+        ["missing_in_target:Ångström|x", "extra_in_target:b|trailing  ", "extra_in_target:ångström|x", "value_mismatch:zurich|A:balance"].sort(),
+      );
+    }
+  });
+
+  it("reports schema drift as data", async () => {
+    const missing = await run({ table: "no_such_table" });
+    expect(missing.compared).toBe(false);
+    expect(missing.drift).toEqual([expect.objectContaining({ kind: "missing_table", side: "both", blocking: true })]);
+
+    const nokey = await run({ table: "nokey" });
+    expect(nokey.compared).toBe(false);
+    expect(nokey.drift.map((d) => `${d.kind}:${d.side}`)).toEqual(["no_primary_key:source", "no_primary_key:target"]);
+
+    const shaped = await run({ table: "shaped" });
+    expect(shaped.compared).toBe(true);
+    expect(shaped.drift.map((d) => `${d.kind}:${d.column}`).sort()).toEqual(["column_missing:c"]);
+    await target.sql.unsafe(`alter table shaped alter column b type numeric`);
+    const retyped = await run({ table: "shaped" });
+    expect(retyped.drift.map((d) => `${d.kind}:${d.column}`).sort()).toEqual(["column_missing:c", "column_type_differs:b"]);
+    expect(retyped.drift.find((d) => d.kind === "column_type_differs")!.message).toContain("integer");
+  });
+
+  it("honours a key-range scope and a user-list scope", async () => {
+    const range = await run({ table: "wide", scope: { kind: "range", from: ["1"], to: ["60"] }, strategy: "stream" });
+    expect(keysOf(range).map((k) => k.split(":").slice(0, 2).join(":"))).toEqual(
+      ["missing_in_target:1", "value_mismatch:10", "value_mismatch:30", "value_mismatch:40", "value_mismatch:51", "value_mismatch:60"].sort(),
+    );
+    const users = await run({ table: "wide", scope: { kind: "users", column: "name", ids: ["name 40", "name 41", "extra"] } });
+    expect(keysOf(users)).toEqual(["extra_in_target:3001", "value_mismatch:40:doc"]);
+  });
+
+  it("clears a row that differs on first read but matches on the re-read", async () => {
+    await target.sql`update readings set note = 'late' where id = 7`;
+    const stale = await run({ table: "readings", strategy: "stream" });
+    expect(keysOf(stale)).toEqual(["value_mismatch:7:note"]);
+    expect(stale.clearedOnRecheck).toBe(0);
+    // a dual write in flight: the target catches up between the first read and the re-read
+    const healed = await run({
+      table: "readings",
+      onCandidates: async (keys) => {
+        expect(keys).toEqual([["7"]]);
+        await target.sql`update readings set note = 'x' where id = 7`;
+      },
+    });
+    expect(healed.differences).toEqual([]);
+    expect(healed.clearedOnRecheck).toBe(1);
+  });
+});
