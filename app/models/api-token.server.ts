@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import { API_SCOPES, apiTokens } from "../../db/schema";
+import { apiTokens } from "../../db/schema";
+import type { ApiScope } from "~/auth/permissions";
 import { controlDb } from "~/utils/db.server";
 
-export type ApiScope = (typeof API_SCOPES)[number];
-export { API_SCOPES };
+export type { ApiScope };
 
 export function hashToken(token: string) {
   return createHash("sha256").update(token).digest("hex");

@@ -1,9 +1,10 @@
 import { asc, eq } from "drizzle-orm";
-import { users, ROLES } from "../../db/schema";
+import { users } from "../../db/schema";
+import type { Role } from "~/auth/permissions";
 import { controlDb } from "~/utils/db.server";
 import { hashPassword } from "~/utils/password.server";
 
-export type Role = (typeof ROLES)[number];
+export type { Role };
 export type User = Pick<typeof users.$inferSelect, "id" | "email" | "name" | "role" | "disabled" | "createdAt">;
 
 const publicColumns = {

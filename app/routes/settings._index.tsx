@@ -8,10 +8,10 @@ import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
-import { API_SCOPES, createApiToken, listApiTokens, revokeApiToken, type ApiScope } from "~/models/api-token.server";
+import { createApiToken, listApiTokens, revokeApiToken } from "~/models/api-token.server";
+import { API_SCOPES, ROLES, type ApiScope } from "~/auth/permissions";
 import { recordAudit } from "~/models/audit.server";
 import { createUser, listUsers, updateUserRole } from "~/models/user.server";
-import { ROLES } from "../../db/schema";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 import { generatePassword } from "~/utils/password.server";
 
@@ -66,14 +66,14 @@ export async function action({ request }: ActionFunctionArgs) {
         return json({ ok: true as const, shownOnce: { kind: "password", label: user.email, secret: password } });
       } catch (error) {
         if (/duplicate key|unique/i.test((error as Error).message)) {
-          return json({ ok: false as const, errors: { email: ["A user with this email exists already"] } }, { status: 409 });
+          return json({ ok: false as const, errors: { email: ["A user with this email exists already"] } as Record<string, string[]> }, { status: 409 });
         }
         throw error;
       }
     }
     case "update-user": {
       if (input.userId === admin.id && (input.role !== "admin" || input.disabled)) {
-        return json({ ok: false as const, errors: { role: ["You cannot remove your own admin role or disable yourself"] } }, { status: 400 });
+        return json({ ok: false as const, errors: { role: ["You cannot remove your own admin role or disable yourself"] } as Record<string, string[]> }, { status: 400 });
       }
       const before = (await listUsers()).find((u) => u.id === input.userId);
       if (!before) throw new Response("No such user.", { status: 404 });
@@ -94,7 +94,7 @@ export default function Settings() {
   const { isAdmin, users, tokens } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
-  const errors = actionData && !actionData.ok ? actionData.errors : {};
+  const errors: Record<string, string[] | undefined> = actionData && !actionData.ok ? actionData.errors : {};
   const shownOnce = actionData?.ok ? actionData.shownOnce : null;
   return (
     <div>
@@ -166,7 +166,7 @@ export default function Settings() {
                     <span className="font-medium">{u.email}</span>
                     <span className="flex items-center gap-2">
                       <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className="rounded border border-slate-300 px-2 py-1">
-                        {["viewer", "support", "engineer", "admin"].map((r) => (
+                        {ROLES.map((r) => (
                           <option key={r}>{r}</option>
                         ))}
                       </select>
@@ -189,7 +189,7 @@ export default function Settings() {
               <label className="flex flex-col gap-1 text-sm font-medium text-slate-700">
                 Role
                 <select name="role" defaultValue="viewer" className="rounded border border-slate-300 px-2 py-1.5 font-normal">
-                  {["viewer", "support", "engineer", "admin"].map((r) => (
+                  {ROLES.map((r) => (
                     <option key={r}>{r}</option>
                   ))}
                 </select>

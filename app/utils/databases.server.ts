@@ -30,7 +30,7 @@ function connect(side: Side, readOnly: boolean) {
       lock_timeout: 5_000,
       idle_in_transaction_session_timeout: 60_000,
       ...(readOnly ? { default_transaction_read_only: "on" } : {}),
-    },
+    } as Record<string, string | number>,
   });
 }
 

@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
+import { API_SCOPES, ROLES } from "../../app/auth/permissions";
 import { bigserial, boolean, index, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
-export const ROLES = ["viewer", "support", "engineer", "admin"] as const;
+export { API_SCOPES, ROLES };
+
 export const roleEnum = pgEnum("role", ROLES);
 
 export const users = pgTable("users", {
@@ -37,13 +39,6 @@ export const loginAttempts = pgTable(
   },
   (t) => [index("login_attempts_email_at_idx").on(t.email, t.at), index("login_attempts_ip_at_idx").on(t.ip, t.at)],
 );
-
-export const API_SCOPES = [
-  "assignments:read",
-  "mismatches:write",
-  "reconciliations:write",
-  "metrics:read",
-] as const;
 
 export const apiTokens = pgTable("api_tokens", {
   id: uuid("id").primaryKey().defaultRandom(),
