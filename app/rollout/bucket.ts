@@ -1,0 +1,184 @@
+/**
+ * The bucket function: which of the 10,000 buckets (0.01% each) a user falls into under a cohort's salt.
+ *
+ * Definition (stable forever — a change moves users between databases, so the test table in bucket.test.ts
+ * must never be edited to make a new hash pass):
+ *
+ *   seed   = murmur3_x86_32(UTF-8 bytes of salt, seed 0)          (the empty salt gives seed 0)
+ *   bucket = murmur3_x86_32(UTF-8 bytes of userId, seed) mod 10000  (hash read as an unsigned 32-bit integer)
+ *
+ * The salt becomes the seed rather than a prefix of the hashed string so that a ruleset's seeds are computed
+ * once (compileRuleset) and an evaluation hashes only the user id. The modulo bias (2^32 is not a multiple of
+ * 10,000) is below 3 in a million per bucket. Strings are UTF-8 encoded as TextEncoder does (a lone surrogate
+ * becomes U+FFFD), so every runtime computes the same bytes.
+ */
+
+export const BUCKET_COUNT = 10_000;
+
+/** The salt used for the bucket reported when no cohort decides (default mode, pin, emergency). */
+export const DEFAULT_SALT = "";
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+/** MurmurHash3 x86 32-bit over bytes[0..length), as an unsigned integer. */
+export function murmur3_32(bytes: Uint8Array, seed: number, length: number = bytes.length): number {
+  let h = seed | 0;
+  const blocks = length & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    let k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  let k = 0;
+  switch (length & 3) {
+    case 3:
+      k ^= bytes[blocks + 2] << 16;
+    // falls through
+    case 2:
+      k ^= bytes[blocks + 1] << 8;
+    // falls through
+    case 1:
+      k ^= bytes[blocks];
+      k = Math.imul(k, C1);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, C2);
+      h ^= k;
+  }
+  h ^= length;
+  return fmix(h);
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const encoder = new TextEncoder();
+// Reused so that hashing allocates nothing; grown on demand.
+let scratch = new Uint8Array(1024);
+let loadedBlocks = new Int32Array(256);
+let loadedBlockCount = 0;
+let loadedTail = 0;
+let loadedLength = 0;
+
+/**
+ * Loads a string as the key of the next hashLoaded() calls. murmur3 mixes each 4-byte block (k * C1, rotl 15,
+ * * C2) independently of the seed, so one user id is mixed once and then hashed under every cohort's seed at the
+ * cost of the seed-dependent steps only. Not re-entrant: load and hash within one synchronous call.
+ */
+export function loadKey(text: string): void {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    if (text.charCodeAt(i) > 0x7f) {
+      if (scratch.length < n * 3) scratch = new Uint8Array(n * 3);
+      loadBytes(scratch, encoder.encodeInto(text, scratch).written);
+      return;
+    }
+  }
+  // ASCII (the usual user id): the char codes are the UTF-8 bytes, read them without encoding.
+  const blockCount = n >>> 2;
+  if (loadedBlocks.length < blockCount) loadedBlocks = new Int32Array(blockCount);
+  for (let b = 0, i = 0; b < blockCount; b++, i += 4) {
+    let k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 8) | (text.charCodeAt(i + 2) << 16) | (text.charCodeAt(i + 3) << 24);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    loadedBlocks[b] = Math.imul(k, C2);
+  }
+  const at = blockCount << 2;
+  let k = 0;
+  switch (n & 3) {
+    case 3:
+      k ^= text.charCodeAt(at + 2) << 16;
+    // falls through
+    case 2:
+      k ^= text.charCodeAt(at + 1) << 8;
+    // falls through
+    case 1:
+      k ^= text.charCodeAt(at);
+      k = Math.imul(k, C1);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, C2);
+  }
+  loadedBlockCount = blockCount;
+  loadedTail = k;
+  loadedLength = n;
+}
+
+function loadBytes(bytes: Uint8Array, length: number): void {
+  const blockCount = length >>> 2;
+  if (loadedBlocks.length < blockCount) loadedBlocks = new Int32Array(blockCount);
+  for (let b = 0, i = 0; b < blockCount; b++, i += 4) {
+    let k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    loadedBlocks[b] = Math.imul(k, C2);
+  }
+  const at = blockCount << 2;
+  let k = 0;
+  switch (length & 3) {
+    case 3:
+      k ^= bytes[at + 2] << 16;
+    // falls through
+    case 2:
+      k ^= bytes[at + 1] << 8;
+    // falls through
+    case 1:
+      k ^= bytes[at];
+      k = Math.imul(k, C1);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, C2);
+  }
+  loadedBlockCount = blockCount;
+  loadedTail = k;
+  loadedLength = length;
+}
+
+/** murmur3_x86_32 of the key last given to loadKey(), under `seed`. */
+export function hashLoaded(seed: number): number {
+  let h = seed | 0;
+  const blocks = loadedBlocks;
+  for (let b = 0; b < loadedBlockCount; b++) {
+    h ^= blocks[b];
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  // A zero tail is indistinguishable from no tail here, and XOR with 0 changes nothing, so this is exact.
+  h ^= loadedTail;
+  h ^= loadedLength;
+  return fmix(h);
+}
+
+/** The bucket of the loaded key under a salt seed. */
+export function loadedBucket(seed: number): number {
+  return hashLoaded(seed) % BUCKET_COUNT;
+}
+
+/** murmur3_x86_32 of the UTF-8 bytes of `text`. */
+export function murmur3Utf8(text: string, seed: number): number {
+  loadKey(text);
+  return hashLoaded(seed);
+}
+
+/** The hash seed a salt stands for (computed once per cohort by compileRuleset). */
+export function saltSeed(salt: string): number {
+  return murmur3Utf8(salt, 0);
+}
+
+/** The bucket of a user under a precomputed salt seed. */
+export function bucketWithSeed(userId: string, seed: number): number {
+  return murmur3Utf8(userId, seed) % BUCKET_COUNT;
+}
+
+/** The bucket (0..9999) of a user under a salt. */
+export function bucketOf(userId: string, salt: string = DEFAULT_SALT): number {
+  return bucketWithSeed(userId, saltSeed(salt));
+}

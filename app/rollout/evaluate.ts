@@ -1,0 +1,310 @@
+import { DEFAULT_SALT, bucketWithSeed, loadKey, loadedBucket, saltSeed } from "./bucket";
+import type { Mode } from "./modes";
+import { formatBasisPoints } from "./percent";
+import type { Assignment, CohortConstraints, CohortRule, Ruleset, UserAttributes } from "./types";
+
+/**
+ * The one evaluation of a user's mode, used by the server, the application-side client and the simulator.
+ *
+ * Order: emergency switch > unexpired pin > the first cohort (ascending priority, then id) whose constraints all
+ * match and whose percentage covers the user's bucket under that cohort's salt > the default mode.
+ * A cohort covers buckets [0, percentBasisPoints), so raising a percentage keeps everyone already in (the ratchet).
+ * Constraints: every given constraint must match (AND), any listed value matches (OR), values compare exactly;
+ * an absent or empty list is no constraint; a constraint on an attribute the user lacks does not match.
+ * User ids are not validated here (see user-id.ts): callers validate input once at their edge.
+ */
+
+export interface CompiledCohort {
+  readonly id: string;
+  readonly name: string;
+  readonly priority: number;
+  readonly mode: Mode;
+  readonly percentBasisPoints: number;
+  readonly seed: number;
+  readonly regions: ReadonlySet<string> | null;
+  readonly countries: ReadonlySet<string> | null;
+  readonly schoolIds: ReadonlySet<string> | null;
+  readonly plans: ReadonlySet<string> | null;
+  readonly userIds: ReadonlySet<string> | null;
+  /** Shared by every assignment this cohort decides, so evaluation allocates no cohort object. */
+  readonly ref: { readonly id: string; readonly name: string };
+  readonly label: string;
+}
+
+export interface CompiledPin {
+  readonly mode: Mode;
+  readonly reason: string;
+  /** Epoch ms; Infinity = no expiry. */
+  readonly expiresAtMs: number;
+  readonly expiresAt: string | null;
+}
+
+export interface CompiledRuleset {
+  readonly version: number;
+  readonly defaultMode: Mode;
+  readonly defaultSeed: number;
+  readonly emergency: Ruleset["emergency"];
+  readonly emergencyExplanation: string;
+  readonly defaultExplanation: string;
+  readonly cohorts: readonly CompiledCohort[];
+  readonly pins: ReadonlyMap<string, CompiledPin>;
+  readonly index: CohortIndex;
+  readonly ruleset: Ruleset;
+}
+
+/**
+ * Cohort candidates as bit masks (bit i = cohorts[i], 32 cohorts a word): per attribute, value -> the cohorts that
+ * value satisfies (those without a constraint on the attribute included). An evaluation ANDs one mask per
+ * constrained attribute instead of probing every cohort's sets; explicit user-id lists stay per-cohort sets
+ * because a mask per listed id would cost megabytes.
+ */
+export interface CohortIndex {
+  readonly words: number;
+  /** Cohorts with a non-zero percentage. */
+  readonly active: Int32Array;
+  readonly attributes: readonly AttributeIndex[];
+  /** Cohorts carrying a user-id list. */
+  readonly withUserIds: Int32Array;
+  /** One slot per attribute index, reused by every evaluation (evaluation is synchronous). */
+  readonly scratchMasks: Int32Array[];
+}
+
+interface AttributeIndex {
+  readonly key: keyof UserAttributes;
+  readonly byValue: ReadonlyMap<string, Int32Array>;
+  /** Cohorts without a constraint on this attribute: all a user matches when the value is missing or unlisted. */
+  readonly unconstrained: Int32Array;
+}
+
+function toSet(values: string[] | undefined): ReadonlySet<string> | null {
+  return values && values.length > 0 ? new Set(values) : null;
+}
+
+/** Orders cohorts as evaluation visits them: ascending priority, ties broken by id so the order is total. */
+export function compareCohorts(a: Pick<CohortRule, "priority" | "id">, b: Pick<CohortRule, "priority" | "id">): number {
+  return a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+export function compileCohort(cohort: CohortRule): CompiledCohort {
+  const constraints: CohortConstraints = cohort.constraints ?? {};
+  return {
+    id: cohort.id,
+    name: cohort.name,
+    priority: cohort.priority,
+    mode: cohort.mode,
+    percentBasisPoints: cohort.percentBasisPoints,
+    seed: saltSeed(cohort.salt),
+    regions: toSet(constraints.regions),
+    countries: toSet(constraints.countries),
+    schoolIds: toSet(constraints.schoolIds),
+    plans: toSet(constraints.plans),
+    userIds: toSet(constraints.userIds),
+    ref: Object.freeze({ id: cohort.id, name: cohort.name }),
+    label: `cohort '${cohort.name}' (${formatBasisPoints(cohort.percentBasisPoints)})`,
+  };
+}
+
+/** Precomputes everything evaluate() needs: salt seeds, constraint sets, the pin map, the cohort order. */
+export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
+  const cohorts = [...ruleset.cohorts].sort(compareCohorts).map(compileCohort);
+  const pins = new Map<string, CompiledPin>();
+  for (const pin of ruleset.pins) {
+    pins.set(pin.userId, {
+      mode: pin.mode,
+      reason: pin.reason,
+      expiresAt: pin.expiresAt,
+      expiresAtMs: pin.expiresAt === null ? Infinity : Date.parse(pin.expiresAt),
+    });
+  }
+  return {
+    version: ruleset.version,
+    defaultMode: ruleset.defaultMode,
+    defaultSeed: saltSeed(DEFAULT_SALT),
+    emergency: ruleset.emergency,
+    emergencyExplanation: ruleset.emergency
+      ? `emergency switch: everyone on ${ruleset.emergency.mode} since ${ruleset.emergency.since} (${ruleset.emergency.reason})`
+      : "",
+    defaultExplanation: `no cohort covers this user: default mode ${ruleset.defaultMode}`,
+    cohorts,
+    pins,
+    index: indexCohorts(cohorts),
+    ruleset,
+  };
+}
+
+const ATTRIBUTE_CONSTRAINTS = [
+  ["region", "regions"],
+  ["country", "countries"],
+  ["schoolId", "schoolIds"],
+  ["plan", "plans"],
+] as const;
+
+function indexCohorts(cohorts: readonly CompiledCohort[]): CohortIndex {
+  const words = Math.max(1, Math.ceil(cohorts.length / 32));
+  const mask = () => new Int32Array(words);
+  const set = (m: Int32Array, i: number) => (m[i >>> 5] |= 1 << (i & 31));
+  const active = mask();
+  const withUserIds = mask();
+  cohorts.forEach((cohort, i) => {
+    if (cohort.percentBasisPoints > 0) set(active, i);
+    if (cohort.userIds !== null) set(withUserIds, i);
+  });
+  const attributes: AttributeIndex[] = [];
+  for (const [key, constraint] of ATTRIBUTE_CONSTRAINTS) {
+    if (cohorts.every((cohort) => cohort[constraint] === null)) continue; // nothing to narrow: skip the lookup
+    const unconstrained = mask();
+    cohorts.forEach((cohort, i) => cohort[constraint] === null && set(unconstrained, i));
+    const byValue = new Map<string, Int32Array>();
+    cohorts.forEach((cohort, i) => {
+      for (const value of cohort[constraint] ?? []) {
+        let m = byValue.get(value);
+        if (!m) byValue.set(value, (m = Int32Array.from(unconstrained)));
+        set(m, i);
+      }
+    });
+    attributes.push({ key, byValue, unconstrained });
+  }
+  return { words, active, attributes, withUserIds, scratchMasks: attributes.map((a) => a.unconstrained) };
+}
+
+/** Whether the user's attributes satisfy every constraint of the cohort (the percentage aside). */
+export function matchesConstraints(cohort: CompiledCohort, userId: string, attributes: UserAttributes | undefined): boolean {
+  if (cohort.userIds !== null && !cohort.userIds.has(userId)) return false;
+  if (cohort.regions !== null && !has(cohort.regions, attributes?.region)) return false;
+  if (cohort.countries !== null && !has(cohort.countries, attributes?.country)) return false;
+  if (cohort.schoolIds !== null && !has(cohort.schoolIds, attributes?.schoolId)) return false;
+  if (cohort.plans !== null && !has(cohort.plans, attributes?.plan)) return false;
+  return true;
+}
+
+function has(set: ReadonlySet<string>, value: string | undefined): boolean {
+  return value !== undefined && set.has(value);
+}
+
+const NO_PIN_EXPIRY = " (no expiry)";
+
+export function evaluate(
+  compiled: CompiledRuleset,
+  userId: string,
+  attributes?: UserAttributes,
+  nowMs?: number,
+): Assignment {
+  loadKey(userId);
+  if (compiled.emergency !== null) {
+    return {
+      userId,
+      mode: compiled.emergency.mode,
+      cohort: null,
+      bucket: loadedBucket(compiled.defaultSeed),
+      reason: "emergency",
+      explanation: compiled.emergencyExplanation,
+      rulesetVersion: compiled.version,
+    };
+  }
+  if (compiled.pins.size > 0) {
+    const pin = compiled.pins.get(userId);
+    // Date.now() only when a pin exists: it costs more than the rest of a typical evaluation.
+    if (pin !== undefined && (nowMs ?? Date.now()) < pin.expiresAtMs) {
+      return {
+        userId,
+        mode: pin.mode,
+        cohort: null,
+        bucket: loadedBucket(compiled.defaultSeed),
+        reason: "pin",
+        explanation: `pinned to ${pin.mode}: ${pin.reason}${pin.expiresAt === null ? NO_PIN_EXPIRY : ` (until ${pin.expiresAt})`}`,
+        rulesetVersion: compiled.version,
+      };
+    }
+  }
+  const { index, cohorts } = compiled;
+  const attributeIndexes = index.attributes;
+  const masks = index.scratchMasks;
+  for (let a = 0; a < attributeIndexes.length; a++) {
+    const attribute = attributeIndexes[a];
+    const value = attributes === undefined ? undefined : attributes[attribute.key];
+    masks[a] = (value !== undefined && attribute.byValue.get(value)) || attribute.unconstrained;
+  }
+  // Cohorts often share a salt: remember the last seed's bucket instead of hashing again.
+  let lastSeed = -1;
+  let lastBucket = 0;
+  for (let w = 0; w < index.words; w++) {
+    let m = index.active[w];
+    for (let a = 0; a < attributeIndexes.length; a++) m &= masks[a][w];
+    while (m !== 0) {
+      const bit = m & -m;
+      m ^= bit;
+      const cohort = cohorts[(w << 5) | (31 - Math.clz32(bit))];
+      if ((index.withUserIds[w] & bit) !== 0 && !cohort.userIds!.has(userId)) continue;
+      if (cohort.seed !== lastSeed) {
+        lastSeed = cohort.seed;
+        lastBucket = loadedBucket(cohort.seed);
+      }
+      if (lastBucket < cohort.percentBasisPoints) {
+        return {
+          userId,
+          mode: cohort.mode,
+          cohort: cohort.ref,
+          bucket: lastBucket,
+          reason: "cohort",
+          explanation: `${cohort.label} covers bucket ${lastBucket}`,
+          rulesetVersion: compiled.version,
+        };
+      }
+    }
+  }
+  return {
+    userId,
+    mode: compiled.defaultMode,
+    cohort: null,
+    bucket: lastSeed === compiled.defaultSeed ? lastBucket : loadedBucket(compiled.defaultSeed),
+    reason: "default",
+    explanation: compiled.defaultExplanation,
+    rulesetVersion: compiled.version,
+  };
+}
+
+/** One cohort's verdict on a user, for the support page's "why". */
+export interface CohortTrace {
+  cohort: { id: string; name: string };
+  mode: Mode;
+  percentBasisPoints: number;
+  constraintsMatch: boolean;
+  bucket: number;
+  covers: boolean;
+  decided: boolean;
+}
+
+export interface AssignmentTrace {
+  assignment: Assignment;
+  pin: (CompiledPin & { expired: boolean }) | null;
+  cohorts: CohortTrace[];
+}
+
+/** evaluate() plus every cohort's verdict: slower, for people (the Users page), never for the hot path. */
+export function explain(
+  compiled: CompiledRuleset,
+  userId: string,
+  attributes?: UserAttributes,
+  nowMs: number = Date.now(),
+): AssignmentTrace {
+  const assignment = evaluate(compiled, userId, attributes, nowMs);
+  const pin = compiled.pins.get(userId);
+  let decidedSeen = assignment.reason !== "cohort";
+  const cohorts = compiled.cohorts.map((cohort) => {
+    const constraintsMatch = matchesConstraints(cohort, userId, attributes);
+    const bucket = bucketWithSeed(userId, cohort.seed);
+    const covers = constraintsMatch && bucket < cohort.percentBasisPoints;
+    const decided = !decidedSeen && covers;
+    if (decided) decidedSeen = true;
+    return {
+      cohort: cohort.ref,
+      mode: cohort.mode,
+      percentBasisPoints: cohort.percentBasisPoints,
+      constraintsMatch,
+      bucket,
+      covers,
+      decided,
+    };
+  });
+  return { assignment, pin: pin ? { ...pin, expired: nowMs >= pin.expiresAtMs } : null, cohorts };
+}
