@@ -34,7 +34,8 @@ export const mismatches = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     signature: text("signature").notNull(),
-    groupId: bigint("group_id", { mode: "number" }).notNull(),
+    /** Hash of table + kind + differing fields: the mismatch_groups row this record counts in. */
+    groupKey: text("group_key").notNull(),
     origin: mismatchOriginEnum("origin").notNull(),
     kind: mismatchKindEnum("kind").notNull(),
     tableName: text("table_name").notNull(),
@@ -64,7 +65,7 @@ export const mismatches = pgTable(
     index("mismatches_occurrences_idx").on(t.occurrences.desc(), t.id.desc()),
     index("mismatches_cohort_idx").on(t.cohortId, t.lastSeenAt.desc()),
     index("mismatches_user_idx").on(t.userId, t.lastSeenAt.desc()),
-    index("mismatches_group_idx").on(t.groupId, t.status),
+    index("mismatches_group_idx").on(t.groupKey, t.status),
     index("mismatches_fields_idx").using("gin", t.differingFields),
   ],
 );
@@ -76,18 +77,19 @@ export const mismatches = pgTable(
 export const mismatchGroups = pgTable(
   "mismatch_groups",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
+    // A hash rather than a serial: ingestion computes it without a round-trip, so groups are written last in the
+    // transaction and their hot rows stay locked only briefly.
+    key: text("key").primaryKey(),
     tableName: text("table_name").notNull(),
     kind: mismatchKindEnum("kind").notNull(),
     differingFields: text("differing_fields").array().notNull(),
-    fieldsKey: text("fields_key").notNull(),
     records: integer("records").notNull().default(0),
     occurrences: bigint("occurrences", { mode: "number" }).notNull().default(0),
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true, precision: 6 }).notNull(),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true, precision: 6 }).notNull(),
   },
   (t) => [
-    unique("mismatch_groups_key").on(t.tableName, t.kind, t.fieldsKey),
+    index("mismatch_groups_table_idx").on(t.tableName),
     index("mismatch_groups_occurrences_idx").on(t.occurrences.desc()),
   ],
 );
@@ -97,12 +99,12 @@ export const mismatchHourly = pgTable(
   "mismatch_hourly",
   {
     hour: timestamp("hour", { withTimezone: true }).notNull(),
-    groupId: bigint("group_id", { mode: "number" }).notNull(),
+    groupKey: text("group_key").notNull(),
     origin: mismatchOriginEnum("origin").notNull(),
     cohortId: text("cohort_id").notNull().default(""),
     occurrences: bigint("occurrences", { mode: "number" }).notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.hour, t.groupId, t.origin, t.cohortId] }), index("mismatch_hourly_group_idx").on(t.groupId, t.hour)],
+  (t) => [primaryKey({ columns: [t.hour, t.groupKey, t.origin, t.cohortId] }), index("mismatch_hourly_group_idx").on(t.groupKey, t.hour)],
 );
 
 /** Comparison counts per cohort, table and time window, so a mismatch rate exists and not only a count. */

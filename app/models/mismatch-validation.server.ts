@@ -1,0 +1,121 @@
+import { MISMATCH_KINDS, MISMATCH_ORIGINS, type MismatchKind, type MismatchOrigin } from "../../db/schema";
+
+export const MAX_BATCH_RECORDS = 5_000;
+export const MAX_BATCH_COMPARISONS = 5_000;
+
+/** One mismatch as the API and `ingestMismatches` take it (camelCase, documented in the README). */
+export interface MismatchInput {
+  origin: MismatchOrigin;
+  kind: MismatchKind;
+  table: string;
+  /** Any JSON but null: a scalar id, or an object / array for composite keys. */
+  primaryKey: unknown;
+  userId?: string | null;
+  cohort?: string | null;
+  fingerprint?: string | null;
+  sourceValue?: unknown;
+  targetValue?: unknown;
+  /** ISO timestamp; defaults to the time of ingestion. */
+  detectedAt?: string | Date | null;
+}
+
+export interface ComparisonInput {
+  cohort?: string | null;
+  table: string;
+  windowStart: string | Date;
+  compared: number;
+  mismatched: number;
+}
+
+export interface MismatchBatch {
+  mismatches: MismatchInput[];
+  comparisons: ComparisonInput[];
+}
+
+export interface BatchError {
+  section: "mismatches" | "comparisons" | "body";
+  index: number | null;
+  field: string;
+  reason: string;
+}
+
+const ORIGINS = new Set<string>(MISMATCH_ORIGINS);
+const KINDS = new Set<string>(MISMATCH_KINDS);
+const MAX_TEXT = 512;
+// Detection times far in the future would pin a record to the top of every list; allow clock skew only.
+const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+
+function optionalText(value: unknown, field: string, push: (field: string, reason: string) => void) {
+  if (value === undefined || value === null) return;
+  if (typeof value !== "string") push(field, "must be a string or null");
+  else if (value.length > MAX_TEXT) push(field, `must be at most ${MAX_TEXT} characters`);
+}
+
+function timestamp(value: unknown, field: string, now: number, push: (field: string, reason: string) => void) {
+  const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) push(field, "must be an ISO 8601 timestamp");
+  else if (ms > now + MAX_FUTURE_MS) push(field, "is more than a day in the future");
+}
+
+/**
+ * Validates a whole batch and lists every bad record's index, field and reason; nothing is written unless the
+ * batch is clean. Hand-written rather than zod: this runs on 5,000 records per request at 50k records/s.
+ */
+export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: true; batch: MismatchBatch } | { ok: false; errors: BatchError[] } {
+  const errors: BatchError[] = [];
+  const MAX_ERRORS = 200;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { ok: false, errors: [{ section: "body", index: null, field: "", reason: "must be an object with mismatches and comparisons" }] };
+  }
+  const { mismatches = [], comparisons = [] } = body as { mismatches?: unknown; comparisons?: unknown };
+  if (!Array.isArray(mismatches)) errors.push({ section: "body", index: null, field: "mismatches", reason: "must be an array" });
+  if (!Array.isArray(comparisons)) errors.push({ section: "body", index: null, field: "comparisons", reason: "must be an array" });
+  if (errors.length) return { ok: false, errors };
+  const records = mismatches as unknown[];
+  const counts = comparisons as unknown[];
+  if (records.length > MAX_BATCH_RECORDS) {
+    errors.push({ section: "body", index: null, field: "mismatches", reason: `at most ${MAX_BATCH_RECORDS} records per request` });
+  }
+  if (counts.length > MAX_BATCH_COMPARISONS) {
+    errors.push({ section: "body", index: null, field: "comparisons", reason: `at most ${MAX_BATCH_COMPARISONS} entries per request` });
+  }
+  if (errors.length) return { ok: false, errors };
+
+  for (let index = 0; index < records.length && errors.length < MAX_ERRORS; index++) {
+    const push = (field: string, reason: string) => errors.push({ section: "mismatches", index, field, reason });
+    const record = records[index];
+    if (typeof record !== "object" || record === null || Array.isArray(record)) {
+      push("", "must be an object");
+      continue;
+    }
+    const r = record as Record<string, unknown>;
+    if (typeof r.origin !== "string" || !ORIGINS.has(r.origin)) push("origin", `must be one of ${MISMATCH_ORIGINS.join(", ")}`);
+    if (typeof r.kind !== "string" || !KINDS.has(r.kind)) push("kind", `must be one of ${MISMATCH_KINDS.join(", ")}`);
+    if (typeof r.table !== "string" || r.table.length === 0) push("table", "is required");
+    else if (r.table.length > MAX_TEXT) push("table", `must be at most ${MAX_TEXT} characters`);
+    if (r.primaryKey === undefined || r.primaryKey === null || r.primaryKey === "") push("primaryKey", "is required");
+    optionalText(r.userId, "userId", push);
+    optionalText(r.cohort, "cohort", push);
+    optionalText(r.fingerprint, "fingerprint", push);
+    if (r.detectedAt !== undefined && r.detectedAt !== null) timestamp(r.detectedAt, "detectedAt", now, push);
+  }
+  for (let index = 0; index < counts.length && errors.length < MAX_ERRORS; index++) {
+    const push = (field: string, reason: string) => errors.push({ section: "comparisons", index, field, reason });
+    const entry = counts[index];
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      push("", "must be an object");
+      continue;
+    }
+    const c = entry as Record<string, unknown>;
+    optionalText(c.cohort, "cohort", push);
+    if (typeof c.table !== "string" || c.table.length === 0) push("table", "is required");
+    timestamp(c.windowStart, "windowStart", now, push);
+    const compared = c.compared;
+    const mismatched = c.mismatched;
+    if (typeof compared !== "number" || !Number.isSafeInteger(compared) || compared < 0) push("compared", "must be a non-negative integer");
+    if (typeof mismatched !== "number" || !Number.isSafeInteger(mismatched) || mismatched < 0) push("mismatched", "must be a non-negative integer");
+    else if (typeof compared === "number" && mismatched > compared) push("mismatched", "cannot exceed compared");
+  }
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, batch: { mismatches: records as MismatchInput[], comparisons: counts as ComparisonInput[] } };
+}
