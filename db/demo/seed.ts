@@ -60,7 +60,6 @@ async function seedSide(sql: postgres.Sql, applyDivergences: boolean): Promise<S
       for (const { statement, params } of DIVERGENCE_STATEMENTS) await tx.unsafe(statement, params);
     }
     await tx.unsafe(`comment on table schools is '${DEMO_SEED_MARKER}'`);
-    for (const table of APP_TABLES) await tx.unsafe(`analyze "${table.name}"`);
     const [{ rows }] = await tx.unsafe<{ rows: number }[]>(
       `select (${APP_TABLES.map((t) => `(select count(*) from "${t.name}")`).join(" + ")})::int as rows`,
     );

@@ -170,6 +170,25 @@ CREATE TABLE "health_series" (
 	CONSTRAINT "health_series_resolution_side_metric_subject_at_pk" PRIMARY KEY("resolution","side","metric","subject","at")
 );
 --> statement-breakpoint
+CREATE TABLE "simulator_minutes" (
+	"minute" timestamp with time zone PRIMARY KEY NOT NULL,
+	"writes" integer DEFAULT 0 NOT NULL,
+	"mirrored_writes" integer DEFAULT 0 NOT NULL,
+	"reads" integer DEFAULT 0 NOT NULL,
+	"comparisons" integer DEFAULT 0 NOT NULL,
+	"mismatches_found" integer DEFAULT 0 NOT NULL,
+	"divergences_injected" integer DEFAULT 0 NOT NULL,
+	"errors" integer DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "simulator_state" (
+	"id" text PRIMARY KEY NOT NULL,
+	"status" text NOT NULL,
+	"operations_per_second" integer NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_by" text
+);
+--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mismatch_notes" ADD CONSTRAINT "mismatch_notes_mismatch_id_mismatches_id_fk" FOREIGN KEY ("mismatch_id") REFERENCES "public"."mismatches"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -2,3 +2,4 @@
 export * from "./auth";
 export * from "./mismatches";
 export * from "./health";
+export * from "./simulator";
