@@ -181,7 +181,7 @@ class Client implements CutoverClient {
           origin: "dual_write_error",
           kind: "write_error",
           table: options.table ?? "unknown",
-          primaryKey: options.primaryKey ?? "",
+          primaryKey: options.primaryKey ?? "unknown",
           userId,
           cohort: assignment.cohort?.id ?? null,
           sourceValue: secondary === "source" ? failed : options.value ?? null,

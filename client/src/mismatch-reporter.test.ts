@@ -191,16 +191,18 @@ describe("MismatchReporter", () => {
     void high.close(0);
   });
 
-  it("keeps one bad value from sinking the batch, and sends bigint as a string", async () => {
+  it("keeps one bad record (cycle, no key, oversized table) from sinking the batch; sends bigint as a string", async () => {
     reporter = new MismatchReporter({ url: plane.url, token: plane.token, flushIntervalMs: 60_000 });
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     reporter.enqueue(report(1, { sourceValue: cyclic }));
     reporter.enqueue(report(2, { sourceValue: { n: 12345678901234567890n } }));
+    reporter.enqueue(report(3, { primaryKey: "" }));
+    reporter.enqueue(report(4, { table: "x".repeat(513) }));
     expect(await reporter.flush()).toBe(true);
     expect(deliveredKeys(plane)).toEqual(["2"]);
     expect(plane.processed[0].mismatches[0].sourceValue).toEqual({ n: "12345678901234567890" });
-    expect(reporter.stats().rejectedMismatches).toBe(1);
+    expect(reporter.stats().rejectedMismatches).toBe(3);
   });
 
   it("refuses reports after close() and counts them as dropped", async () => {

@@ -326,9 +326,9 @@ export class MismatchReporter {
       try {
         mismatches.push(JSON.stringify(toWire(report, enqueuedAt), jsonSafe));
       } catch (error) {
-        // An unserialisable value (a cycle, an invalid date) must not take the rest of the batch down with it.
+        // An invalid or unserialisable record (a cycle, an invalid date) must not take the batch down with it.
         this.counts.rejectedMismatches++;
-        this.lastError = `unserialisable mismatch dropped: ${errorMessage(error)}`;
+        this.lastError = `mismatch dropped before sending: ${errorMessage(error)}`;
       }
     }
     this.size -= take;
@@ -382,7 +382,31 @@ export class MismatchReporter {
   }
 }
 
+const MAX_TEXT = 512;
+
+/**
+ * The API refuses a whole batch for one bad record, so records it would refuse are stopped here, one by one,
+ * at send time (not at enqueue, which must stay a slot write).
+ */
+function invalidReason(report: MismatchReport): string | null {
+  if (typeof report.table !== "string" || report.table.length === 0 || report.table.length > MAX_TEXT) {
+    return "table must be 1..512 characters";
+  }
+  if (report.primaryKey === undefined || report.primaryKey === null || report.primaryKey === "") {
+    return "primaryKey is required";
+  }
+  for (const field of ["userId", "cohort", "fingerprint"] as const) {
+    const value = report[field];
+    if (value !== undefined && value !== null && (typeof value !== "string" || value.length > MAX_TEXT)) {
+      return `${field} must be a string of at most 512 characters`;
+    }
+  }
+  return null;
+}
+
 function toWire(report: MismatchReport, enqueuedAt: number): MismatchBatchBody["mismatches"][number] {
+  const invalid = invalidReason(report);
+  if (invalid) throw new Error(invalid);
   const detectedAt =
     report.detectedAt === undefined
       ? new Date(enqueuedAt).toISOString()
