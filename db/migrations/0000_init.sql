@@ -3,6 +3,7 @@ CREATE TYPE "public"."mismatch_kind" AS ENUM('missing_in_target', 'extra_in_targ
 CREATE TYPE "public"."mismatch_origin" AS ENUM('shadow_read', 'dual_write_error', 'reconciliation');--> statement-breakpoint
 CREATE TYPE "public"."mismatch_status" AS ENUM('open', 'investigating', 'resolved', 'ignored', 'repaired');--> statement-breakpoint
 CREATE TYPE "public"."normalization_rule_kind" AS ENUM('ignore_column', 'timestamp_precision', 'numeric_scale', 'float_tolerance', 'json_normalize', 'trailing_spaces', 'null_equals_empty');--> statement-breakpoint
+CREATE TYPE "public"."rollout_mode" AS ENUM('source_only', 'dual_write', 'shadow_read', 'target_primary', 'target_only');--> statement-breakpoint
 CREATE TABLE "api_tokens" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"name" text NOT NULL,
@@ -189,6 +190,76 @@ CREATE TABLE "simulator_state" (
 	"updated_by" text
 );
 --> statement-breakpoint
+CREATE TABLE "cohort_history" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"cohort_id" uuid NOT NULL,
+	"cohort_version" integer NOT NULL,
+	"ruleset_version" bigint NOT NULL,
+	"action" text NOT NULL,
+	"actor_label" text NOT NULL,
+	"reason" text NOT NULL,
+	"diff" jsonb NOT NULL,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "cohorts" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"name" text NOT NULL,
+	"description" text DEFAULT '' NOT NULL,
+	"priority" integer NOT NULL,
+	"mode" "rollout_mode" NOT NULL,
+	"percent_basis_points" integer DEFAULT 0 NOT NULL,
+	"salt" text NOT NULL,
+	"constraints" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"mismatch_budget" double precision,
+	"budget_window_minutes" integer DEFAULT 60 NOT NULL,
+	"ramp_steps" integer[],
+	"ramp_every_hours" double precision,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "cohorts_name_unique" UNIQUE("name"),
+	CONSTRAINT "cohorts_percent_range" CHECK ("cohorts"."percent_basis_points" between 0 and 10000)
+);
+--> statement-breakpoint
+CREATE TABLE "pins" (
+	"user_id" text PRIMARY KEY NOT NULL,
+	"mode" "rollout_mode" NOT NULL,
+	"reason" text NOT NULL,
+	"expires_at" timestamp with time zone,
+	"created_by" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "ramp_events" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"cohort_id" uuid NOT NULL,
+	"outcome" text NOT NULL,
+	"from_basis_points" integer NOT NULL,
+	"to_basis_points" integer NOT NULL,
+	"detail" text NOT NULL,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "rollout_state" (
+	"id" integer PRIMARY KEY DEFAULT 1 NOT NULL,
+	"version" bigint DEFAULT 0 NOT NULL,
+	"default_mode" "rollout_mode" DEFAULT 'source_only' NOT NULL,
+	"emergency_mode" "rollout_mode",
+	"emergency_reason" text,
+	"emergency_since" timestamp with time zone,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "rollout_state_single_row" CHECK ("rollout_state"."id" = 1)
+);
+--> statement-breakpoint
+CREATE TABLE "ruleset_versions" (
+	"version" bigint PRIMARY KEY NOT NULL,
+	"ruleset" jsonb NOT NULL,
+	"actor_label" text NOT NULL,
+	"reason" text NOT NULL,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mismatch_notes" ADD CONSTRAINT "mismatch_notes_mismatch_id_mismatches_id_fk" FOREIGN KEY ("mismatch_id") REFERENCES "public"."mismatches"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -218,4 +289,7 @@ CREATE INDEX "mismatches_fields_idx" ON "mismatches" USING gin ("differing_field
 CREATE INDEX "normalization_rules_scope_idx" ON "normalization_rules" USING btree ("table_name","column_name");--> statement-breakpoint
 CREATE UNIQUE INDEX "health_readings_side_slot_idx" ON "health_readings" USING btree ("side","slot");--> statement-breakpoint
 CREATE INDEX "health_readings_side_at_idx" ON "health_readings" USING btree ("side","collected_at");--> statement-breakpoint
-CREATE INDEX "health_series_at_idx" ON "health_series" USING btree ("resolution","at");
+CREATE INDEX "health_series_at_idx" ON "health_series" USING btree ("resolution","at");--> statement-breakpoint
+CREATE INDEX "cohort_history_cohort_idx" ON "cohort_history" USING btree ("cohort_id","id");--> statement-breakpoint
+CREATE INDEX "cohorts_priority_idx" ON "cohorts" USING btree ("priority");--> statement-breakpoint
+CREATE INDEX "ramp_events_cohort_idx" ON "ramp_events" USING btree ("cohort_id","id");

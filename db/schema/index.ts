@@ -3,3 +3,4 @@ export * from "./auth";
 export * from "./mismatches";
 export * from "./health";
 export * from "./simulator";
+export * from "./rollout";
