@@ -1,0 +1,167 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MismatchReporter, type MismatchReport } from "../../../client/src/index";
+import { waitFor } from "../../../client/test-support/fake-control-plane";
+import { startTestApp, type TestApp } from "../../support/app-server";
+
+/**
+ * The reporter against the real POST /api/v1/mismatches of the built app. Between them sits a small HTTP relay
+ * the test can stop (connection refused: the control plane is down) or make drop the answer after the app has
+ * committed the batch (the case idempotency keys exist for). The control database is the judge: nothing lost,
+ * nothing counted twice.
+ */
+type RelayMode = "pass" | "lose-response";
+
+interface Relay {
+  url: string;
+  mode: RelayMode;
+  forwarded: { key: string | null; status: number }[];
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startRelay(upstream: string): Promise<Relay> {
+  const relay: Relay = {
+    url: "",
+    mode: "pass",
+    forwarded: [],
+    stop: async () => {},
+    start: async () => {},
+    close: async () => {},
+  };
+  const handler = async (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers: Record<string, string> = {};
+    for (const name of ["authorization", "content-type", "idempotency-key"]) {
+      const value = req.headers[name];
+      if (typeof value === "string") headers[name] = value;
+    }
+    const upstreamResponse = await fetch(new URL(req.url!, upstream), {
+      method: req.method,
+      headers,
+      body: req.method === "GET" ? undefined : Buffer.concat(chunks),
+    });
+    const body = Buffer.from(await upstreamResponse.arrayBuffer());
+    relay.forwarded.push({ key: headers["idempotency-key"] ?? null, status: upstreamResponse.status });
+    if (relay.mode === "lose-response") {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(upstreamResponse.status, { "content-type": upstreamResponse.headers.get("content-type") ?? "" });
+    res.end(body);
+  };
+  let server: Server;
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer((req, res) => void handler(req, res).catch(() => res.destroy()));
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => resolve());
+    });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  await listen(0);
+  const port = (server!.address() as AddressInfo).port;
+  relay.url = `http://127.0.0.1:${port}`;
+  relay.stop = close;
+  relay.start = () => listen(port);
+  relay.close = async () => {
+    if (server.listening) await close();
+  };
+  return relay;
+}
+
+function report(n: number): MismatchReport {
+  return {
+    origin: "shadow_read",
+    kind: "value_mismatch",
+    table: "documents",
+    primaryKey: String(n),
+    userId: `user-${n}`,
+    cohort: "cohort-eu",
+    sourceValue: { id: n, title: "Essay" },
+    targetValue: { id: n, title: "Essai" },
+  };
+}
+
+describe("reporter against the real mismatch API", () => {
+  let app: TestApp;
+  let relay: Relay;
+  let reporter: MismatchReporter;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    relay = await startRelay(app.baseUrl);
+    reporter = new MismatchReporter({
+      url: relay.url,
+      token: app.token,
+      flushIntervalMs: 60_000,
+      backoffBaseMs: 10,
+      backoffMaxMs: 100,
+    });
+  }, 300_000);
+  afterAll(async () => {
+    await reporter?.close(100);
+    await relay?.close();
+    await app?.close();
+  });
+
+  async function stored() {
+    const [m] = await app.control.sql<{ rows: number; occurrences: number; keys: number }[]>`
+      select count(*)::int as rows, coalesce(sum(occurrences), 0)::int as occurrences,
+        count(distinct primary_key)::int as keys
+      from mismatches where table_name = 'documents'`;
+    const [c] = await app.control.sql<{ compared: number; mismatched: number }[]>`
+      select coalesce(sum(compared), 0)::int as compared, coalesce(sum(mismatched), 0)::int as mismatched
+      from mismatch_comparisons where table_name = 'documents'`;
+    return { ...m, ...c };
+  }
+
+  function enqueue(from: number, to: number) {
+    for (let n = from; n < to; n++) {
+      expect(reporter.enqueue(report(n))).toBe(true);
+      reporter.recordComparison("cohort-eu", "documents", true);
+      reporter.recordComparison("cohort-eu", "documents", false);
+    }
+  }
+
+  it("delivers a batch the API accepts in full", async () => {
+    enqueue(0, 30);
+    expect(await reporter.flush()).toBe(true);
+    expect(relay.forwarded.at(-1)?.status).toBe(200);
+    expect(await stored()).toEqual({ rows: 30, occurrences: 30, keys: 30, compared: 60, mismatched: 30 });
+  });
+
+  it("retries with the same key after a lost response, and the API does not count the batch twice", async () => {
+    const before = relay.forwarded.length;
+    relay.mode = "lose-response";
+    enqueue(30, 50);
+    void reporter.flush(50);
+    await waitFor(() => reporter.stats().retries >= 1 && relay.forwarded.length > before, 10_000, "a lost answer");
+    relay.mode = "pass";
+    expect(await reporter.flush(30_000)).toBe(true);
+
+    const attempts = relay.forwarded.slice(before);
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(attempts.map((a) => a.key)).size).toBe(1);
+    expect(attempts.every((a) => a.status === 200)).toBe(true);
+    expect(await stored()).toEqual({ rows: 50, occurrences: 50, keys: 50, compared: 100, mismatched: 50 });
+  });
+
+  it("survives the control plane going away and coming back: nothing lost, nothing duplicated", async () => {
+    await relay.stop();
+    enqueue(50, 90);
+    void reporter.flush(50);
+    await waitFor(() => reporter.stats().retries >= 4, 10_000, "retries during the outage");
+    expect(reporter.stats().pending).toBe(40);
+    await relay.start();
+    expect(await reporter.flush(30_000)).toBe(true);
+    expect(await stored()).toEqual({ rows: 90, occurrences: 90, keys: 90, compared: 180, mismatched: 90 });
+    expect(reporter.stats()).toMatchObject({ delivered: 90, dropped: 0, rejectedBatches: 0, pending: 0 });
+  });
+});
