@@ -1,0 +1,393 @@
+import type postgres from "postgres";
+import { z } from "zod";
+import {
+  MISMATCH_KINDS,
+  MISMATCH_ORIGINS,
+  MISMATCH_STATUSES,
+  type MismatchKind,
+  type MismatchOrigin,
+  type MismatchStatus,
+} from "../../db/schema";
+import { compareRows, type RowComparison } from "../normalization";
+import type { Actor } from "./audit.server";
+import { listActiveRules } from "./normalization-rule.server";
+import { controlSql } from "~/utils/db.server";
+
+// Queries here use raw postgres.js (controlSql): keyset pagination needs row comparisons and full-precision
+// timestamps. On that shared client drizzle leaves timestamps as PostgreSQL text, which keeps microseconds.
+
+export const MISMATCH_SORTS = ["last_seen", "first_seen", "occurrences"] as const;
+export type MismatchSort = (typeof MISMATCH_SORTS)[number];
+
+const SORT_COLUMNS: Record<MismatchSort, { column: string; cast: string }> = {
+  last_seen: { column: "last_seen_at", cast: "timestamptz" },
+  first_seen: { column: "first_seen_at", cast: "timestamptz" },
+  occurrences: { column: "occurrences", cast: "int" },
+};
+
+const optionalText = z
+  .string()
+  .trim()
+  .max(512)
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const optionalDate = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return undefined;
+    const ms = Date.parse(v);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "not a date" });
+      return z.NEVER;
+    }
+    return new Date(ms);
+  });
+
+/** The triage page's URL state: filters, sort, cursor. Shared by the list, the export and the grouped view. */
+export const mismatchQuerySchema = z.object({
+  status: z.array(z.enum(MISMATCH_STATUSES)).default([]),
+  origin: z.enum(MISMATCH_ORIGINS).optional().catch(undefined),
+  kind: z.enum(MISMATCH_KINDS).optional().catch(undefined),
+  table: optionalText,
+  cohort: optionalText,
+  userId: optionalText,
+  field: optionalText,
+  from: optionalDate.catch(undefined),
+  to: optionalDate.catch(undefined),
+  sort: z.enum(MISMATCH_SORTS).default("last_seen").catch("last_seen"),
+  dir: z.enum(["asc", "desc"]).default("desc").catch("desc"),
+  cursor: optionalText,
+  limit: z.coerce.number().int().min(1).max(500).default(50).catch(50),
+});
+export type MismatchQuery = z.infer<typeof mismatchQuerySchema>;
+export type MismatchFilter = Omit<MismatchQuery, "sort" | "dir" | "cursor" | "limit">;
+
+export function parseMismatchQuery(params: URLSearchParams): MismatchQuery {
+  const raw: Record<string, unknown> = Object.fromEntries(params);
+  raw.status = params.getAll("status").filter((s) => (MISMATCH_STATUSES as readonly string[]).includes(s));
+  return mismatchQuerySchema.parse(raw);
+}
+
+/** Every filter as one SQL condition (values always bound as parameters). */
+function whereClause(sql: postgres.Sql, filter: MismatchFilter) {
+  const conditions: postgres.PendingQuery<postgres.Row[]>[] = [];
+  if (filter.status.length) conditions.push(sql`status = any(${filter.status}::mismatch_status[])`);
+  if (filter.origin) conditions.push(sql`origin = ${filter.origin}::mismatch_origin`);
+  if (filter.kind) conditions.push(sql`kind = ${filter.kind}::mismatch_kind`);
+  if (filter.table) conditions.push(sql`table_name = ${filter.table}`);
+  if (filter.cohort) conditions.push(sql`cohort_id = ${filter.cohort}`);
+  if (filter.userId) conditions.push(sql`user_id = ${filter.userId}`);
+  if (filter.field) conditions.push(sql`differing_fields @> array[${filter.field}]::text[]`);
+  if (filter.from) conditions.push(sql`last_seen_at >= ${filter.from.toISOString()}::timestamptz`);
+  if (filter.to) conditions.push(sql`last_seen_at < ${filter.to.toISOString()}::timestamptz`);
+  return conditions.reduce((all, condition) => sql`${all} and ${condition}`, sql`true`);
+}
+
+export interface MismatchListRow {
+  id: number;
+  origin: MismatchOrigin;
+  kind: MismatchKind;
+  table: string;
+  primaryKey: unknown;
+  userId: string | null;
+  cohortId: string | null;
+  differingFields: string[];
+  status: MismatchStatus;
+  assigneeEmail: string | null;
+  occurrences: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  ignoredByRuleId: string | null;
+}
+
+function encodeCursor(value: string, id: number): string {
+  return Buffer.from(JSON.stringify([value, id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): [string, number] | null {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(parsed) && typeof parsed[0] === "string" && Number.isSafeInteger(parsed[1])) return [parsed[0], parsed[1]];
+  } catch {
+    // A mangled cursor starts from the first page rather than failing the page.
+  }
+  return null;
+}
+
+/**
+ * One page of the triage list, keyset-paginated on (sort column, id) so a page costs the same at any depth and
+ * rows with equal timestamps are neither skipped nor repeated at page boundaries.
+ */
+export async function listMismatches(query: MismatchQuery): Promise<{ rows: MismatchListRow[]; nextCursor: string | null }> {
+  const sql = controlSql();
+  const { column, cast } = SORT_COLUMNS[query.sort];
+  const desc = query.dir === "desc";
+  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  const after = cursor
+    ? desc
+      ? sql`and (m.${sql(column)}, m.id) < (${cursor[0]}::${sql.unsafe(cast)}, ${cursor[1]})`
+      : sql`and (m.${sql(column)}, m.id) > (${cursor[0]}::${sql.unsafe(cast)}, ${cursor[1]})`
+    : sql``;
+  const order = desc ? sql`m.${sql(column)} desc, m.id desc` : sql`m.${sql(column)} asc, m.id asc`;
+  const rows = await sql`
+    select m.id, m.origin, m.kind, m.table_name, m.primary_key, m.user_id, m.cohort_id, m.differing_fields,
+      m.status, u.email as assignee_email, m.occurrences, m.first_seen_at, m.last_seen_at, m.ignored_by_rule_id,
+      m.${sql(column)}::text as cursor_value
+    from (select * from mismatches m where ${whereClause(sql, query)} ${after} order by ${order} limit ${query.limit + 1}) m
+    left join users u on u.id = m.assignee_id
+    order by ${order}`;
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page.map(toListRow),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_value, Number(last.id)) : null,
+  };
+}
+
+function toListRow(r: postgres.Row): MismatchListRow {
+  return {
+    id: Number(r.id),
+    origin: r.origin,
+    kind: r.kind,
+    table: r.table_name,
+    primaryKey: r.primary_key,
+    userId: r.user_id,
+    cohortId: r.cohort_id,
+    differingFields: r.differing_fields,
+    status: r.status,
+    assigneeEmail: r.assignee_email ?? null,
+    occurrences: r.occurrences,
+    firstSeenAt: String(r.first_seen_at),
+    lastSeenAt: String(r.last_seen_at),
+    ignoredByRuleId: r.ignored_by_rule_id,
+  };
+}
+
+/** The support page: a user's most recent mismatches (any status). */
+export async function listMismatchesForUser(userId: string, limit = 20): Promise<MismatchListRow[]> {
+  const { rows } = await listMismatches({ ...mismatchQuerySchema.parse({}), userId, limit: Math.min(limit, 500) });
+  return rows;
+}
+
+export interface MismatchDetail extends MismatchListRow {
+  fingerprint: string | null;
+  sourceValue: unknown;
+  targetValue: unknown;
+  assigneeId: string | null;
+  reconciliationJobId: string | null;
+  comparison: RowComparison | null;
+  notes: { id: number; authorLabel: string; body: string; createdAt: string }[];
+  history: { id: number; at: string; actorLabel: string; action: string; before: unknown; after: unknown; reason: string | null }[];
+}
+
+export async function getMismatch(id: number): Promise<MismatchDetail | null> {
+  const sql = controlSql();
+  const [row] = await sql`
+    select m.*, u.email as assignee_email from mismatches m left join users u on u.id = m.assignee_id where m.id = ${id}`;
+  if (!row) return null;
+  const [notes, history, rules] = await Promise.all([
+    sql`select id, author_label, body, created_at from mismatch_notes where mismatch_id = ${id} order by created_at, id`,
+    sql`select id, at, actor_label, action, before, after, reason from audit_log
+        where entity_type = 'mismatch' and entity_id = ${String(id)} order by id desc limit 100`,
+    listActiveRules(),
+  ]);
+  const comparison =
+    row.kind === "value_mismatch" || row.kind === "missing_in_target" || row.kind === "extra_in_target"
+      ? compareRows(row.table_name, asRow(row.source_value), asRow(row.target_value), rules)
+      : null;
+  return {
+    ...toListRow(row),
+    fingerprint: row.fingerprint,
+    sourceValue: row.source_value,
+    targetValue: row.target_value,
+    assigneeId: row.assignee_id,
+    reconciliationJobId: row.reconciliation_job_id,
+    comparison,
+    notes: notes.map((n) => ({ id: Number(n.id), authorLabel: n.author_label, body: n.body, createdAt: String(n.created_at) })),
+    history: history.map((h) => ({
+      id: Number(h.id),
+      at: String(h.at),
+      actorLabel: h.actor_label,
+      action: h.action,
+      before: h.before,
+      after: h.after,
+      reason: h.reason,
+    })),
+  };
+}
+
+function asRow(value: unknown): Record<string, unknown> | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+}
+
+export interface BulkChange {
+  status?: MismatchStatus;
+  /** A user id, or null to unassign; undefined leaves the assignee alone. */
+  assigneeId?: string | null;
+  note?: string;
+}
+
+/** Applies one change to many records in one transaction, with one audit entry per record changed. */
+export async function updateMismatches(actor: Actor, ids: number[], change: BulkChange): Promise<number> {
+  if (ids.length === 0) return 0;
+  const sql = controlSql();
+  return sql.begin(async (tx) => {
+    const before = await tx`select id, status, assignee_id from mismatches where id = any(${ids}::bigint[]) order by id for update`;
+    for (const row of before) {
+      const after: Record<string, unknown> = {};
+      if (change.status && change.status !== row.status) after.status = change.status;
+      if (change.assigneeId !== undefined && change.assigneeId !== row.assignee_id) after.assigneeId = change.assigneeId;
+      if (Object.keys(after).length) {
+        await tx`
+          update mismatches set
+            status = ${(after.status as string | undefined) ?? row.status}::mismatch_status,
+            assignee_id = ${change.assigneeId !== undefined ? change.assigneeId : row.assignee_id}::uuid,
+            updated_at = now()
+          where id = ${row.id}`;
+      }
+      if (change.note) {
+        await tx`insert into mismatch_notes (mismatch_id, author_id, author_label, body)
+                 values (${row.id}, ${actor.type === "user" ? actor.id : null}, ${actor.label}, ${change.note})`;
+        after.note = change.note;
+      }
+      if (Object.keys(after).length) {
+        await tx`
+          insert into audit_log (actor_type, actor_id, actor_label, action, entity_type, entity_id, before, after)
+          values (${actor.type}, ${actor.id}, ${actor.label}, 'mismatch.update', 'mismatch', ${String(row.id)},
+            ${JSON.stringify({ status: row.status, assigneeId: row.assignee_id })}::jsonb, ${JSON.stringify(after)}::jsonb)`;
+      }
+    }
+    return before.length;
+  });
+}
+
+export interface MismatchGroup {
+  key: string;
+  table: string;
+  kind: MismatchKind;
+  differingFields: string[];
+  records: number;
+  occurrences: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  /** Occurrences per hour over the last 24 hours, oldest first. */
+  trend: number[];
+}
+
+/** Top offenders: groups by occurrences, each with a 24-hour sparkline. */
+export async function listMismatchGroups(options: { table?: string; limit?: number; now?: Date } = {}): Promise<MismatchGroup[]> {
+  const sql = controlSql();
+  const limit = Math.min(options.limit ?? 50, 200);
+  const now = options.now ?? new Date();
+  const end = Math.floor(now.getTime() / 3_600_000) * 3_600_000 + 3_600_000;
+  const start = end - 24 * 3_600_000;
+  const groups = await sql`
+    select key, table_name, kind, differing_fields, records, occurrences::float8 as occurrences, first_seen_at, last_seen_at
+    from mismatch_groups
+    where ${options.table ? sql`table_name = ${options.table}` : sql`true`}
+    order by occurrences desc, key limit ${limit}`;
+  if (groups.length === 0) return [];
+  const hours = await sql`
+    select group_key, extract(epoch from hour)::float8 * 1000 as hour_ms, sum(occurrences)::float8 as n
+    from mismatch_hourly
+    where group_key = any(${groups.map((g) => g.key)}::text[])
+      and hour >= ${new Date(start).toISOString()}::timestamptz and hour < ${new Date(end).toISOString()}::timestamptz
+    group by 1, 2`;
+  const trends = new Map<string, number[]>();
+  for (const h of hours) {
+    const trend = trends.get(h.group_key) ?? new Array<number>(24).fill(0);
+    trend[Math.floor((Number(h.hour_ms) - start) / 3_600_000)] = Number(h.n);
+    trends.set(h.group_key, trend);
+  }
+  return groups.map((g) => ({
+    key: g.key,
+    table: g.table_name,
+    kind: g.kind,
+    differingFields: g.differing_fields,
+    records: g.records,
+    occurrences: Number(g.occurrences),
+    firstSeenAt: String(g.first_seen_at),
+    lastSeenAt: String(g.last_seen_at),
+    trend: trends.get(g.key) ?? new Array<number>(24).fill(0),
+  }));
+}
+
+/** Counts per hour by origin over `hours`, for the chart. */
+export async function mismatchesPerHour(hours = 48, now = new Date()) {
+  const sql = controlSql();
+  const since = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000 - (hours - 1) * 3_600_000);
+  const rows = await sql`
+    select extract(epoch from hour)::float8 * 1000 as hour_ms, origin, sum(occurrences)::float8 as n
+    from mismatch_hourly where hour >= ${since.toISOString()}::timestamptz group by 1, 2 order by 1`;
+  return rows.map((r) => ({ hour: new Date(Number(r.hour_ms)).toISOString(), origin: r.origin as MismatchOrigin, occurrences: Number(r.n) }));
+}
+
+/** Records by status (current), for the chart beside the hourly one. */
+export async function mismatchStatusCounts(): Promise<{ status: MismatchStatus; records: number }[]> {
+  const rows = await controlSql()`select status, count(*)::float8 as n from mismatches group by 1 order by 1`;
+  return rows.map((r) => ({ status: r.status, records: Number(r.n) }));
+}
+
+/** Distinct tables seen, for the filter's options (from the small groups table, never the big one). */
+export async function listMismatchTables(): Promise<string[]> {
+  const rows = await controlSql()`select distinct table_name from mismatch_groups order by 1`;
+  return rows.map((r) => r.table_name as string);
+}
+
+export const EXPORT_COLUMNS = [
+  "id",
+  "origin",
+  "kind",
+  "table",
+  "primaryKey",
+  "userId",
+  "cohort",
+  "fingerprint",
+  "differingFields",
+  "status",
+  "occurrences",
+  "firstSeenAt",
+  "lastSeenAt",
+  "sourceValue",
+  "targetValue",
+  "ignoredByRuleId",
+  "reconciliationJobId",
+] as const;
+
+/**
+ * Every record matching the filter, in pages read through a server-side cursor, so an export of millions of rows
+ * never sits in memory. Yields export objects (keys included).
+ */
+export async function* exportMismatches(filter: MismatchFilter): AsyncGenerator<Record<(typeof EXPORT_COLUMNS)[number], unknown>> {
+  const sql = controlSql();
+  const cursor = sql`
+    select id, origin, kind, table_name, primary_key, user_id, cohort_id, fingerprint, differing_fields, status,
+      occurrences, first_seen_at, last_seen_at, source_value, target_value, ignored_by_rule_id, reconciliation_job_id
+    from mismatches where ${whereClause(sql, filter)} order by last_seen_at desc, id desc`.cursor(1000);
+  for await (const rows of cursor) {
+    for (const r of rows) {
+      yield {
+        id: Number(r.id),
+        origin: r.origin,
+        kind: r.kind,
+        table: r.table_name,
+        primaryKey: r.primary_key,
+        userId: r.user_id,
+        cohort: r.cohort_id,
+        fingerprint: r.fingerprint,
+        differingFields: r.differing_fields,
+        status: r.status,
+        occurrences: r.occurrences,
+        firstSeenAt: String(r.first_seen_at),
+        lastSeenAt: String(r.last_seen_at),
+        sourceValue: r.source_value,
+        targetValue: r.target_value,
+        ignoredByRuleId: r.ignored_by_rule_id,
+        reconciliationJobId: r.reconciliation_job_id,
+      };
+    }
+  }
+}
