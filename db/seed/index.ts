@@ -1,4 +1,5 @@
 import postgres from "postgres";
+import { seedDemoApplicationData } from "../demo/seeder";
 import { seedDemoControl } from "./demo-control";
 
 export interface DemoUrls {
@@ -10,7 +11,8 @@ export interface DemoUrls {
 /** A demo step per domain (cohorts, mismatch history, samples, ...), run in order after the logins exist. */
 export type DemoSeeder = (urls: DemoUrls) => Promise<void>;
 
-export const demoSeeders: DemoSeeder[] = [];
+// Application data first: later steps (cohorts, mismatch history) refer to its users and rows.
+export const demoSeeders: DemoSeeder[] = [seedDemoApplicationData];
 
 /** Seeds the whole demo once; later starts find the marker and skip it. */
 export async function seedDemo(urls: DemoUrls): Promise<boolean> {
