@@ -4,7 +4,9 @@ export interface PostgresCapacity {
   engine: "postgresql";
   collectedAt: number;
   database: string;
-  databaseBytes: number;
+  /** Null on cycles that skip the (costly) size reading. */
+  databaseBytes: number | null;
+  /** Largest tables; empty on cycles that skip sizes. */
   tables: { schema: string; table: string; totalBytes: number }[];
   connections: number;
   maxConnections: number;

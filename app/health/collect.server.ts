@@ -14,14 +14,14 @@ export type HealthReading =
  * Detects the engine, then reads only what that engine implements: XID figures on PostgreSQL, crdb_internal on
  * CockroachDB. Errors (server down, permission refused) become a reading, so one bad side never hides the other.
  */
-export async function collectHealth(sql: postgres.Sql): Promise<HealthReading> {
+export async function collectHealth(sql: postgres.Sql, options: { sizes?: boolean } = {}): Promise<HealthReading> {
   const collectedAt = Date.now();
   try {
     const engine = await detectEngine(sql);
     if (engine.engine === "cockroachdb") {
       return { ok: true, collectedAt, engine, xid: null, capacity: await collectCockroachCapacity(sql) };
     }
-    const [xid, capacity] = await Promise.all([collectXidSnapshot(sql), collectPostgresCapacity(sql)]);
+    const [xid, capacity] = await Promise.all([collectXidSnapshot(sql), collectPostgresCapacity(sql, options)]);
     return { ok: true, collectedAt, engine, xid, capacity };
   } catch (error) {
     return { ok: false, collectedAt, error: error instanceof Error ? error.message : String(error) };

@@ -1,0 +1,110 @@
+import type { CapacitySnapshot, CockroachStore } from "./capacity-snapshot";
+import { daysUntilThreshold, withinWindow, type SeriesPoint } from "./runway";
+import { ageStatus, freeRatioStatus, runwayStatus, worstStatus, type HealthStatus } from "./status";
+import type { HealthThresholds } from "./thresholds";
+import { describeXidForecast, forecastXidAge, type XidForecast } from "./xid-forecast";
+import type { XidSnapshot } from "./xid-snapshot";
+
+/** Runway statuses: under a day is critical, under three days a warning (XID and capacity alike). */
+export const RUNWAY_STATUS_HOURS = { warningHours: 72, criticalHours: 24 };
+
+export interface AgeForecastRow {
+  name: string;
+  xidAge: number;
+  mxidAge: number;
+  status: HealthStatus;
+  forecast: XidForecast;
+  /** Hours to the failsafe, or to the stop limit on PostgreSQL 13 (no failsafe): the runway that gates use. */
+  runwayHours: number | null;
+  sentence: string;
+}
+
+function ageRow(name: string, xidAge: number, mxidAge: number, rate: number | null, xid: XidSnapshot, t: HealthThresholds): AgeForecastRow {
+  const forecast = forecastXidAge(xidAge, rate, xid.settings);
+  const thresholds = { warning: t.xidAgeWarning, critical: t.xidAgeCritical };
+  return {
+    name,
+    xidAge,
+    mxidAge,
+    status: worstStatus([ageStatus(xidAge, thresholds), ageStatus(mxidAge, thresholds)]),
+    forecast,
+    runwayHours: xid.settings.vacuumFailsafeAge === null ? forecast.hoursToStop : forecast.hoursToFailsafe,
+    sentence: describeXidForecast(name, forecast),
+  };
+}
+
+export interface XidSummary {
+  databases: AgeForecastRow[];
+  tables: AgeForecastRow[];
+  /** The database closest to its runway's end. */
+  worst: AgeForecastRow | null;
+  status: HealthStatus;
+}
+
+export function summarizeXid(xid: XidSnapshot, rate: number | null, thresholds: HealthThresholds): XidSummary {
+  const databases = xid.databases.map((d) => ageRow(d.database, d.xidAge, d.mxidAge, rate, xid, thresholds));
+  const tables = xid.tables.map((tb) => ageRow(`${tb.schema}.${tb.table}`, tb.xidAge, tb.mxidAge, rate, xid, thresholds));
+  const byRunway = [...databases].sort(
+    (a, b) => (a.runwayHours ?? Infinity) - (b.runwayHours ?? Infinity) || b.xidAge - a.xidAge,
+  );
+  const worst = byRunway[0] ?? null;
+  const status = worstStatus([...databases.map((d) => d.status), runwayStatus(worst?.runwayHours ?? null, RUNWAY_STATUS_HOURS)]);
+  return { databases, tables, worst, status };
+}
+
+export interface StoreRunway {
+  store: CockroachStore;
+  status: HealthStatus;
+  /** Days until available/capacity falls below the warning and critical ratios, by the fitted trend. */
+  daysToWarning: number | null;
+  daysToCritical: number | null;
+}
+
+export interface CapacitySummary {
+  stores: StoreRunway[];
+  /** PostgreSQL: days until the database reaches the configured disk size (null without one). */
+  databaseDaysToFull: number | null;
+  /** The shortest runway, in days, and what it belongs to. */
+  worst: { subject: string; days: number | null } | null;
+  deadNodes: number[];
+  status: HealthStatus;
+}
+
+/** Runways from growth series: `available` per store id (CockroachDB) or the database size (PostgreSQL). */
+export function summarizeCapacity(
+  capacity: CapacitySnapshot,
+  series: { storeAvailable?: Map<string, SeriesPoint[]>; databaseBytes?: SeriesPoint[] },
+  thresholds: HealthThresholds,
+): CapacitySummary {
+  const windowMs = thresholds.runwayWindowDays * 86_400_000;
+  if (capacity.engine === "postgresql") {
+    const points = withinWindow(series.databaseBytes ?? [], windowMs);
+    const days = thresholds.sourceDiskBytes ? daysUntilThreshold(points, thresholds.sourceDiskBytes, "rising") : null;
+    const status = runwayStatus(days === null ? null : days * 24, RUNWAY_STATUS_HOURS);
+    return { stores: [], databaseDaysToFull: days, worst: { subject: capacity.database, days }, deadNodes: [], status };
+  }
+  const ratios = { warning: thresholds.freeRatioWarning, critical: thresholds.freeRatioCritical };
+  const stores = capacity.stores.map((store): StoreRunway => {
+    const points = withinWindow(series.storeAvailable?.get(String(store.storeId)) ?? [], windowMs);
+    return {
+      store,
+      status: freeRatioStatus(store.availableRatio, ratios),
+      daysToWarning: daysUntilThreshold(points, store.capacityBytes * ratios.warning, "falling"),
+      daysToCritical: daysUntilThreshold(points, store.capacityBytes * ratios.critical, "falling"),
+    };
+  });
+  const shortest = [...stores].sort((a, b) => (a.daysToWarning ?? Infinity) - (b.daysToWarning ?? Infinity))[0];
+  const deadNodes = capacity.nodes.filter((n) => !n.live).map((n) => n.nodeId);
+  const status = worstStatus([
+    ...stores.map((s) => s.status),
+    ...stores.map((s) => runwayStatus(s.daysToWarning === null ? null : s.daysToWarning * 24, RUNWAY_STATUS_HOURS)),
+    deadNodes.length > 0 ? "critical" : "ok",
+  ]);
+  return {
+    stores,
+    databaseDaysToFull: null,
+    worst: shortest ? { subject: `store ${shortest.store.storeId} (node ${shortest.store.nodeId})`, days: shortest.daysToWarning } : null,
+    deadNodes,
+    status,
+  };
+}

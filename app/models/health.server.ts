@@ -1,0 +1,170 @@
+import type postgres from "postgres";
+import { settings, type HealthSide } from "../../db/schema";
+import type { HealthReading } from "~/health/collect.server";
+import { seriesPointsOf } from "~/health/series";
+import { parseStoredThresholds, type HealthThresholds } from "~/health/thresholds";
+import type { XidCounterSample } from "~/health/xid-forecast";
+import { recordAudit, type Actor } from "~/models/audit.server";
+import { controlDb, controlSql } from "~/utils/db.server";
+
+/**
+ * Health readings and series in the control DB. Functions take the postgres.js client as a last, optional
+ * argument so the collector cycle can be tested against a scratch control database.
+ */
+
+export const RAW_RETENTION_MS = 48 * 3_600_000;
+export const HOURLY_RETENTION_MS = 90 * 86_400_000;
+/** Blockers, vacuums and nodes are only ever shown for the latest reading: older detail is dropped early. */
+export const DETAIL_RETENTION_MS = 2 * 3_600_000;
+const THRESHOLDS_KEY = "health.thresholds";
+
+export interface StoredReading {
+  side: HealthSide;
+  collectedAt: Date;
+  ok: boolean;
+  error: string | null;
+  xidRate: number | null;
+  reading: HealthReading | null;
+}
+
+/** Claims this cycle for one side; null when another worker already has it (one sample per cycle). */
+export async function claimHealthSlot(side: HealthSide, slot: number, at: Date, sql: postgres.Sql = controlSql()): Promise<number | null> {
+  const rows = await sql<{ id: number }[]>`
+    insert into health_readings (side, slot, collected_at, ok, error)
+    values (${side}, ${slot}, ${at}, false, 'collecting')
+    on conflict (side, slot) do nothing
+    returning id`;
+  return rows[0] ? Number(rows[0].id) : null;
+}
+
+/** Completes a claimed reading and appends its figures to the raw series and the current hour's aggregate. */
+export async function saveHealthReading(
+  id: number,
+  side: HealthSide,
+  reading: HealthReading,
+  xidRate: number | null,
+  sql: postgres.Sql = controlSql(),
+): Promise<void> {
+  const at = new Date(reading.collectedAt);
+  const points = reading.ok ? seriesPointsOf(reading.xid, reading.capacity) : [];
+  await sql.begin(async (tx) => {
+    await tx`
+      update health_readings set
+        collected_at = ${at}, ok = ${reading.ok}, error = ${reading.ok ? null : reading.error},
+        engine = ${reading.ok ? reading.engine.engine : null},
+        engine_version = ${reading.ok ? reading.engine.version : null},
+        next_xid = ${reading.ok && reading.xid ? reading.xid.nextXid : null},
+        xid_rate = ${xidRate}, detail = ${tx.json(JSON.parse(JSON.stringify(reading)))}
+      where id = ${id}`;
+    if (points.length === 0) return;
+    const rows = points.map((p) => ({ side, metric: p.metric, subject: p.subject, resolution: "raw", at, value: p.value, peak: p.value }));
+    await tx`insert into health_series ${tx(rows)} on conflict do nothing`;
+    // Keep this hour's aggregate current, so long-range charts never wait for a separate downsampling run.
+    await tx`
+      insert into health_series (side, metric, subject, resolution, at, value, peak)
+      select side, metric, subject, 'hour', date_trunc('hour', at), avg(value), max(peak)
+      from health_series
+      where resolution = 'raw' and side = ${side} and at >= date_trunc('hour', ${at}::timestamptz)
+        and at < date_trunc('hour', ${at}::timestamptz) + interval '1 hour'
+      group by side, metric, subject, date_trunc('hour', at)
+      on conflict (resolution, side, metric, subject, at) do update set value = excluded.value, peak = excluded.peak`;
+  });
+}
+
+/** XID counter readings since a moment: the input of the smoothed XID rate. */
+export async function recentXidCounter(side: HealthSide, since: Date, sql: postgres.Sql = controlSql()): Promise<XidCounterSample[]> {
+  const rows = await sql<{ at: Date; next_xid: string }[]>`
+    select collected_at as at, next_xid from health_readings
+    where side = ${side} and collected_at >= ${since} and ok and next_xid is not null
+    order by collected_at`;
+  return rows.map((r) => ({ at: r.at.getTime(), nextXid: Number(r.next_xid) }));
+}
+
+/** Raw rows 48 h, hourly rows 90 days, reading detail 2 h. Cheap (index range deletes), run every cycle. */
+export async function applyHealthRetention(now: Date, sql: postgres.Sql = controlSql()): Promise<void> {
+  const rawBefore = new Date(now.getTime() - RAW_RETENTION_MS);
+  const hourlyBefore = new Date(now.getTime() - HOURLY_RETENTION_MS);
+  const detailBefore = new Date(now.getTime() - DETAIL_RETENTION_MS);
+  await sql`delete from health_series where resolution = 'raw' and at < ${rawBefore}`;
+  await sql`delete from health_series where resolution = 'hour' and at < ${hourlyBefore}`;
+  await sql`delete from health_readings where collected_at < ${rawBefore}`;
+  await sql`update health_readings set detail = null where collected_at < ${detailBefore} and detail is not null`;
+}
+
+function toStored(row: { side: HealthSide; collected_at: Date; ok: boolean; error: string | null; xid_rate: number | null; detail: unknown }): StoredReading {
+  return {
+    side: row.side,
+    collectedAt: row.collected_at,
+    ok: row.ok,
+    error: row.error,
+    xidRate: row.xid_rate,
+    reading: (row.detail as HealthReading | null) ?? null,
+  };
+}
+
+/** The newest finished reading of a side and, if that one failed, the newest good one (shown "as of"). */
+export async function latestReadings(
+  side: HealthSide,
+  sql: postgres.Sql = controlSql(),
+): Promise<{ latest: StoredReading | null; lastGood: StoredReading | null }> {
+  const [latest] = await sql<Parameters<typeof toStored>[0][]>`
+    select side, collected_at, ok, error, xid_rate, detail from health_readings
+    where side = ${side} and error is distinct from 'collecting'
+    order by collected_at desc limit 1`;
+  if (!latest || latest.ok) return { latest: latest ? toStored(latest) : null, lastGood: latest ? toStored(latest) : null };
+  const [good] = await sql<Parameters<typeof toStored>[0][]>`
+    select side, collected_at, ok, error, xid_rate, detail from health_readings
+    where side = ${side} and ok and detail is not null
+    order by collected_at desc limit 1`;
+  return { latest: toStored(latest), lastGood: good ? toStored(good) : null };
+}
+
+export interface SeriesRow {
+  metric: string;
+  subject: string;
+  at: Date;
+  value: number;
+  peak: number;
+}
+
+/**
+ * Series of a side between two moments, in about `points` buckets per series: from raw rows for spans up to
+ * 48 h, from hourly rows beyond (30 days = 720 rows per series, whatever the sampling rate was).
+ */
+export async function healthSeries(
+  side: HealthSide,
+  metrics: readonly string[],
+  from: Date,
+  to: Date,
+  points = 300,
+  sql: postgres.Sql = controlSql(),
+): Promise<SeriesRow[]> {
+  const span = to.getTime() - from.getTime();
+  const resolution = span <= RAW_RETENTION_MS ? "raw" : "hour";
+  const bucketSeconds = Math.max(resolution === "raw" ? 30 : 3600, Math.ceil(span / 1000 / points));
+  const rows = await sql<{ metric: string; subject: string; at: Date; value: number; peak: number }[]>`
+    select metric, subject, to_timestamp(floor(extract(epoch from at) / ${bucketSeconds}) * ${bucketSeconds}) as at,
+      avg(value) as value, max(peak) as peak
+    from health_series
+    where resolution = ${resolution} and side = ${side} and metric = any(${metrics as string[]})
+      and at >= ${from} and at <= ${to}
+    group by 1, 2, 3
+    order by 1, 2, 3`;
+  return rows.map((r) => ({ metric: r.metric, subject: r.subject, at: r.at, value: Number(r.value), peak: Number(r.peak) }));
+}
+
+export async function getHealthThresholds(sql: postgres.Sql = controlSql()): Promise<HealthThresholds> {
+  const [row] = await sql<{ value: unknown }[]>`select value from settings where key = ${THRESHOLDS_KEY}`;
+  return parseStoredThresholds(row?.value);
+}
+
+export async function saveHealthThresholds(thresholds: HealthThresholds, actor: Actor, reason: string | null): Promise<void> {
+  const before = await getHealthThresholds();
+  await controlDb().transaction(async (tx) => {
+    await tx
+      .insert(settings)
+      .values({ key: THRESHOLDS_KEY, value: thresholds })
+      .onConflictDoUpdate({ target: settings.key, set: { value: thresholds, updatedAt: new Date() } });
+    await recordAudit(actor, { action: "health.thresholds.update", entityType: "settings", entityId: THRESHOLDS_KEY, before, after: thresholds, reason }, tx);
+  });
+}
