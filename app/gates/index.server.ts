@@ -1,7 +1,8 @@
+import { mismatchBudgetGate } from "./mismatch-budget.server";
 import type { Gate, GateContext, GateResult } from "./types";
 
 /** Every gate a cohort advance must pass. Each gate lives in its own module beside this one. */
-export const gates: Gate[] = [];
+export const gates: Gate[] = [mismatchBudgetGate];
 
 /** Runs every gate; a gate that throws counts as failed (a gate we cannot evaluate must not wave a rollout through). */
 export async function checkGates(context: GateContext): Promise<GateResult[]> {
