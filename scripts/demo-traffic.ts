@@ -1,6 +1,45 @@
+import postgres from "postgres";
+import { createCutoverClient } from "../client/src";
+import { startTrafficSimulator } from "../app/simulator/traffic-simulator.server";
 import type { DemoUrls } from "../db/seed";
+import { DEMO_TOKEN } from "../db/seed/demo-control";
 
-/** The demo traffic simulator (filled in by the demo migration work); returns a stop function. */
-export async function startDemoTraffic(_urls: DemoUrls): Promise<{ stop(): Promise<void> } | null> {
-  return null;
+/**
+ * The demo traffic simulator of `npm start`: simulated users of the demo application, through the real
+ * application-side client talking to this very Cutover over HTTP (ruleset polling, mismatch reports).
+ * Returns null when the demo application is not there (e.g. real databases configured).
+ */
+export async function startDemoTraffic(urls: DemoUrls): Promise<{ stop(): Promise<void> } | null> {
+  const options = { max: 4, idle_timeout: 30, onnotice: () => {}, connection: { application_name: "cutover-demo-traffic" } };
+  const source = postgres(urls.sourceUrl, options);
+  const target = postgres(urls.targetUrl, options);
+  const control = postgres(urls.controlUrl, { ...options, max: 2 });
+  const closeAll = () => Promise.all([source.end({ timeout: 5 }), target.end({ timeout: 5 }), control.end({ timeout: 5 })]);
+  const [{ ready }] = await source<{ ready: boolean }[]>`select to_regclass('public.users') is not null as ready`;
+  if (!ready) {
+    await closeAll();
+    return null;
+  }
+  const client = createCutoverClient({
+    url: `http://127.0.0.1:${process.env.PORT ?? 3000}`,
+    token: DEMO_TOKEN,
+    pollIntervalMs: 5_000,
+    // The ruleset endpoint may not answer yet while the web server warms up: the client fails static meanwhile.
+    onShadowError: () => {},
+  });
+  let simulator;
+  try {
+    simulator = await startTrafficSimulator({ source, target, control, client });
+  } catch (error) {
+    await client.close(1_000);
+    await closeAll();
+    throw error;
+  }
+  return {
+    async stop() {
+      await simulator.stop();
+      await client.close(2_000);
+      await closeAll();
+    },
+  };
 }

@@ -1,0 +1,201 @@
+import { randomUUID } from "node:crypto";
+import type postgres from "postgres";
+import type { CutoverClient } from "../../client/src";
+import { modePaths } from "../rollout/modes";
+import type { UserAttributes } from "../rollout/types";
+import { DEMO_ROW_COUNTS, demoUuid } from "../../db/demo/demo-rows";
+import { isDemoDivergenceRow } from "../../db/demo/divergences";
+
+/**
+ * What one simulated user does against the demo application, written the way an application integrates Cutover:
+ * every write through `client.write` (mirrored per the user's mode), every read through `client.read` (shadow
+ * read and compared per the user's mode). The SQL is the demo application's own (db/demo/app-schema.ts).
+ */
+
+/** The part of the application-side client the simulator uses. */
+export type MigrationClient = Pick<CutoverClient, "assignment" | "write" | "read" | "counters">;
+
+export interface SimulatedUser {
+  id: string;
+  attributes: UserAttributes;
+}
+
+export interface OperationContext {
+  source: postgres.Sql;
+  target: postgres.Sql;
+  client: MigrationClient;
+  random: () => number;
+  /** Chance that a mirrored write deliberately reaches its primary side only. */
+  divergenceRate: number;
+  /** Documents recently written, with their writer: people re-open what they just annotated. */
+  recent: RecentDocuments;
+}
+
+export interface OperationOutcome {
+  kind: "write" | "read";
+  mirrored: boolean;
+  divergenceInjected: boolean;
+}
+
+export class RecentDocuments {
+  private readonly entries: { documentId: string; user: SimulatedUser }[] = [];
+  private next = 0;
+  constructor(private readonly capacity = 200) {}
+
+  remember(documentId: string, user: SimulatedUser) {
+    if (this.entries.length < this.capacity) this.entries.push({ documentId, user });
+    else this.entries[this.next++ % this.capacity] = { documentId, user };
+  }
+
+  pick(random: () => number) {
+    return this.entries.length === 0 ? null : this.entries[Math.floor(random() * this.entries.length)];
+  }
+}
+
+function seededDocument(random: () => number): string {
+  return demoUuid("document", 1 + Math.floor(random() * DEMO_ROW_COUNTS.documents));
+}
+
+const COLORS = ["#ffeb3b", "#4caf50", "#2196f3", "#e91e63", "#000000"];
+const KINDS = ["highlight", "ink", "text_box", "sticker", "comment_pin"] as const;
+const COMMENTS = ["Nice!", "Can you explain this step?", "Voir la page 2.", "👍", "Check your units.", "Good source."];
+
+/**
+ * Runs a write through the client; with probability `divergenceRate` (and only when the mode writes to both
+ * sides) the secondary side is skipped, leaving a genuine divergence for shadow reads and reconciliation to find.
+ */
+async function mirroredWrite(
+  ctx: OperationContext,
+  user: SimulatedUser,
+  table: string,
+  primaryKey: string,
+  value: unknown,
+  run: (sql: postgres.Sql) => Promise<unknown>,
+): Promise<OperationOutcome> {
+  const { writes } = modePaths(ctx.client.assignment(user.id, user.attributes).mode);
+  const mirrored = writes.length === 2;
+  const skip = mirrored && ctx.random() < ctx.divergenceRate ? writes[1] : null;
+  await ctx.client.write(
+    user.id,
+    {
+      source: () => (skip === "source" ? undefined : run(ctx.source)),
+      target: () => (skip === "target" ? undefined : run(ctx.target)),
+    },
+    { attributes: user.attributes, table, primaryKey, value },
+  );
+  return { kind: "write", mirrored, divergenceInjected: skip !== null };
+}
+
+export async function annotate(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
+  const documentId = ctx.recent.pick(ctx.random)?.documentId ?? seededDocument(ctx.random);
+  const kind = KINDS[Math.floor(ctx.random() * KINDS.length)];
+  // One value object for both sides, so a mirrored write is byte-for-byte the same row.
+  const row = {
+    id: randomUUID(),
+    document_id: documentId,
+    author_id: user.id,
+    kind,
+    page: 1 + Math.floor(ctx.random() * 12),
+    position: JSON.stringify({ x: round3(ctx.random()), y: round3(ctx.random()), w: round3(0.02 + ctx.random() / 5) }),
+    color: COLORS[Math.floor(ctx.random() * COLORS.length)],
+    body: kind === "text_box" || kind === "comment_pin" ? "Note: see here" : null,
+    created_at: new Date(),
+  };
+  const outcome = await mirroredWrite(ctx, user, "annotations", row.id, row, (sql) => sql`
+    insert into annotations (id, document_id, author_id, kind, page, position, color, body, created_at, updated_at)
+    values (${row.id}, ${row.document_id}, ${row.author_id}, ${row.kind}, ${row.page}, ${row.position}::text::json,
+            ${row.color}, ${row.body}, ${row.created_at}, ${row.created_at})`);
+  ctx.recent.remember(documentId, user);
+  return outcome;
+}
+
+export async function comment(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
+  const documentId = ctx.recent.pick(ctx.random)?.documentId ?? seededDocument(ctx.random);
+  const row = {
+    id: randomUUID(),
+    document_id: documentId,
+    author_id: user.id,
+    body: COMMENTS[Math.floor(ctx.random() * COMMENTS.length)],
+    created_at: new Date(),
+  };
+  return mirroredWrite(ctx, user, "comments", row.id, row, (sql) => sql`
+    insert into comments (id, document_id, author_id, body, created_at)
+    values (${row.id}, ${row.document_id}, ${row.author_id}, ${row.body}, ${row.created_at})`);
+}
+
+export async function createDocument(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
+  const row = {
+    id: randomUUID(),
+    owner_id: user.id,
+    title: `Worksheet — ${new Date().toISOString().slice(0, 10)}`,
+    page_count: 1 + Math.floor(ctx.random() * 10),
+    created_at: new Date(),
+  };
+  const outcome = await mirroredWrite(ctx, user, "documents", row.id, row, (sql) => sql`
+    insert into documents (id, owner_id, title, page_count, tags, metadata, created_at, updated_at)
+    values (${row.id}, ${row.owner_id}, ${row.title}, ${row.page_count}, ${["worksheet"]}, ${'{"source": "upload"}'}::text::jsonb,
+            ${row.created_at}, ${row.created_at})`);
+  ctx.recent.remember(row.id, user);
+  return outcome;
+}
+
+export async function renameDocument(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
+  const documentId = ctx.recent.pick(ctx.random)?.documentId ?? seededDocument(ctx.random);
+  // The seeded divergences stay exactly as documented: the simulator never touches those rows.
+  if (isDemoDivergenceRow("documents", { id: documentId })) return { kind: "write", mirrored: false, divergenceInjected: false };
+  const change = { title: `Revised ${Math.floor(ctx.random() * 1000)}`, updated_at: new Date() };
+  return mirroredWrite(ctx, user, "documents", documentId, change, (sql) => sql`
+    update documents set title = ${change.title}, updated_at = ${change.updated_at} where id = ${documentId}`);
+}
+
+export async function readAnnotations(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
+  const recent = ctx.random() < 0.7 ? ctx.recent.pick(ctx.random) : null;
+  const reader = recent?.user ?? user;
+  const documentId = recent?.documentId ?? seededDocument(ctx.random);
+  const query = (sql: postgres.Sql) => sql`
+    select id, document_id, author_id, kind, page, position::text as position, color, body, created_at, updated_at
+    from annotations where document_id = ${documentId} order by id`;
+  await ctx.client.read(reader.id, { source: () => query(ctx.source), target: () => query(ctx.target) }, {
+    attributes: reader.attributes,
+    compare: { table: "annotations", primaryKey: "id" },
+  });
+  return { kind: "read", mirrored: false, divergenceInjected: false };
+}
+
+export async function readDocument(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
+  const recent = ctx.random() < 0.5 ? ctx.recent.pick(ctx.random) : null;
+  const reader = recent?.user ?? user;
+  const documentId = recent?.documentId ?? seededDocument(ctx.random);
+  const query = async (sql: postgres.Sql) => (await sql`
+    select id, owner_id, course_code, title, page_count, tags, is_template, metadata, thumbnail, created_at, updated_at
+    from documents where id = ${documentId}`)[0] ?? null;
+  await ctx.client.read(reader.id, { source: () => query(ctx.source), target: () => query(ctx.target) }, {
+    attributes: reader.attributes,
+    compare: { table: "documents", primaryKey: "id" },
+  });
+  return { kind: "read", mirrored: false, divergenceInjected: false };
+}
+
+/** The traffic mix: reads dominate, annotations are the bulk of the writes (as in the product). */
+export const OPERATION_MIX: { weight: number; run: (ctx: OperationContext, user: SimulatedUser) => Promise<OperationOutcome> }[] = [
+  { weight: 40, run: readAnnotations },
+  { weight: 12, run: readDocument },
+  { weight: 32, run: annotate },
+  { weight: 8, run: comment },
+  { weight: 5, run: renameDocument },
+  { weight: 3, run: createDocument },
+];
+
+export function pickOperation(random: () => number) {
+  const total = OPERATION_MIX.reduce((sum, op) => sum + op.weight, 0);
+  let roll = random() * total;
+  for (const op of OPERATION_MIX) {
+    roll -= op.weight;
+    if (roll < 0) return op.run;
+  }
+  return OPERATION_MIX[0].run;
+}
+
+function round3(value: number) {
+  return Math.round(value * 1000) / 1000;
+}
