@@ -65,7 +65,7 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
     case "text":
       // concat() goes through the output function, so char(n) keeps its padding as postgres.js returns it
       // (a ::text cast would strip it).
-      expr = column.typeName === "bpchar" ? `concat(${ref})` : `(${ref})::text`;
+      expr = column.typeName === "bpchar" ? `(case when ${ref} is null then null else concat(${ref}) end)` : `(${ref})::text`;
       if (rules.trailingSpaces) expr = `rtrim(${expr}, ' ')`;
       break;
     case "uuid":
@@ -81,7 +81,8 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
       expr = rules.numericScale ? trimScale(`(${ref})::text`) : `(${ref})::text`;
       break;
     case "float":
-      expr = floatText(`(${ref})::float8`, Boolean(rules.numericScale));
+      // float4 keeps its own shortest text (widening to float8 would print 1.100000023841858)
+      expr = floatText(ref, Boolean(rules.numericScale));
       break;
     case "timestamptz":
       expr = timestampText(ref, true, rules.timestampPrecision?.digits ?? 6, dialect);
@@ -96,17 +97,18 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
       expr = `'\\x' || encode(${ref}, 'hex')`;
       break;
     case "json":
-      expr = jsonText(ref, "json", JSON_DEPTH, Boolean(rules.jsonNormalize), dialect);
+      expr = jsonTop(ref, "json", Boolean(rules.jsonNormalize), dialect);
       break;
     case "jsonb":
-      expr = jsonText(ref, "jsonb", JSON_DEPTH, Boolean(rules.jsonNormalize), dialect);
+      expr = jsonTop(ref, "jsonb", Boolean(rules.jsonNormalize), dialect);
       break;
     case "array":
       // postgres.js hands arrays to canonicalText as JS arrays, which are serialized as JSON arrays.
       expr = jsonText(`to_jsonb(${ref})`, "jsonb", JSON_DEPTH, Boolean(rules.jsonNormalize), dialect);
       break;
   }
-  if (rules.nullEqualsEmpty) expr = `nullif(${expr}, '')`;
+  // canonicalText applies null_equals_empty to text only: no other type's canonical text can be empty
+  if (rules.nullEqualsEmpty && family === "text") expr = `nullif(${expr}, '')`;
   return `(${expr})`;
 }
 
@@ -151,6 +153,17 @@ function timestampText(ref: string, withZone: boolean, digits: number, dialect: 
   // CockroachDB documents no infinite timestamps; PostgreSQL prints them as spelled, like canonicalText.
   if (dialect === "cockroach") return body;
   return `(case when ${ref} = 'infinity' then 'infinity' when ${ref} = '-infinity' then '-infinity' else ${body} end)`;
+}
+
+/**
+ * postgres.js parses a top-level JSON string or null into a JS string / null, which canonicalText keeps as
+ * plain text / NULL; objects, arrays, numbers and booleans become compact JSON.
+ */
+function jsonTop(ref: string, flavour: "json" | "jsonb", normalize: boolean, dialect: SqlDialect): string {
+  return (
+    `(case ${flavour}_typeof(${ref}) when 'string' then ${ref} #>> '{}' when 'null' then null` +
+    ` else ${jsonText(ref, flavour, JSON_DEPTH, normalize, dialect)} end)`
+  );
 }
 
 /**
