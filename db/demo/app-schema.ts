@@ -3,8 +3,8 @@
  * created identically on the source and the target. It is the *migrated* application's schema, not Cutover's
  * own control-plane store (that one lives in db/schema and is managed by drizzle).
  *
- * Split in two so the seed can load rows before the indexes and foreign keys exist (one bulk validation per
- * constraint instead of one lookup per row); the final state is the same either way.
+ * Split so the seed can load rows before the keys, indexes and foreign keys exist (one sorted index build and
+ * one bulk validation per constraint instead of work per row); the final state is the same either way.
  */
 
 export const APP_TYPES_SQL = `
@@ -16,7 +16,7 @@ create type annotation_kind as enum ('highlight', 'ink', 'text_box', 'sticker', 
 
 export const APP_TABLES_SQL = `
 create table schools (
-  id integer primary key,
+  id integer not null,
   name text not null,
   region text not null,
   country char(2) not null,
@@ -28,7 +28,7 @@ create table schools (
 
 -- Ids are strings such as 'u_000123': the rollout evaluates users by id string.
 create table users (
-  id text primary key,
+  id text not null,
   email text not null,
   display_name text not null,
   role user_role not null,
@@ -44,7 +44,7 @@ create table users (
 
 -- Human course codes: mixed case and accents, so byte-wise and collation-wise orders differ.
 create table courses (
-  code text primary key,
+  code text not null,
   school_id integer not null,
   title text not null,
   credits numeric(4,1) not null,
@@ -56,12 +56,11 @@ create table enrollments (
   course_code text not null,
   user_id text not null,
   grade numeric,
-  enrolled_at timestamptz not null,
-  primary key (course_code, user_id)
+  enrolled_at timestamptz not null
 );
 
 create table documents (
-  id uuid primary key,
+  id uuid not null,
   owner_id text not null,
   course_code text,
   title text not null,
@@ -78,13 +77,12 @@ create table document_collaborators (
   document_id uuid not null,
   user_id text not null,
   role collaborator_role not null,
-  added_at timestamptz not null,
-  primary key (document_id, user_id)
+  added_at timestamptz not null
 );
 
 -- position is json, not jsonb: json keeps keys in the order they were written, jsonb normalizes it.
 create table annotations (
-  id uuid primary key,
+  id uuid not null,
   document_id uuid not null,
   author_id text not null,
   kind annotation_kind not null,
@@ -97,7 +95,7 @@ create table annotations (
 );
 
 create table comments (
-  id uuid primary key,
+  id uuid not null,
   document_id uuid not null,
   author_id text not null,
   annotation_id uuid,
@@ -108,6 +106,14 @@ create table comments (
 `;
 
 export const APP_CONSTRAINTS_SQL = `
+alter table schools add constraint schools_pkey primary key (id);
+alter table users add constraint users_pkey primary key (id);
+alter table courses add constraint courses_pkey primary key (code);
+alter table enrollments add constraint enrollments_pkey primary key (course_code, user_id);
+alter table documents add constraint documents_pkey primary key (id);
+alter table document_collaborators add constraint document_collaborators_pkey primary key (document_id, user_id);
+alter table annotations add constraint annotations_pkey primary key (id);
+alter table comments add constraint comments_pkey primary key (id);
 alter table users add constraint users_email_key unique (email);
 alter table users add constraint users_school_id_fkey foreign key (school_id) references schools (id);
 alter table courses add constraint courses_school_id_fkey foreign key (school_id) references schools (id);
