@@ -1,21 +1,250 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { ComingSoon } from "~/components/coming-soon";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import { useEffect } from "react";
+import { AgeGauge } from "~/components/health/age-gauge";
+import { formatCount } from "~/components/health/format";
+import { SeriesChart, pivotSeries } from "~/components/health/series-chart";
+import { StatusBadge } from "~/components/health/status-badge";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { requireRole } from "~/utils/auth.server";
+import { Banner } from "~/components/ui/banner";
+import { Button } from "~/components/ui/button";
+import { Card, Stat } from "~/components/ui/card";
+import { Field } from "~/components/ui/field";
+import { PageHeader } from "~/components/ui/page-header";
+import { blockerAdvice, blockerLabel } from "~/health/blockers";
+import { HEALTH_METRICS } from "~/health/series";
+import { healthThresholdsSchema } from "~/health/thresholds";
+import { formatRunway } from "~/health/xid-forecast";
+import { XID_STOP_AGE, XID_WARNING_AGE, effectiveFailsafeAge } from "~/health/xid-limits";
+import { getHealthThresholds, healthSeries, saveHealthThresholds } from "~/models/health.server";
+import { loadXidView } from "~/models/xid.server";
+import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Wraparound · Cutover" }];
 
+const RANGES = { "6h": 6 * 3_600_000, "48h": 48 * 3_600_000, "30d": 30 * 86_400_000, "90d": 90 * 86_400_000 } as const;
+type Range = keyof typeof RANGES;
+
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "viewer");
-  return json({});
+  const user = await requireRole(request, "viewer");
+  const param = new URL(request.url).searchParams.get("range");
+  const range: Range = param && param in RANGES ? (param as Range) : "48h";
+  const now = Date.now();
+  const [view, series] = await Promise.all([
+    loadXidView(),
+    healthSeries("source", [HEALTH_METRICS.xidAge], new Date(now - RANGES[range]), new Date(now)),
+  ]);
+  const xid = view.xid;
+  return json({
+    range,
+    canEdit: hasRole(user, "engineer"),
+    problem: view.problem,
+    asOf: view.asOf?.toISOString() ?? null,
+    xidRate: view.xidRate,
+    thresholds: view.thresholds,
+    settings: xid?.settings ?? null,
+    failsafeAge: xid ? effectiveFailsafeAge(xid.settings) : null,
+    summary: view.summary,
+    blockers: (xid?.blockers ?? []).map((b) => ({ ...b, label: blockerLabel(b), advice: blockerAdvice(b) })),
+    vacuums: xid?.vacuums ?? [],
+    series: series.map((r) => ({ subject: r.subject, at: r.at.toISOString(), value: r.peak })),
+  });
 }
 
-export default function Page() {
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireRole(request, "engineer");
+  const form = Object.fromEntries(await request.formData());
+  const current = await getHealthThresholds();
+  const parsed = healthThresholdsSchema.safeParse({ ...current, ...form, sourceDiskBytes: form.sourceDiskBytes ? form.sourceDiskBytes : null });
+  if (!parsed.success) return json({ ok: false, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
+  await saveHealthThresholds(parsed.data, userActor(user), typeof form.reason === "string" && form.reason ? form.reason : null);
+  return json({ ok: true, errors: {} as Record<string, string[] | undefined> });
+}
+
+export default function WraparoundPage() {
+  const data = useLoaderData<typeof loader>();
+  const revalidator = useRevalidator();
+  useEffect(() => {
+    const timer = setInterval(() => revalidator.state === "idle" && revalidator.revalidate(), 30_000);
+    return () => clearInterval(timer);
+  }, [revalidator]);
+  const { summary, settings } = data;
+  const marks = settings
+    ? [
+        { label: "autovacuum_freeze_max_age", age: settings.autovacuumFreezeMaxAge },
+        ...(data.failsafeAge ? [{ label: "failsafe", age: data.failsafeAge }] : []),
+        { label: "warning zone", age: XID_WARNING_AGE },
+      ]
+    : [];
+  const chart = pivotSeries(data.series);
   return (
-    <ComingSoon title="Wraparound" issue="database health issue">
-      XID wraparound age and its runway on PostgreSQL.
-    </ComingSoon>
+    <div className="space-y-6">
+      <PageHeader
+        title="Wraparound"
+        description="Transaction ID age on the source PostgreSQL: how long until autovacuum is forced, the failsafe kicks in, and writes stop."
+        actions={
+          <nav aria-label="Range" className="flex gap-1 text-sm">
+            {Object.keys(RANGES).map((r) => (
+              <Link key={r} to={`?range=${r}`} aria-current={r === data.range ? "page" : undefined} className={`rounded px-2 py-1 ${r === data.range ? "bg-slate-900 text-white" : "bg-slate-100 text-slate-700"}`}>
+                {r}
+              </Link>
+            ))}
+          </nav>
+        }
+      />
+      {data.problem ? (
+        <Banner tone="critical" title="Source health unavailable.">
+          {data.problem}
+          {data.asOf ? ` Figures below are from ${data.asOf}.` : ""}
+        </Banner>
+      ) : null}
+      {summary ? (
+        <>
+          <div className="grid gap-4 md:grid-cols-4">
+            <Stat label="Worst runway" value={formatRunway(summary.worst?.runwayHours ?? null)} hint={summary.worst?.sentence} tone={summary.status === "ok" ? "ok" : summary.status === "warning" ? "warning" : "critical"} />
+            <Stat label="XID rate" value={data.xidRate === null ? "—" : `${formatCount(data.xidRate)}/s`} hint={data.xidRate === null ? "needs two readings" : `${formatCount(data.xidRate * 86_400)} per day`} />
+            <Stat label="Oldest database age" value={formatCount(Math.max(0, ...summary.databases.map((d) => d.xidAge)))} hint={`status thresholds ${formatCount(data.thresholds.xidAgeWarning)} / ${formatCount(data.thresholds.xidAgeCritical)}`} />
+            <Stat label="Failsafe age" value={data.failsafeAge ? formatCount(data.failsafeAge) : "none (PostgreSQL 13)"} hint={settings ? `autovacuum_freeze_max_age ${formatCount(settings.autovacuumFreezeMaxAge)}` : undefined} />
+          </div>
+          <Card title="Databases">
+            <div className="space-y-4">
+              {summary.databases.map((d) => (
+                <div key={d.name}>
+                  <AgeGauge name={d.name} age={d.xidAge} status={d.status} marks={marks} />
+                  <p className="mt-1 flex items-center gap-2 text-xs text-slate-600">
+                    <StatusBadge status={d.status} /> {d.sentence}; multixact age {formatCount(d.mxidAge)}
+                  </p>
+                </div>
+              ))}
+            </div>
+          </Card>
+        </>
+      ) : null}
+      <Card title="Age over time">
+        <SeriesChart
+          rows={chart.rows}
+          subjects={chart.subjects}
+          format={formatCount}
+          limits={[
+            ...(settings ? [{ label: "forced autovacuum", value: settings.autovacuumFreezeMaxAge, color: "#64748b" }] : []),
+            ...(data.failsafeAge ? [{ label: "failsafe", value: data.failsafeAge, color: "#d97706" }] : []),
+            { label: "stop", value: XID_STOP_AGE },
+          ]}
+        />
+      </Card>
+      <Card title="What holds freezing back">
+        {data.blockers.length === 0 ? (
+          <p className="text-sm text-slate-500">Nothing: no old transaction, slot, prepared transaction or standby holds the xmin back.</p>
+        ) : (
+          <table className="w-full text-left text-sm">
+            <thead className="text-xs uppercase text-slate-500">
+              <tr>
+                <th className="py-1 pr-3">Blocker</th>
+                <th className="py-1 pr-3">Age</th>
+                <th className="py-1 pr-3">Since</th>
+                <th className="py-1">What to do</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.blockers.map((b, i) => (
+                <tr key={`${b.kind}-${i}`} className="border-t border-slate-100 align-top">
+                  <td className="py-2 pr-3">
+                    <div className="font-medium">{b.label}</div>
+                    {b.kind === "backend" && b.query ? <code className="block max-w-md truncate text-xs text-slate-500">{b.query}</code> : null}
+                  </td>
+                  <td className="py-2 pr-3 tabular-nums">{formatCount(b.age)}</td>
+                  <td className="py-2 pr-3 text-xs">{b.kind === "backend" ? b.transactionStart ?? b.queryStart ?? "—" : b.kind === "prepared_transaction" ? b.prepared : "—"}</td>
+                  <td className="py-2 text-xs text-slate-700">{b.advice}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      <Card title="Running vacuums">
+        {data.vacuums.length === 0 ? (
+          <p className="text-sm text-slate-500">No VACUUM is running.</p>
+        ) : (
+          <ul className="space-y-2 text-sm">
+            {data.vacuums.map((v) => {
+              const progress = v.heapBlocksTotal > 0 ? v.heapBlocksScanned / v.heapBlocksTotal : 0;
+              return (
+                <li key={v.pid}>
+                  <div className="flex justify-between">
+                    <span>
+                      {v.database}: {v.relation} {v.antiWraparound ? <strong>(to prevent wraparound)</strong> : null}
+                    </span>
+                    <span className="text-xs text-slate-500">
+                      {v.phase}, {Math.round(progress * 100)}% scanned, {v.indexVacuumCount} index passes
+                    </span>
+                  </div>
+                  <progress className="w-full" max={1} value={progress} aria-label={`vacuum of ${v.relation}`} />
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </Card>
+      {summary ? (
+        <Card title="Oldest tables">
+          <table className="w-full text-left text-sm">
+            <thead className="text-xs uppercase text-slate-500">
+              <tr>
+                <th className="py-1 pr-3">Table</th>
+                <th className="py-1 pr-3">XID age</th>
+                <th className="py-1 pr-3">Multixact age</th>
+                <th className="py-1">Forecast</th>
+              </tr>
+            </thead>
+            <tbody>
+              {summary.tables.map((t) => (
+                <tr key={t.name} className="border-t border-slate-100">
+                  <td className="py-1 pr-3">{t.name}</td>
+                  <td className="py-1 pr-3 tabular-nums">{formatCount(t.xidAge)}</td>
+                  <td className="py-1 pr-3 tabular-nums">{formatCount(t.mxidAge)}</td>
+                  <td className="py-1 text-xs">{t.sentence}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      ) : null}
+      <ThresholdsForm />
+    </div>
+  );
+}
+
+function ThresholdsForm() {
+  const { thresholds, canEdit } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const errors = result && !result.ok ? result.errors : {};
+  const fields: { name: keyof typeof thresholds; label: string }[] = [
+    { name: "xidAgeWarning", label: "XID age warning" },
+    { name: "xidAgeCritical", label: "XID age critical" },
+    { name: "gateXidFailsafeHours", label: "Gate: minimum hours to failsafe" },
+    { name: "freeRatioWarning", label: "Store free ratio warning" },
+    { name: "freeRatioCritical", label: "Store free ratio critical" },
+    { name: "gateMinFreeRatio", label: "Gate: minimum store free ratio" },
+    { name: "runwayWindowDays", label: "Capacity runway window (days)" },
+    { name: "sourceDiskBytes", label: "Source disk size (bytes)" },
+  ];
+  return (
+    <Card title="Thresholds">
+      <Form method="post" className="grid gap-3 md:grid-cols-4">
+        {fields.map((f) => (
+          <Field key={f.name} name={f.name} label={f.label} defaultValue={thresholds[f.name] ?? ""} disabled={!canEdit} error={(errors as Record<string, string[] | undefined>)[f.name]?.[0]} />
+        ))}
+        <Field name="reason" label="Reason (audit log)" disabled={!canEdit} />
+        <div className="flex items-end">
+          <Button type="submit" disabled={!canEdit || navigation.state !== "idle"}>
+            Save thresholds
+          </Button>
+        </div>
+        {result?.ok ? <p role="status" className="text-sm text-emerald-700">Saved.</p> : null}
+      </Form>
+    </Card>
   );
 }
 

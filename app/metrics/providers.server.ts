@@ -1,0 +1,33 @@
+import { formatExposition, type MetricFamily } from "./prometheus";
+import { healthMetrics } from "./health.server";
+
+/**
+ * Everything GET /metrics exposes. Each domain adds one provider (a function returning metric families, names
+ * prefixed `cutover_`); a provider that fails is reported through cutover_metrics_provider_up instead of
+ * failing the whole scrape, so one broken source of figures never blinds the alerting on the others.
+ */
+export interface MetricProvider {
+  name: string;
+  collect(): Promise<MetricFamily[]>;
+}
+
+export const metricProviders: MetricProvider[] = [{ name: "health", collect: healthMetrics }];
+
+export async function renderMetrics(providers: readonly MetricProvider[] = metricProviders): Promise<string> {
+  const results = await Promise.all(
+    providers.map(async (provider) => {
+      try {
+        return { provider, families: await provider.collect(), up: 1 };
+      } catch {
+        return { provider, families: [] as MetricFamily[], up: 0 };
+      }
+    }),
+  );
+  const up: MetricFamily = {
+    name: "cutover_metrics_provider_up",
+    help: "1 if the provider's figures were collected for this scrape, 0 if it failed",
+    type: "gauge",
+    samples: results.map((r) => ({ labels: { provider: r.provider.name }, value: r.up })),
+  };
+  return formatExposition([...results.flatMap((r) => r.families), up]);
+}
