@@ -1,9 +1,8 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MismatchReporter, type MismatchReport } from "../../../client/src/index";
 import { waitFor } from "../../../client/test-support/fake-control-plane";
 import { startTestApp, type TestApp } from "../../support/app-server";
+import { startRelay, type Relay } from "./relay";
 
 /**
  * The reporter against the real POST /api/v1/mismatches of the built app. Between them sits a small HTTP relay
@@ -11,71 +10,6 @@ import { startTestApp, type TestApp } from "../../support/app-server";
  * committed the batch (the case idempotency keys exist for). The control database is the judge: nothing lost,
  * nothing counted twice.
  */
-type RelayMode = "pass" | "lose-response";
-
-interface Relay {
-  url: string;
-  mode: RelayMode;
-  forwarded: { key: string | null; status: number }[];
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function startRelay(upstream: string): Promise<Relay> {
-  const relay: Relay = {
-    url: "",
-    mode: "pass",
-    forwarded: [],
-    stop: async () => {},
-    start: async () => {},
-    close: async () => {},
-  };
-  const handler = async (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers: Record<string, string> = {};
-    for (const name of ["authorization", "content-type", "idempotency-key"]) {
-      const value = req.headers[name];
-      if (typeof value === "string") headers[name] = value;
-    }
-    const upstreamResponse = await fetch(new URL(req.url!, upstream), {
-      method: req.method,
-      headers,
-      body: req.method === "GET" ? undefined : Buffer.concat(chunks),
-    });
-    const body = Buffer.from(await upstreamResponse.arrayBuffer());
-    relay.forwarded.push({ key: headers["idempotency-key"] ?? null, status: upstreamResponse.status });
-    if (relay.mode === "lose-response") {
-      req.socket.destroy();
-      return;
-    }
-    res.writeHead(upstreamResponse.status, { "content-type": upstreamResponse.headers.get("content-type") ?? "" });
-    res.end(body);
-  };
-  let server: Server;
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      server = createServer((req, res) => void handler(req, res).catch(() => res.destroy()));
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => resolve());
-    });
-  const close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  await listen(0);
-  const port = (server!.address() as AddressInfo).port;
-  relay.url = `http://127.0.0.1:${port}`;
-  relay.stop = close;
-  relay.start = () => listen(port);
-  relay.close = async () => {
-    if (server.listening) await close();
-  };
-  return relay;
-}
-
 function report(n: number): MismatchReport {
   return {
     origin: "shadow_read",
