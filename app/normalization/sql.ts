@@ -140,7 +140,8 @@ function floatText(value: string, plain: boolean): string {
   const unpadded = `regexp_replace(${t}, 'e([-+])0*([0-9])', 'e\\1\\2')`;
   const jsRange = `(${exponent} between -6 and 20)`;
   const exp = plain ? expanded : `(case when ${jsRange} then ${expanded} else ${unpadded} end)`;
-  return `(case when ${t} in ('NaN', 'Infinity', '-Infinity') then ${t} when ${t} = '-0' then '0' when ${t} like '%e%' then ${exp} else ${t} end)`;
+  // NaN, Infinity and -Infinity contain no "e" and pass through as spelled
+  return `(case when ${t} like '%e%' then ${exp} when ${t} = '-0' then '0' else ${t} end)`;
 }
 
 /** `YYYY-MM-DDTHH:MM:SS.ffffff[Z]`, the fraction truncated to `digits` and padded back to 6. */
@@ -148,8 +149,12 @@ function timestampText(ref: string, withZone: boolean, digits: number, dialect: 
   const d = Math.max(0, Math.min(6, Math.trunc(digits)));
   // timestamptz is rendered in UTC whatever the session time zone
   const wall = withZone ? `(${ref} at time zone 'UTC')` : ref;
-  const fraction = d === 6 ? `to_char(${wall}, 'US')` : d === 0 ? `'000000'` : `rpad(left(to_char(${wall}, 'US'), ${d}), 6, '0')`;
-  const body = `to_char(${wall}, 'YYYY-MM-DD"T"HH24:MI:SS.') || ${fraction}${withZone ? ` || 'Z'` : ""}`;
+  const zone = withZone ? `"Z"` : "";
+  // one to_char call at full precision: it is the costliest part of a row's canonical text
+  const body =
+    d === 6
+      ? `to_char(${wall}, 'YYYY-MM-DD"T"HH24:MI:SS.US${zone}')`
+      : `to_char(${wall}, 'YYYY-MM-DD"T"HH24:MI:SS.') || ${d === 0 ? `'000000'` : `rpad(left(to_char(${wall}, 'US'), ${d}), 6, '0')`}${withZone ? ` || 'Z'` : ""}`;
   // CockroachDB documents no infinite timestamps; PostgreSQL prints them as spelled, like canonicalText.
   if (dialect === "cockroach") return body;
   return `(case when ${ref} = 'infinity' then 'infinity' when ${ref} = '-infinity' then '-infinity' else ${body} end)`;

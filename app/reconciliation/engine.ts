@@ -139,9 +139,9 @@ async function readOnly<T extends readonly unknown[]>(
 ): Promise<T[]> {
   return side.sql.begin("read only", async (tx) => {
     // SET LOCAL: CockroachDB documents it for statement_timeout too (untested here).
-    await tx.unsafe(`set local statement_timeout = ${Math.trunc(ctx.options.statementTimeoutMs)}`);
     // PostgreSQL's JIT compiles our long canonical expressions for seconds on each statement (seen on 15).
-    if (side.dialect === "postgres") await tx.unsafe(`set local jit = off`);
+    const jit = side.dialect === "postgres" ? "; set local jit = off" : "";
+    await tx.unsafe(`set local statement_timeout = ${Math.trunc(ctx.options.statementTimeoutMs)}${jit}`).simple();
     return (await tx.unsafe(query, params.values as never[]).values()) as unknown as T[];
   }) as Promise<T[]>;
 }
@@ -228,44 +228,76 @@ async function checksumRange(ctx: ReconcileContext, side: Side, buckets: Bucket[
 
 type StreamRow = { key: KeyTuple; hash: string; tolerance: (string | null)[] };
 
-/** Reads a key range in key order, `batchSize` rows per statement (keyset pagination). */
-async function* streamRange(ctx: ReconcileContext, side: Side, lower: KeyTuple | null, upper: KeyTuple | null): AsyncGenerator<StreamRow[]> {
-  const nKey = side.key.length;
-  const toleranceIdx = side.columns.map((c, i) => (ctx.tolerance.has(c.name) ? i : -1)).filter((i) => i >= 0);
-  let after: KeyTuple | null = null;
-  for (;;) {
+/**
+ * Reads a key range in key order, `batchSize` rows per statement (keyset pagination); the next batch is
+ * already being read while the merge walks the current one.
+ */
+class RangeReader {
+  private after: KeyTuple | null = null;
+  private done = false;
+  private pending: Promise<StreamRow[]> | null = null;
+  private readonly toleranceIdx: number[];
+
+  constructor(
+    private readonly ctx: ReconcileContext,
+    private readonly side: Side,
+    private readonly lower: KeyTuple | null,
+    private readonly upper: KeyTuple | null,
+  ) {
+    this.toleranceIdx = side.columns.map((c, i) => (ctx.tolerance.has(c.name) ? i : -1)).filter((i) => i >= 0);
+  }
+
+  async next(): Promise<StreamRow[] | null> {
+    if (this.done) return null;
+    const batch = await (this.pending ?? this.fetch(this.after));
+    this.pending = null;
+    if (batch.length < this.ctx.options.batchSize) this.done = true;
+    else {
+      this.after = batch[batch.length - 1].key;
+      this.pending = this.fetch(this.after);
+      // a failure surfaces when the batch is awaited; never as an unhandled rejection meanwhile
+      this.pending.catch(() => {});
+    }
+    return batch.length ? batch : null;
+  }
+
+  private async fetch(after: KeyTuple | null): Promise<StreamRow[]> {
+    const { ctx, side } = this;
     if (ctx.options.signal?.aborted) throw abortError(ctx.options.signal);
+    const nKey = side.key.length;
     const params = new Params();
-    const range: string = after ? rangePredicate(side, after, upper, params, true) : rangePredicate(side, lower, upper, params);
+    const range = after ? rangePredicate(side, after, this.upper, params, true) : rangePredicate(side, this.lower, this.upper, params);
     const scope = scopePredicate(ctx, side, params);
     const limit = params.add(String(ctx.options.batchSize));
-    const query: string =
-      `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${toleranceIdx.map((i) => `, ${canonAlias(i)}`).join("")} from (` +
+    const query =
+      `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${this.toleranceIdx.map((i) => `, ${canonAlias(i)}`).join("")} from (` +
       `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope}` +
       ` order by ${keyOrder(side.key, side.dialect)} limit ${limit}::int) r order by ${keyOrder(side.key, side.dialect, "r.")}`;
-    const rows: (string | null)[][] = await readOnly<(string | null)[]>(ctx, side, query, params);
-    const batch: StreamRow[] = rows.map((r) => ({
-      key: r.slice(0, nKey) as string[],
-      hash: r[nKey] as string,
-      tolerance: r.slice(nKey + 1),
-    }));
-    await ctx.limiter.take(batch.length, ctx.options.signal);
-    if (batch.length) yield batch;
-    if (batch.length < ctx.options.batchSize) return;
-    after = batch[batch.length - 1].key;
+    const rows = await readOnly<(string | null)[]>(ctx, side, query, params);
+    await ctx.limiter.take(rows.length, ctx.options.signal);
+    return rows.map((r) => ({ key: r.slice(0, nKey) as string[], hash: r[nKey] as string, tolerance: r.slice(nKey + 1) }));
   }
 }
 
-/** Pulls rows one by one out of a batched stream. */
+/** Pulls rows one by one out of a batched reader; synchronous while the current batch lasts. */
 class RowCursor {
   private batch: StreamRow[] = [];
   private i = 0;
-  constructor(private readonly it: AsyncGenerator<StreamRow[]>) {}
-  async peek(): Promise<StreamRow | null> {
+  private ended = false;
+  constructor(private readonly reader: RangeReader) {}
+  /** The current row, null at the end, undefined when the next batch must be awaited with fill(). */
+  current(): StreamRow | null | undefined {
+    if (this.i < this.batch.length) return this.batch[this.i];
+    return this.ended ? null : undefined;
+  }
+  async fill(): Promise<StreamRow | null> {
     while (this.i >= this.batch.length) {
-      const next = await this.it.next();
-      if (next.done) return null;
-      this.batch = next.value;
+      const next = await this.reader.next();
+      if (!next) {
+        this.ended = true;
+        return null;
+      }
+      this.batch = next;
       this.i = 0;
     }
     return this.batch[this.i];
@@ -292,13 +324,15 @@ function toleranceEqual(ctx: ReconcileContext, a: (string | null)[], b: (string 
 
 /** Ordered streaming: merge-walk both sides of [lower, upper) and return the keys that differ. */
 async function mergeRange(ctx: ReconcileContext, lower: KeyTuple | null, upper: KeyTuple | null): Promise<{ candidates: Candidate[]; rows: number }> {
-  const s = new RowCursor(streamRange(ctx, ctx.source, lower, upper));
-  const t = new RowCursor(streamRange(ctx, ctx.target, lower, upper));
+  const s = new RowCursor(new RangeReader(ctx, ctx.source, lower, upper));
+  const t = new RowCursor(new RangeReader(ctx, ctx.target, lower, upper));
   const toleranceNames = ctx.columnNames.filter((n) => ctx.tolerance.has(n));
   const candidates: Candidate[] = [];
   let rows = 0;
   for (;;) {
-    const [a, b] = await Promise.all([s.peek(), t.peek()]);
+    let a = s.current();
+    let b = t.current();
+    if (a === undefined || b === undefined) [a, b] = await Promise.all([a === undefined ? s.fill() : a, b === undefined ? t.fill() : b]);
     if (!a && !b) break;
     rows++;
     const order = !a ? 1 : !b ? -1 : ctx.compareKeys(a.key, b.key);
