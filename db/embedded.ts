@@ -57,7 +57,7 @@ export async function startEmbeddedPostgres(options: {
       "-c", "listen_addresses=127.0.0.1",
     ],
     onLog: options.onLog ?? (() => {}),
-    onError: options.onLog ?? (() => {}),
+    onError: (message: unknown) => options.onLog?.(String(message)),
   });
   if (fresh) await pg.initialise();
   await pg.start();
