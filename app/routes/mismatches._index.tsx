@@ -1,21 +1,304 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { ComingSoon } from "~/components/coming-soon";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import type { RowSelectionState } from "@tanstack/react-table";
+import { useState } from "react";
+import { z } from "zod";
+import { MISMATCH_KINDS, MISMATCH_ORIGINS, MISMATCH_STATUSES } from "../../db/schema";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { requireRole } from "~/utils/auth.server";
+import { CohortRateChart, MismatchesPerHourChart, MismatchStatusChart } from "~/components/mismatches/mismatch-charts";
+import { MismatchTable, type MismatchTableRow } from "~/components/mismatches/mismatch-table";
+import { Sparkline } from "~/components/mismatches/sparkline";
+import { Banner } from "~/components/ui/banner";
+import { Button } from "~/components/ui/button";
+import { Card } from "~/components/ui/card";
+import { PageHeader } from "~/components/ui/page-header";
+import { cohortRatesAgainstBudget } from "~/models/comparison.server";
+import {
+  listMismatchGroups,
+  listMismatches,
+  listMismatchTables,
+  mismatchesPerHour,
+  mismatchStatusCounts,
+  parseMismatchQuery,
+  updateMismatches,
+} from "~/models/mismatch.server";
+import { listUsers } from "~/models/user.server";
+import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Mismatches · Cutover" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "viewer");
-  return json({});
+  const user = await requireRole(request, "viewer");
+  const url = new URL(request.url);
+  const query = parseMismatchQuery(url.searchParams);
+  const view = url.searchParams.get("view") === "groups" ? "groups" : "list";
+  const [page, groups, tables, perHour, statusCounts, cohortRates, users] = await Promise.all([
+    view === "list" ? listMismatches(query) : null,
+    view === "groups" ? listMismatchGroups({ table: query.table }) : null,
+    listMismatchTables(),
+    mismatchesPerHour(48),
+    mismatchStatusCounts(),
+    cohortRatesAgainstBudget(),
+    hasRole(user, "engineer") ? listUsers() : Promise.resolve([]),
+  ]);
+  return json({
+    view,
+    page,
+    groups,
+    tables,
+    perHour,
+    statusCounts,
+    cohortRates,
+    canEdit: hasRole(user, "engineer"),
+    assignees: users.filter((u) => !u.disabled && hasRole(u, "support")).map((u) => ({ id: u.id, email: u.email })),
+  });
 }
 
-export default function Page() {
+const bulkSchema = z.object({
+  intent: z.literal("bulk"),
+  ids: z.array(z.coerce.number().int().positive()).min(1, "Select at least one mismatch").max(500),
+  status: z.union([z.enum(MISMATCH_STATUSES), z.literal("")]).default(""),
+  assignee: z.union([z.string().uuid(), z.literal("none"), z.literal("")]).default(""),
+  note: z.string().trim().max(5_000).default(""),
+});
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireRole(request, "engineer");
+  const form = await request.formData();
+  const parsed = bulkSchema.safeParse({
+    intent: form.get("intent"),
+    ids: form.getAll("ids"),
+    status: form.get("status") ?? "",
+    assignee: form.get("assignee") ?? "",
+    note: form.get("note") ?? "",
+  });
+  if (!parsed.success) return json({ ok: false as const, errors: parsed.error.flatten().fieldErrors, changed: 0 }, { status: 400 });
+  const { ids, status, assignee, note } = parsed.data;
+  if (!status && !assignee && !note) {
+    return json({ ok: false as const, errors: { status: ["Choose a status, an assignee or write a note"] }, changed: 0 }, { status: 400 });
+  }
+  const changed = await updateMismatches(userActor(user), ids, {
+    status: status || undefined,
+    assigneeId: assignee === "none" ? null : assignee || undefined,
+    note: note || undefined,
+  });
+  return json({ ok: true as const, errors: {}, changed });
+}
+
+function FilterSelect({ name, label, options, value }: { name: string; label: string; options: readonly string[]; value: string }) {
   return (
-    <ComingSoon title="Mismatches" issue="mismatch records issue">
-      Every difference between PostgreSQL's and CockroachDB's answers, to triage.
-    </ComingSoon>
+    <label className="flex flex-col text-xs font-medium text-slate-600">
+      {label}
+      <select name={name} defaultValue={value} className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm">
+        <option value="">any</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o.replaceAll("_", " ")}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function FilterInput({ name, label, value, type = "text" }: { name: string; label: string; value: string; type?: string }) {
+  return (
+    <label className="flex flex-col text-xs font-medium text-slate-600">
+      {label}
+      <input name={name} type={type} defaultValue={value} className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm" />
+    </label>
+  );
+}
+
+export default function MismatchesPage() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const [params] = useSearchParams();
+  const [selection, setSelection] = useState<RowSelectionState>({});
+  const get = (name: string) => params.get(name) ?? "";
+  const filterParams = new URLSearchParams(params);
+  filterParams.delete("cursor");
+  filterParams.delete("view");
+  const withParams = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) next.delete(k);
+      else next.set(k, v);
+    }
+    return `?${next.toString()}`;
+  };
+
+  return (
+    <div>
+      <PageHeader
+        title="Mismatches"
+        description="Every difference between PostgreSQL's and CockroachDB's answers, deduplicated by table, key and differing fields."
+        actions={
+          <>
+            <a className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm" href={`/mismatches/export?format=csv&${filterParams}`}>
+              Export CSV
+            </a>
+            <a className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm" href={`/mismatches/export?format=json&${filterParams}`}>
+              Export JSON
+            </a>
+            <Link className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm" to="/mismatches/rules">
+              Normalization rules
+            </Link>
+          </>
+        }
+      />
+
+      <Form method="get" className="mb-4 grid grid-cols-2 gap-3 rounded-lg border border-slate-200 bg-white p-3 md:grid-cols-5" aria-label="Filters">
+        {data.view === "groups" ? <input type="hidden" name="view" value="groups" /> : null}
+        <FilterSelect name="status" label="Status" options={MISMATCH_STATUSES} value={get("status")} />
+        <FilterSelect name="origin" label="Origin" options={MISMATCH_ORIGINS} value={get("origin")} />
+        <FilterSelect name="kind" label="Kind" options={MISMATCH_KINDS} value={get("kind")} />
+        <FilterSelect name="table" label="Table" options={data.tables} value={get("table")} />
+        <FilterInput name="field" label="Differing field" value={get("field")} />
+        <FilterInput name="cohort" label="Cohort id" value={get("cohort")} />
+        <FilterInput name="userId" label="User id" value={get("userId")} />
+        <FilterInput name="from" label="Last seen from" value={get("from")} type="datetime-local" />
+        <FilterInput name="to" label="Last seen before" value={get("to")} type="datetime-local" />
+        <label className="flex flex-col text-xs font-medium text-slate-600">
+          Sort
+          <select name="sort" defaultValue={get("sort") || "last_seen"} className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm">
+            <option value="last_seen">last seen</option>
+            <option value="first_seen">first seen</option>
+            <option value="occurrences">occurrences</option>
+          </select>
+        </label>
+        <div className="col-span-full flex gap-2">
+          <Button type="submit">Apply filters</Button>
+          <Link to="/mismatches" className="px-3 py-1.5 text-sm text-slate-600 hover:underline">
+            Clear
+          </Link>
+        </div>
+      </Form>
+
+      <nav className="mb-3 flex gap-4 text-sm" aria-label="View">
+        <Link to={withParams({ view: null, cursor: null })} className={data.view === "list" ? "font-semibold text-slate-900" : "text-sky-700"}>
+          Records
+        </Link>
+        <Link to={withParams({ view: "groups", cursor: null })} className={data.view === "groups" ? "font-semibold text-slate-900" : "text-sky-700"}>
+          Grouped by table and fields
+        </Link>
+      </nav>
+
+      {actionData && !actionData.ok ? <Banner tone="critical" title="Nothing changed">{Object.values(actionData.errors).flat().join(" ")}</Banner> : null}
+      {actionData?.ok ? <Banner tone="ok" title={`Updated ${actionData.changed} mismatch${actionData.changed === 1 ? "" : "es"}.`} /> : null}
+
+      {data.page ? (
+        <Form method="post" key={get("cursor")}>
+          <input type="hidden" name="intent" value="bulk" />
+          {data.canEdit ? (
+            <fieldset className="mb-3 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3" disabled={navigation.state !== "idle"}>
+              <legend className="px-1 text-xs font-semibold text-slate-600">{`With ${Object.keys(selection).length} selected`}</legend>
+              <label className="flex flex-col text-xs font-medium text-slate-600">
+                Set status
+                <select name="status" className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm" defaultValue="">
+                  <option value="">(unchanged)</option>
+                  {MISMATCH_STATUSES.map((s) => (
+                    <option key={s} value={s}>
+                      {s}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label className="flex flex-col text-xs font-medium text-slate-600">
+                Assign to
+                <select name="assignee" className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm" defaultValue="">
+                  <option value="">(unchanged)</option>
+                  <option value="none">nobody</option>
+                  {data.assignees.map((u) => (
+                    <option key={u.id} value={u.id}>
+                      {u.email}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label className="flex grow flex-col text-xs font-medium text-slate-600">
+                Add a note
+                <input name="note" className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm" />
+              </label>
+              <Button type="submit">Apply to selected</Button>
+            </fieldset>
+          ) : null}
+          <MismatchTable rows={data.page.rows as MismatchTableRow[]} selection={selection} onSelectionChange={setSelection} />
+          <div className="mt-3 flex gap-4 text-sm">
+            {get("cursor") ? (
+              <Link to={withParams({ cursor: null })} className="text-sky-700 hover:underline">
+                First page
+              </Link>
+            ) : null}
+            {data.page.nextCursor ? (
+              <Link to={withParams({ cursor: data.page.nextCursor })} className="text-sky-700 hover:underline">
+                Next page
+              </Link>
+            ) : null}
+          </div>
+        </Form>
+      ) : null}
+
+      {data.groups ? (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="min-w-full divide-y divide-slate-200 text-sm">
+            <thead className="bg-slate-50 text-left text-xs font-semibold uppercase text-slate-600">
+              <tr>
+                <th className="px-3 py-2">Table</th>
+                <th className="px-3 py-2">Kind</th>
+                <th className="px-3 py-2">Differing fields</th>
+                <th className="px-3 py-2">Records</th>
+                <th className="px-3 py-2">Occurrences</th>
+                <th className="px-3 py-2">First seen</th>
+                <th className="px-3 py-2">Last seen</th>
+                <th className="px-3 py-2">Last 24 h</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {data.groups.map((g) => (
+                <tr key={g.key}>
+                  <td className="px-3 py-2 font-mono">
+                    <Link className="text-sky-700 hover:underline" to={`/mismatches?table=${encodeURIComponent(g.table)}&kind=${g.kind}${g.differingFields[0] ? `&field=${encodeURIComponent(g.differingFields[0])}` : ""}`}>
+                      {g.table}
+                    </Link>
+                  </td>
+                  <td className="px-3 py-2">{g.kind.replaceAll("_", " ")}</td>
+                  <td className="px-3 py-2 font-mono text-xs">{g.differingFields.join(", ") || "—"}</td>
+                  <td className="px-3 py-2">{g.records.toLocaleString("en")}</td>
+                  <td className="px-3 py-2">{g.occurrences.toLocaleString("en")}</td>
+                  <td className="px-3 py-2 text-xs">{g.firstSeenAt.slice(0, 19)}</td>
+                  <td className="px-3 py-2 text-xs">{g.lastSeenAt.slice(0, 19)}</td>
+                  <td className="px-3 py-2">
+                    <Sparkline values={g.trend} label={`Occurrences per hour of ${g.table} ${g.differingFields.join(", ")}`} />
+                  </td>
+                </tr>
+              ))}
+              {data.groups.length === 0 ? (
+                <tr>
+                  <td colSpan={8} className="px-3 py-8 text-center text-slate-500">
+                    No mismatches recorded.
+                  </td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+
+      <div className="mt-6 grid gap-4 lg:grid-cols-3">
+        <Card title="Occurrences per hour by origin (48 h)">
+          <MismatchesPerHourChart points={data.perHour} />
+        </Card>
+        <Card title="Records by status">
+          <MismatchStatusChart counts={data.statusCounts} />
+        </Card>
+        <Card title="Mismatch rate per cohort vs budget">
+          <CohortRateChart rows={data.cohortRates} />
+        </Card>
+      </div>
+    </div>
   );
 }
 
