@@ -82,8 +82,12 @@ export function ensureBuilt() {
   return true;
 }
 
-/** Runs the shutdown steps once, on the first SIGINT/SIGTERM, with a hard deadline. */
-export function onShutdown(steps: () => Promise<void>, deadlineMs = 8_000) {
+/**
+ * Runs the shutdown steps once, on the first SIGINT/SIGTERM, with a hard deadline. Register it before starting
+ * anything: a Ctrl-C during start-up must stop what has started so far, not crash half-way.
+ * Returns a function telling whether shutdown has begun.
+ */
+export function onShutdown(steps: () => Promise<void>, deadlineMs = 8_000): () => boolean {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -103,4 +107,5 @@ export function onShutdown(steps: () => Promise<void>, deadlineMs = 8_000) {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  return () => stopping;
 }
