@@ -367,7 +367,7 @@ async function readRows(ctx: ReconcileContext, side: Side, keys: KeyTuple[]): Pr
       .map((k) => {
         const first = params.values.length + 1;
         k.forEach((part) => params.values.push(part));
-        return `(${side.key.map((c, j) => `cast($${first + j} as ${c.type})`).join(", ")})`;
+        return `(${side.key.map((c, j) => `cast($${first + j}::text as ${c.type})`).join(", ")})`;
       })
       .join(", ");
     const canon = side.columns.map((_, j) => `, ${canonAlias(j)}`).join("");

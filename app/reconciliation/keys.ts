@@ -18,10 +18,13 @@ export function keyRow(keyColumns: CatalogColumn[], dialect: Dialect): string {
   return `(${keyColumns.map((c) => orderExpression(quoteIdent(c.name), c, dialect)).join(", ")})`;
 }
 
-/** A typed parameter row `(cast($3 as bigint), cast($4 as text) collate "C")` comparing like keyRow. */
+/**
+ * A typed parameter row `(cast($3::text as bigint), ...)` comparing like keyRow. Parameters always travel as
+ * text and are cast by the server: a parameter typed jsonb or bytea would be re-encoded by postgres.js.
+ */
 export function paramRow(keyColumns: CatalogColumn[], dialect: Dialect, firstIndex: number): string {
   return `(${keyColumns
-    .map((c, i) => orderExpression(`cast($${firstIndex + i} as ${c.type})`, c, dialect))
+    .map((c, i) => orderExpression(`cast($${firstIndex + i}::text as ${c.type})`, c, dialect))
     .join(", ")})`;
 }
 
