@@ -4,6 +4,8 @@ CREATE TYPE "public"."mismatch_origin" AS ENUM('shadow_read', 'dual_write_error'
 CREATE TYPE "public"."mismatch_status" AS ENUM('open', 'investigating', 'resolved', 'ignored', 'repaired');--> statement-breakpoint
 CREATE TYPE "public"."normalization_rule_kind" AS ENUM('ignore_column', 'timestamp_precision', 'numeric_scale', 'float_tolerance', 'json_normalize', 'trailing_spaces', 'null_equals_empty');--> statement-breakpoint
 CREATE TYPE "public"."rollout_mode" AS ENUM('source_only', 'dual_write', 'shadow_read', 'target_primary', 'target_only');--> statement-breakpoint
+CREATE TYPE "public"."reconciliation_mode" AS ENUM('verify', 'repair');--> statement-breakpoint
+CREATE TYPE "public"."reconciliation_status" AS ENUM('queued', 'running', 'succeeded', 'failed', 'cancelled');--> statement-breakpoint
 CREATE TABLE "api_tokens" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"name" text NOT NULL,
@@ -260,12 +262,63 @@ CREATE TABLE "ruleset_versions" (
 	"at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "reconciliation_jobs" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"schema_name" text DEFAULT 'public' NOT NULL,
+	"table_name" text NOT NULL,
+	"scope" jsonb NOT NULL,
+	"mode" "reconciliation_mode" DEFAULT 'verify' NOT NULL,
+	"status" "reconciliation_status" DEFAULT 'queued' NOT NULL,
+	"rows_per_second" integer,
+	"concurrency" integer DEFAULT 2 NOT NULL,
+	"estimated_rows" bigint,
+	"rows_compared" bigint DEFAULT 0 NOT NULL,
+	"buckets_total" integer,
+	"buckets_done" integer DEFAULT 0 NOT NULL,
+	"missing_in_target" integer DEFAULT 0 NOT NULL,
+	"extra_in_target" integer DEFAULT 0 NOT NULL,
+	"value_mismatch" integer DEFAULT 0 NOT NULL,
+	"cleared_on_recheck" integer DEFAULT 0 NOT NULL,
+	"drift" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"samples" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"error" text,
+	"created_by" text NOT NULL,
+	"reason" text DEFAULT '' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"started_at" timestamp with time zone,
+	"finished_at" timestamp with time zone,
+	"cancel_requested_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "reconciliation_ranges" (
+	"job_id" uuid NOT NULL,
+	"index" integer NOT NULL,
+	"buckets" jsonb NOT NULL,
+	"done" boolean DEFAULT false NOT NULL,
+	"claimed_by" text,
+	"heartbeat_at" timestamp with time zone,
+	"rows_compared" bigint DEFAULT 0 NOT NULL,
+	"differences" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "reconciliation_ranges_job_id_index_pk" PRIMARY KEY("job_id","index")
+);
+--> statement-breakpoint
+CREATE TABLE "reconciliation_schedules" (
+	"schema_name" text DEFAULT 'public' NOT NULL,
+	"table_name" text NOT NULL,
+	"every_hours" integer NOT NULL,
+	"enabled" boolean DEFAULT true NOT NULL,
+	"last_queued_at" timestamp with time zone,
+	"created_by" text NOT NULL,
+	CONSTRAINT "reconciliation_schedules_schema_name_table_name_pk" PRIMARY KEY("schema_name","table_name")
+);
+--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mismatch_notes" ADD CONSTRAINT "mismatch_notes_mismatch_id_mismatches_id_fk" FOREIGN KEY ("mismatch_id") REFERENCES "public"."mismatches"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mismatch_notes" ADD CONSTRAINT "mismatch_notes_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mismatches" ADD CONSTRAINT "mismatches_assignee_id_users_id_fk" FOREIGN KEY ("assignee_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "normalization_rules" ADD CONSTRAINT "normalization_rules_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "reconciliation_ranges" ADD CONSTRAINT "reconciliation_ranges_job_id_reconciliation_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."reconciliation_jobs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "audit_log_entity_idx" ON "audit_log" USING btree ("entity_type","entity_id");--> statement-breakpoint
 CREATE INDEX "audit_log_action_idx" ON "audit_log" USING btree ("action");--> statement-breakpoint
@@ -292,4 +345,6 @@ CREATE INDEX "health_readings_side_at_idx" ON "health_readings" USING btree ("si
 CREATE INDEX "health_series_at_idx" ON "health_series" USING btree ("resolution","at");--> statement-breakpoint
 CREATE INDEX "cohort_history_cohort_idx" ON "cohort_history" USING btree ("cohort_id","id");--> statement-breakpoint
 CREATE INDEX "cohorts_priority_idx" ON "cohorts" USING btree ("priority");--> statement-breakpoint
-CREATE INDEX "ramp_events_cohort_idx" ON "ramp_events" USING btree ("cohort_id","id");
+CREATE INDEX "ramp_events_cohort_idx" ON "ramp_events" USING btree ("cohort_id","id");--> statement-breakpoint
+CREATE INDEX "reconciliation_jobs_table_idx" ON "reconciliation_jobs" USING btree ("schema_name","table_name","finished_at");--> statement-breakpoint
+CREATE INDEX "reconciliation_jobs_created_idx" ON "reconciliation_jobs" USING btree ("created_at");

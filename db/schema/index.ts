@@ -4,3 +4,4 @@ export * from "./mismatches";
 export * from "./health";
 export * from "./simulator";
 export * from "./rollout";
+export * from "./reconciliations";

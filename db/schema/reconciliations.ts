@@ -1,0 +1,71 @@
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import type { Bucket, ReconciliationScope } from "../../app/reconciliation/types";
+import type { SchemaDrift } from "../../app/reconciliation/catalog";
+
+export const RECONCILIATION_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export const RECONCILIATION_MODES = ["verify", "repair"] as const;
+export const reconciliationStatusEnum = pgEnum("reconciliation_status", RECONCILIATION_STATUSES);
+export const reconciliationModeEnum = pgEnum("reconciliation_mode", RECONCILIATION_MODES);
+
+/** One reconciliation job: what to compare, who asked and why, and its progress (updated as ranges finish). */
+export const reconciliationJobs = pgTable(
+  "reconciliation_jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    schemaName: text("schema_name").notNull().default("public"),
+    tableName: text("table_name").notNull(),
+    scope: jsonb("scope").$type<ReconciliationScope>().notNull(),
+    mode: reconciliationModeEnum("mode").notNull().default("verify"),
+    status: reconciliationStatusEnum("status").notNull().default("queued"),
+    rowsPerSecond: integer("rows_per_second"),
+    concurrency: integer("concurrency").notNull().default(2),
+    estimatedRows: bigint("estimated_rows", { mode: "number" }),
+    rowsCompared: bigint("rows_compared", { mode: "number" }).notNull().default(0),
+    bucketsTotal: integer("buckets_total"),
+    bucketsDone: integer("buckets_done").notNull().default(0),
+    missingInTarget: integer("missing_in_target").notNull().default(0),
+    extraInTarget: integer("extra_in_target").notNull().default(0),
+    valueMismatch: integer("value_mismatch").notNull().default(0),
+    clearedOnRecheck: integer("cleared_on_recheck").notNull().default(0),
+    drift: jsonb("drift").$type<SchemaDrift[]>().notNull().default([]),
+    /** Rows per second samples for the rate chart: [{ at: ISO, rowsCompared }]. */
+    samples: jsonb("samples").$type<{ at: string; rowsCompared: number }[]>().notNull().default([]),
+    error: text("error"),
+    createdBy: text("created_by").notNull(),
+    reason: text("reason").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
+  },
+  (t) => [index("reconciliation_jobs_table_idx").on(t.schemaName, t.tableName, t.finishedAt), index("reconciliation_jobs_created_idx").on(t.createdAt)],
+);
+
+/**
+ * The checkpoint: a job's key space cut into ranges of buckets. Workers claim pending ranges (or ranges whose
+ * worker stopped sending heartbeats), so a killed worker's range is simply taken again.
+ */
+export const reconciliationRanges = pgTable(
+  "reconciliation_ranges",
+  {
+    jobId: uuid("job_id").notNull().references(() => reconciliationJobs.id, { onDelete: "cascade" }),
+    index: integer("index").notNull(),
+    buckets: jsonb("buckets").$type<Bucket[]>().notNull(),
+    done: boolean("done").notNull().default(false),
+    claimedBy: text("claimed_by"),
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
+    rowsCompared: bigint("rows_compared", { mode: "number" }).notNull().default(0),
+    differences: integer("differences").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.index] })],
+);
+
+/** Per-table sweeps every N hours (pg-boss cron checks hourly which are due). */
+export const reconciliationSchedules = pgTable("reconciliation_schedules", {
+  schemaName: text("schema_name").notNull().default("public"),
+  tableName: text("table_name").notNull(),
+  everyHours: integer("every_hours").notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  lastQueuedAt: timestamp("last_queued_at", { withTimezone: true }),
+  createdBy: text("created_by").notNull(),
+}, (t) => [primaryKey({ columns: [t.schemaName, t.tableName] })]);
