@@ -29,6 +29,12 @@ export interface OperationContext {
   divergenceRate: number;
   /** Documents recently written, with their writer: people re-open what they just annotated. */
   recent: RecentDocuments;
+  /**
+   * Documents with a write in flight. A read racing the mirror of a write (source done, target not yet) would
+   * report a transient mismatch; simulated users never read a document mid-write, so the demo's mismatches are
+   * the genuine ones.
+   */
+  writing: Map<string, number>;
 }
 
 export interface OperationOutcome {
@@ -67,27 +73,47 @@ const COMMENTS = ["Nice!", "Can you explain this step?", "Voir la page 2.", "ðŸ‘
 async function mirroredWrite(
   ctx: OperationContext,
   user: SimulatedUser,
-  table: string,
-  primaryKey: string,
-  value: unknown,
+  documentId: string,
+  write: { table: string; primaryKey: string; value: unknown },
   run: (sql: postgres.Sql) => Promise<unknown>,
 ): Promise<OperationOutcome> {
   const { writes } = modePaths(ctx.client.assignment(user.id, user.attributes).mode);
   const mirrored = writes.length === 2;
   const skip = mirrored && ctx.random() < ctx.divergenceRate ? writes[1] : null;
-  await ctx.client.write(
-    user.id,
-    {
-      source: () => (skip === "source" ? undefined : run(ctx.source)),
-      target: () => (skip === "target" ? undefined : run(ctx.target)),
-    },
-    { attributes: user.attributes, table, primaryKey, value },
-  );
+  ctx.writing.set(documentId, (ctx.writing.get(documentId) ?? 0) + 1);
+  try {
+    await ctx.client.write(
+      user.id,
+      {
+        source: () => (skip === "source" ? undefined : run(ctx.source)),
+        target: () => (skip === "target" ? undefined : run(ctx.target)),
+      },
+      { attributes: user.attributes, ...write },
+    );
+  } finally {
+    const left = (ctx.writing.get(documentId) ?? 1) - 1;
+    if (left === 0) ctx.writing.delete(documentId);
+    else ctx.writing.set(documentId, left);
+  }
   return { kind: "write", mirrored, divergenceInjected: skip !== null };
 }
 
+/** Half the writes go to a document someone recently worked on, the rest anywhere in the seeded library. */
+function documentToWrite(ctx: OperationContext): string {
+  return (ctx.random() < 0.5 ? ctx.recent.pick(ctx.random)?.documentId : undefined) ?? seededDocument(ctx.random);
+}
+
+/** A recently written document and its writer, or any seeded document for `user`; never one mid-write. */
+function documentToRead(ctx: OperationContext, user: SimulatedUser, recentShare: number) {
+  const recent = ctx.random() < recentShare ? ctx.recent.pick(ctx.random) : null;
+  if (recent && !ctx.writing.has(recent.documentId)) return { reader: recent.user, documentId: recent.documentId };
+  let documentId = seededDocument(ctx.random);
+  while (ctx.writing.has(documentId)) documentId = seededDocument(ctx.random);
+  return { reader: user, documentId };
+}
+
 export async function annotate(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
-  const documentId = ctx.recent.pick(ctx.random)?.documentId ?? seededDocument(ctx.random);
+  const documentId = documentToWrite(ctx);
   const kind = KINDS[Math.floor(ctx.random() * KINDS.length)];
   // One value object for both sides, so a mirrored write is byte-for-byte the same row.
   const row = {
@@ -101,7 +127,7 @@ export async function annotate(ctx: OperationContext, user: SimulatedUser): Prom
     body: kind === "text_box" || kind === "comment_pin" ? "Note: see here" : null,
     created_at: new Date(),
   };
-  const outcome = await mirroredWrite(ctx, user, "annotations", row.id, row, (sql) => sql`
+  const outcome = await mirroredWrite(ctx, user, documentId, { table: "annotations", primaryKey: row.id, value: row }, (sql) => sql`
     insert into annotations (id, document_id, author_id, kind, page, position, color, body, created_at, updated_at)
     values (${row.id}, ${row.document_id}, ${row.author_id}, ${row.kind}, ${row.page}, ${row.position}::text::json,
             ${row.color}, ${row.body}, ${row.created_at}, ${row.created_at})`);
@@ -110,7 +136,7 @@ export async function annotate(ctx: OperationContext, user: SimulatedUser): Prom
 }
 
 export async function comment(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
-  const documentId = ctx.recent.pick(ctx.random)?.documentId ?? seededDocument(ctx.random);
+  const documentId = documentToWrite(ctx);
   const row = {
     id: randomUUID(),
     document_id: documentId,
@@ -118,7 +144,7 @@ export async function comment(ctx: OperationContext, user: SimulatedUser): Promi
     body: COMMENTS[Math.floor(ctx.random() * COMMENTS.length)],
     created_at: new Date(),
   };
-  return mirroredWrite(ctx, user, "comments", row.id, row, (sql) => sql`
+  return mirroredWrite(ctx, user, documentId, { table: "comments", primaryKey: row.id, value: row }, (sql) => sql`
     insert into comments (id, document_id, author_id, body, created_at)
     values (${row.id}, ${row.document_id}, ${row.author_id}, ${row.body}, ${row.created_at})`);
 }
@@ -131,7 +157,7 @@ export async function createDocument(ctx: OperationContext, user: SimulatedUser)
     page_count: 1 + Math.floor(ctx.random() * 10),
     created_at: new Date(),
   };
-  const outcome = await mirroredWrite(ctx, user, "documents", row.id, row, (sql) => sql`
+  const outcome = await mirroredWrite(ctx, user, row.id, { table: "documents", primaryKey: row.id, value: row }, (sql) => sql`
     insert into documents (id, owner_id, title, page_count, tags, metadata, created_at, updated_at)
     values (${row.id}, ${row.owner_id}, ${row.title}, ${row.page_count}, ${["worksheet"]}, ${'{"source": "upload"}'}::text::jsonb,
             ${row.created_at}, ${row.created_at})`);
@@ -140,18 +166,16 @@ export async function createDocument(ctx: OperationContext, user: SimulatedUser)
 }
 
 export async function renameDocument(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
-  const documentId = ctx.recent.pick(ctx.random)?.documentId ?? seededDocument(ctx.random);
+  const documentId = documentToWrite(ctx);
   // The seeded divergences stay exactly as documented: the simulator never touches those rows.
   if (isDemoDivergenceRow("documents", { id: documentId })) return { kind: "write", mirrored: false, divergenceInjected: false };
   const change = { title: `Revised ${Math.floor(ctx.random() * 1000)}`, updated_at: new Date() };
-  return mirroredWrite(ctx, user, "documents", documentId, change, (sql) => sql`
+  return mirroredWrite(ctx, user, documentId, { table: "documents", primaryKey: documentId, value: change }, (sql) => sql`
     update documents set title = ${change.title}, updated_at = ${change.updated_at} where id = ${documentId}`);
 }
 
 export async function readAnnotations(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
-  const recent = ctx.random() < 0.7 ? ctx.recent.pick(ctx.random) : null;
-  const reader = recent?.user ?? user;
-  const documentId = recent?.documentId ?? seededDocument(ctx.random);
+  const { reader, documentId } = documentToRead(ctx, user, 0.7);
   const query = (sql: postgres.Sql) => sql`
     select id, document_id, author_id, kind, page, position::text as position, color, body, created_at, updated_at
     from annotations where document_id = ${documentId} order by id`;
@@ -163,9 +187,7 @@ export async function readAnnotations(ctx: OperationContext, user: SimulatedUser
 }
 
 export async function readDocument(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
-  const recent = ctx.random() < 0.5 ? ctx.recent.pick(ctx.random) : null;
-  const reader = recent?.user ?? user;
-  const documentId = recent?.documentId ?? seededDocument(ctx.random);
+  const { reader, documentId } = documentToRead(ctx, user, 0.5);
   const query = async (sql: postgres.Sql) => (await sql`
     select id, owner_id, course_code, title, page_count, tags, is_template, metadata, thumbnail, created_at, updated_at
     from documents where id = ${documentId}`)[0] ?? null;

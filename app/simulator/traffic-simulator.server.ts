@@ -78,6 +78,7 @@ export async function startTrafficSimulator(options: TrafficSimulatorOptions): P
     random,
     divergenceRate: options.divergenceRate ?? 1 / 5_000,
     recent: new RecentDocuments(),
+    writing: new Map(),
   };
 
   const fail = (error: unknown) => {

@@ -92,6 +92,10 @@ describe("demo traffic simulator", () => {
     const [onSource, onTarget] = await Promise.all([newAnnotations(source, since), newAnnotations(target, since)]);
     expect(onSource.size).toBeGreaterThan(0);
     expect([...onTarget].sort()).toEqual([...onSource].sort());
+    // No read raced a mirrored write: nothing the simulator wrote was ever reported as a mismatch.
+    await vi.waitFor(() => expect(client.reporter.stats().pending).toBe(0), WAIT);
+    const reported = plane.processed.flatMap((batch) => batch.mismatches.map((m) => m.primaryKey));
+    expect(reported.filter((key) => onSource.has(key))).toEqual([]);
 
     const [sum] = await control.sql`
       select sum(writes)::int as writes, sum(mirrored_writes)::int as mirrored, sum(reads)::int as reads,
