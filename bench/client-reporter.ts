@@ -11,6 +11,7 @@ import { startFakeControlPlane } from "../client/test-support/fake-control-plane
 const RATE_PER_SECOND = 50_000;
 const UP_MS = Number(process.env.BENCH_UP_MS ?? 5_000);
 const OUTAGE_MS = Number(process.env.BENCH_OUTAGE_MS ?? 30_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 2_000);
 
 let sequence = 0;
 function nextReport(): MismatchReport {
@@ -85,10 +86,10 @@ async function main() {
     url: plane.url,
     token: plane.token,
     backoffMaxMs: 2_000,
-    maxBatchSize: Number(process.env.BENCH_BATCH ?? 500),
+    maxBatchSize: BATCH,
   });
   process.stdout.write(
-    `reporter at ${RATE_PER_SECOND}/s, queue bound 10,000, batches of 500, flush every 1 s; budget < 1000 ns/call\n`
+    `reporter at ${RATE_PER_SECOND}/s, queue bound 10,000, batches of ${BATCH}, flush every 1 s; budget < 1000 ns/call\n`
   );
 
   const up = await drive(reporter, UP_MS);

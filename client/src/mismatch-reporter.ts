@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 
 export type MismatchKind = "missing_in_target" | "extra_in_target" | "value_mismatch" | "write_error";
 export type MismatchOrigin = "shadow_read" | "dual_write_error" | "reconciliation";
@@ -146,7 +146,9 @@ export class MismatchReporter {
     this.token = options.token;
     this.capacity = options.maxQueue ?? 10_000;
     this.maxComparisonWindows = options.maxComparisonWindows ?? 5_000;
-    this.maxBatchSize = options.maxBatchSize ?? 500;
+    // One batch is in flight at a time, so throughput is batch size / round trip: 2,000 keeps 50k/s within reach
+    // of a 40 ms round trip while staying far below the API's 5,000-record limit.
+    this.maxBatchSize = Math.min(options.maxBatchSize ?? 2_000, 5_000);
     this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
     this.windowMs = options.windowMs ?? 60_000;
     this.backoffBaseMs = options.backoffBaseMs ?? 250;
@@ -427,13 +429,21 @@ function toWire(report: MismatchReport, enqueuedAt: number): MismatchBatchBody["
   };
 }
 
-/** Same problem, same fingerprint: kind, table, key and the set of differing columns (not the values). */
+/**
+ * Same problem, same fingerprint: kind, table, key and the set of differing columns (not the values). Two FNV-1a
+ * lanes give 64 bits: plenty to group by, and several times cheaper than a crypto hash per record at send time.
+ */
 export function mismatchFingerprint(report: Pick<MismatchReport, "kind" | "table" | "primaryKey" | "columns">): string {
   const columns = report.columns ? [...report.columns].sort().join(",") : "";
-  return createHash("sha256")
-    .update(`${report.kind}\u0000${report.table}\u0000${report.primaryKey}\u0000${columns}`)
-    .digest("hex")
-    .slice(0, 32);
+  const text = `${report.kind}\u0000${report.table}\u0000${report.primaryKey}\u0000${columns}`;
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 13);
+  }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
 }
 
 /** postgres.js can hand back bigint (int8 with a custom type); JSON.stringify would throw on it. */
