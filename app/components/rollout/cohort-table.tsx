@@ -1,0 +1,86 @@
+import { Link } from "@remix-run/react";
+import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { Badge } from "~/components/ui/badge";
+import { MODE_LABELS, type Mode } from "../../rollout/modes";
+import { formatBasisPoints } from "../../rollout/percent";
+import type { CohortConstraints } from "../../rollout/types";
+
+export interface CohortTableRow {
+  id: string;
+  name: string;
+  priority: number;
+  mode: Mode;
+  percentBasisPoints: number;
+  constraints: CohortConstraints;
+  ramp: string;
+  version: number;
+}
+
+export function constraintSummary(c: CohortConstraints): string {
+  const parts: string[] = [];
+  if (c.regions?.length) parts.push(`region ${c.regions.join("/")}`);
+  if (c.countries?.length) parts.push(`country ${c.countries.join("/")}`);
+  if (c.schoolIds?.length) parts.push(`${c.schoolIds.length} school${c.schoolIds.length === 1 ? "" : "s"}`);
+  if (c.plans?.length) parts.push(`plan ${c.plans.join("/")}`);
+  if (c.userIds?.length) parts.push(`${c.userIds.length.toLocaleString("en")} listed users`);
+  return parts.join(" · ") || "everyone";
+}
+
+const features = tableFeatures({});
+const helper = createColumnHelper<typeof features, CohortTableRow>();
+// Module scope: v9 recomputes models whenever columns change identity.
+const columns = helper.columns([
+  helper.accessor("priority", { header: "Priority" }),
+  helper.accessor("name", {
+    header: "Cohort",
+    cell: ({ row }) => (
+      <Link className="text-sky-700 hover:underline" to={`/cohorts/${row.original.id}`}>
+        {row.original.name}
+      </Link>
+    ),
+  }),
+  helper.accessor("mode", { header: "Mode", cell: ({ row }) => <Badge>{MODE_LABELS[row.original.mode]}</Badge> }),
+  helper.accessor("percentBasisPoints", { header: "Share", cell: ({ row }) => formatBasisPoints(row.original.percentBasisPoints) }),
+  helper.accessor("constraints", { header: "Who", cell: ({ row }) => <span className="text-xs">{constraintSummary(row.original.constraints)}</span> }),
+  helper.accessor("ramp", { header: "Ramp", cell: ({ row }) => <span className="text-xs">{row.original.ramp}</span> }),
+]);
+
+/** Cohorts in evaluation order (priority): the first that covers a user decides. Few rows, so no paging. */
+export function CohortTable({ rows }: { rows: CohortTableRow[] }) {
+  const table = useTable({ features, columns, data: rows, getRowId: (row) => row.id });
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <table className="min-w-full divide-y divide-slate-200 text-sm">
+        <thead className="bg-slate-50">
+          {table.getHeaderGroups().map((group) => (
+            <tr key={group.id}>
+              {group.headers.map((header) => (
+                <th key={header.id} scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
+                  {header.isPlaceholder ? null : <table.FlexRender header={header} />}
+                </th>
+              ))}
+            </tr>
+          ))}
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {table.getRowModel().rows.map((row) => (
+            <tr key={row.id}>
+              {row.getAllCells().map((cell) => (
+                <td key={cell.id} className="px-3 py-2 align-top">
+                  <table.FlexRender cell={cell} />
+                </td>
+              ))}
+            </tr>
+          ))}
+          {rows.length === 0 ? (
+            <tr>
+              <td colSpan={columns.length} className="px-3 py-6 text-center text-slate-500">
+                No cohorts yet: everyone is on the default mode.
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </div>
+  );
+}
