@@ -1,0 +1,197 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { MISMATCH_STATUSES } from "../../db/schema";
+import type { FieldDiff, IgnoredField } from "../normalization/types";
+import { RowDiff } from "~/components/diff/row-diff";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { STATUS_TONE } from "~/components/mismatches/mismatch-table";
+import { Badge } from "~/components/ui/badge";
+import { Banner } from "~/components/ui/banner";
+import { Button } from "~/components/ui/button";
+import { Card } from "~/components/ui/card";
+import { PageHeader } from "~/components/ui/page-header";
+import { ChangeSummary } from "~/components/json-diff-inline";
+import { getMismatch, updateMismatches } from "~/models/mismatch.server";
+import { recheckMismatch } from "~/models/mismatch-recheck.server";
+import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Mismatch #${data?.mismatch.id ?? ""} · Cutover` }];
+
+function parseId(raw: string | undefined): number {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Mismatch not found", { status: 404 });
+  return id;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireRole(request, "viewer");
+  const mismatch = await getMismatch(parseId(params.mismatchId));
+  if (!mismatch) throw new Response("Mismatch not found", { status: 404 });
+  return json({ mismatch, canEdit: hasRole(user, "engineer"), canRecheck: hasRole(user, "support") });
+}
+
+const updateSchema = z.object({
+  intent: z.literal("update"),
+  status: z.union([z.enum(MISMATCH_STATUSES), z.literal("")]),
+  note: z.string().trim().max(5_000),
+});
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const id = parseId(params.mismatchId);
+  const form = await request.formData();
+  if (form.get("intent") === "recheck") {
+    // Re-checking only reads both databases: support may do it, it changes nothing.
+    await requireRole(request, "support");
+    const mismatch = await getMismatch(id);
+    if (!mismatch) throw new Response("Mismatch not found", { status: 404 });
+    const result = await recheckMismatch(mismatch.table, mismatch.primaryKey);
+    return json({ intent: "recheck" as const, recheck: result, errors: null });
+  }
+  const user = await requireRole(request, "engineer");
+  const parsed = updateSchema.safeParse({ intent: form.get("intent"), status: form.get("status") ?? "", note: form.get("note") ?? "" });
+  if (!parsed.success) return json({ intent: "update" as const, recheck: null, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
+  if (!parsed.data.status && !parsed.data.note) {
+    return json({ intent: "update" as const, recheck: null, errors: { status: ["Choose a status or write a note"] } }, { status: 400 });
+  }
+  const changed = await updateMismatches(userActor(user), [id], { status: parsed.data.status || undefined, note: parsed.data.note || undefined });
+  if (changed === 0) throw new Response("Mismatch not found", { status: 404 });
+  return json({ intent: "update" as const, recheck: null, errors: null });
+}
+
+function asRow(value: unknown): Record<string, unknown> | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+}
+
+export default function MismatchDetailPage() {
+  const { mismatch, canEdit, canRecheck } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const comparison = mismatch.comparison;
+  const recheck = actionData?.recheck;
+  return (
+    <div>
+      <p className="mb-2 text-sm">
+        <Link to="/mismatches" className="text-sky-700 hover:underline">
+          ← Mismatches
+        </Link>
+      </p>
+      <PageHeader
+        title={`Mismatch #${mismatch.id}`}
+        description={
+          <>
+            <span className="font-mono">{mismatch.table}</span> key <span className="font-mono">{JSON.stringify(mismatch.primaryKey)}</span> —{" "}
+            {mismatch.kind.replaceAll("_", " ")}, {mismatch.origin.replaceAll("_", " ")}, seen {mismatch.occurrences.toLocaleString("en")} time
+            {mismatch.occurrences === 1 ? "" : "s"} ({mismatch.firstSeenAt.slice(0, 19)} … {mismatch.lastSeenAt.slice(0, 19)})
+          </>
+        }
+        actions={<Badge tone={STATUS_TONE[mismatch.status] ?? "default"}>{mismatch.status}</Badge>}
+      />
+      {actionData?.errors ? <Banner tone="critical" title="Nothing changed">{Object.values(actionData.errors).flat().join(" ")}</Banner> : null}
+      {recheck ? (
+        <Banner
+          tone={recheck.stillDiffers ? "warning" : "ok"}
+          title={recheck.stillDiffers ? `Still differs: ${recheck.comparison.kind?.replaceAll("_", " ")} ${recheck.comparison.differingFields.join(", ")}` : "The row no longer differs"}
+        >
+          {`Read from both databases at ${recheck.checkedAt}; source row ${recheck.sourceFound ? "found" : "absent"}, target row ${recheck.targetFound ? "found" : "absent"}.`}
+        </Banner>
+      ) : null}
+
+      <div className="grid gap-4 lg:grid-cols-3">
+        <div className="lg:col-span-2">
+          <Card title="Source and target">
+            <RowDiff
+              source={asRow(mismatch.sourceValue)}
+              target={asRow(mismatch.targetValue)}
+              fieldDiffs={(comparison?.fieldDiffs ?? []) as FieldDiff[]}
+              ignored={(comparison?.ignored ?? []) as IgnoredField[]}
+            />
+            {canRecheck ? (
+              <Form method="post" className="mt-3">
+                <input type="hidden" name="intent" value="recheck" />
+                <Button type="submit" variant="secondary" disabled={navigation.state !== "idle"}>
+                  Re-check now
+                </Button>
+              </Form>
+            ) : null}
+          </Card>
+        </div>
+        <div className="space-y-4">
+          <Card title="Details">
+            <dl className="grid grid-cols-3 gap-1 text-sm">
+              <dt className="text-slate-500">User</dt>
+              <dd className="col-span-2">{mismatch.userId ?? "—"}</dd>
+              <dt className="text-slate-500">Cohort</dt>
+              <dd className="col-span-2">{mismatch.cohortId ?? "—"}</dd>
+              <dt className="text-slate-500">Fingerprint</dt>
+              <dd className="col-span-2 break-all font-mono text-xs">{mismatch.fingerprint ?? "—"}</dd>
+              <dt className="text-slate-500">Assignee</dt>
+              <dd className="col-span-2">{mismatch.assigneeEmail ?? "—"}</dd>
+              <dt className="text-slate-500">Ignored by rule</dt>
+              <dd className="col-span-2 font-mono text-xs">{mismatch.ignoredByRuleId ?? "—"}</dd>
+              <dt className="text-slate-500">Reconciliation job</dt>
+              <dd className="col-span-2 font-mono text-xs">{mismatch.reconciliationJobId ?? "—"}</dd>
+            </dl>
+          </Card>
+          {canEdit ? (
+            <Card title="Triage">
+              <Form method="post" className="space-y-2">
+                <input type="hidden" name="intent" value="update" />
+                <label className="flex flex-col text-sm font-medium text-slate-700">
+                  Status
+                  <select name="status" defaultValue="" className="mt-1 rounded border border-slate-300 px-2 py-1">
+                    <option value="">(unchanged)</option>
+                    {MISMATCH_STATUSES.map((s) => (
+                      <option key={s} value={s}>
+                        {s}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label className="flex flex-col text-sm font-medium text-slate-700">
+                  Note
+                  <textarea name="note" rows={3} className="mt-1 rounded border border-slate-300 px-2 py-1" />
+                </label>
+                <Button type="submit" disabled={navigation.state !== "idle"}>
+                  Save
+                </Button>
+              </Form>
+            </Card>
+          ) : null}
+          <Card title="Notes">
+            {mismatch.notes.length === 0 ? <p className="text-sm text-slate-500">No notes yet.</p> : null}
+            <ul className="space-y-2 text-sm">
+              {mismatch.notes.map((n) => (
+                <li key={n.id}>
+                  <p className="whitespace-pre-wrap">{n.body}</p>
+                  <p className="text-xs text-slate-500">
+                    {n.authorLabel}, {n.createdAt.slice(0, 19)}
+                  </p>
+                </li>
+              ))}
+            </ul>
+          </Card>
+          <Card title="History">
+            {mismatch.history.length === 0 ? <p className="text-sm text-slate-500">No changes yet.</p> : null}
+            <ul className="space-y-2 text-sm">
+              {mismatch.history.map((h) => (
+                <li key={h.id}>
+                  <p className="text-xs text-slate-500">
+                    {h.at.slice(0, 19)} · {h.actorLabel} · {h.action}
+                  </p>
+                  <ChangeSummary before={h.before} after={h.after} />
+                </li>
+              ))}
+            </ul>
+          </Card>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}
