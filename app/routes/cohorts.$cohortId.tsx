@@ -1,0 +1,159 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { CohortFields } from "~/components/rollout/cohort-fields";
+import { Banner } from "~/components/ui/banner";
+import { Button } from "~/components/ui/button";
+import { Card } from "~/components/ui/card";
+import { Field } from "~/components/ui/field";
+import { PageHeader } from "~/components/ui/page-header";
+import { getCohort, listCohortHistory, pick, updateCohort } from "~/models/cohort.server";
+import { RolloutError } from "~/models/rollout-error.server";
+import { describeRamp, lastRampEvent } from "~/models/rollout-ramp.server";
+import { sampleSourceUsers } from "~/models/rollout-population.server";
+import { loadRuleset } from "~/models/ruleset.server";
+import { cohortFormSchema, fieldErrors } from "~/rollout/cohort-form";
+import { MODE_LABELS } from "~/rollout/modes";
+import { formatBasisPoints } from "~/rollout/percent";
+import { previewChange } from "~/rollout/preview";
+import { rampStatus } from "~/rollout/ramp";
+import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.cohort.name ?? "Cohort"} · Cutover` }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireRole(request, "viewer");
+  const cohort = await getCohort(params.cohortId ?? "");
+  if (!cohort) throw new Response("No such cohort.", { status: 404 });
+  const [history, lastEvent] = await Promise.all([listCohortHistory(cohort.id), lastRampEvent(cohort.id)]);
+  const ramp =
+    cohort.rampSteps && cohort.rampEveryHours
+      ? describeRamp(rampStatus({ steps: cohort.rampSteps, everyHours: cohort.rampEveryHours }, cohort.percentBasisPoints, cohort.updatedAt.getTime(), Date.now()))
+      : null;
+  return json({
+    canEdit: hasRole(user, "engineer"),
+    cohort: { ...pick(cohort), id: cohort.id, version: cohort.version, updatedAt: cohort.updatedAt.toISOString() },
+    ramp,
+    lastRampEvent: lastEvent ? { outcome: lastEvent.outcome, detail: lastEvent.detail, at: lastEvent.at.toISOString() } : null,
+    history: history.map((h) => ({ id: h.id, action: h.action, actor: h.actorLabel, reason: h.reason, diff: h.diff, at: h.at.toISOString(), cohortVersion: h.cohortVersion })),
+  });
+}
+
+/**
+ * intent=preview: how many users (and what share of writes) would move, from a sample of the source's users.
+ * intent=save: the edit, made from the version the form was loaded at (409 when someone saved in between).
+ */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireRole(request, "engineer");
+  const form = Object.fromEntries(await request.formData());
+  const parsed = cohortFormSchema.safeParse(form);
+  if (!parsed.success) return json({ errors: fieldErrors(parsed.error), preview: null, saved: false }, { status: 400 });
+  const { input, reason, confirmed } = parsed.data;
+  const id = params.cohortId ?? "";
+  const [ruleset, sample] = await Promise.all([loadRuleset(), sampleSourceUsers()]);
+  const proposed = { ...ruleset, cohorts: ruleset.cohorts.map((c) => (c.id === id ? { ...c, ...input } : c)) };
+  const p = previewChange(ruleset, proposed, sample.users, { population: sample.population });
+  const preview = {
+    transitions: p.transitions.map((t) => ({ from: t.from, to: t.to, kind: t.kind, users: t.users, writeShare: t.writeShare })),
+    movedUsers: p.movedUsers,
+    movedShare: p.movedShare,
+    rollbackUsers: p.rollbackUsers,
+    kind: p.classification.kind,
+    sampleError: sample.error,
+  };
+  if (form.intent === "preview") return json({ errors: {}, preview, saved: false });
+  try {
+    await updateCohort(id, Number(form.version), input, { actor: userActor(user), reason, confirmed, isAdmin: hasRole(user, "admin") });
+  } catch (error) {
+    if (error instanceof RolloutError) return json({ errors: { form: error.message }, preview, saved: false }, { status: error.status });
+    throw error;
+  }
+  return json({ errors: {}, preview, saved: true });
+}
+
+export default function CohortPage() {
+  const { canEdit, cohort, ramp, lastRampEvent, history } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const errors: Record<string, string> = actionData?.errors ?? {};
+  const preview = actionData?.preview;
+  return (
+    <div className="space-y-6">
+      <PageHeader
+        title={cohort.name}
+        description={`${MODE_LABELS[cohort.mode]} · ${formatBasisPoints(cohort.percentBasisPoints)} · version ${cohort.version}`}
+      />
+      {actionData?.saved ? <Banner tone="ok" title="Saved">The new ruleset version is live.</Banner> : null}
+      {errors.form ? <Banner tone="critical" title="Not saved">{errors.form}</Banner> : null}
+      {ramp ? (
+        <Card title="Scheduled ramp">
+          <p className="text-sm">{ramp}</p>
+          {lastRampEvent && lastRampEvent.outcome !== "stepped" ? (
+            <p className="text-sm text-amber-700">Waiting: {lastRampEvent.detail} (checked {lastRampEvent.at.slice(0, 16)})</p>
+          ) : null}
+        </Card>
+      ) : null}
+      <Card title="Edit">
+        {!canEdit ? <p className="mb-2 text-sm text-slate-500">Viewing only: engineers can change cohorts.</p> : null}
+        <Form method="post" className="space-y-3" key={cohort.version}>
+          <input type="hidden" name="version" value={cohort.version} />
+          <CohortFields values={cohort} errors={errors} disabled={!canEdit} />
+          <Field label="Reason" name="reason" disabled={!canEdit} error={errors.reason} />
+          {preview ? (
+            <div className="rounded border border-slate-200 bg-slate-50 p-3 text-sm" aria-label="Preview">
+              <p className="font-medium">
+                Preview: ~{preview.movedUsers.toLocaleString("en")} users move ({(preview.movedShare * 100).toFixed(2)}%) — {preview.kind}
+              </p>
+              <ul className="list-disc pl-5">
+                {preview.transitions.map((t) => (
+                  <li key={`${t.from}-${t.to}`}>
+                    {MODE_LABELS[t.from]} → {MODE_LABELS[t.to]}: ~{t.users.toLocaleString("en")} users, {(t.writeShare * 100).toFixed(2)}% of writes ({t.kind})
+                  </li>
+                ))}
+              </ul>
+              {preview.sampleError ? <p className="text-red-700">{preview.sampleError}</p> : null}
+            </div>
+          ) : null}
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" name="confirmed" disabled={!canEdit} />
+            I confirm this rollback{preview && preview.rollbackUsers > 0 ? ` (${preview.rollbackUsers.toLocaleString("en")} users move back)` : ""}
+          </label>
+          <div className="flex gap-2">
+            <Button type="submit" name="intent" value="preview" variant="secondary" disabled={!canEdit || busy}>
+              Preview
+            </Button>
+            <Button type="submit" name="intent" value="save" disabled={!canEdit || busy}>
+              Save
+            </Button>
+          </div>
+        </Form>
+      </Card>
+      <Card title="History">
+        <ol className="space-y-2 text-sm">
+          {history.map((h) => (
+            <li key={h.id} className="rounded border border-slate-200 p-2">
+              <div className="flex justify-between">
+                <span>
+                  <strong>{h.action}</strong> v{h.cohortVersion} by {h.actor}: {h.reason}
+                </span>
+                <time className="text-xs text-slate-500">{h.at.slice(0, 19)}</time>
+              </div>
+              <ul className="font-mono text-xs">
+                {Object.entries(h.diff).map(([field, change]) => (
+                  <li key={field}>
+                    {field}: <span className="text-red-700">{JSON.stringify(change.before)}</span> → <span className="text-green-700">{JSON.stringify(change.after)}</span>
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ol>
+      </Card>
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}
