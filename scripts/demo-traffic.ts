@@ -31,9 +31,11 @@ export async function startDemoTraffic(urls: DemoUrls): Promise<{ stop(): Promis
   try {
     simulator = await startTrafficSimulator({ source, target, control, client });
   } catch (error) {
+    // The dashboard is still worth serving without live traffic: say why in one line and carry on.
+    process.stderr.write(`cutover: demo traffic not started: ${(error as Error).message}\n`);
     await client.close(1_000);
     await closeAll();
-    throw error;
+    return null;
   }
   return {
     async stop() {
