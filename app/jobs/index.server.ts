@@ -1,12 +1,13 @@
 import type PgBoss from "pg-boss";
 import { registerHealthJobs } from "./health.server";
 import { registerRampJobs } from "./ramps.server";
+import { registerReconciliationJobs } from "./reconciliation.server";
 
 /** A domain's jobs: creates its queues, starts its handlers and declares its cron schedules. */
 export type JobRegistrar = (boss: PgBoss) => Promise<void>;
 
 /** Every domain that runs background work registers here (one line each). */
-export const registrars: JobRegistrar[] = [registerHealthJobs, registerRampJobs];
+export const registrars: JobRegistrar[] = [registerHealthJobs, registerRampJobs, registerReconciliationJobs];
 
 export async function registerJobs(boss: PgBoss) {
   for (const register of registrars) await register(boss);

@@ -1,0 +1,29 @@
+import type PgBoss from "pg-boss";
+import { jobsNeedingWorkers, runReconciliationWorker } from "~/models/reconciliation.server";
+import { sideSql } from "~/utils/databases.server";
+import { ensureQueue } from "./boss.server";
+
+export const RECONCILIATION_QUEUE = "reconciliation.run";
+const RESUME_QUEUE = "reconciliation.resume";
+
+/** Dispatches a job: one pg-boss job per wanted worker; each claims bucket ranges until none is left. */
+export async function dispatchReconciliation(boss: PgBoss, jobId: string, workers: number) {
+  await ensureQueue(boss, RECONCILIATION_QUEUE, { name: RECONCILIATION_QUEUE, retryLimit: 3, expireInSeconds: 6 * 3600 });
+  for (let i = 0; i < Math.max(1, workers); i++) await boss.send(RECONCILIATION_QUEUE, { jobId });
+}
+
+export async function registerReconciliationJobs(boss: PgBoss) {
+  await ensureQueue(boss, RECONCILIATION_QUEUE, { name: RECONCILIATION_QUEUE, retryLimit: 3, expireInSeconds: 6 * 3600 });
+  await ensureQueue(boss, RESUME_QUEUE, { name: RESUME_QUEUE, policy: "singleton" });
+  // several handlers per process, so one worker machine can share a job's ranges between them
+  await boss.work<{ jobId: string }>(RECONCILIATION_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+    await runReconciliationWorker(job.data.jobId, { source: sideSql("source"), target: sideSql("target") });
+  });
+  // a worker killed mid-range leaves its range un-heartbeated: every minute, jobs with such ranges get a worker
+  await boss.work(RESUME_QUEUE, async () => {
+    for (const jobId of await jobsNeedingWorkers()) await boss.send(RECONCILIATION_QUEUE, { jobId });
+  });
+  await boss.schedule(RESUME_QUEUE, "* * * * *");
+  // resume right away on start-up too (the usual case after a crash)
+  for (const jobId of await jobsNeedingWorkers()) await boss.send(RECONCILIATION_QUEUE, { jobId });
+}

@@ -1,0 +1,267 @@
+import { randomUUID } from "node:crypto";
+import { and, desc, eq, sql as dsql } from "drizzle-orm";
+import type postgres from "postgres";
+import { reconciliationJobs, reconciliationRanges, type RECONCILIATION_MODES } from "../../db/schema";
+import { bucketRuns, chooseStrategy, compareBucketRange, planBuckets, prepareReconciliation } from "../reconciliation/engine";
+import type { Difference, ReconciliationScope } from "../reconciliation/types";
+import { recordAudit, type Actor } from "./audit.server";
+import { ingestMismatches } from "./mismatch-ingest.server";
+import { controlDb, controlSql } from "~/utils/db.server";
+
+export type ReconciliationJob = typeof reconciliationJobs.$inferSelect;
+export type ReconciliationMode = (typeof RECONCILIATION_MODES)[number];
+
+/** Buckets per range: the unit a worker claims, checkpoints and re-runs after a crash. */
+const BUCKETS_PER_RANGE = 25;
+/** A range whose worker sent no heartbeat for this long is taken over by another worker. */
+export const STALE_AFTER_MS = 15_000;
+const HEARTBEAT_MS = 3_000;
+const CANCEL_POLL_MS = 1_000;
+
+export interface NewReconciliation {
+  schemaName: string;
+  tableName: string;
+  scope: ReconciliationScope;
+  mode: ReconciliationMode;
+  rowsPerSecond?: number | null;
+  concurrency?: number;
+  reason?: string;
+}
+
+export async function createReconciliationJob(input: NewReconciliation, actor: Actor): Promise<string> {
+  return controlDb().transaction(async (tx) => {
+    const [job] = await tx
+      .insert(reconciliationJobs)
+      .values({
+        schemaName: input.schemaName,
+        tableName: input.tableName,
+        scope: input.scope,
+        mode: input.mode,
+        rowsPerSecond: input.rowsPerSecond ?? null,
+        concurrency: input.concurrency ?? 2,
+        createdBy: actor.label,
+        reason: input.reason ?? "",
+      })
+      .returning({ id: reconciliationJobs.id });
+    await recordAudit(actor, { action: "reconciliation.start", entityType: "reconciliation", entityId: job.id, after: input, reason: input.reason }, tx);
+    return job.id;
+  });
+}
+
+export async function getReconciliationJob(id: string): Promise<ReconciliationJob | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const [job] = await controlDb().select().from(reconciliationJobs).where(eq(reconciliationJobs.id, id));
+  return job ?? null;
+}
+
+export async function listReconciliationJobs(limit = 50): Promise<ReconciliationJob[]> {
+  return controlDb().select().from(reconciliationJobs).orderBy(desc(reconciliationJobs.createdAt)).limit(limit);
+}
+
+/** Asks the workers to stop; they notice within about a second and mark the job cancelled. */
+export async function requestCancel(id: string, actor: Actor): Promise<ReconciliationJob | null> {
+  return controlDb().transaction(async (tx) => {
+    const [job] = await tx
+      .update(reconciliationJobs)
+      .set({ cancelRequestedAt: new Date() })
+      .where(and(eq(reconciliationJobs.id, id), dsql`${reconciliationJobs.status} in ('queued', 'running')`))
+      .returning();
+    if (!job) return null;
+    // a job no worker has picked up yet can be cancelled right away
+    if (job.status === "queued") {
+      await tx.update(reconciliationJobs).set({ status: "cancelled", finishedAt: new Date() }).where(eq(reconciliationJobs.id, id));
+    }
+    await recordAudit(actor, { action: "reconciliation.cancel", entityType: "reconciliation", entityId: id }, tx);
+    return job;
+  });
+}
+
+/** The API/UI shape of a job's progress. */
+export function progressOf(job: ReconciliationJob) {
+  const samples = job.samples;
+  const last = samples[samples.length - 1];
+  const prev = samples[Math.max(0, samples.length - 6)];
+  const seconds = last && prev && last !== prev ? (Date.parse(last.at) - Date.parse(prev.at)) / 1000 : 0;
+  const rate = seconds > 0 ? (last.rowsCompared - prev.rowsCompared) / seconds : 0;
+  const remaining = Math.max(0, (job.estimatedRows ?? 0) - job.rowsCompared);
+  const done = job.status === "succeeded";
+  return {
+    rowsCompared: job.rowsCompared,
+    estimatedTotal: job.estimatedRows,
+    bucketsDone: job.bucketsDone,
+    bucketsTotal: job.bucketsTotal,
+    percent: done ? 100 : job.bucketsTotal ? Math.min(100, Math.floor((job.bucketsDone / job.bucketsTotal) * 100)) : 0,
+    rowsPerSecond: Math.round(rate),
+    etaSeconds: done || rate <= 0 ? null : Math.round(remaining / rate),
+    clearedOnRecheck: job.clearedOnRecheck,
+  };
+}
+
+export function countsOf(job: ReconciliationJob) {
+  return { missing_in_target: job.missingInTarget, extra_in_target: job.extraInTarget, value_mismatch: job.valueMismatch };
+}
+
+export interface Sides {
+  source: postgres.Sql;
+  target: postgres.Sql;
+}
+
+/**
+ * A worker's share of a job: plans it if nobody has, then claims ranges one at a time (pending, or abandoned by
+ * a worker that stopped heart-beating) until none is left. Several workers may run this for the same job.
+ * Each range's differences are ingested with an idempotency key of job + range, so a range re-run after a
+ * crash never records a difference twice.
+ */
+export async function runReconciliationWorker(jobId: string, sides: Sides, workerId = `${process.pid}-${randomUUID().slice(0, 8)}`): Promise<void> {
+  const sql = controlSql();
+  const job = await getReconciliationJob(jobId);
+  if (!job || job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return;
+  const abort = new AbortController();
+  const cancelWatch = setInterval(async () => {
+    const [row] = await sql`select cancel_requested_at from reconciliation_jobs where id = ${jobId}`.catch(() => [null]);
+    if (row?.cancel_requested_at) abort.abort(new Error("cancelled"));
+  }, CANCEL_POLL_MS);
+  try {
+    const { drift, context } = await prepareReconciliation(sides.source, sides.target, {
+      schema: job.schemaName,
+      table: job.tableName,
+      scope: job.scope,
+      rowsPerSecond: job.rowsPerSecond,
+      concurrency: 1,
+      signal: abort.signal,
+    });
+    if (!context) {
+      await sql`update reconciliation_jobs set status = 'failed', drift = ${sql.json(drift as never)}, error = 'schema drift prevents the comparison',
+        finished_at = now() where id = ${jobId}`;
+      return;
+    }
+    await planOnce(jobId, context, drift);
+    const seen = { buckets: 0, differing: 0 };
+    for (;;) {
+      if (abort.signal.aborted) break;
+      const range = await claimRange(jobId, workerId);
+      if (!range) break;
+      const heartbeat = setInterval(() => {
+        sql`update reconciliation_ranges set heartbeat_at = now() where job_id = ${jobId} and index = ${range.index} and claimed_by = ${workerId}`.catch(() => {});
+      }, HEARTBEAT_MS);
+      try {
+        const result = await compareBucketRange(context, range.buckets, chooseStrategy(context, seen));
+        seen.buckets += result.bucketsDone;
+        seen.differing += result.bucketsDiffering;
+        await recordDifferences(job, range.index, result.differences, result.rowsCompared);
+        await sql.begin(async (tx) => {
+          const [updated] = await tx`
+            update reconciliation_ranges set done = true, rows_compared = ${result.rowsCompared}, differences = ${result.differences.length}
+            where job_id = ${jobId} and index = ${range.index} and not done returning index`;
+          // another worker finished the same range meanwhile (it took it over as stale): count it once
+          if (!updated) return;
+          const counts = { missing_in_target: 0, extra_in_target: 0, value_mismatch: 0 };
+          for (const d of result.differences) counts[d.kind]++;
+          await tx`
+            update reconciliation_jobs set
+              rows_compared = rows_compared + ${result.rowsCompared}, buckets_done = buckets_done + ${range.buckets.length},
+              missing_in_target = missing_in_target + ${counts.missing_in_target}, extra_in_target = extra_in_target + ${counts.extra_in_target},
+              value_mismatch = value_mismatch + ${counts.value_mismatch}, cleared_on_recheck = cleared_on_recheck + ${result.clearedOnRecheck},
+              samples = (samples || jsonb_build_array(jsonb_build_object('at', now(), 'rowsCompared', rows_compared + ${result.rowsCompared})))
+            where id = ${jobId}`;
+        });
+      } finally {
+        clearInterval(heartbeat);
+      }
+    }
+    if (abort.signal.aborted) {
+      await sql`update reconciliation_jobs set status = 'cancelled', finished_at = coalesce(finished_at, now()) where id = ${jobId} and status in ('queued', 'running')`;
+      return;
+    }
+    await sql`
+      update reconciliation_jobs set status = 'succeeded', finished_at = now()
+      where id = ${jobId} and status = 'running'
+        and not exists (select 1 from reconciliation_ranges where job_id = ${jobId} and not done)`;
+  } catch (error) {
+    if (abort.signal.aborted) {
+      await sql`update reconciliation_jobs set status = 'cancelled', finished_at = coalesce(finished_at, now()) where id = ${jobId} and status in ('queued', 'running')`;
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    await sql`update reconciliation_jobs set status = 'failed', error = ${message.slice(0, 2000)}, finished_at = now() where id = ${jobId} and status <> 'cancelled'`;
+    throw error;
+  } finally {
+    clearInterval(cancelWatch);
+  }
+}
+
+/** The first worker plans the bucket ranges (under a row lock); later ones find them there: the checkpoint. */
+async function planOnce(jobId: string, context: Parameters<typeof planBuckets>[0], drift: unknown[]) {
+  const sql = controlSql();
+  await sql.begin(async (tx) => {
+    const [job] = await tx`select buckets_total from reconciliation_jobs where id = ${jobId} for update`;
+    if (job.buckets_total !== null) return;
+    const { buckets, estimatedRows } = await planBuckets(context);
+    const runs = bucketRuns(buckets, BUCKETS_PER_RANGE);
+    for (let i = 0; i < runs.length; i += 200) {
+      const rows = runs.slice(i, i + 200).map((run, j) => ({ job_id: jobId, index: i + j, buckets: run }));
+      await tx`insert into reconciliation_ranges ${tx(rows as never, "job_id", "index", "buckets")}`;
+    }
+    await tx`
+      update reconciliation_jobs set status = 'running', started_at = now(), estimated_rows = ${estimatedRows},
+        buckets_total = ${buckets.length}, drift = ${tx.json(drift as never)},
+        samples = jsonb_build_array(jsonb_build_object('at', now(), 'rowsCompared', 0))
+      where id = ${jobId}`;
+  });
+}
+
+async function claimRange(jobId: string, workerId: string) {
+  const sql = controlSql();
+  const [row] = await sql<{ index: number; buckets: import("../reconciliation/types").Bucket[] }[]>`
+    update reconciliation_ranges set claimed_by = ${workerId}, heartbeat_at = now()
+    where (job_id, index) = (
+      select job_id, index from reconciliation_ranges
+      where job_id = ${jobId} and not done
+        and (claimed_by is null or heartbeat_at < now() - ${`${STALE_AFTER_MS} milliseconds`}::interval)
+      order by index limit 1 for update skip locked)
+    returning index, buckets`;
+  return row ?? null;
+}
+
+async function recordDifferences(job: ReconciliationJob, rangeIndex: number, differences: Difference[], compared: number) {
+  const table = job.schemaName === "public" ? job.tableName : `${job.schemaName}.${job.tableName}`;
+  const now = new Date();
+  await ingestMismatches(
+    {
+      mismatches: differences.map((d) => ({
+        origin: "reconciliation" as const,
+        kind: d.kind,
+        table,
+        primaryKey: d.key.length === 1 ? d.key[0] : d.keyObject,
+        sourceValue: d.source,
+        targetValue: d.target,
+        detectedAt: now,
+      })),
+      comparisons: compared > 0 ? [{ table, windowStart: now, compared, mismatched: differences.length }] : [],
+    },
+    // a range re-run after a crash replays the stored answer instead of recording the differences again
+    { idempotencyKey: `reconciliation:${job.id}:${rangeIndex}`, reconciliationJobId: job.id },
+  );
+}
+
+/** When each table was last verified clean: the latest succeeded verify job with no differences. */
+export async function tableFreshness(): Promise<{ schemaName: string; tableName: string; verifiedAt: Date | null; lastRunAt: Date | null }[]> {
+  const rows = await controlSql()<{ schema_name: string; table_name: string; verified_at: Date | null; last_run_at: Date | null }[]>`
+    select schema_name, table_name,
+      max(finished_at) filter (where status = 'succeeded' and missing_in_target + extra_in_target + value_mismatch = 0
+                                 and scope->>'kind' = 'table') as verified_at,
+      max(finished_at) as last_run_at
+    from reconciliation_jobs group by 1, 2 order by 1, 2`;
+  return rows.map((r) => ({ schemaName: r.schema_name, tableName: r.table_name, verifiedAt: r.verified_at, lastRunAt: r.last_run_at }));
+}
+
+/** Jobs still running whose ranges lost their worker (SIGKILL, crash): the resume sweep re-dispatches them. */
+export async function jobsNeedingWorkers(): Promise<string[]> {
+  const rows = await controlSql()<{ id: string }[]>`
+    select j.id from reconciliation_jobs j
+    where j.status in ('queued', 'running') and j.cancel_requested_at is null
+      and (j.buckets_total is null and j.created_at < now() - interval '1 minute'
+        or exists (select 1 from reconciliation_ranges r where r.job_id = j.id and not r.done
+          and (r.claimed_by is null or r.heartbeat_at < now() - ${`${STALE_AFTER_MS} milliseconds`}::interval)))`;
+  return rows.map((r) => r.id);
+}
