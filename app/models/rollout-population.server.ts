@@ -41,3 +41,16 @@ export async function sampleSourceUsers(): Promise<PopulationSample> {
     return { users: [], population: 0, error: `Could not sample the source's users: ${redactError(error)}` };
   }
 }
+
+/** One user's attributes from the source's users table (the support page), or null when there is no such user. */
+export async function findSourceUser(id: string): Promise<{ attributes: PreviewUser["attributes"]; error: string | null } | null> {
+  try {
+    const [row] = await sideSql("source")<{ region: string | null; country: string | null; schoolId: string | null; plan: string | null }[]>`
+      select region::text as region, trim(country::text) as country, school_id::text as "schoolId", plan::text as plan
+      from users where id::text = ${id} limit 1`;
+    if (!row) return null;
+    return { attributes: { region: row.region ?? undefined, country: row.country ?? undefined, schoolId: row.schoolId ?? undefined, plan: row.plan ?? undefined }, error: null };
+  } catch (error) {
+    return { attributes: {}, error: `Could not read the user from the source: ${redactError(error)}` };
+  }
+}

@@ -1,21 +1,190 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { ComingSoon } from "~/components/coming-soon";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { requireRole } from "~/utils/auth.server";
+import { Banner } from "~/components/ui/banner";
+import { Button } from "~/components/ui/button";
+import { Card } from "~/components/ui/card";
+import { Field } from "~/components/ui/field";
+import { PageHeader } from "~/components/ui/page-header";
+import { listMismatchesForUser } from "~/models/mismatch.server";
+import { getPin, removePin, setPin } from "~/models/pin.server";
+import { findSourceUser } from "~/models/rollout-population.server";
+import { getServedRuleset, listRulesetVersions } from "~/models/ruleset.server";
+import { compileRuleset, evaluate, explain } from "~/rollout/evaluate";
+import { MODE_LABELS, MODES, type Mode } from "~/rollout/modes";
+import { formatBasisPoints } from "~/rollout/percent";
+import { userIdProblem } from "~/rollout/user-id";
+import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Users · Cutover" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "viewer");
-  return json({});
+  const user = await requireRole(request, "support");
+  const userId = new URL(request.url).searchParams.get("userId");
+  const canPin = hasRole(user, "engineer");
+  if (userId === null) return json({ canPin, userId: null, problem: null, result: null });
+  const problem = userIdProblem(userId);
+  if (problem) return json({ canPin, userId, problem, result: null }, { status: 400 });
+  const [served, source, pin, versions, mismatches] = await Promise.all([
+    getServedRuleset(),
+    findSourceUser(userId),
+    getPin(userId),
+    listRulesetVersions(200),
+    listMismatchesForUser(userId, 20),
+  ]);
+  const attributes = source?.attributes ?? {};
+  const trace = explain(served.compiled, userId, attributes);
+  // The user's mode at each ruleset version, oldest first, keeping only the versions where it changed.
+  const modeHistory: { version: number; at: string; mode: Mode; reason: string }[] = [];
+  for (const v of [...versions].reverse()) {
+    const mode = evaluate(compileRuleset(v.ruleset), userId, attributes, v.at.getTime()).mode;
+    if (modeHistory.at(-1)?.mode !== mode) modeHistory.push({ version: v.version, at: v.at.toISOString(), mode, reason: v.reason });
+  }
+  return json({
+    canPin,
+    userId,
+    problem: null,
+    result: {
+      knownInSource: source !== null,
+      sourceError: source?.error ?? null,
+      attributes,
+      assignment: trace.assignment,
+      cohorts: trace.cohorts,
+      pin: pin ? { mode: pin.mode, reason: pin.reason, expiresAt: pin.expiresAt?.toISOString() ?? null, createdBy: pin.createdBy } : null,
+      modeHistory: modeHistory.reverse(),
+      mismatches: mismatches.map((m) => ({ id: m.id, table: m.table, kind: m.kind, status: m.status, lastSeenAt: String(m.lastSeenAt) })),
+    },
+  });
 }
 
-export default function Page() {
+const pinSchema = z.object({
+  intent: z.literal("pin"),
+  userId: z.string().refine((v) => userIdProblem(v) === null, "not a valid user id"),
+  mode: z.enum(MODES),
+  reason: z.string().trim().min(1, "a reason is required"),
+  expiresAt: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return null;
+      const date = new Date(v);
+      if (Number.isNaN(date.getTime())) ctx.addIssue({ code: z.ZodIssueCode.custom, message: "not a date" });
+      return date;
+    }),
+});
+const unpinSchema = z.object({ intent: z.literal("unpin"), userId: z.string().min(1), reason: z.string().trim().min(1, "a reason is required") });
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireRole(request, "engineer");
+  const form = Object.fromEntries(await request.formData());
+  const parsed = z.discriminatedUnion("intent", [pinSchema, unpinSchema]).safeParse(form);
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? "form")] ??= issue.message;
+    return json({ errors }, { status: 400 });
+  }
+  if (parsed.data.intent === "pin") {
+    await setPin(parsed.data.userId, parsed.data.mode, parsed.data.reason, parsed.data.expiresAt, userActor(user));
+  } else {
+    await removePin(parsed.data.userId, parsed.data.reason, userActor(user));
+  }
+  return json({ errors: {} as Record<string, string> });
+}
+
+export default function UsersPage() {
+  const { canPin, userId, problem, result } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const errors: Record<string, string> = actionData?.errors ?? {};
   return (
-    <ComingSoon title="Users" issue="cohort rollout issue">
-      Look up one user's database assignment.
-    </ComingSoon>
+    <div className="space-y-6">
+      <PageHeader title="Users" description="Which database path one user takes, and why." />
+      <Form method="get" className="flex items-end gap-2">
+        <Field label="User id" name="userId" defaultValue={userId ?? ""} error={problem ?? undefined} />
+        <Button type="submit">Look up</Button>
+      </Form>
+      {result && userId ? (
+        <>
+          {result.sourceError ? <Banner tone="warning" title="Source unavailable">{result.sourceError}</Banner> : null}
+          <Card title={`User ${userId}`}>
+            <dl className="grid grid-cols-2 gap-2 text-sm md:grid-cols-4">
+              <dt className="text-slate-500">Mode</dt>
+              <dd data-testid="user-mode">{MODE_LABELS[result.assignment.mode]}</dd>
+              <dt className="text-slate-500">Cohort</dt>
+              <dd>{result.assignment.cohort ? <Link className="text-sky-700 hover:underline" to={`/cohorts/${result.assignment.cohort.id}`}>{result.assignment.cohort.name}</Link> : "—"}</dd>
+              <dt className="text-slate-500">Bucket</dt>
+              <dd>{result.assignment.bucket}</dd>
+              <dt className="text-slate-500">Decided by</dt>
+              <dd>{result.assignment.reason}</dd>
+            </dl>
+            <p className="mt-2 text-sm">Why: {result.assignment.explanation}</p>
+            <p className="text-xs text-slate-500">
+              Attributes from the source: {result.knownInSource ? JSON.stringify(result.attributes) : "user not found in the source's users table"} · ruleset version {result.assignment.rulesetVersion}
+            </p>
+          </Card>
+          <Card title="Every cohort's verdict (priority order)">
+            <table className="min-w-full text-sm">
+              <thead>
+                <tr className="text-left text-xs uppercase text-slate-500">
+                  <th>Cohort</th><th>Mode</th><th>Share</th><th>Constraints match</th><th>Bucket (cohort salt)</th><th>Covers</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.cohorts.map((c) => (
+                  <tr key={c.cohort.id} className={c.decided ? "bg-sky-50 font-medium" : undefined}>
+                    <td>{c.cohort.name}</td><td>{MODE_LABELS[c.mode]}</td><td>{formatBasisPoints(c.percentBasisPoints)}</td>
+                    <td>{c.constraintsMatch ? "yes" : "no"}</td><td>{c.bucket}</td><td>{c.covers ? (c.decided ? "yes — decides" : "yes") : "no"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Card>
+          <Card title="Pin">
+            {result.pin ? (
+              <p className="mb-2 text-sm">
+                Pinned to {MODE_LABELS[result.pin.mode as Mode]} by {result.pin.createdBy}: {result.pin.reason} ({result.pin.expiresAt ? `until ${result.pin.expiresAt}` : "no expiry"})
+              </p>
+            ) : (
+              <p className="mb-2 text-sm text-slate-500">Not pinned.</p>
+            )}
+            <Form method="post" className="flex flex-wrap items-end gap-2">
+              <input type="hidden" name="userId" value={userId} />
+              <label className="text-sm">
+                <span className="block font-medium">Mode</span>
+                <select name="mode" disabled={!canPin} className="rounded border border-slate-300 px-2 py-1">
+                  {MODES.map((m) => <option key={m} value={m}>{MODE_LABELS[m]}</option>)}
+                </select>
+              </label>
+              <Field label="Reason" name="reason" disabled={!canPin} error={errors.reason} />
+              <Field label="Expires at (optional)" name="expiresAt" type="datetime-local" disabled={!canPin} error={errors.expiresAt} />
+              <Button type="submit" name="intent" value="pin" disabled={!canPin || busy}>Pin</Button>
+              {result.pin ? <Button type="submit" name="intent" value="unpin" variant="secondary" disabled={!canPin || busy}>Unpin</Button> : null}
+            </Form>
+            {!canPin ? <p className="mt-1 text-xs text-slate-500">Engineers can pin and unpin.</p> : null}
+          </Card>
+          <Card title="Mode history (from ruleset versions)">
+            <ol className="text-sm">
+              {result.modeHistory.map((h) => (
+                <li key={h.version}>
+                  v{h.version} · {h.at.slice(0, 16)} · {MODE_LABELS[h.mode]} — {h.reason}
+                </li>
+              ))}
+            </ol>
+          </Card>
+          <Card title="Recent mismatches">
+            {result.mismatches.length === 0 ? <p className="text-sm text-slate-500">None recorded.</p> : (
+              <ul className="text-sm">
+                {result.mismatches.map((m) => (
+                  <li key={m.id}><Link className="text-sky-700 hover:underline" to={`/mismatches/${m.id}`}>#{m.id}</Link> {m.table} · {m.kind} · {m.status} · {m.lastSeenAt.slice(0, 19)}</li>
+                ))}
+              </ul>
+            )}
+          </Card>
+        </>
+      ) : null}
+    </div>
   );
 }
 
