@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { DatabaseStatusBanner } from "~/components/database-status-banner";
@@ -9,18 +9,37 @@ import { PageHeader } from "~/components/ui/page-header";
 import { getDatabaseStatuses } from "~/models/database-status.server";
 import { loadHealthOverview } from "~/models/health-overview.server";
 import { HealthOverviewCard } from "~/components/health/health-overview";
-import { requireRole } from "~/utils/auth.server";
+import { DemoTrafficCard } from "~/components/overview/demo-traffic-card";
+import { getSimulatorMinutes, getSimulatorSettings, simulatorSettingsSchema, updateSimulatorSettings } from "~/simulator/simulator.server";
+import { getEnv } from "~/utils/env.server";
+import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Cutover" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "viewer");
-  const [statuses, health] = await Promise.all([getDatabaseStatuses(), loadHealthOverview()]);
-  return json({ statuses, health });
+  const user = await requireRole(request, "viewer");
+  const demo = getEnv().CUTOVER_DEMO;
+  const [statuses, health, simulator, traffic] = await Promise.all([
+    getDatabaseStatuses(),
+    loadHealthOverview(),
+    demo ? getSimulatorSettings() : null,
+    demo ? getSimulatorMinutes({ minutes: 60 }) : null,
+  ]);
+  return json({ statuses, health, simulator, traffic, canControlSimulator: hasRole(user, "engineer") });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireRole(request, "engineer");
+  const form = Object.fromEntries(await request.formData());
+  if (form.intent !== "simulator") throw new Response("Unknown action.", { status: 400 });
+  const parsed = simulatorSettingsSchema.safeParse(form);
+  if (!parsed.success) return json({ errors: parsed.error.flatten().fieldErrors }, { status: 400 });
+  await updateSimulatorSettings(userActor(user), parsed.data, parsed.data.status === "paused" ? "paused from the overview" : "resumed from the overview");
+  return json({ errors: null });
 }
 
 export default function Overview() {
-  const { statuses, health } = useLoaderData<typeof loader>();
+  const { statuses, health, simulator, traffic, canControlSimulator } = useLoaderData<typeof loader>();
   return (
     <div>
       <PageHeader title="Overview" description="Where the migration stands: who is on which database, what differs, and how much runway is left." />
@@ -30,6 +49,9 @@ export default function Overview() {
           <DatabaseStatusList statuses={statuses} />
         </Card>
         <HealthOverviewCard health={health} />
+        {simulator && traffic ? (
+          <DemoTrafficCard minutes={traffic} status={simulator.status} operationsPerSecond={simulator.operationsPerSecond} canControl={canControlSimulator} />
+        ) : null}
       </div>
     </div>
   );
