@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gates } from "../../../app/gates/index.server";
+import { SYSTEM_ACTOR } from "../../../app/models/audit.server";
+import { createCohort, type Cohort } from "../../../app/models/cohort.server";
+import { bucketOf } from "../../../app/rollout/bucket";
+import { startTestApp, type TestApp } from "../../support/app-server";
+
+let app: TestApp;
+let cohort: Cohort;
+
+beforeAll(async () => {
+  app = await startTestApp({
+    // A small application users table on the source: previews and ladder shares sample it.
+    prepare: async ({ source }) => {
+      await source.sql`create table users (id text primary key, region text, country char(2), school_id integer, plan text)`;
+      await source.sql`insert into users select 'user-' || g, 'eu', 'DE', g % 50, 'school' from generate_series(0, 1999) g`;
+    },
+  });
+  // Setup only: in this process the cohort is created without gates; the app under test keeps its real ones.
+  gates.length = 0;
+  cohort = await createCohort(
+    {
+      name: "Pilot",
+      description: "",
+      priority: 1,
+      mode: "dual_write",
+      percentBasisPoints: 2500,
+      constraints: {},
+      mismatchBudget: null,
+      budgetWindowMinutes: 60,
+      rampSteps: null,
+      rampEveryHours: null,
+    },
+    { actor: SYSTEM_ACTOR, reason: "setup", confirmed: false, isAdmin: false },
+  );
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+const form = (fields: Record<string, string>) =>
+  new URLSearchParams({ name: "Pilot", priority: "1", mode: "dual_write", percent: "25", budgetWindowMinutes: "60", version: String(cohort.version), ...fields });
+const postCohort = (cookie: string, fields: Record<string, string>) =>
+  fetch(`${app.baseUrl}/cohorts/${cohort.id}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, { method: "POST", headers: { Cookie: cookie }, body: form(fields) });
+
+function userInBucket(bucket: number) {
+  for (let i = 0; ; i++) if (bucketOf(`user-${i}`, cohort.salt) === bucket) return `user-${i}`;
+}
+
+describe("cohort page", () => {
+  it("renders the cohort for a viewer and refuses a viewer's post with 403", async () => {
+    const viewer = await app.login("viewer");
+    const page = await fetch(`${app.baseUrl}/cohorts/${cohort.id}`, { headers: { Cookie: viewer } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Viewing only");
+    const post = await postCohort(viewer, { intent: "save", percent: "10", reason: "x", confirmed: "on" });
+    expect(post.status).toBe(403);
+    const [row] = await app.control.sql`select percent_basis_points from cohorts where id = ${cohort.id}`;
+    expect(row.percent_basis_points).toBe(2500);
+  });
+
+  it("requires a reason (400) and confirmation of a rollback, and previews who moves", async () => {
+    const engineer = await app.login("engineer");
+    const noReason = await postCohort(engineer, { intent: "save", percent: "10", reason: "" });
+    expect(noReason.status).toBe(400);
+    expect((await noReason.json()).errors.reason).toMatch(/reason is required/);
+    const unconfirmed = await postCohort(engineer, { intent: "save", percent: "10", reason: "mismatches" });
+    expect(unconfirmed.status).toBe(400);
+    expect((await unconfirmed.json()).errors.form).toMatch(/rollback: confirm/);
+    const preview = await (await postCohort(engineer, { intent: "preview", percent: "10", reason: "mismatches" })).json();
+    expect(preview.preview.kind).toBe("rollback");
+  });
+
+  it("blocks an advance with the gate's reason while the app's gates have no health readings", async () => {
+    const engineer = await app.login("engineer");
+    const response = await postCohort(engineer, { intent: "save", percent: "50", reason: "going faster" });
+    expect(response.status).toBe(422);
+    expect((await response.json()).errors.form).toMatch(/Blocked by .*Source XID runway/);
+  });
+
+  it("saves a confirmed rollback, audits it, shows it on the Users page, and gives a stale edit 409", async () => {
+    const engineer = await app.login("engineer");
+    const inside = userInBucket(1500);
+    const before = await fetch(`${app.baseUrl}/users?userId=${inside}&_data=routes%2Fusers._index`, { headers: { Cookie: await app.login("support") } });
+    expect((await before.json()).result.assignment).toMatchObject({ mode: "dual_write", bucket: 1500, reason: "cohort" });
+
+    const saved = await postCohort(engineer, { intent: "save", percent: "10", reason: "mismatches in EU", confirmed: "on" });
+    expect(saved.status).toBe(200);
+    expect((await saved.json()).saved).toBe(true);
+    const [audit] = await app.control.sql`select actor_label, reason from audit_log where action = 'cohort.update' and entity_id = ${cohort.id} order by id desc limit 1`;
+    expect(audit).toMatchObject({ actor_label: "engineer@demo.local", reason: "mismatches in EU" });
+
+    // The app caches the ruleset for at most a second: wait for the new version rather than for time.
+    let assignment: { mode: string; reason: string } | undefined;
+    await expect
+      .poll(async () => {
+        const r = await fetch(`${app.baseUrl}/users?userId=${inside}&_data=routes%2Fusers._index`, { headers: { Cookie: engineer } });
+        assignment = (await r.json()).result.assignment;
+        return assignment?.mode;
+      }, { timeout: 10_000 })
+      .toBe("source_only");
+    expect(assignment?.reason).toBe("default");
+
+    const stale = await postCohort(engineer, { intent: "save", percent: "5", reason: "again", confirmed: "on" });
+    expect(stale.status).toBe(409);
+    expect((await stale.json()).errors.form).toMatch(/changed by someone else/);
+  });
+});
