@@ -21,12 +21,7 @@ function splitTable(table: string): { schema: string | null; name: string } {
  * The key as column -> value. A composite key arrives as an object; a scalar key is matched against the table's
  * single primary-key column, read from the catalog.
  */
-async function keyColumns(sql: postgres.Sql, schema: string | null, name: string, key: unknown): Promise<Record<string, unknown>> {
-  const columns = await sql`
-    select column_name from information_schema.columns
-    where table_name = ${name} and table_schema = coalesce(${schema}, current_schema())`;
-  if (columns.length === 0) throw new Response(`Table ${name} does not exist on this database`, { status: 404 });
-  const known = new Set(columns.map((c) => c.column_name as string));
+async function keyColumns(sql: postgres.Sql, schema: string | null, name: string, key: unknown, known: Set<string>): Promise<Record<string, unknown>> {
   if (key !== null && typeof key === "object" && !Array.isArray(key)) {
     const entries = Object.entries(key as Record<string, unknown>);
     for (const [column] of entries) {
@@ -47,7 +42,17 @@ async function keyColumns(sql: postgres.Sql, schema: string | null, name: string
 async function readRow(side: Side, table: string, key: unknown): Promise<Record<string, unknown> | null> {
   const sql = sideSql(side);
   const { schema, name } = splitTable(table);
-  const where = await keyColumns(sql, schema, name, key);
+  const catalog = await sql`
+    select column_name from information_schema.columns
+    where table_name = ${name} and table_schema = coalesce(${schema}, current_schema()) order by ordinal_position`;
+  if (catalog.length === 0) throw new Response(`Table ${name} does not exist on this database`, { status: 404 });
+  const columns = catalog.map((c) => c.column_name as string);
+  const where = await keyColumns(sql, schema, name, key, new Set(columns));
+  // Every column read as its text form: postgres.js would turn timestamps into Dates (losing microseconds) and
+  // JSON numbers lose numeric scale, exactly the differences a re-check must still see.
+  const selectList = columns
+    .map((column) => sql`${sql(column)}::text as ${sql(column)}`)
+    .reduce((all, item) => sql`${all}, ${item}`);
   const target = schema ? sql`${sql(schema)}.${sql(name)}` : sql`${sql(name)}`;
   // Identifiers were checked against the catalog and are quoted; key values are bound, compared as text so a
   // JSON number matches an int8 or numeric column alike.
@@ -55,7 +60,7 @@ async function readRow(side: Side, table: string, key: unknown): Promise<Record<
     (all, [column, value]) => sql`${all} and ${sql(column)}::text = ${value === null ? null : String(value)}`,
     sql`true`,
   );
-  const rows = await sql`select * from ${target} where ${conditions} limit 2`;
+  const rows = await sql`select ${selectList} from ${target} where ${conditions} limit 2`;
   return rows[0] ?? null;
 }
 

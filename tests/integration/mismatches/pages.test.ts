@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../../support/app-server";
+
+let app: TestApp;
+const ROWS = 1_200;
+
+beforeAll(async () => {
+  app = await startTestApp({
+    async prepare({ source, target }) {
+      for (const db of [source, target]) {
+        await db.sql`create table documents (id int8 primary key, title text not null, updated_at timestamptz not null)`;
+      }
+      await source.sql`insert into documents values (1, 'Essay', '2024-03-01 10:00:00.123456+00'), (2, 'Same', '2024-03-01 10:00:00+00')`;
+      await target.sql`insert into documents values (1, 'Essay!', '2024-03-01 10:00:00.123+00'), (2, 'Same', '2024-03-01 10:00:00+00')`;
+    },
+  });
+  const mismatches = Array.from({ length: ROWS }, (_, i) => ({
+    origin: "shadow_read",
+    kind: "value_mismatch",
+    table: i < 2 ? "documents" : "annotations",
+    primaryKey: { id: i + 1 },
+    userId: `user-${i % 3}`,
+    cohort: null,
+    sourceValue: { id: i + 1, title: i === 0 ? "Essay" : "A", updated_at: "2024-03-01 10:00:00.123456+00" },
+    targetValue: { id: i + 1, title: i === 0 ? "Essay!" : "B", updated_at: "2024-03-01 10:00:00.123+00" },
+    detectedAt: new Date(Date.now() - i * 1000).toISOString(),
+  }));
+  const response = await fetch(`${app.baseUrl}/api/v1/mismatches`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${app.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ mismatches, comparisons: [] }),
+  });
+  expect(response.status).toBe(200);
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+async function idOf(table: string, key: number): Promise<number> {
+  const [row] = await app.control.sql`select id::int from mismatches where table_name = ${table} and primary_key = ${app.control.sql.json({ id: key })}`;
+  return row.id;
+}
+
+describe("mismatch pages over HTTP", () => {
+  it("renders the filtered triage list and the grouped view for a viewer", async () => {
+    const cookie = await app.login("viewer");
+    const list = await fetch(`${app.baseUrl}/mismatches?table=documents`, { headers: { Cookie: cookie } });
+    expect(list.status).toBe(200);
+    const html = await list.text();
+    expect(html).toContain("Differing fields");
+    expect(html).toMatch(/href="\/mismatches\/\d+"/);
+    const groups = await fetch(`${app.baseUrl}/mismatches?view=groups`, { headers: { Cookie: cookie } });
+    expect(await groups.text()).toContain("annotations");
+  });
+
+  it("exports every matching record as CSV and JSON, beyond one page", async () => {
+    const cookie = await app.login("viewer");
+    const csv = await (await fetch(`${app.baseUrl}/mismatches/export?format=csv&table=annotations`, { headers: { Cookie: cookie } })).text();
+    const lines = csv.trim().split("\r\n");
+    expect(lines[0]).toMatch(/^id,origin,kind,table,primaryKey/);
+    expect(lines).toHaveLength(ROWS - 2 + 1);
+    const body = await (await fetch(`${app.baseUrl}/mismatches/export?format=json`, { headers: { Cookie: cookie } })).json();
+    expect(body).toHaveLength(ROWS);
+    expect(body[0].primaryKey).toHaveProperty("id");
+  });
+
+  it("shows the detail with the differing field classified, and 404 for an unknown id", async () => {
+    const cookie = await app.login("viewer");
+    const id = await idOf("documents", 1);
+    const html = await (await fetch(`${app.baseUrl}/mismatches/${id}`, { headers: { Cookie: cookie } })).text();
+    expect(html).toContain("title differs");
+    expect(html).toContain("precision difference");
+    expect((await fetch(`${app.baseUrl}/mismatches/999999`, { headers: { Cookie: cookie } })).status).toBe(404);
+  });
+
+  it("lets support view but not change status (403, nothing written)", async () => {
+    const cookie = await app.login("support");
+    const id = await idOf("documents", 1);
+    const response = await fetch(`${app.baseUrl}/mismatches/${id}?_data=routes%2Fmismatches.%24mismatchId`, {
+      method: "POST",
+      headers: { Cookie: cookie },
+      body: new URLSearchParams({ intent: "update", status: "resolved", note: "" }),
+    });
+    expect(response.status).toBe(403);
+    const [row] = await app.control.sql`select status from mismatches where id = ${id}`;
+    expect(row.status).toBe("open");
+  });
+
+  it("lets an engineer bulk-set status with a note, audited", async () => {
+    const cookie = await app.login("engineer");
+    const ids = [await idOf("annotations", 10), await idOf("annotations", 11)];
+    const form = new URLSearchParams([["intent", "bulk"], ["ids", String(ids[0])], ["ids", String(ids[1])], ["status", "investigating"], ["note", "checking the ORM"]]);
+    const response = await fetch(`${app.baseUrl}/mismatches?_data=routes%2Fmismatches._index`, { method: "POST", headers: { Cookie: cookie }, body: form });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ ok: true, changed: 2 });
+    const rows = await app.control.sql`select status from mismatches where id = any(${ids}::bigint[])`;
+    expect(rows.map((r) => r.status)).toEqual(["investigating", "investigating"]);
+    const audits = await app.control.sql`select actor_label from audit_log where action = 'mismatch.update' and entity_id = any(${ids.map(String)})`;
+    expect(audits).toHaveLength(2);
+    expect(audits[0].actor_label).toBe("engineer@demo.local");
+  });
+
+  it("re-checks a row against both databases", async () => {
+    const cookie = await app.login("support");
+    const id = await idOf("documents", 1);
+    const response = await fetch(`${app.baseUrl}/mismatches/${id}?_data=routes%2Fmismatches.%24mismatchId`, {
+      method: "POST",
+      headers: { Cookie: cookie },
+      body: new URLSearchParams({ intent: "recheck" }),
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.recheck).toMatchObject({ stillDiffers: true, sourceFound: true, targetFound: true });
+    expect(body.recheck.comparison.differingFields).toEqual(["title", "updated_at"]);
+    const same = await idOf("documents", 2);
+    const again = await (
+      await fetch(`${app.baseUrl}/mismatches/${same}?_data=routes%2Fmismatches.%24mismatchId`, {
+        method: "POST",
+        headers: { Cookie: cookie },
+        body: new URLSearchParams({ intent: "recheck" }),
+      })
+    ).json();
+    expect(again.recheck.stillDiffers).toBe(false);
+  });
+});
