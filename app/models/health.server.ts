@@ -18,6 +18,17 @@ export const HOURLY_RETENTION_MS = 90 * 86_400_000;
 export const DETAIL_RETENTION_MS = 2 * 3_600_000;
 const THRESHOLDS_KEY = "health.thresholds";
 
+// The control client is shared with drizzle, which turns off postgres.js' timestamp (de)serialisation:
+// pass ISO strings with a cast, and read moments back as epoch milliseconds.
+function toDate(value: Date | string | number): Date {
+  return value instanceof Date ? value : new Date(Number(value));
+}
+
+/** jsonb arrives as text through the drizzle-configured client and as objects through a plain one. */
+function fromJson(value: unknown): unknown {
+  return typeof value === "string" ? JSON.parse(value) : value;
+}
+
 export interface StoredReading {
   side: HealthSide;
   collectedAt: Date;
@@ -31,7 +42,7 @@ export interface StoredReading {
 export async function claimHealthSlot(side: HealthSide, slot: number, at: Date, sql: postgres.Sql = controlSql()): Promise<number | null> {
   const rows = await sql<{ id: number }[]>`
     insert into health_readings (side, slot, collected_at, ok, error)
-    values (${side}, ${slot}, ${at}, false, 'collecting')
+    values (${side}, ${slot}, ${at.toISOString()}::timestamptz, false, 'collecting')
     on conflict (side, slot) do nothing
     returning id`;
   return rows[0] ? Number(rows[0].id) : null;
@@ -50,22 +61,22 @@ export async function saveHealthReading(
   await sql.begin(async (tx) => {
     await tx`
       update health_readings set
-        collected_at = ${at}, ok = ${reading.ok}, error = ${reading.ok ? null : reading.error},
+        collected_at = ${at.toISOString()}::timestamptz, ok = ${reading.ok}, error = ${reading.ok ? null : reading.error},
         engine = ${reading.ok ? reading.engine.engine : null},
         engine_version = ${reading.ok ? reading.engine.version : null},
         next_xid = ${reading.ok && reading.xid ? reading.xid.nextXid : null},
-        xid_rate = ${xidRate}, detail = ${tx.json(JSON.parse(JSON.stringify(reading)))}
+        xid_rate = ${xidRate}, detail = ${JSON.stringify(reading)}::jsonb
       where id = ${id}`;
     if (points.length === 0) return;
-    const rows = points.map((p) => ({ side, metric: p.metric, subject: p.subject, resolution: "raw", at, value: p.value, peak: p.value }));
+    const rows = points.map((p) => ({ side, metric: p.metric, subject: p.subject, resolution: "raw", at: at.toISOString(), value: p.value, peak: p.value }));
     await tx`insert into health_series ${tx(rows)} on conflict do nothing`;
     // Keep this hour's aggregate current, so long-range charts never wait for a separate downsampling run.
     await tx`
       insert into health_series (side, metric, subject, resolution, at, value, peak)
       select side, metric, subject, 'hour', date_trunc('hour', at), avg(value), max(peak)
       from health_series
-      where resolution = 'raw' and side = ${side} and at >= date_trunc('hour', ${at}::timestamptz)
-        and at < date_trunc('hour', ${at}::timestamptz) + interval '1 hour'
+      where resolution = 'raw' and side = ${side} and at >= date_trunc('hour', ${at.toISOString()}::timestamptz)
+        and at < date_trunc('hour', ${at.toISOString()}::timestamptz) + interval '1 hour'
       group by side, metric, subject, date_trunc('hour', at)
       on conflict (resolution, side, metric, subject, at) do update set value = excluded.value, peak = excluded.peak`;
   });
@@ -73,11 +84,11 @@ export async function saveHealthReading(
 
 /** XID counter readings since a moment: the input of the smoothed XID rate. */
 export async function recentXidCounter(side: HealthSide, since: Date, sql: postgres.Sql = controlSql()): Promise<XidCounterSample[]> {
-  const rows = await sql<{ at: Date; next_xid: string }[]>`
-    select collected_at as at, next_xid from health_readings
-    where side = ${side} and collected_at >= ${since} and ok and next_xid is not null
+  const rows = await sql<{ at: number; next_xid: string }[]>`
+    select (extract(epoch from collected_at) * 1000)::float8 as at, next_xid from health_readings
+    where side = ${side} and collected_at >= ${since.toISOString()}::timestamptz and ok and next_xid is not null
     order by collected_at`;
-  return rows.map((r) => ({ at: r.at.getTime(), nextXid: Number(r.next_xid) }));
+  return rows.map((r) => ({ at: toDate(r.at).getTime(), nextXid: Number(r.next_xid) }));
 }
 
 /** Raw rows 48 h, hourly rows 90 days, reading detail 2 h. Cheap (index range deletes), run every cycle. */
@@ -85,20 +96,20 @@ export async function applyHealthRetention(now: Date, sql: postgres.Sql = contro
   const rawBefore = new Date(now.getTime() - RAW_RETENTION_MS);
   const hourlyBefore = new Date(now.getTime() - HOURLY_RETENTION_MS);
   const detailBefore = new Date(now.getTime() - DETAIL_RETENTION_MS);
-  await sql`delete from health_series where resolution = 'raw' and at < ${rawBefore}`;
-  await sql`delete from health_series where resolution = 'hour' and at < ${hourlyBefore}`;
-  await sql`delete from health_readings where collected_at < ${rawBefore}`;
-  await sql`update health_readings set detail = null where collected_at < ${detailBefore} and detail is not null`;
+  await sql`delete from health_series where resolution = 'raw' and at < ${rawBefore.toISOString()}::timestamptz`;
+  await sql`delete from health_series where resolution = 'hour' and at < ${hourlyBefore.toISOString()}::timestamptz`;
+  await sql`delete from health_readings where collected_at < ${rawBefore.toISOString()}::timestamptz`;
+  await sql`update health_readings set detail = null where collected_at < ${detailBefore.toISOString()}::timestamptz and detail is not null`;
 }
 
-function toStored(row: { side: HealthSide; collected_at: Date; ok: boolean; error: string | null; xid_rate: number | null; detail: unknown }): StoredReading {
+function toStored(row: { side: HealthSide; collected_at: number; ok: boolean; error: string | null; xid_rate: number | null; detail: unknown }): StoredReading {
   return {
     side: row.side,
-    collectedAt: row.collected_at,
+    collectedAt: toDate(row.collected_at),
     ok: row.ok,
     error: row.error,
     xidRate: row.xid_rate,
-    reading: (row.detail as HealthReading | null) ?? null,
+    reading: (fromJson(row.detail) as HealthReading | null) ?? null,
   };
 }
 
@@ -108,12 +119,12 @@ export async function latestReadings(
   sql: postgres.Sql = controlSql(),
 ): Promise<{ latest: StoredReading | null; lastGood: StoredReading | null }> {
   const [latest] = await sql<Parameters<typeof toStored>[0][]>`
-    select side, collected_at, ok, error, xid_rate, detail from health_readings
+    select side, (extract(epoch from collected_at) * 1000)::float8 as collected_at, ok, error, xid_rate, detail from health_readings
     where side = ${side} and error is distinct from 'collecting'
     order by collected_at desc limit 1`;
   if (!latest || latest.ok) return { latest: latest ? toStored(latest) : null, lastGood: latest ? toStored(latest) : null };
   const [good] = await sql<Parameters<typeof toStored>[0][]>`
-    select side, collected_at, ok, error, xid_rate, detail from health_readings
+    select side, (extract(epoch from collected_at) * 1000)::float8 as collected_at, ok, error, xid_rate, detail from health_readings
     where side = ${side} and ok and detail is not null
     order by collected_at desc limit 1`;
   return { latest: toStored(latest), lastGood: good ? toStored(good) : null };
@@ -142,20 +153,20 @@ export async function healthSeries(
   const span = to.getTime() - from.getTime();
   const resolution = span <= RAW_RETENTION_MS ? "raw" : "hour";
   const bucketSeconds = Math.max(resolution === "raw" ? 30 : 3600, Math.ceil(span / 1000 / points));
-  const rows = await sql<{ metric: string; subject: string; at: Date; value: number; peak: number }[]>`
-    select metric, subject, to_timestamp(floor(extract(epoch from at) / ${bucketSeconds}) * ${bucketSeconds}) as at,
+  const rows = await sql<{ metric: string; subject: string; at: number; value: number; peak: number }[]>`
+    select metric, subject, (floor(extract(epoch from at) / ${bucketSeconds}) * ${bucketSeconds} * 1000)::float8 as at,
       avg(value) as value, max(peak) as peak
     from health_series
     where resolution = ${resolution} and side = ${side} and metric = any(${metrics as string[]})
-      and at >= ${from} and at <= ${to}
+      and at >= ${from.toISOString()}::timestamptz and at <= ${to.toISOString()}::timestamptz
     group by 1, 2, 3
     order by 1, 2, 3`;
-  return rows.map((r) => ({ metric: r.metric, subject: r.subject, at: r.at, value: Number(r.value), peak: Number(r.peak) }));
+  return rows.map((r) => ({ metric: r.metric, subject: r.subject, at: toDate(r.at), value: Number(r.value), peak: Number(r.peak) }));
 }
 
 export async function getHealthThresholds(sql: postgres.Sql = controlSql()): Promise<HealthThresholds> {
   const [row] = await sql<{ value: unknown }[]>`select value from settings where key = ${THRESHOLDS_KEY}`;
-  return parseStoredThresholds(row?.value);
+  return parseStoredThresholds(fromJson(row?.value));
 }
 
 export async function saveHealthThresholds(thresholds: HealthThresholds, actor: Actor, reason: string | null): Promise<void> {

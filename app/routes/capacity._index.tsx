@@ -92,7 +92,7 @@ export default function CapacityPage() {
                 <li key={store.storeId}>
                   <div className="flex flex-wrap items-baseline justify-between gap-2 text-sm">
                     <span className="font-medium">
-                      Node {store.nodeId} / store {store.storeId} {node && !node.live ? <strong className="text-red-700">(not live)</strong> : null}
+                      {`Node ${store.nodeId} / store ${store.storeId}`} {node && !node.live ? <strong className="text-red-700">(not live)</strong> : null}
                       <span className="ml-2 text-xs text-slate-500">{store.locality}</span>
                     </span>
                     <span className="text-xs text-slate-600">
