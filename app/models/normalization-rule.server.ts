@@ -1,8 +1,11 @@
-import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { normalizationRules, type NormalizationRuleRow } from "../../db/schema";
-import type { NormalizationRule, RuleKind } from "../normalization";
+import { compareRows, createRuleResolver, type NormalizationRule, type RuleKind } from "../normalization";
 import { recordAudit, type Actor } from "./audit.server";
-import { controlDb } from "~/utils/db.server";
+import { controlDb, controlSql } from "~/utils/db.server";
+
+// The preview re-compares stored open records; past this many it says "at least".
+const PREVIEW_SCAN_LIMIT = 20_000;
 
 /** The stored row as the shared normalization module's rule. */
 export function toNormalizationRule(row: NormalizationRuleRow): NormalizationRule {
@@ -49,7 +52,43 @@ export interface NewRule {
   expiresAt?: Date | null;
 }
 
+function asCandidate(input: NewRule, id: string): NormalizationRule {
+  const base = { id, table: input.table, column: input.column, author: "", reason: input.reason, expiresAt: input.expiresAt?.toISOString() ?? null };
+  if (input.kind === "timestamp_precision") return { ...base, kind: input.kind, digits: input.digits ?? 3 };
+  if (input.kind === "float_tolerance") return { ...base, kind: input.kind, tolerance: input.tolerance ?? 0 };
+  return { ...base, kind: input.kind };
+}
+
+export interface RulePreview {
+  /** Open or investigating records whose every difference the rule (with the rules in force) explains. */
+  ids: number[];
+  scanned: number;
+  /** True when more candidates existed than were scanned: the count is a lower bound. */
+  capped: boolean;
+}
+
+/** How many open mismatches the rule would resolve, by re-comparing them with today's rules plus this one. */
+export async function previewRule(input: NewRule, now = new Date()): Promise<RulePreview> {
+  const sql = controlSql();
+  const candidates = await sql`
+    select id, table_name, source_value, target_value from mismatches
+    where status in ('open', 'investigating') and kind = 'value_mismatch'
+      and ${input.table === "*" ? sql`true` : sql`table_name = ${input.table}`}
+      and ${input.column === "*" ? sql`true` : sql`differing_fields @> array[${input.column}]::text[]`}
+    order by last_seen_at desc, id desc limit ${PREVIEW_SCAN_LIMIT + 1}`;
+  const resolve = createRuleResolver([...(await listActiveRules(now)), asCandidate(input, "preview")], now);
+  const ids: number[] = [];
+  for (const row of candidates.slice(0, PREVIEW_SCAN_LIMIT)) {
+    if (row.source_value === null || row.target_value === null) continue;
+    const asRow = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v });
+    if (compareRows(row.table_name, asRow(row.source_value), asRow(row.target_value), resolve, now).equal) ids.push(Number(row.id));
+  }
+  return { ids, scanned: Math.min(candidates.length, PREVIEW_SCAN_LIMIT), capped: candidates.length > PREVIEW_SCAN_LIMIT };
+}
+
+/** Saves the rule and marks the open records it explains as ignored by it, audited together. */
 export async function createRule(actor: Actor, input: NewRule): Promise<NormalizationRuleRow> {
+  const preview = await previewRule(input);
   return controlDb().transaction(async (tx) => {
     const [row] = await tx
       .insert(normalizationRules)
@@ -65,7 +104,16 @@ export async function createRule(actor: Actor, input: NewRule): Promise<Normaliz
         expiresAt: input.expiresAt ?? null,
       })
       .returning();
-    await recordAudit(actor, { action: "normalization_rule.create", entityType: "normalization_rule", entityId: row.id, after: row, reason: input.reason }, tx);
+    if (preview.ids.length) {
+      await tx.execute(sql`
+        update mismatches set status = 'ignored', ignored_by_rule_id = ${row.id}, updated_at = now()
+        where id = any(${`{${preview.ids.join(",")}}`}::bigint[]) and status in ('open', 'investigating')`);
+    }
+    await recordAudit(
+      actor,
+      { action: "normalization_rule.create", entityType: "normalization_rule", entityId: row.id, after: { ...row, resolvedMismatches: preview.ids.length }, reason: input.reason },
+      tx,
+    );
     return row;
   });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ingestMismatches } from "~/models/mismatch-ingest.server";
 import { validateMismatchBatch, type MismatchInput } from "~/models/mismatch-validation.server";
-import { createRule } from "~/models/normalization-rule.server";
+import { createRule, previewRule } from "~/models/normalization-rule.server";
 import { SYSTEM_ACTOR } from "~/models/audit.server";
 import type { ScratchDatabase } from "../../support/databases";
 import { useControlDatabase } from "./use-control-db";
@@ -165,6 +165,34 @@ describe("ingestMismatches", () => {
     expect(result).toMatchObject({ accepted: 1500, created: 501, deduplicated: 999 });
     const [row] = await sql`select occurrences from mismatches where primary_key = '{"id":42}'`;
     expect(row.occurrences).toBe(1000);
+  });
+});
+
+describe("rule preview and creation", () => {
+  it("counts the open mismatches a rule would resolve, then marks them ignored by it, audited", async () => {
+    await ingestMismatches({
+      mismatches: [
+        record({ primaryKey: { id: 1 }, sourceValue: { id: 1, price: "1.10" }, targetValue: { id: 1, price: "1.1" } }),
+        record({ primaryKey: { id: 2 }, sourceValue: { id: 2, price: "2.50" }, targetValue: { id: 2, price: "2.5" } }),
+        record({ primaryKey: { id: 3 }, sourceValue: { id: 3, price: "3.00" }, targetValue: { id: 3, price: "3.1" } }),
+        record({ primaryKey: { id: 4 }, table: "invoices", sourceValue: { id: 4, price: "1.10" }, targetValue: { id: 4, price: "1.1" } }),
+      ],
+      comparisons: [],
+    });
+    const input = { kind: "numeric_scale" as const, table: "documents", column: "price", reason: "CockroachDB trims scale" };
+    const preview = await previewRule(input);
+    expect(preview).toMatchObject({ scanned: 3, capped: false });
+    expect(preview.ids).toHaveLength(2);
+    const rule = await createRule(SYSTEM_ACTOR, input);
+    const rows = await sql`select primary_key->>'id' as id, status, ignored_by_rule_id from mismatches order by 1`;
+    expect(rows).toEqual([
+      { id: "1", status: "ignored", ignored_by_rule_id: rule.id },
+      { id: "2", status: "ignored", ignored_by_rule_id: rule.id },
+      { id: "3", status: "open", ignored_by_rule_id: null },
+      { id: "4", status: "open", ignored_by_rule_id: null },
+    ]);
+    const [audit] = await sql`select action, after->>'resolvedMismatches' as resolved, reason from audit_log where entity_id = ${rule.id}`;
+    expect(audit).toEqual({ action: "normalization_rule.create", resolved: "2", reason: "CockroachDB trims scale" });
   });
 });
 
