@@ -137,7 +137,7 @@ export default function WraparoundPage() {
         {data.blockers.length === 0 ? (
           <p className="text-sm text-slate-500">Nothing: no old transaction, slot, prepared transaction or standby holds the xmin back.</p>
         ) : (
-          <table className="w-full text-left text-sm">
+          <table className="w-full text-left text-sm" aria-label="Blockers">
             <thead className="text-xs uppercase text-slate-500">
               <tr>
                 <th className="py-1 pr-3">Blocker</th>
