@@ -112,7 +112,13 @@ export interface Sides {
  * Each range's differences are ingested with an idempotency key of job + range, so a range re-run after a
  * crash never records a difference twice.
  */
-export async function runReconciliationWorker(jobId: string, sides: Sides, workerId = `${process.pid}-${randomUUID().slice(0, 8)}`): Promise<void> {
+export async function runReconciliationWorker(
+  jobId: string,
+  sides: Sides,
+  options: { workerId?: string; staleAfterMs?: number } = {},
+): Promise<void> {
+  const workerId = options.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
   const sql = controlSql();
   const job = await getReconciliationJob(jobId);
   if (!job || job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return;
@@ -131,7 +137,7 @@ export async function runReconciliationWorker(jobId: string, sides: Sides, worke
       signal: abort.signal,
     });
     if (!context) {
-      await sql`update reconciliation_jobs set status = 'failed', drift = ${sql.json(drift as never)}, error = 'schema drift prevents the comparison',
+      await sql`update reconciliation_jobs set status = 'failed', drift = ${JSON.stringify(drift)}::text::jsonb, error = 'schema drift prevents the comparison',
         finished_at = now() where id = ${jobId}`;
       return;
     }
@@ -139,7 +145,7 @@ export async function runReconciliationWorker(jobId: string, sides: Sides, worke
     const seen = { buckets: 0, differing: 0 };
     for (;;) {
       if (abort.signal.aborted) break;
-      const range = await claimRange(jobId, workerId);
+      const range = await claimRange(jobId, workerId, staleAfterMs);
       if (!range) break;
       const heartbeat = setInterval(() => {
         sql`update reconciliation_ranges set heartbeat_at = now() where job_id = ${jobId} and index = ${range.index} and claimed_by = ${workerId}`.catch(() => {});
@@ -198,26 +204,27 @@ async function planOnce(jobId: string, context: Parameters<typeof planBuckets>[0
     if (job.buckets_total !== null) return;
     const { buckets, estimatedRows } = await planBuckets(context);
     const runs = bucketRuns(buckets, BUCKETS_PER_RANGE);
-    for (let i = 0; i < runs.length; i += 200) {
-      const rows = runs.slice(i, i + 200).map((run, j) => ({ job_id: jobId, index: i + j, buckets: run }));
-      await tx`insert into reconciliation_ranges ${tx(rows as never, "job_id", "index", "buckets")}`;
-    }
+    // one statement: the ranges travel as one JSON document and are unpacked by the server
+    await tx`
+      insert into reconciliation_ranges (job_id, index, buckets)
+      select ${jobId}, (r.ordinality - 1)::int, r.value
+      from jsonb_array_elements(${JSON.stringify(runs)}::text::jsonb) with ordinality as r`;
     await tx`
       update reconciliation_jobs set status = 'running', started_at = now(), estimated_rows = ${estimatedRows},
-        buckets_total = ${buckets.length}, drift = ${tx.json(drift as never)},
+        buckets_total = ${buckets.length}, drift = ${JSON.stringify(drift)}::text::jsonb,
         samples = jsonb_build_array(jsonb_build_object('at', now(), 'rowsCompared', 0))
       where id = ${jobId}`;
   });
 }
 
-async function claimRange(jobId: string, workerId: string) {
+async function claimRange(jobId: string, workerId: string, staleAfterMs: number) {
   const sql = controlSql();
   const [row] = await sql<{ index: number; buckets: import("../reconciliation/types").Bucket[] }[]>`
     update reconciliation_ranges set claimed_by = ${workerId}, heartbeat_at = now()
     where (job_id, index) = (
       select job_id, index from reconciliation_ranges
       where job_id = ${jobId} and not done
-        and (claimed_by is null or heartbeat_at < now() - ${`${STALE_AFTER_MS} milliseconds`}::interval)
+        and (claimed_by is null or heartbeat_at < now() - ${`${staleAfterMs} milliseconds`}::interval)
       order by index limit 1 for update skip locked)
     returning index, buckets`;
   return row ?? null;
