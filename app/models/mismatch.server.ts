@@ -130,7 +130,11 @@ export async function listMismatches(query: MismatchQuery): Promise<{ rows: Mism
       ? sql`and (m.${sql(column)}, m.id) < (${cursor[0]}::${sql.unsafe(cast)}, ${cursor[1]})`
       : sql`and (m.${sql(column)}, m.id) > (${cursor[0]}::${sql.unsafe(cast)}, ${cursor[1]})`
     : sql``;
-  const order = desc ? sql`m.${sql(column)} desc, m.id desc` : sql`m.${sql(column)} asc, m.id asc`;
+  // drizzle creates the indexes DESC NULLS LAST; the columns are NOT NULL, but the planner only uses an index
+  // whose null ordering matches the ORDER BY exactly (a backward scan gives ASC NULLS FIRST).
+  const order = desc
+    ? sql`m.${sql(column)} desc nulls last, m.id desc nulls last`
+    : sql`m.${sql(column)} asc nulls first, m.id asc nulls first`;
   const rows = await sql`
     select m.id, m.origin, m.kind, m.table_name, m.primary_key, m.user_id, m.cohort_id, m.differing_fields,
       m.status, u.email as assignee_email, m.occurrences, m.first_seen_at, m.last_seen_at, m.ignored_by_rule_id,
@@ -366,7 +370,7 @@ export async function* exportMismatches(filter: MismatchFilter): AsyncGenerator<
   const cursor = sql`
     select id, origin, kind, table_name, primary_key, user_id, cohort_id, fingerprint, differing_fields, status,
       occurrences, first_seen_at, last_seen_at, source_value, target_value, ignored_by_rule_id, reconciliation_job_id
-    from mismatches where ${whereClause(sql, filter)} order by last_seen_at desc, id desc`.cursor(1000);
+    from mismatches where ${whereClause(sql, filter)} order by last_seen_at desc nulls last, id desc nulls last`.cursor(1000);
   for await (const rows of cursor) {
     for (const r of rows) {
       yield {

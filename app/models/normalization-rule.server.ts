@@ -75,7 +75,7 @@ export async function previewRule(input: NewRule, now = new Date()): Promise<Rul
     where status in ('open', 'investigating') and kind = 'value_mismatch'
       and ${input.table === "*" ? sql`true` : sql`table_name = ${input.table}`}
       and ${input.column === "*" ? sql`true` : sql`differing_fields @> array[${input.column}]::text[]`}
-    order by last_seen_at desc, id desc limit ${PREVIEW_SCAN_LIMIT + 1}`;
+    order by last_seen_at desc nulls last, id desc nulls last limit ${PREVIEW_SCAN_LIMIT + 1}`;
   const resolve = createRuleResolver([...(await listActiveRules(now)), asCandidate(input, "preview")], now);
   const ids: number[] = [];
   for (const row of candidates.slice(0, PREVIEW_SCAN_LIMIT)) {
