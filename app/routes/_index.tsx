@@ -13,19 +13,22 @@ import { DemoTrafficCard } from "~/components/overview/demo-traffic-card";
 import { getSimulatorMinutes, getSimulatorSettings, simulatorSettingsSchema, updateSimulatorSettings } from "~/simulator/simulator.server";
 import { getEnv } from "~/utils/env.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+import { RolloutProgressCard } from "~/components/rollout/rollout-progress";
+import { loadRolloutProgress } from "~/models/rollout-progress.server";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Cutover" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
   const demo = getEnv().CUTOVER_DEMO;
-  const [statuses, health, simulator, traffic] = await Promise.all([
+  const [statuses, health, simulator, traffic, rollout] = await Promise.all([
     getDatabaseStatuses(),
     loadHealthOverview(),
     demo ? getSimulatorSettings() : null,
     demo ? getSimulatorMinutes({ minutes: 60 }) : null,
+    loadRolloutProgress(),
   ]);
-  return json({ statuses, health, simulator, traffic, canControlSimulator: hasRole(user, "engineer") });
+  return json({ statuses, health, simulator, traffic, rollout, canControlSimulator: hasRole(user, "engineer") });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -39,7 +42,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Overview() {
-  const { statuses, health, simulator, traffic, canControlSimulator } = useLoaderData<typeof loader>();
+  const { statuses, health, simulator, traffic, rollout, canControlSimulator } = useLoaderData<typeof loader>();
   return (
     <div>
       <PageHeader title="Overview" description="Where the migration stands: who is on which database, what differs, and how much runway is left." />
@@ -52,6 +55,9 @@ export default function Overview() {
         {simulator && traffic ? (
           <DemoTrafficCard minutes={traffic} status={simulator.status} operationsPerSecond={simulator.operationsPerSecond} canControl={canControlSimulator} />
         ) : null}
+      </div>
+      <div className="mt-4">
+        <RolloutProgressCard progress={rollout} />
       </div>
     </div>
   );

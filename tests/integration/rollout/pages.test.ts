@@ -49,11 +49,12 @@ function userInBucket(bucket: number) {
 }
 
 describe("cohort page", () => {
-  it("renders the cohort for a viewer and refuses a viewer's post with 403", async () => {
+  it("shows the cohort to a viewer without edit rights and refuses a viewer's post with 403", async () => {
     const viewer = await app.login("viewer");
-    const page = await fetch(`${app.baseUrl}/cohorts/${cohort.id}`, { headers: { Cookie: viewer } });
+    // Loader data rather than the HTML: the controls' disabled state follows canEdit.
+    const page = await fetch(`${app.baseUrl}/cohorts/${cohort.id}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, { headers: { Cookie: viewer } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain("Viewing only");
+    expect(await page.json()).toMatchObject({ canEdit: false, cohort: { name: "Pilot", percentBasisPoints: 2500 } });
     const post = await postCohort(viewer, { intent: "save", percent: "10", reason: "x", confirmed: "on" });
     expect(post.status).toBe(403);
     const [row] = await app.control.sql`select percent_basis_points from cohorts where id = ${cohort.id}`;
@@ -105,5 +106,19 @@ describe("cohort page", () => {
     const stale = await postCohort(engineer, { intent: "save", percent: "5", reason: "again", confirmed: "on" });
     expect(stale.status).toBe(409);
     expect((await stale.json()).errors.form).toMatch(/changed by someone else/);
+  });
+
+  it("shows rollout progress on the Overview: shares per rung per day from the ruleset versions", async () => {
+    const viewer = await app.login("viewer");
+    const response = await fetch(`${app.baseUrl}/?_data=routes%2F_index`, { headers: { Cookie: viewer } });
+    expect(response.status).toBe(200);
+    const { rollout } = await response.json();
+    expect(rollout.sampleError).toBeNull();
+    expect(rollout.days.length).toBeGreaterThanOrEqual(1);
+    const today = rollout.days.at(-1);
+    const total = ["source_only", "dual_write", "shadow_read", "target_primary", "target_only"].reduce((s, m) => s + today[m], 0);
+    expect(total).toBeCloseTo(100, 0);
+    expect(today.dual_write).toBeGreaterThan(0);
+    expect(rollout.waiting).toEqual([]);
   });
 });
