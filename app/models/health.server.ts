@@ -15,6 +15,7 @@ import { controlDb, controlSql } from "~/utils/db.server";
 export const RAW_RETENTION_MS = 48 * 3_600_000;
 export const HOURLY_RETENTION_MS = 90 * 86_400_000;
 /** Blockers, vacuums and nodes are only ever shown for the latest reading: older detail is dropped early. */
+const RAW_CHART_SPAN_MS = 12 * 3_600_000;
 export const DETAIL_RETENTION_MS = 2 * 3_600_000;
 const THRESHOLDS_KEY = "health.thresholds";
 
@@ -140,7 +141,7 @@ export interface SeriesRow {
 
 /**
  * Series of a side between two moments, in about `points` buckets per series: from raw rows for spans up to
- * 48 h, from hourly rows beyond (30 days = 720 rows per series, whatever the sampling rate was).
+ * 12 h, from hourly rows beyond (30 days = 720 rows per series, whatever the sampling rate was).
  */
 export async function healthSeries(
   side: HealthSide,
@@ -151,7 +152,8 @@ export async function healthSeries(
   sql: postgres.Sql = controlSql(),
 ): Promise<SeriesRow[]> {
   const span = to.getTime() - from.getTime();
-  const resolution = span <= RAW_RETENTION_MS ? "raw" : "hour";
+  // Raw rows only for short spans: 48 h of 30 s samples is 5,760 rows per series, too slow to bucket per view.
+  const resolution = span <= RAW_CHART_SPAN_MS ? "raw" : "hour";
   const bucketSeconds = Math.max(resolution === "raw" ? 30 : 3600, Math.ceil(span / 1000 / points));
   const rows = await sql<{ metric: string; subject: string; at: number; value: number; peak: number }[]>`
     select metric, subject, (floor(extract(epoch from at) / ${bucketSeconds}) * ${bucketSeconds} * 1000)::float8 as at,
