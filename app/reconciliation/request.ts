@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+/** What a caller may ask for (API body and the new-job form alike): one schema, validated on the server. */
+export const reconciliationRequestSchema = z.object({
+  table: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^.\s]+(\.[^.\s]+)?$/, "must be table or schema.table"),
+  scope: z
+    .discriminatedUnion("kind", [
+      z.object({ kind: z.literal("table") }),
+      z.object({ kind: z.literal("range"), from: z.array(z.string()).min(1).optional(), to: z.array(z.string()).min(1).optional() }),
+      z.object({ kind: z.literal("users"), column: z.string().min(1).max(200), ids: z.array(z.string()).min(1).max(100_000) }),
+    ])
+    .default({ kind: "table" }),
+  mode: z.enum(["verify", "repair"]).default("verify"),
+  rowsPerSecond: z.number().int().positive().max(10_000_000).nullable().optional(),
+  concurrency: z.number().int().min(1).max(16).default(2),
+  reason: z.string().trim().max(500).default(""),
+});
+
+export type ReconciliationRequest = z.infer<typeof reconciliationRequestSchema>;
+
+/** "schema.table" or "table" (schema public); the names are matched against the catalogs, never spliced into SQL. */
+export function splitTableName(table: string): { schemaName: string; tableName: string } {
+  const dot = table.indexOf(".");
+  return dot === -1 ? { schemaName: "public", tableName: table } : { schemaName: table.slice(0, dot), tableName: table.slice(dot + 1) };
+}
