@@ -77,7 +77,8 @@ function newestMtime(dir: string): number {
 export function ensureBuilt() {
   const built = path.join(ROOT, "build/index.js");
   if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(path.join(ROOT, "app"))) return false;
-  const result = spawnSync("npx", ["remix", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  // Always a production build: under vitest NODE_ENV is "test", which would yield a development bundle.
+  const result = spawnSync("npx", ["remix", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_ENV: "production" } });
   if (result.status !== 0) fail("remix build failed (see above).");
   return true;
 }
