@@ -66,4 +66,6 @@ export async function registerHealthJobs(boss: PgBoss) {
     await runHealthCycle();
   });
   await boss.schedule(TICK_QUEUE, "* * * * *");
+  // A worker that just started should not leave the pages empty until the first cron tick.
+  await boss.send(COLLECT_QUEUE, {}, { singletonKey: "now", singletonSeconds: 25 });
 }
