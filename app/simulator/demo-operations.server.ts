@@ -131,7 +131,9 @@ export async function annotate(ctx: OperationContext, user: SimulatedUser): Prom
     insert into annotations (id, document_id, author_id, kind, page, position, color, body, created_at, updated_at)
     values (${row.id}, ${row.document_id}, ${row.author_id}, ${row.kind}, ${row.page}, ${row.position}::text::json,
             ${row.color}, ${row.body}, ${row.created_at}, ${row.created_at})`);
-  ctx.recent.remember(documentId, user);
+  // Only documents that exist on both sides are worked on again: a user whose writes are not mirrored must not
+  // lead mirrored writers into foreign-key errors on the target.
+  if (outcome.mirrored) ctx.recent.remember(documentId, user);
   return outcome;
 }
 
@@ -161,24 +163,31 @@ export async function createDocument(ctx: OperationContext, user: SimulatedUser)
     insert into documents (id, owner_id, title, page_count, tags, metadata, created_at, updated_at)
     values (${row.id}, ${row.owner_id}, ${row.title}, ${row.page_count}, ${["worksheet"]}, ${'{"source": "upload"}'}::text::jsonb,
             ${row.created_at}, ${row.created_at})`);
-  ctx.recent.remember(row.id, user);
+  if (outcome.mirrored) ctx.recent.remember(row.id, user);
   return outcome;
 }
 
-export async function renameDocument(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
-  const documentId = documentToWrite(ctx);
+/**
+ * Renames a document its recent (mirrored) writer worked on, as that writer: a rename by a user whose writes are
+ * not mirrored would make every later shadow read of the document differ, drowning the demo's real divergences.
+ */
+export async function renameDocument(ctx: OperationContext): Promise<OperationOutcome> {
+  const recent = ctx.recent.pick(ctx.random);
+  if (!recent) return { kind: "write", mirrored: false, divergenceInjected: false };
+  const { documentId, user: writer } = recent;
   // The seeded divergences stay exactly as documented: the simulator never touches those rows.
   if (isDemoDivergenceRow("documents", { id: documentId })) return { kind: "write", mirrored: false, divergenceInjected: false };
   const change = { title: `Revised ${Math.floor(ctx.random() * 1000)}`, updated_at: new Date() };
-  return mirroredWrite(ctx, user, documentId, { table: "documents", primaryKey: documentId, value: change }, (sql) => sql`
+  return mirroredWrite(ctx, writer, documentId, { table: "documents", primaryKey: documentId, value: change }, (sql) => sql`
     update documents set title = ${change.title}, updated_at = ${change.updated_at} where id = ${documentId}`);
 }
 
+/** A user reads their own annotations on a document: what they wrote went through their own mode. */
 export async function readAnnotations(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
   const { reader, documentId } = documentToRead(ctx, user, 0.7);
   const query = (sql: postgres.Sql) => sql`
     select id, document_id, author_id, kind, page, position::text as position, color, body, created_at, updated_at
-    from annotations where document_id = ${documentId} order by id`;
+    from annotations where document_id = ${documentId} and author_id = ${reader.id} order by id`;
   await ctx.client.read(reader.id, { source: () => query(ctx.source), target: () => query(ctx.target) }, {
     attributes: reader.attributes,
     compare: { table: "annotations", primaryKey: "id" },
