@@ -1,0 +1,66 @@
+import { expect, loginAs, test, DEMO_TOKEN } from "./fixtures";
+
+// One mismatch sent through the real ingestion API, then triaged in the browser.
+async function ingestOne(request: import("@playwright/test").APIRequestContext, table: string) {
+  const key = `e2e-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const response = await request.post("/api/v1/mismatches", {
+    headers: { Authorization: `Bearer ${DEMO_TOKEN}` },
+    data: {
+      mismatches: [
+        {
+          origin: "shadow_read",
+          kind: "value_mismatch",
+          table,
+          primaryKey: { id: key },
+          userId: "u_000042",
+          sourceValue: { id: key, title: "Fractions worksheet", updated_at: "2024-03-01T10:00:00.123456Z" },
+          targetValue: { id: key, title: "Fractions worksheet (v2)", updated_at: "2024-03-01T10:00:00.123456Z" },
+          detectedAt: new Date().toISOString(),
+        },
+      ],
+    },
+  });
+  expect(response.status()).toBe(200);
+  return key;
+}
+
+test("an engineer filters to a table, opens a mismatch, sees the differing field and marks it investigating with a note", async ({ page }) => {
+  const key = await ingestOne(page.request, "e2e_documents");
+  await loginAs(page, "engineer");
+  await page.goto("/mismatches");
+  await page.getByLabel("Table").selectOption("e2e_documents");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/table=e2e_documents/);
+  const row = page.getByRole("row").filter({ hasText: key });
+  await expect(row).toBeVisible();
+  await row.getByRole("link").first().click();
+  await expect(page.getByRole("heading", { name: /^Mismatch #\d+$/ })).toBeVisible();
+  await expect(page.getByRole("row", { name: "title differs" })).toBeVisible();
+  await expect(page.locator('[data-differs="true"]')).toHaveCount(1);
+
+  await page.getByLabel("Status").selectOption("investigating");
+  await page.getByLabel("Note").fill("e2e: title drift from the v2 editor");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("e2e: title drift from the v2 editor", { exact: true })).toBeVisible();
+  await expect(page.getByText("investigating", { exact: true }).first()).toBeVisible();
+
+  await page.goto("/audit?entityType=mismatch");
+  await expect(page.getByRole("cell", { name: "engineer@demo.local" }).first()).toBeVisible();
+  await expect(page.getByText(/investigating/).first()).toBeVisible();
+});
+
+test("support can view a mismatch but not change its status", async ({ page }) => {
+  const key = await ingestOne(page.request, "e2e_comments");
+  await loginAs(page, "support");
+  await page.goto("/mismatches?table=e2e_comments");
+  const row = page.getByRole("row").filter({ hasText: key });
+  await row.getByRole("link").first().click();
+  await expect(page.getByRole("heading", { name: /^Mismatch #\d+$/ })).toBeVisible();
+  await expect(page.getByRole("row", { name: "title differs" })).toBeVisible();
+  await expect(page.getByLabel("Status")).toHaveCount(0);
+  const path = new URL(page.url()).pathname;
+  const response = await page.request.post(`${path}?_data=${encodeURIComponent("routes/mismatches.$mismatchId")}`, {
+    form: { intent: "update", status: "resolved", note: "" },
+  });
+  expect(response.status()).toBe(403);
+});
