@@ -1,12 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { formatBytes, formatCount, formatDays, formatPercent } from "~/components/health/format";
 import { SeriesChart, pivotSeries } from "~/components/health/series-chart";
 import { StatusBadge } from "~/components/health/status-badge";
 import { Banner } from "~/components/ui/banner";
 import { Card, Stat } from "~/components/ui/card";
+import { RangeTabs } from "~/components/health/range-tabs";
 import { PageHeader } from "~/components/ui/page-header";
 import { HEALTH_METRICS } from "~/health/series";
 import { freeRatioStatus } from "~/health/status";
@@ -58,15 +59,7 @@ export default function CapacityPage() {
       <PageHeader
         title="Capacity"
         description="Free space and growth on both sides, and how many days are left at the current trend."
-        actions={
-          <nav aria-label="Range" className="flex gap-1 text-sm">
-            {Object.keys(RANGES).map((r) => (
-              <Link key={r} to={`?range=${r}`} aria-current={r === data.range ? "page" : undefined} className={`rounded px-2 py-1 ${r === data.range ? "bg-slate-900 text-white" : "bg-slate-100 text-slate-700"}`}>
-                {r}
-              </Link>
-            ))}
-          </nav>
-        }
+        actions={<RangeTabs ranges={Object.keys(RANGES)} current={data.range} />}
       />
       {target.problem ? <Banner tone="critical" title="Target health unavailable.">{target.problem}</Banner> : null}
       {targetCapacity && targetCapacity.engine !== "cockroachdb" ? (

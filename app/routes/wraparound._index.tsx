@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
 import { AgeGauge } from "~/components/health/age-gauge";
 import { formatCount } from "~/components/health/format";
@@ -11,6 +11,7 @@ import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card, Stat } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
+import { RangeTabs } from "~/components/health/range-tabs";
 import { PageHeader } from "~/components/ui/page-header";
 import { blockerAdvice, blockerLabel } from "~/health/blockers";
 import { HEALTH_METRICS } from "~/health/series";
@@ -83,15 +84,7 @@ export default function WraparoundPage() {
       <PageHeader
         title="Wraparound"
         description="Transaction ID age on the source PostgreSQL: how long until autovacuum is forced, the failsafe kicks in, and writes stop."
-        actions={
-          <nav aria-label="Range" className="flex gap-1 text-sm">
-            {Object.keys(RANGES).map((r) => (
-              <Link key={r} to={`?range=${r}`} aria-current={r === data.range ? "page" : undefined} className={`rounded px-2 py-1 ${r === data.range ? "bg-slate-900 text-white" : "bg-slate-100 text-slate-700"}`}>
-                {r}
-              </Link>
-            ))}
-          </nav>
-        }
+        actions={<RangeTabs ranges={Object.keys(RANGES)} current={data.range} />}
       />
       {data.problem ? (
         <Banner tone="critical" title="Source health unavailable.">
