@@ -1,5 +1,6 @@
 import { Link } from "@remix-run/react";
 import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { DataTableView } from "~/components/data-table/data-table-view";
 import { Badge } from "~/components/ui/badge";
 import { MODE_LABELS, type Mode } from "../../rollout/modes";
 import { formatBasisPoints } from "../../rollout/percent";
@@ -48,39 +49,5 @@ const columns = helper.columns([
 /** Cohorts in evaluation order (priority): the first that covers a user decides. Few rows, so no paging. */
 export function CohortTable({ rows }: { rows: CohortTableRow[] }) {
   const table = useTable({ features, columns, data: rows, getRowId: (row) => row.id });
-  return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="min-w-full divide-y divide-slate-200 text-sm">
-        <thead className="bg-slate-50">
-          {table.getHeaderGroups().map((group) => (
-            <tr key={group.id}>
-              {group.headers.map((header) => (
-                <th key={header.id} scope="col" className="px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
-                  {header.isPlaceholder ? null : <table.FlexRender header={header} />}
-                </th>
-              ))}
-            </tr>
-          ))}
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {table.getRowModel().rows.map((row) => (
-            <tr key={row.id}>
-              {row.getAllCells().map((cell) => (
-                <td key={cell.id} className="px-3 py-2 align-top">
-                  <table.FlexRender cell={cell} />
-                </td>
-              ))}
-            </tr>
-          ))}
-          {rows.length === 0 ? (
-            <tr>
-              <td colSpan={columns.length} className="px-3 py-6 text-center text-slate-500">
-                No cohorts yet: everyone is on the default mode.
-              </td>
-            </tr>
-          ) : null}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <DataTableView table={table} columnCount={columns.length} empty="No cohorts yet: everyone is on the default mode." />;
 }
