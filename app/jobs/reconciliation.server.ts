@@ -1,5 +1,6 @@
 import type PgBoss from "pg-boss";
 import { jobsNeedingWorkers, runReconciliationWorker } from "~/models/reconciliation.server";
+import { repairAfterVerify } from "~/models/reconciliation-repair.server";
 import { sideSql } from "~/utils/databases.server";
 import { ensureQueue } from "./boss.server";
 
@@ -17,7 +18,11 @@ export async function registerReconciliationJobs(boss: PgBoss) {
   await ensureQueue(boss, RESUME_QUEUE, { name: RESUME_QUEUE, policy: "singleton" });
   // several handlers per process, so one worker machine can share a job's ranges between them
   await boss.work<{ jobId: string }>(RECONCILIATION_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
-    await runReconciliationWorker(job.data.jobId, { source: sideSql("source"), target: sideSql("target") });
+    await runReconciliationWorker(
+      job.data.jobId,
+      { source: sideSql("source"), target: sideSql("target") },
+      { onSucceeded: async (finished) => void (await repairAfterVerify(finished)) },
+    );
   });
   // a worker killed mid-range leaves its range un-heartbeated: every minute, jobs with such ranges get a worker
   await boss.work(RESUME_QUEUE, async () => {

@@ -115,7 +115,7 @@ export interface Sides {
 export async function runReconciliationWorker(
   jobId: string,
   sides: Sides,
-  options: { workerId?: string; staleAfterMs?: number } = {},
+  options: { workerId?: string; staleAfterMs?: number; onSucceeded?: (job: ReconciliationJob) => Promise<void> } = {},
 ): Promise<void> {
   const workerId = options.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
   const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
@@ -179,10 +179,13 @@ export async function runReconciliationWorker(
       await sql`update reconciliation_jobs set status = 'cancelled', finished_at = coalesce(finished_at, now()) where id = ${jobId} and status in ('queued', 'running')`;
       return;
     }
-    await sql`
+    const finished = await sql`
       update reconciliation_jobs set status = 'succeeded', finished_at = now()
       where id = ${jobId} and status = 'running'
-        and not exists (select 1 from reconciliation_ranges where job_id = ${jobId} and not done)`;
+        and not exists (select 1 from reconciliation_ranges where job_id = ${jobId} and not done)
+      returning id`;
+    // exactly one worker's update finds the job running: that worker alone runs the follow-up (a repair)
+    if (finished.length && options.onSucceeded) await options.onSucceeded((await getReconciliationJob(jobId))!);
   } catch (error) {
     if (abort.signal.aborted) {
       await sql`update reconciliation_jobs set status = 'cancelled', finished_at = coalesce(finished_at, now()) where id = ${jobId} and status in ('queued', 'running')`;

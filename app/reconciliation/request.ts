@@ -19,6 +19,8 @@ export const reconciliationRequestSchema = z.object({
   rowsPerSecond: z.number().int().positive().max(10_000_000).nullable().optional(),
   concurrency: z.number().int().min(1).max(16).default(2),
   reason: z.string().trim().max(500).default(""),
+  /** Repair mode writes to the target: the caller must say so explicitly (and give a reason). */
+  confirm: z.boolean().default(false),
 });
 
 export type ReconciliationRequest = z.infer<typeof reconciliationRequestSchema>;

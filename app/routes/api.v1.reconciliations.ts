@@ -11,15 +11,20 @@ export async function loader() {
   return apiError(405, "Use POST to start a reconciliation.", undefined, { Allow: "POST" });
 }
 
-/** POST /api/v1/reconciliations `{ table, scope?, mode, rowsPerSecond?, concurrency? }` -> 202 `{ id }`. */
+/** POST /api/v1/reconciliations `{ table, scope?, mode, rowsPerSecond?, concurrency?, reason?, confirm? }` -> 202 `{ id }`. */
 export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") return apiError(405, "Use POST to start a reconciliation.", undefined, { Allow: "POST" });
   const caller = await requireApiToken(request, "reconciliations:write");
   const parsed = reconciliationRequestSchema.safeParse(await readJsonBody(request, 4 * 1024 * 1024));
   if (!parsed.success) return apiError(400, "Invalid reconciliation request.", { errors: parsed.error.flatten().fieldErrors });
   const body = parsed.data;
-  // Repairs write to the target: they start from the UI, after an engineer has seen the dry run.
-  if (body.mode === "repair") return apiError(400, "Repair jobs start from the reconciliation page after a dry run; use mode verify here.");
+  // Repair mode verifies the scope, then writes the differences it found to the target, re-verifies them and
+  // marks their mismatches repaired: only on an explicit confirmation with a reason, all of it audited.
+  if (body.mode === "repair" && (!body.confirm || !body.reason)) {
+    return apiError(400, "A repair writes to the target: send confirm: true and a reason.", {
+      errors: { ...(body.confirm ? {} : { confirm: ["must be true for mode repair"] }), ...(body.reason ? {} : { reason: ["required for mode repair"] }) },
+    });
+  }
   const id = await createReconciliationJob(
     { ...splitTableName(body.table), scope: body.scope, mode: body.mode, rowsPerSecond: body.rowsPerSecond ?? null, concurrency: body.concurrency, reason: body.reason },
     caller.actor,

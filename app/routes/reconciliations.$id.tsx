@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useLoaderData, useRevalidator } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
+import { z } from "zod";
 import { Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ClientOnly } from "~/components/charts/client-only";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -10,7 +11,10 @@ import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card, Stat } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
+import { Field } from "~/components/ui/field";
 import { countsOf, getReconciliationJob, progressOf, requestCancel } from "~/models/reconciliation.server";
+import { applyJobRepair, planJobRepair } from "~/models/reconciliation-repair.server";
+import type { RepairPlan } from "~/reconciliation/repair";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Reconciliation job · Cutover" }];
@@ -37,17 +41,39 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   });
 }
 
+const applySchema = z.object({
+  intent: z.literal("apply-repair"),
+  digest: z.string().regex(/^[0-9a-f]{64}$/, "plan the repair first"),
+  confirm: z.literal("on", { errorMap: () => ({ message: "confirm that the target will be changed" }) }),
+  reason: z.string().trim().min(1, "say why").max(500),
+});
+
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireRole(request, "engineer");
-  const job = await requestCancel(params.id ?? "", userActor(user));
+  const id = params.id ?? "";
+  const form = await request.formData();
+  const intent = form.get("intent");
+  if (intent === "plan-repair") {
+    // the dry run: reads both sides, changes nothing
+    return json({ intent: "plan-repair" as const, preview: await planJobRepair(id), outcome: null, errors: null });
+  }
+  if (intent === "apply-repair") {
+    const parsed = applySchema.safeParse(Object.fromEntries(form));
+    if (!parsed.success) return json({ intent: "apply-repair" as const, preview: null, outcome: null, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
+    const outcome = await applyJobRepair(id, userActor(user), parsed.data.reason, parsed.data.digest);
+    return json({ intent: "apply-repair" as const, preview: null, outcome, errors: null });
+  }
+  const job = await requestCancel(id, userActor(user));
   if (!job) throw new Response("The job has already finished", { status: 409 });
-  return json({ ok: true });
+  return json({ intent: "cancel" as const, preview: null, outcome: null, errors: null });
 }
 
 const TONE = { queued: "default", running: "info", succeeded: "ok", failed: "critical", cancelled: "warning" } as const;
 
 export default function ReconciliationJobPage() {
   const { job, progress, counts, rates, canCancel } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
   const revalidator = useRevalidator();
   const live = job.status === "queued" || job.status === "running";
   // live progress: re-run the loader every second while the job runs (no client-side data fetching)
@@ -66,7 +92,7 @@ export default function ReconciliationJobPage() {
         description={`${job.mode} · started by ${job.createdBy}${job.reason ? ` · ${job.reason}` : ""}`}
         actions={
           canCancel && live && !job.cancelRequested ? (
-            <Form method="post"><Button variant="danger" type="submit">Cancel job</Button></Form>
+            <Form method="post"><input type="hidden" name="intent" value="cancel" /><Button variant="danger" type="submit">Cancel job</Button></Form>
           ) : null
         }
       />
@@ -102,6 +128,33 @@ export default function ReconciliationJobPage() {
           </p>
         ) : null}
       </Card>
+      {canCancel && job.status === "succeeded" && job.mode === "verify" && total > 0 ? (
+        <Card title="Repair the target">
+          <p className="text-sm text-slate-600">
+            Makes the target rows of this job&apos;s open mismatches equal to the source. Start with a dry run: it lists every
+            insert, update and delete, and changes nothing.
+          </p>
+          <Form method="post" className="mt-3">
+            <input type="hidden" name="intent" value="plan-repair" />
+            <Button type="submit" variant="secondary" disabled={busy}>Plan repair</Button>
+          </Form>
+          {actionData?.outcome ? (
+            <Banner tone={actionData.outcome.remaining ? "warning" : "ok"} title={`Repair applied: ${actionData.outcome.applied} changes on the target`}>
+              {`${actionData.outcome.planned.insert} inserts, ${actionData.outcome.planned.update} updates, ${actionData.outcome.planned.delete} deletes; `}
+              {`${actionData.outcome.remaining} keys still differ after the re-verify; ${actionData.outcome.repairedMismatches} mismatches marked repaired.`}
+            </Banner>
+          ) : null}
+          {actionData?.preview ? (
+            <div className="mt-4 space-y-4">
+              <RepairPlanTable plan={actionData.preview.plan} alreadyEqual={actionData.preview.alreadyEqual} />
+              {actionData.preview.plan.actions.length > 0 ? (
+                <RepairApplyForm digest={actionData.preview.digest} busy={busy} errors={null} />
+              ) : null}
+            </div>
+          ) : null}
+          {actionData?.errors ? <RepairApplyForm digest={null} busy={busy} errors={actionData.errors} /> : null}
+        </Card>
+      ) : null}
       <Card title="Rate">
         <ClientOnly height={200}>
           {() => (
@@ -117,6 +170,52 @@ export default function ReconciliationJobPage() {
         </ClientOnly>
       </Card>
     </div>
+  );
+}
+
+const ACTION_TONE = { insert: "info", update: "warning", delete: "critical" } as const;
+
+/** The dry run, per key: the statement kind and the values the target would get (as the source's text). */
+function RepairPlanTable({ plan, alreadyEqual }: { plan: RepairPlan; alreadyEqual: number }) {
+  return (
+    <div>
+      <p className="text-sm font-medium">
+        Dry run on {plan.table}: {plan.counts.insert} inserts, {plan.counts.update} updates, {plan.counts.delete} deletes on the target
+        {alreadyEqual ? ` (${alreadyEqual} keys already match again)` : ""}.
+      </p>
+      <table className="mt-2 w-full text-sm" aria-label="Repair plan">
+        <thead>
+          <tr className="text-left text-gray-500"><th className="py-1">Change</th><th>Key</th><th>Values written</th></tr>
+        </thead>
+        <tbody>
+          {plan.actions.map((a) => (
+            <tr key={JSON.stringify(a.key)} className="border-t align-top">
+              <td className="py-1"><Badge tone={ACTION_TONE[a.action]}>{a.action}</Badge></td>
+              <td className="font-mono text-xs">{JSON.stringify(a.keyObject)}</td>
+              <td className="break-all font-mono text-xs">
+                {a.action === "delete" ? "row deleted" : Object.entries(a.values).map(([c, v]) => `${c} = ${v === null ? "NULL" : v.length > 80 ? `${v.slice(0, 80)}…` : v}`).join("; ")}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function RepairApplyForm({ digest, busy, errors }: { digest: string | null; busy: boolean; errors: Record<string, string[] | undefined> | null }) {
+  if (!digest) return <Banner tone="critical" title="Not applied">{Object.values(errors ?? {}).flat().join(" ")}</Banner>;
+  return (
+    <Form method="post" className="space-y-3 rounded border border-red-200 bg-red-50 p-3">
+      <input type="hidden" name="intent" value="apply-repair" />
+      <input type="hidden" name="digest" value={digest} />
+      <label className="flex items-center gap-2 text-sm font-medium">
+        <input type="checkbox" name="confirm" required />
+        I have reviewed this dry run and want these changes written to the target
+      </label>
+      <Field label="Reason" name="reason" required placeholder="why the target is repaired" />
+      <Button type="submit" variant="danger" disabled={busy}>Apply repair</Button>
+    </Form>
   );
 }
 
