@@ -15,6 +15,7 @@ import { PageHeader } from "~/components/ui/page-header";
 import { ChangeSummary } from "~/components/json-diff-inline";
 import { getMismatch, updateMismatches } from "~/models/mismatch.server";
 import { recheckMismatch } from "~/models/mismatch-recheck.server";
+import { applyMismatchRepair, planMismatchRepair } from "~/models/reconciliation-repair.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Mismatch #${data?.mismatch.id ?? ""} · Cutover` }];
@@ -38,9 +39,27 @@ const updateSchema = z.object({
   note: z.string().trim().max(5_000),
 });
 
+const repairSchema = z.object({
+  digest: z.string().regex(/^[0-9a-f]{64}$/, "plan the repair first"),
+  confirm: z.literal("on", { errorMap: () => ({ message: "confirm that the target row will be changed" }) }),
+  reason: z.string().trim().min(1, "say why").max(500),
+});
+
 export async function action({ request, params }: ActionFunctionArgs) {
   const id = parseId(params.mismatchId);
   const form = await request.formData();
+  if (form.get("intent") === "plan-repair" || form.get("intent") === "apply-repair") {
+    // Repair writes the source's row to the target: engineers only, a dry run first, then a confirmed apply.
+    const user = await requireRole(request, "engineer");
+    if (form.get("intent") === "plan-repair") return json({ intent: "plan-repair" as const, repairPreview: await planMismatchRepair(id) });
+    const parsed = repairSchema.safeParse(Object.fromEntries(form));
+    if (!parsed.success) return json({ intent: "apply-repair" as const, repairErrors: parsed.error.flatten().fieldErrors }, { status: 400 });
+    const outcome = await applyMismatchRepair(id, userActor(user), parsed.data.reason, parsed.data.digest);
+    const mismatch = await getMismatch(id);
+    // re-check the key through the triage page's own comparison, under today's rules
+    const recheck = mismatch ? await recheckMismatch(mismatch.table, mismatch.primaryKey) : null;
+    return json({ intent: "apply-repair" as const, repairOutcome: outcome, recheck, errors: null });
+  }
   if (form.get("intent") === "recheck") {
     // Re-checking only reads both databases: support may do it, it changes nothing.
     await requireRole(request, "support");
@@ -70,7 +89,10 @@ export default function MismatchDetailPage() {
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const comparison = mismatch.comparison;
-  const recheck = actionData?.recheck;
+  const recheck = actionData && "recheck" in actionData ? actionData.recheck : null;
+  const repairPreview = actionData && "repairPreview" in actionData ? actionData.repairPreview : null;
+  const repairOutcome = actionData && "repairOutcome" in actionData ? actionData.repairOutcome : null;
+  const repairErrors = actionData && "repairErrors" in actionData ? actionData.repairErrors : null;
   return (
     <div>
       <p className="mb-2 text-sm">
@@ -89,7 +111,13 @@ export default function MismatchDetailPage() {
         }
         actions={<Badge tone={STATUS_TONE[mismatch.status] ?? "default"}>{mismatch.status}</Badge>}
       />
-      {actionData?.errors ? <Banner tone="critical" title="Nothing changed">{Object.values(actionData.errors).flat().join(" ")}</Banner> : null}
+      {actionData && "errors" in actionData && actionData.errors ? <Banner tone="critical" title="Nothing changed">{Object.values(actionData.errors).flat().join(" ")}</Banner> : null}
+      {repairErrors ? <Banner tone="critical" title="Not repaired">{Object.values(repairErrors).flat().join(" ")}</Banner> : null}
+      {repairOutcome ? (
+        <Banner tone={repairOutcome.remaining ? "warning" : "ok"} title={repairOutcome.applied ? "Target row repaired from the source" : "Nothing to repair"}>
+          {`${repairOutcome.applied} change applied; ${repairOutcome.remaining ? "the row still differs" : "the re-verify found the row equal"}.`}
+        </Banner>
+      ) : null}
       {recheck ? (
         <Banner
           tone={recheck.stillDiffers ? "warning" : "ok"}
@@ -135,6 +163,49 @@ export default function MismatchDetailPage() {
               <dd className="col-span-2 font-mono text-xs">{mismatch.reconciliationJobId ?? "—"}</dd>
             </dl>
           </Card>
+          {canEdit && mismatch.kind !== "write_error" && mismatch.status !== "repaired" ? (
+            <Card title="Repair">
+              <p className="text-sm text-slate-600">Writes the source&apos;s row to the target for this key. The dry run shows the change first.</p>
+              <Form method="post" className="mt-2">
+                <input type="hidden" name="intent" value="plan-repair" />
+                <Button type="submit" variant="secondary" disabled={navigation.state !== "idle"}>
+                  Plan repair
+                </Button>
+              </Form>
+              {repairPreview ? (
+                <div className="mt-3 space-y-2 text-sm">
+                  {repairPreview.plan.actions.length === 0 ? (
+                    <p>The rows match again: nothing to repair.</p>
+                  ) : (
+                    <>
+                      <ul className="space-y-1" aria-label="Repair plan">
+                        {repairPreview.plan.actions.map((a) => (
+                          <li key={JSON.stringify(a.key)} className="break-all font-mono text-xs">
+                            {a.action} {JSON.stringify(a.keyObject)}
+                            {a.action === "delete" ? "" : `: ${Object.entries(a.values).map(([c, v]) => `${c} = ${v ?? "NULL"}`).join("; ")}`}
+                          </li>
+                        ))}
+                      </ul>
+                      <Form method="post" className="space-y-2 rounded border border-red-200 bg-red-50 p-2">
+                        <input type="hidden" name="intent" value="apply-repair" />
+                        <input type="hidden" name="digest" value={repairPreview.digest} />
+                        <label className="flex items-center gap-2 font-medium">
+                          <input type="checkbox" name="confirm" required />I want this change written to the target
+                        </label>
+                        <label className="flex flex-col font-medium text-slate-700">
+                          Reason
+                          <input name="reason" required className="mt-1 rounded border border-slate-300 px-2 py-1" />
+                        </label>
+                        <Button type="submit" variant="danger" disabled={navigation.state !== "idle"}>
+                          Apply repair
+                        </Button>
+                      </Form>
+                    </>
+                  )}
+                </div>
+              ) : null}
+            </Card>
+          ) : null}
           {canEdit ? (
             <Card title="Triage">
               <Form method="post" className="space-y-2">

@@ -120,3 +120,36 @@ describe("repair through the API", () => {
     expect(audit).toMatchObject({ actor_type: "token", after: { applied: 2, remainingDifferences: 0, repairedMismatches: 2 } });
   });
 });
+
+describe("repair of one mismatch", () => {
+  it("repairs that key on the target after a dry run and a confirmation, re-checks it, audits it", async () => {
+    await app.target.sql`update grades set score = 99 where student in (150, 151)`;
+    const jobId = await verifyJob();
+    const [record] = await app.control.sql`
+      select id from mismatches where reconciliation_job_id = ${jobId} and primary_key->>'student' = '150'`;
+    const url = `${app.baseUrl}/mismatches/${record.id}?_data=${encodeURIComponent("routes/mismatches.$mismatchId")}`;
+    const post = async (role: "support" | "engineer", form: Record<string, string>) =>
+      fetch(url, { method: "POST", headers: { Cookie: await app.login(role) }, body: new URLSearchParams(form) });
+
+    expect((await post("support", { intent: "plan-repair" })).status).toBe(403);
+    const planned = await post("engineer", { intent: "plan-repair" });
+    expect(planned.status).toBe(200);
+    const { repairPreview } = await planned.json();
+    expect(repairPreview.plan.actions).toEqual([
+      { action: "update", key: ["École 0", "150"], keyObject: { school: "École 0", student: "150" }, values: { score: "75.0" } },
+    ]);
+    expect((await post("engineer", { intent: "apply-repair", digest: repairPreview.digest, reason: "x" })).status).toBe(400);
+
+    const applied = await post("engineer", { intent: "apply-repair", digest: repairPreview.digest, confirm: "on", reason: "customer ticket" });
+    expect(applied.status).toBe(200);
+    const body = await applied.json();
+    expect(body.repairOutcome).toMatchObject({ applied: 1, remaining: 0, repairedMismatches: 1 });
+    expect(body.recheck.stillDiffers).toBe(false);
+    // only that key: its neighbour still differs
+    expect((await app.target.sql`select student, score::text from grades where student in (150, 151) order by 1`).map((r) => r.score)).toEqual(["75.0", "99.0"]);
+    const [mismatch] = await app.control.sql`select status::text from mismatches where id = ${record.id}`;
+    expect(mismatch.status).toBe("repaired");
+    const [audit] = await app.control.sql`select reason from audit_log where action = 'reconciliation.repair' and entity_type = 'mismatch' and entity_id = ${String(record.id)}`;
+    expect(audit.reason).toBe("customer ticket");
+  });
+});
