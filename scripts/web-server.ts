@@ -1,9 +1,31 @@
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
-import type { Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+
+type HotApi = (method: string, url: URL, headers: Headers) => Promise<Response | null>;
+
+/** Serves a hot API path straight from its route loader (see app/api-fast-path.server.ts), else hands over. */
+async function serveHot(hot: HotApi, req: IncomingMessage, res: ServerResponse, fallback: () => void) {
+  try {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === "string") headers.set(name, value);
+      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    }
+    const response = await hot(req.method ?? "GET", new URL(req.url ?? "/", "http://localhost"), headers);
+    if (!response) return fallback();
+    const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(body);
+  } catch (error) {
+    process.stderr.write(`api error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ error: { status: 500, message: "Internal error" } }));
+  }
+}
 
 export interface WebServer {
   url: string;
@@ -25,10 +47,15 @@ export async function startWebServer(options: { port: number; host?: string; roo
   app.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
   app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV ?? "production" }));
 
+  const hot = (build.entry.module as { hotApiResponse?: HotApi }).hotApiResponse;
+  const server: Server = createServer((req, res) => {
+    if (hot && req.method === "GET" && req.url?.startsWith("/api/v1/")) void serveHot(hot, req, res, () => app(req, res));
+    else app(req, res);
+  });
   const host = options.host ?? "127.0.0.1";
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port, host, () => resolve(s));
-    s.on("error", reject);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => resolve());
   });
   server.keepAliveTimeout = 5_000;
   const address = server.address();
