@@ -2,6 +2,8 @@ import PgBoss from "pg-boss";
 import { getEnv } from "~/utils/env.server";
 import { singleton } from "~/utils/singleton.server";
 
+let stopping = false;
+
 /**
  * pg-boss on the control DB: the only queue and scheduler. Web processes use it to send jobs; worker processes
  * (any number, on any machine) also run handlers and cron schedules — pg-boss elects one scheduler by itself.
@@ -16,13 +18,17 @@ export function getBoss(options: { worker?: boolean } = {}): Promise<PgBoss> {
       supervise: options.worker ?? false,
       schedule: options.worker ?? false,
     });
-    boss.on("error", (error) => process.stderr.write(`pg-boss: ${error.message}\n`));
+    // After stop() pg-boss may still report its pool's connections being closed: that is the shutdown, not news.
+    boss.on("error", (error) => {
+      if (!stopping) process.stderr.write(`pg-boss: ${error.message}\n`);
+    });
     await boss.start();
     return boss;
   });
 }
 
 export async function stopBoss() {
+  stopping = true;
   const store = globalThis as unknown as { __cutoverSingletons?: Map<string, unknown> };
   const pending = store.__cutoverSingletons?.get("pg-boss") as Promise<PgBoss> | undefined;
   if (!pending) return;
