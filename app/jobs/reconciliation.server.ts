@@ -1,11 +1,13 @@
 import type PgBoss from "pg-boss";
 import { jobsNeedingWorkers, runReconciliationWorker } from "~/models/reconciliation.server";
 import { repairAfterVerify } from "~/models/reconciliation-repair.server";
+import { queueDueSchedules } from "~/models/reconciliation-schedule.server";
 import { sideSql } from "~/utils/databases.server";
 import { ensureQueue } from "./boss.server";
 
 export const RECONCILIATION_QUEUE = "reconciliation.run";
 const RESUME_QUEUE = "reconciliation.resume";
+const SCHEDULE_QUEUE = "reconciliation.schedules";
 
 /** Dispatches a job: one pg-boss job per wanted worker; each claims bucket ranges until none is left. */
 export async function dispatchReconciliation(boss: PgBoss, jobId: string, workers: number) {
@@ -29,6 +31,12 @@ export async function registerReconciliationJobs(boss: PgBoss) {
     for (const jobId of await jobsNeedingWorkers()) await boss.send(RECONCILIATION_QUEUE, { jobId });
   });
   await boss.schedule(RESUME_QUEUE, "* * * * *");
+  // per-table sweeps: every 5 minutes the due schedules are claimed (one job each, whichever worker runs it)
+  await ensureQueue(boss, SCHEDULE_QUEUE, { name: SCHEDULE_QUEUE, policy: "singleton" });
+  await boss.work(SCHEDULE_QUEUE, async () => {
+    for (const jobId of await queueDueSchedules()) await dispatchReconciliation(boss, jobId, 2);
+  });
+  await boss.schedule(SCHEDULE_QUEUE, "*/5 * * * *");
   // resume right away on start-up too (the usual case after a crash)
   for (const jobId of await jobsNeedingWorkers()) await boss.send(RECONCILIATION_QUEUE, { jobId });
 }

@@ -12,6 +12,7 @@ import { PageHeader } from "~/components/ui/page-header";
 import { getBoss } from "~/jobs/boss.server";
 import { dispatchReconciliation } from "~/jobs/reconciliation.server";
 import { createReconciliationJob, listReconciliationJobs, progressOf, tableFreshness } from "~/models/reconciliation.server";
+import { deleteSchedule, listSchedules, saveSchedule } from "~/models/reconciliation-schedule.server";
 import { listTables } from "~/reconciliation/catalog";
 import { splitTableName } from "~/reconciliation/request";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
@@ -21,9 +22,10 @@ export const meta: MetaFunction = () => [{ title: "Reconciliation · Cutover" }]
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
-  const [jobs, freshness, catalog] = await Promise.all([
+  const [jobs, freshness, schedules, catalog] = await Promise.all([
     listReconciliationJobs(50),
     tableFreshness(),
+    listSchedules(),
     // the picker offers tables present on both sides; a failing side is shown, not hidden as an empty list
     Promise.all([listTables(sideSql("source")), listTables(sideSql("target"))]).then(
       ([s, t]) => ({ error: null as string | null, source: s, target: t }),
@@ -37,6 +39,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     catalogError: catalog.error ? String(catalog.error) : null,
     tables,
     freshness,
+    schedules: schedules.map((s) => ({ table: `${s.schemaName}.${s.tableName}`, everyHours: s.everyHours, lastQueuedAt: s.lastQueuedAt, createdBy: s.createdBy })),
     jobs: jobs.map((j) => ({ id: j.id, table: `${j.schemaName}.${j.tableName}`, mode: j.mode, status: j.status, createdBy: j.createdBy, createdAt: j.createdAt, progress: progressOf(j), differences: j.missingInTarget + j.extraInTarget + j.valueMismatch })),
   });
 }
@@ -48,10 +51,34 @@ const newJobSchema = z.object({
   reason: z.string().trim().min(1, "say why").max(500),
 });
 
+const scheduleSchema = z.object({
+  intent: z.literal("schedule"),
+  table: z.string().min(1, "pick a table"),
+  everyHours: z.coerce.number().int().min(1, "at least 1 hour").max(24 * 30, "at most 30 days"),
+  reason: z.string().trim().min(1, "say why").max(500),
+});
+
+const unscheduleSchema = z.object({ intent: z.literal("unschedule"), table: z.string().min(1) });
+
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "engineer");
-  const parsed = newJobSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return json({ errors: parsed.error.flatten().fieldErrors }, { status: 400 });
+  const form = Object.fromEntries(await request.formData());
+  if (form.intent === "schedule") {
+    const parsed = scheduleSchema.safeParse(form);
+    if (!parsed.success) return json({ intent: "schedule" as const, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
+    await saveSchedule({ ...splitTableName(parsed.data.table), everyHours: parsed.data.everyHours }, userActor(user), parsed.data.reason);
+    return json({ intent: "schedule" as const, errors: null });
+  }
+  if (form.intent === "unschedule") {
+    const parsed = unscheduleSchema.safeParse(form);
+    if (!parsed.success) return json({ intent: "unschedule" as const, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
+    if (!(await deleteSchedule(splitTableName(parsed.data.table), userActor(user), "removed from the reconciliation page"))) {
+      throw new Response("No such schedule", { status: 404 });
+    }
+    return json({ intent: "unschedule" as const, errors: null });
+  }
+  const parsed = newJobSchema.safeParse(form);
+  if (!parsed.success) return json({ intent: "start" as const, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
   const input = parsed.data;
   const id = await createReconciliationJob(
     { ...splitTableName(input.table), scope: { kind: "table" }, mode: "verify", rowsPerSecond: input.rowsPerSecond, concurrency: input.concurrency, reason: input.reason },
@@ -66,7 +93,8 @@ const TONE = { queued: "default", running: "info", succeeded: "ok", failed: "cri
 export default function ReconciliationsPage() {
   const data = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const errors = (actionData && "errors" in actionData ? actionData.errors : {}) as Record<string, string[] | undefined>;
+  const errors = (actionData?.intent === "start" && actionData.errors ? actionData.errors : {}) as Record<string, string[] | undefined>;
+  const scheduleErrors = (actionData?.intent === "schedule" && actionData.errors ? actionData.errors : {}) as Record<string, string[] | undefined>;
   const busy = useNavigation().state === "submitting";
   return (
     <div className="space-y-6">
@@ -117,6 +145,47 @@ export default function ReconciliationsPage() {
             {data.jobs.length === 0 ? <tr><td colSpan={6} className="py-2 text-gray-500">No reconciliation yet.</td></tr> : null}
           </tbody>
         </table>
+      </Card>
+      <Card title="Schedules">
+        <table className="w-full text-sm" aria-label="Schedules">
+          <thead><tr className="text-left text-gray-500"><th className="py-1">Table</th><th>Every</th><th>Last queued</th><th>Set by</th><th /></tr></thead>
+          <tbody>
+            {data.schedules.map((s) => (
+              <tr key={s.table} className="border-t">
+                <td className="py-1">{s.table}</td>
+                <td>{s.everyHours} h</td>
+                <td>{s.lastQueuedAt ? new Date(s.lastQueuedAt).toISOString().slice(0, 19).replace("T", " ") : "not yet"}</td>
+                <td>{s.createdBy}</td>
+                <td>
+                  {data.canStart ? (
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="unschedule" />
+                      <input type="hidden" name="table" value={s.table} />
+                      <Button type="submit" variant="secondary" disabled={busy}>Remove</Button>
+                    </Form>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+            {data.schedules.length === 0 ? <tr><td colSpan={5} className="py-2 text-gray-500">No table is swept on a schedule.</td></tr> : null}
+          </tbody>
+        </table>
+        {data.canStart ? (
+          <Form method="post" className="mt-4 grid gap-3 md:grid-cols-4">
+            <input type="hidden" name="intent" value="schedule" />
+            <label className="text-sm">
+              <span className="block font-medium">Sweep</span>
+              <select name="table" aria-label="Sweep" className="mt-1 w-full rounded border px-2 py-1" required>
+                <option value="">Pick a table…</option>
+                {data.tables.filter((t) => t.onBoth).map((t) => <option key={t.name} value={t.name}>{t.name}</option>)}
+              </select>
+              {scheduleErrors.table ? <span className="text-xs text-red-700">{scheduleErrors.table[0]}</span> : null}
+            </label>
+            <Field label="Every N hours" id="schedule-every-hours" name="everyHours" type="number" min={1} max={720} defaultValue={24} required error={scheduleErrors.everyHours?.[0]} />
+            <Field label="Why sweep it" id="schedule-reason" name="reason" required placeholder="why sweep this table" error={scheduleErrors.reason?.[0]} />
+            <div className="flex items-end"><Button type="submit" disabled={busy}>Save schedule</Button></div>
+          </Form>
+        ) : null}
       </Card>
       <Card title="Freshness">
         <table className="w-full text-sm">
