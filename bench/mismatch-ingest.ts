@@ -11,12 +11,9 @@
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import { rm } from "node:fs/promises";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
-import { startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded";
-import { runMigrations } from "../db/migrate";
+import { benchControlDatabase } from "./support/control-database";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const BATCH = 1_000;
@@ -76,26 +73,8 @@ function copyEscape(value: string | null): string {
 }
 
 async function main() {
-  let server: EmbeddedServer | null = null;
-  let dataDir: string | null = null;
-  let adminUrl = process.env.BENCH_DATABASE_URL;
-  if (!adminUrl) {
-    // Under the project's .data/ like the other benches: the embedded server's user must be able to reach it.
-    dataDir = path.resolve(`.data/bench-mismatch-ingest-${process.pid}`);
-    server = await startEmbeddedPostgres({ dataDir });
-    adminUrl = server.url("postgres");
-  }
-  const name = `bench_mismatch_${randomBytes(3).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const controlUrl = url.toString();
-  await runMigrations(controlUrl);
-  process.env.CUTOVER_DATABASE_URL = controlUrl;
-  process.env.SOURCE_DATABASE_URL ??= controlUrl;
-  process.env.TARGET_DATABASE_URL ??= controlUrl;
-  process.env.SESSION_SECRET ??= "bench-session-secret-0123456789";
+  const control = await benchControlDatabase("mismatch-ingest");
+  const controlUrl = control.url;
 
   const { createApiToken } = await import("../app/models/api-token.server");
   const { action } = await import("../app/routes/api.v1.mismatches");
@@ -165,10 +144,7 @@ async function main() {
 
   await sql.end();
   await closeControlDb();
-  await admin.unsafe(`drop database "${name}" with (force)`);
-  await admin.end();
-  if (server) await server.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await control.drop();
 }
 
 if (process.argv[2] === "--sender") {

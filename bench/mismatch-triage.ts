@@ -7,12 +7,8 @@
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:mismatch-triage
  * BENCH_ROWS (default 1,000,000) and BENCH_RUNS (default 100) tune it.
  */
-import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
-import path from "node:path";
 import postgres from "postgres";
-import { startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded";
-import { runMigrations } from "../db/migrate";
+import { benchControlDatabase } from "./support/control-database";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
@@ -34,25 +30,8 @@ async function time(label: string, run: (i: number) => Promise<unknown>) {
 }
 
 async function main() {
-  let server: EmbeddedServer | null = null;
-  let dataDir: string | null = null;
-  let adminUrl = process.env.BENCH_DATABASE_URL;
-  if (!adminUrl) {
-    dataDir = path.resolve(`.data/bench-mismatch-triage-${process.pid}`);
-    server = await startEmbeddedPostgres({ dataDir });
-    adminUrl = server.url("postgres");
-  }
-  const name = `bench_triage_${randomBytes(3).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const controlUrl = url.toString();
-  await runMigrations(controlUrl);
-  process.env.CUTOVER_DATABASE_URL = controlUrl;
-  process.env.SOURCE_DATABASE_URL ??= controlUrl;
-  process.env.TARGET_DATABASE_URL ??= controlUrl;
-  process.env.SESSION_SECRET ??= "bench-session-secret-0123456789";
+  const control = await benchControlDatabase("mismatch-triage");
+  const controlUrl = control.url;
 
   const sql = postgres(controlUrl, { max: 1, onnotice: () => {} });
   const seedStarted = performance.now();
@@ -103,10 +82,7 @@ async function main() {
 
   await sql.end();
   await closeControlDb();
-  await admin.unsafe(`drop database "${name}" with (force)`);
-  await admin.end();
-  if (server) await server.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await control.drop();
 }
 
 main().catch((error) => {
