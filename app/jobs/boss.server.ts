@@ -2,7 +2,8 @@ import PgBoss from "pg-boss";
 import { getEnv } from "~/utils/env.server";
 import { singleton } from "~/utils/singleton.server";
 
-let stopping = false;
+// On globalThis, not in a module variable: the web build bundles its own copy of this module beside the worker's.
+const shutdown = globalThis as unknown as { __cutoverBossStopping?: boolean };
 
 /**
  * pg-boss on the control DB: the only queue and scheduler. Web processes use it to send jobs; worker processes
@@ -20,7 +21,7 @@ export function getBoss(options: { worker?: boolean } = {}): Promise<PgBoss> {
     });
     // After stop() pg-boss may still report its pool's connections being closed: that is the shutdown, not news.
     boss.on("error", (error) => {
-      if (!stopping) process.stderr.write(`pg-boss: ${error.message}\n`);
+      if (!shutdown.__cutoverBossStopping) process.stderr.write(`pg-boss: ${error.message}\n`);
     });
     await boss.start();
     return boss;
@@ -28,7 +29,7 @@ export function getBoss(options: { worker?: boolean } = {}): Promise<PgBoss> {
 }
 
 export async function stopBoss() {
-  stopping = true;
+  shutdown.__cutoverBossStopping = true;
   const store = globalThis as unknown as { __cutoverSingletons?: Map<string, unknown> };
   const pending = store.__cutoverSingletons?.get("pg-boss") as Promise<PgBoss> | undefined;
   if (!pending) return;
