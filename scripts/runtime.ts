@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded";
+import { ensureDatabase, startEmbeddedPostgres, takeOverShutdown, type EmbeddedServer } from "../db/embedded";
 import { EnvError, parseEnv, type Env } from "../app/utils/env.server";
 
 export const ROOT = process.cwd();
@@ -89,6 +89,7 @@ export function ensureBuilt() {
  * Returns a function telling whether shutdown has begun.
  */
 export function onShutdown(steps: () => Promise<void>, deadlineMs = 8_000): () => boolean {
+  takeOverShutdown();
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
