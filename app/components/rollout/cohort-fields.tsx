@@ -2,20 +2,10 @@ import { Field } from "~/components/ui/field";
 import { MODE_LABELS, MODES, type Mode } from "../../rollout/modes";
 import { formatBasisPoints } from "../../rollout/percent";
 import { formatRampSteps } from "../../rollout/ramp";
-import type { CohortConstraints } from "../../rollout/types";
+import type { CohortInput } from "~/models/cohort.server";
 
-export interface CohortFieldValues {
-  name: string;
-  description: string;
-  priority: number;
-  mode: Mode;
-  percentBasisPoints: number;
-  constraints: CohortConstraints;
-  mismatchBudget: number | null;
-  budgetWindowMinutes: number;
-  rampSteps: number[] | null;
-  rampEveryHours: number | null;
-}
+/** The same fields the model saves: one shape from the form to the database. */
+export type CohortFieldValues = CohortInput;
 
 /** The cohort's editable fields (create and edit share them); `disabled` for roles that may only look. */
 export function CohortFields({ values, errors = {}, disabled }: { values?: CohortFieldValues; errors?: Record<string, string>; disabled: boolean }) {
