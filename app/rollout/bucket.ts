@@ -54,12 +54,15 @@ export function murmur3_32(bytes: Uint8Array, seed: number, length: number = byt
 }
 
 function fmix(h: number): number {
+  return fmixInt32(h) >>> 0;
+}
+
+function fmixInt32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
 }
 
 const encoder = new TextEncoder();
@@ -77,18 +80,18 @@ let loadedLength = 0;
  */
 export function loadKey(text: string): void {
   const n = text.length;
-  for (let i = 0; i < n; i++) {
-    if (text.charCodeAt(i) > 0x7f) {
-      if (scratch.length < n * 3) scratch = new Uint8Array(n * 3);
-      loadBytes(scratch, encoder.encodeInto(text, scratch).written);
-      return;
-    }
-  }
-  // ASCII (the usual user id): the char codes are the UTF-8 bytes, read them without encoding.
+  // Optimistically ASCII (the usual user id): the char codes are the UTF-8 bytes, read without encoding; the OR
+  // of every char code tells at the end whether that held.
   const blockCount = n >>> 2;
   if (loadedBlocks.length < blockCount) loadedBlocks = new Int32Array(blockCount);
+  let seen = 0;
   for (let b = 0, i = 0; b < blockCount; b++, i += 4) {
-    let k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 8) | (text.charCodeAt(i + 2) << 16) | (text.charCodeAt(i + 3) << 24);
+    const c0 = text.charCodeAt(i);
+    const c1 = text.charCodeAt(i + 1);
+    const c2 = text.charCodeAt(i + 2);
+    const c3 = text.charCodeAt(i + 3);
+    seen |= c0 | c1 | c2 | c3;
+    let k = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
     k = Math.imul(k, C1);
     k = (k << 15) | (k >>> 17);
     loadedBlocks[b] = Math.imul(k, C2);
@@ -98,15 +101,24 @@ export function loadKey(text: string): void {
   switch (n & 3) {
     case 3:
       k ^= text.charCodeAt(at + 2) << 16;
+      seen |= text.charCodeAt(at + 2);
     // falls through
     case 2:
       k ^= text.charCodeAt(at + 1) << 8;
+      seen |= text.charCodeAt(at + 1);
     // falls through
     case 1:
       k ^= text.charCodeAt(at);
+      seen |= text.charCodeAt(at);
       k = Math.imul(k, C1);
       k = (k << 15) | (k >>> 17);
       k = Math.imul(k, C2);
+  }
+  if (seen > 0x7f) {
+    // Not ASCII: hash the UTF-8 bytes instead.
+    if (scratch.length < n * 3) scratch = new Uint8Array(n * 3);
+    loadBytes(scratch, encoder.encodeInto(text, scratch).written);
+    return;
   }
   loadedBlockCount = blockCount;
   loadedTail = k;
@@ -144,6 +156,11 @@ function loadBytes(bytes: Uint8Array, length: number): void {
 
 /** murmur3_x86_32 of the key last given to loadKey(), under `seed`. */
 export function hashLoaded(seed: number): number {
+  return hashLoadedInt32(seed) >>> 0;
+}
+
+/** hashLoaded() as a signed 32-bit integer (the same bits), so callers can stay in integer arithmetic. */
+function hashLoadedInt32(seed: number): number {
   let h = seed | 0;
   const blocks = loadedBlocks;
   for (let b = 0; b < loadedBlockCount; b++) {
@@ -154,12 +171,17 @@ export function hashLoaded(seed: number): number {
   // A zero tail is indistinguishable from no tail here, and XOR with 0 changes nothing, so this is exact.
   h ^= loadedTail;
   h ^= loadedLength;
-  return fmix(h);
+  return fmixInt32(h);
 }
 
-/** The bucket of the loaded key under a salt seed. */
+/**
+ * The bucket of the loaded key under a salt seed: (unsigned hash) mod 10,000, computed in int32 arithmetic as
+ * (hi * 65536 + lo) mod 10000 = (hi * 5536 + lo) mod 10000 (65536 mod 10000 = 5536; the sum stays below 2^31),
+ * because a uint32 above 2^31 is a double to V8 and a double modulo costs more than the whole hash.
+ */
 export function loadedBucket(seed: number): number {
-  return hashLoaded(seed) % BUCKET_COUNT;
+  const h = hashLoadedInt32(seed);
+  return ((h >>> 16) * 5536 + (h & 0xffff)) % BUCKET_COUNT;
 }
 
 /** murmur3_x86_32 of the UTF-8 bytes of `text`. */

@@ -141,7 +141,9 @@ describe("evaluate", () => {
         const constraints: CohortRule["constraints"] = {};
         if (random() < 0.4) constraints.regions = [pick(regions)];
         if (random() < 0.3) constraints.plans = [pick(plans)];
-        if (random() < 0.2) constraints.schoolIds = [`s${Math.floor(random() * 5)}`, `s${Math.floor(random() * 5)}`];
+        // Up to 12 of 40 school ids: small rulesets list few values (looked up by a scan), large ones more than
+        // eight (looked up through the filter and the Map), so both lookups are checked.
+        if (random() < 0.2) constraints.schoolIds = Array.from({ length: 1 + Math.floor(random() * 12) }, () => `s${Math.floor(random() * 40)}`);
         if (random() < 0.1) constraints.userIds = Array.from({ length: 50 }, () => `user-${Math.floor(random() * 300)}`);
         return cohort({
           id: `c${i}`,
@@ -159,7 +161,7 @@ describe("evaluate", () => {
       });
       const compiled = compileRuleset(r);
       for (let u = 0; u < 300; u++) {
-        const attributes: UserAttributes = { region: pick([...regions, undefined] as const), plan: pick(plans), schoolId: `s${u % 6}` };
+        const attributes: UserAttributes = { region: pick([...regions, undefined] as const), plan: pick(plans), schoolId: `s${u % 45}` };
         expect(evaluate(compiled, `user-${u}`, attributes, NOW).mode).toBe(reference(r, `user-${u}`, attributes, NOW));
       }
     }

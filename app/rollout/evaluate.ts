@@ -71,9 +71,34 @@ export interface CohortIndex {
 
 interface AttributeIndex {
   readonly key: keyof UserAttributes;
-  readonly byValue: ReadonlyMap<string, Int32Array>;
+  /**
+   * Few listed values (regions, plans, a handful of countries): compared one by one, which is several times
+   * cheaper than a Map lookup of a string; `values[i]` selects `valueMasks[i]`.
+   */
+  readonly values: readonly string[] | null;
+  readonly valueMasks: readonly Int32Array[];
+  /** Many listed values (school ids): value -> mask. */
+  readonly byValue: ReadonlyMap<string, Int32Array> | null;
+  /**
+   * A Bloom-style filter in front of byValue: bit (fnv1a(value) & FILTER_MASK) is set for every listed value, so
+   * most users, whose value no cohort lists, skip the Map lookup (several times the cost of hashing the value).
+   */
+  readonly filter: Int32Array | null;
   /** Cohorts without a constraint on this attribute: all a user matches when the value is missing or unlisted. */
   readonly unconstrained: Int32Array;
+}
+
+/** Up to this many distinct values, a linear scan beats a Map lookup (measured with bench:rollout-evaluate). */
+const LINEAR_LOOKUP_MAX = 8;
+/** 2^16 bits (8 KiB) per filtered attribute: about 1.5% false positives with 1,000 listed values. */
+const FILTER_BITS = 1 << 16;
+const FILTER_MASK = FILTER_BITS - 1;
+
+/** FNV-1a over the UTF-16 code units: cheap, and only ever compared with itself. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h ^ (h >>> 16);
 }
 
 function toSet(values: string[] | undefined): ReadonlySet<string> | null {
@@ -162,9 +187,32 @@ function indexCohorts(cohorts: readonly CompiledCohort[]): CohortIndex {
         set(m, i);
       }
     });
-    attributes.push({ key, byValue, unconstrained });
+    const linear = byValue.size <= LINEAR_LOOKUP_MAX;
+    attributes.push({
+      key,
+      values: linear ? [...byValue.keys()] : null,
+      valueMasks: linear ? [...byValue.values()] : [],
+      byValue: linear ? null : byValue,
+      filter: linear ? null : valueFilter(byValue.keys()),
+      unconstrained,
+    });
   }
   return { words, active, attributes, withUserIds, scratchMasks: attributes.map((a) => a.unconstrained) };
+}
+
+function valueFilter(values: Iterable<string>): Int32Array {
+  const filter = new Int32Array(FILTER_BITS >>> 5);
+  for (const value of values) {
+    const bit = fnv1a(value) & FILTER_MASK;
+    filter[bit >>> 5] |= 1 << (bit & 31);
+  }
+  return filter;
+}
+
+/** False: the value is certainly not in the filtered set; true: it may be (look it up). */
+function filterHas(filter: Int32Array, value: string): boolean {
+  const bit = fnv1a(value) & FILTER_MASK;
+  return (filter[bit >>> 5] & (1 << (bit & 31))) !== 0;
 }
 
 /** Whether the user's attributes satisfy every constraint of the cohort (the percentage aside). */
@@ -182,6 +230,21 @@ function has(set: ReadonlySet<string>, value: string | undefined): boolean {
 }
 
 const NO_PIN_EXPIRY = " (no expiry)";
+
+// Named reads rather than attributes[key]: a keyed read with four different keys goes megamorphic.
+function attributeValue(attributes: UserAttributes, key: keyof UserAttributes): string | undefined {
+  return key === "region" ? attributes.region : key === "country" ? attributes.country : key === "schoolId" ? attributes.schoolId : attributes.plan;
+}
+
+function lookupMask(attribute: AttributeIndex, value: string): Int32Array {
+  const values = attribute.values;
+  if (values !== null) {
+    for (let i = 0; i < values.length; i++) if (values[i] === value) return attribute.valueMasks[i];
+    return attribute.unconstrained;
+  }
+  if (!filterHas(attribute.filter!, value)) return attribute.unconstrained;
+  return attribute.byValue!.get(value) ?? attribute.unconstrained;
+}
 
 export function evaluate(
   compiled: CompiledRuleset,
@@ -219,17 +282,24 @@ export function evaluate(
   const { index, cohorts } = compiled;
   const attributeIndexes = index.attributes;
   const masks = index.scratchMasks;
+  // Up to 32 cohorts (one mask word, the usual case) the masks are ANDed as they are looked up.
+  let firstWord = index.active[0];
   for (let a = 0; a < attributeIndexes.length; a++) {
     const attribute = attributeIndexes[a];
-    const value = attributes === undefined ? undefined : attributes[attribute.key];
-    masks[a] = (value !== undefined && attribute.byValue.get(value)) || attribute.unconstrained;
+    const value = attributes === undefined ? undefined : attributeValue(attributes, attribute.key);
+    const mask = value === undefined ? attribute.unconstrained : lookupMask(attribute, value);
+    firstWord &= mask[0];
+    if (index.words > 1) masks[a] = mask;
   }
   // Cohorts often share a salt: remember the last seed's bucket instead of hashing again.
   let lastSeed = -1;
   let lastBucket = 0;
   for (let w = 0; w < index.words; w++) {
-    let m = index.active[w];
-    for (let a = 0; a < attributeIndexes.length; a++) m &= masks[a][w];
+    let m = firstWord;
+    if (w > 0) {
+      m = index.active[w];
+      for (let a = 0; a < attributeIndexes.length; a++) m &= masks[a][w];
+    }
     while (m !== 0) {
       const bit = m & -m;
       m ^= bit;
