@@ -1,4 +1,4 @@
-import { DEFAULT_SALT, bucketWithSeed, loadKey, loadedBucket, saltSeed } from "./bucket";
+import { DEFAULT_SALT, bucketWithSeed, loadKey, loadedBucket, loadedBuckets4, saltSeed } from "./bucket";
 import type { Mode } from "./modes";
 import { formatBasisPoints } from "./percent";
 import type { Assignment, CohortConstraints, CohortRule, Ruleset, UserAttributes } from "./types";
@@ -67,6 +67,13 @@ export interface CohortIndex {
   readonly withUserIds: Int32Array;
   /** One slot per attribute index, reused by every evaluation (evaluation is synchronous). */
   readonly scratchMasks: Int32Array[];
+  /** Per cohort (by evaluation order): its salt seed and percentage, read without touching the cohort object. */
+  readonly seeds: Int32Array;
+  readonly percents: Int32Array;
+  /** Up to four candidates hashed at once (loadedBuckets4): their cohort indexes, seeds and buckets. */
+  readonly laneCohorts: Int32Array;
+  readonly laneSeeds: Int32Array;
+  readonly laneBuckets: Int32Array;
 }
 
 interface AttributeIndex {
@@ -87,6 +94,8 @@ interface AttributeIndex {
   /** Cohorts without a constraint on this attribute: all a user matches when the value is missing or unlisted. */
   readonly unconstrained: Int32Array;
 }
+
+const LANES = 4;
 
 /** Up to this many distinct values, a linear scan beats a Map lookup (measured with bench:rollout-evaluate). */
 const LINEAR_LOOKUP_MAX = 8;
@@ -197,7 +206,18 @@ function indexCohorts(cohorts: readonly CompiledCohort[]): CohortIndex {
       unconstrained,
     });
   }
-  return { words, active, attributes, withUserIds, scratchMasks: attributes.map((a) => a.unconstrained) };
+  return {
+    words,
+    active,
+    attributes,
+    withUserIds,
+    scratchMasks: attributes.map((a) => a.unconstrained),
+    seeds: Int32Array.from(cohorts, (c) => c.seed),
+    percents: Int32Array.from(cohorts, (c) => c.percentBasisPoints),
+    laneCohorts: new Int32Array(LANES),
+    laneSeeds: new Int32Array(LANES),
+    laneBuckets: new Int32Array(LANES),
+  };
 }
 
 function valueFilter(values: Iterable<string>): Int32Array {
@@ -291,9 +311,10 @@ export function evaluate(
     firstWord &= mask[0];
     if (index.words > 1) masks[a] = mask;
   }
-  // Cohorts often share a salt: remember the last seed's bucket instead of hashing again.
-  let lastSeed = -1;
-  let lastBucket = 0;
+  // Candidates are hashed four at a time (loadedBuckets4), then checked in priority order; a free lane computes the
+  // default-salt bucket, which the answer needs when no cohort decides.
+  const { laneCohorts, laneSeeds, laneBuckets, seeds, percents } = index;
+  let defaultBucket = -1;
   for (let w = 0; w < index.words; w++) {
     let m = firstWord;
     if (w > 0) {
@@ -301,24 +322,34 @@ export function evaluate(
       for (let a = 0; a < attributeIndexes.length; a++) m &= masks[a][w];
     }
     while (m !== 0) {
-      const bit = m & -m;
-      m ^= bit;
-      const cohort = cohorts[(w << 5) | (31 - Math.clz32(bit))];
-      if ((index.withUserIds[w] & bit) !== 0 && !cohort.userIds!.has(userId)) continue;
-      if (cohort.seed !== lastSeed) {
-        lastSeed = cohort.seed;
-        lastBucket = loadedBucket(cohort.seed);
+      let lanes = 0;
+      while (m !== 0 && lanes < LANES) {
+        const bit = m & -m;
+        m ^= bit;
+        const i = (w << 5) | (31 - Math.clz32(bit));
+        if ((index.withUserIds[w] & bit) !== 0 && !cohorts[i].userIds!.has(userId)) continue;
+        laneCohorts[lanes] = i;
+        laneSeeds[lanes] = seeds[i];
+        lanes++;
       }
-      if (lastBucket < cohort.percentBasisPoints) {
-        return {
-          userId,
-          mode: cohort.mode,
-          cohort: cohort.ref,
-          bucket: lastBucket,
-          reason: "cohort",
-          explanation: `${cohort.label} covers bucket ${lastBucket}`,
-          rulesetVersion: compiled.version,
-        };
+      if (lanes === 0) break;
+      if (lanes < LANES) laneSeeds[lanes] = compiled.defaultSeed;
+      loadedBuckets4(laneSeeds, laneBuckets);
+      if (lanes < LANES) defaultBucket = laneBuckets[lanes];
+      for (let l = 0; l < lanes; l++) {
+        const bucket = laneBuckets[l];
+        if (bucket < percents[laneCohorts[l]]) {
+          const cohort = cohorts[laneCohorts[l]];
+          return {
+            userId,
+            mode: cohort.mode,
+            cohort: cohort.ref,
+            bucket,
+            reason: "cohort",
+            explanation: `${cohort.label} covers bucket ${bucket}`,
+            rulesetVersion: compiled.version,
+          };
+        }
       }
     }
   }
@@ -326,7 +357,7 @@ export function evaluate(
     userId,
     mode: compiled.defaultMode,
     cohort: null,
-    bucket: lastSeed === compiled.defaultSeed ? lastBucket : loadedBucket(compiled.defaultSeed),
+    bucket: defaultBucket >= 0 ? defaultBucket : loadedBucket(compiled.defaultSeed),
     reason: "default",
     explanation: compiled.defaultExplanation,
     rulesetVersion: compiled.version,
