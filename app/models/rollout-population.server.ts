@@ -19,6 +19,8 @@ const SAMPLE_SIZE = 20_000;
 
 export interface PopulationSample {
   users: PreviewUser[];
+  /** Users weighted by their rows in the activity table, when write traffic is estimated from one. */
+  writers: PreviewUser[] | null;
   /** Users in the source: counted, or the planner's estimate (see basis). */
   population: number;
   basis: SampleBasis;
@@ -45,12 +47,13 @@ export async function getPopulationSource(): Promise<PopulationSource> {
 }
 
 // Tables and materialized views (TABLESAMPLE needs one), never partitions on their own or system schemas.
+const READABLE_TABLE = `c.relkind in ('r', 'p', 'm') and not c.relispartition
+    and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'
+    and has_table_privilege(c.oid, 'select')`;
 const TABLES_SQL = `
   select n.nspname as schema, c.relname as name, c.reltuples::float8 as estimate, c.oid::int8 as oid
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
-  where c.relkind in ('r', 'p', 'm') and not c.relispartition
-    and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'
-    and has_table_privilege(c.oid, 'select')`;
+  where ${READABLE_TABLE}`;
 
 /** The source's readable tables for the picker (read through the read-only pool). */
 export async function listSourceTables(limit = 2000): Promise<SourceTable[]> {
@@ -79,6 +82,25 @@ export async function listSourceColumns(schema: string, table: string): Promise<
   return rel ? columnsOf(sql, rel.oid) : null;
 }
 
+export interface ActivityColumn {
+  schema: string;
+  table: string;
+  column: string;
+}
+
+/** Columns elsewhere in the source that hold ids of the id column's type: the activity tables' user columns. */
+export async function listActivityColumns(id: SourceColumn, users: { schema: string; table: string }, limit = 2000): Promise<ActivityColumn[]> {
+  return sideSql("source").unsafe<ActivityColumn[]>(
+    `select n.nspname as schema, c.relname as table, a.attname as column
+     from pg_attribute a join pg_type t on t.oid = a.atttypid join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+     where ${READABLE_TABLE} and a.attnum > 0 and not a.attisdropped
+       and (t.typname = $1 or (t.typcategory = 'S' and $2 = 'S'))
+       and not (n.nspname = $3 and c.relname = $4)
+     order by 1, 2, 3 limit $5`,
+    [id.typeName, id.category, users.schema, users.table, limit],
+  );
+}
+
 const isUuid = (c: SourceColumn) => c.typeName === "uuid";
 const COLUMN_RULES = {
   id: { ok: (c: SourceColumn) => c.category === "S" || c.category === "N" || isUuid(c), want: "a text, number or uuid column" },
@@ -101,18 +123,31 @@ async function catalogErrors(sql: postgres.Sql, source: PopulationSource): Promi
   check("idColumn", source.idColumn, COLUMN_RULES.id);
   for (const { field } of ATTRIBUTE_FIELDS) check(field, source[field], COLUMN_RULES.attribute);
   if (source.weightKind === "column") check("weightColumn", source.weightColumn, COLUMN_RULES.weight);
+  if (source.activity !== null) Object.assign(errors, await activityErrors(sql, source.activity, columns.get(source.idColumn)));
   return errors;
 }
 
-/** id, the four attributes and the write weight, every name quoted. char(n) pads, hence the trims. */
-function projection(source: PopulationSource): string {
-  const attribute = (column: string | null) => (column === null ? "null::text" : `trim(${quoteIdent(column)}::text)`);
-  const weight =
+/** The activity table must exist and its user column must compare with the users' id column without a cast. */
+async function activityErrors(sql: postgres.Sql, activity: NonNullable<PopulationSource["activity"]>, id: SourceColumn | undefined) {
+  const rel = await resolveTable(sql, activity.schema, activity.table);
+  if (!rel) return { activity: `The source has no table ${tableLabel(activity)} that Cutover can read` };
+  const column = (await columnsOf(sql, rel.oid)).find((c) => c.name === activity.column);
+  if (!column) return { activity: `${tableLabel(activity)} has no column ${quoteIdent(activity.column)}` };
+  if (id && column.typeName !== id.typeName && !(column.category === "S" && id.category === "S")) {
+    return { activity: `${quoteIdent(activity.column)} is ${column.type} but the users' id column is ${id.type}: choose a column of the id's type` };
+  }
+  return {};
+}
+
+/** id, the four attributes and the write weight of the users table aliased u, every name quoted. char(n) pads, hence the trims. */
+function projection(source: PopulationSource, weight?: string): string {
+  const attribute = (column: string | null) => (column === null ? "null::text" : `trim(u.${quoteIdent(column)}::text)`);
+  weight ??=
     source.weightKind === "column" && source.weightColumn !== null
-      ? `greatest(coalesce(${quoteIdent(source.weightColumn)}::float8, 0), 0)`
+      ? `greatest(coalesce(u.${quoteIdent(source.weightColumn)}::float8, 0), 0)`
       : "null::float8";
   return [
-    `${quoteIdent(source.idColumn)}::text as id`,
+    `u.${quoteIdent(source.idColumn)}::text as id`,
     ...ATTRIBUTE_FIELDS.map(({ field, attribute: name }) => `${attribute(source[field])} as "${name}"`),
     `${weight} as weight`,
   ].join(", ");
@@ -152,8 +187,8 @@ async function readSample(sql: postgres.Sql, source: PopulationSource): Promise<
   const small = estimate < SAMPLE_SIZE * 2;
   const percent = small ? 100 : Math.min(100, ((SAMPLE_SIZE * 2) / estimate) * 100);
   const rows = await sql.unsafe<SampleRow[]>(
-    `select ${projection(source)} from ${table} ${small ? "" : "tablesample system ($2)"}
-     where ${quoteIdent(source.idColumn)} is not null limit $1`,
+    `select ${projection(source)} from ${table} u ${small ? "" : "tablesample system ($2)"}
+     where u.${quoteIdent(source.idColumn)} is not null limit $1`,
     small ? [SAMPLE_SIZE + 1] : [SAMPLE_SIZE, percent],
   );
   const whole = small && rows.length <= SAMPLE_SIZE;
@@ -166,12 +201,52 @@ async function readSample(sql: postgres.Sql, source: PopulationSource): Promise<
     if (counted !== null) [population, populationMethod, populationNote] = [counted, "exact", null];
     else populationNote = `the exact count took longer than ${source.countTimeoutMs.toLocaleString("en")} ms`;
   }
+  const writers = source.activity ? await readWriters(sql, source, source.activity) : null;
   return {
     users: rows.map(toPreviewUser),
+    writers: writers?.users ?? null,
     population,
-    basis: { table, sampled: rows.length, population, populationMethod, populationNote, weightKind: source.weightKind, weightColumn: source.weightColumn },
+    basis: {
+      table,
+      sampled: rows.length,
+      population,
+      populationMethod,
+      populationNote,
+      weightKind: source.weightKind,
+      weightColumn: source.weightColumn,
+      activity: writers?.basis ?? null,
+    },
     error: null,
   };
+}
+
+const ACTIVITY_ROWS = 50_000;
+
+/**
+ * Write traffic estimated from activity rows: a sample of the activity table (whole when small), grouped by user
+ * and joined to the users table for the attributes, so each writer weighs as many rows as it has in the sample.
+ * Sampling rows rather than users keeps heavy writers in proportion at any table size.
+ */
+async function readWriters(sql: postgres.Sql, source: PopulationSource, activity: NonNullable<PopulationSource["activity"]>) {
+  const table = tableLabel(activity);
+  const rel = await resolveTable(sql, activity.schema, activity.table);
+  if (!rel) throw new Error(`the source has no table ${table} that Cutover can read`);
+  const estimate = Math.max(0, rel.estimate);
+  const small = estimate < ACTIVITY_ROWS * 2;
+  const percent = small ? 100 : Math.min(100, (ACTIVITY_ROWS / estimate) * 100);
+  const column = quoteIdent(activity.column);
+  const rows = await sql.unsafe<(SampleRow & { rowsRead: string })[]>(
+    `with r as (select a.${column} as uid from ${table} a ${small ? "" : "tablesample system ($2)"} where a.${column} is not null limit $1),
+          w as (select uid, count(*)::float8 as n from r group by uid)
+     select ${projection(source, "w.n")}, (select count(*) from r) as "rowsRead"
+     from w join ${tableLabel(source)} u on u.${quoteIdent(source.idColumn)} = w.uid`,
+    small ? [ACTIVITY_ROWS * 2 + 1] : [ACTIVITY_ROWS * 2, percent],
+  );
+  const rowsRead = Number(rows[0]?.rowsRead ?? 0);
+  const users = rows.map(toPreviewUser);
+  // Rows whose user is not in the users table carry no attributes to evaluate, so they are left out.
+  const attributed = users.reduce((sum, u) => sum + (u.writeWeight ?? 0), 0);
+  return { users, basis: { table, column: activity.column, rows: attributed, whole: small && rowsRead <= ACTIVITY_ROWS * 2 } };
 }
 
 let cached: { key: string; at: number; sample: PopulationSample } | null = null;
@@ -199,8 +274,9 @@ export async function sampleSourceUsers(): Promise<PopulationSample> {
       populationNote: null,
       weightKind: source?.weightKind ?? "equal",
       weightColumn: source?.weightColumn ?? null,
+      activity: null,
     };
-    return { users: [], population: 0, basis, error: `Could not sample the source's users: ${redactError(error)}` };
+    return { users: [], writers: null, population: 0, basis, error: `Could not sample the source's users: ${redactError(error)}` };
   }
 }
 
@@ -243,7 +319,7 @@ export async function findSourceUser(id: string): Promise<{ attributes: PreviewU
     const source = await getPopulationSource();
     // The id is sent untyped, so PostgreSQL reads it as the id column's type and the column's index serves it.
     const [row] = await sideSql("source").unsafe<SampleRow[]>(
-      `select ${projection(source)} from ${tableLabel(source)} where ${quoteIdent(source.idColumn)} = $1 limit 1`,
+      `select ${projection(source)} from ${tableLabel(source)} u where u.${quoteIdent(source.idColumn)} = $1 limit 1`,
       [id],
     );
     return row ? { attributes: toPreviewUser(row).attributes, error: null } : null;

@@ -15,6 +15,7 @@ describe("population source", () => {
       countTimeoutMs: 5000,
       weightKind: "equal",
       weightColumn: null,
+      activity: null,
     });
     expect(parseStoredPopulationSource({ table: 42 })).toEqual(DEFAULT_POPULATION_SOURCE);
   });
@@ -46,6 +47,7 @@ describe("figure labels", () => {
     populationNote: null,
     weightKind: "equal",
     weightColumn: null,
+    activity: null,
   };
 
   it("calls a whole-table read exact and equal weights an estimate", () => {

@@ -10,7 +10,7 @@ import { z } from "zod";
 export const COUNT_METHODS = ["estimate", "exact"] as const;
 export type CountMethod = (typeof COUNT_METHODS)[number];
 
-export const WEIGHT_KINDS = ["equal", "column"] as const;
+export const WEIGHT_KINDS = ["equal", "column", "activity"] as const;
 export type WeightKind = (typeof WEIGHT_KINDS)[number];
 
 /** The attribute columns, in the order of UserAttributes' keys. */
@@ -29,6 +29,21 @@ const identifier = z
   .refine((s) => !s.includes("\0"), "A name cannot contain NUL");
 const optionalIdentifier = z.preprocess((v) => (v === "" || v === undefined ? null : v), identifier.nullable());
 
+/** Stored as an object; the form sends the picker's JSON ["schema", "table", "column"]. */
+const activitySchema = z.preprocess(
+  (v) => {
+    if (v === "" || v === undefined) return null;
+    if (typeof v !== "string") return v;
+    try {
+      const [schema, table, column] = JSON.parse(v);
+      return { schema, table, column };
+    } catch {
+      return v;
+    }
+  },
+  z.object({ schema: identifier, table: identifier, column: identifier }, { invalid_type_error: "Choose the activity table and its user column" }).nullable(),
+);
+
 export const populationSourceSchema = z
   .object({
     schema: identifier.default("public"),
@@ -45,8 +60,13 @@ export const populationSourceSchema = z
     weightKind: z.enum(WEIGHT_KINDS).default("equal"),
     /** A numeric column of writes per user (e.g. per day); null and negative values count as no writes. */
     weightColumn: optionalIdentifier.default(null),
+    /** Rows of an activity table (e.g. annotations by author) as a proxy for each user's writes. */
+    activity: activitySchema.default(null),
   })
-  .refine((s) => s.weightKind !== "column" || s.weightColumn !== null, { message: "Choose the column that holds writes per user", path: ["weightColumn"] });
+  .refine((s) => s.weightKind !== "column" || s.weightColumn !== null, { message: "Choose the column that holds writes per user", path: ["weightColumn"] })
+  .refine((s) => s.weightKind !== "activity" || s.activity !== null, { message: "Choose the activity table and its user column", path: ["activity"] })
+  // Only the chosen weight's settings are kept, so the stored value (and its audit) says what is in use.
+  .transform((s) => ({ ...s, weightColumn: s.weightKind === "column" ? s.weightColumn : null, activity: s.weightKind === "activity" ? s.activity : null }));
 
 export type PopulationSource = z.infer<typeof populationSourceSchema>;
 
@@ -86,6 +106,8 @@ export interface SampleBasis {
   populationNote: string | null;
   weightKind: WeightKind;
   weightColumn: string | null;
+  /** weightKind "activity": the activity rows read and grouped by their user. */
+  activity: { table: string; column: string; rows: number; whole: boolean } | null;
 }
 
 function populationText(b: SampleBasis): string {
@@ -104,10 +126,16 @@ export function describeBasis(b: SampleBasis): { population: FigureBasis; users:
         kind: b.populationMethod === "exact" ? "sampled" : "estimated",
         text: `sampled: ${b.sampled.toLocaleString("en")} users of ${b.table} evaluated, scaled to ${populationText(b)}`,
       };
+  const a = b.activity;
   const writes: FigureBasis =
-    b.weightKind === "equal"
+    b.weightKind === "equal" || (b.weightKind === "activity" && a === null)
       ? { kind: "estimated", text: "estimated, assuming equal writes per user" }
-      : whole
+      : a !== null
+        ? {
+            kind: "estimated",
+            text: `estimated from ${a.whole ? "all" : "a sample of"} ${a.rows.toLocaleString("en")} rows of ${a.table} per ${quoteIdent(a.column)} (activity as a proxy for writes)`,
+          }
+        : whole
         ? { kind: "exact", text: `exact: writes per user from ${quoteIdent(b.weightColumn ?? "")} of every user` }
         : { kind: "sampled", text: `sampled: writes per user from ${quoteIdent(b.weightColumn ?? "")} of ${b.sampled.toLocaleString("en")} sampled users` };
   return { population, users, writes };

@@ -54,7 +54,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const id = params.cohortId ?? "";
   const [ruleset, sample] = await Promise.all([loadRuleset(), sampleSourceUsers()]);
   const proposed = { ...ruleset, cohorts: ruleset.cohorts.map((c) => (c.id === id ? { ...c, ...input } : c)) };
-  const p = previewChange(ruleset, proposed, sample.users, { population: sample.population });
+  const p = previewChange(ruleset, proposed, sample.users, { population: sample.population, writers: sample.writers ?? undefined });
   const basis = describeBasis(sample.basis);
   const preview = {
     transitions: p.transitions.map((t) => ({ from: t.from, to: t.to, kind: t.kind, users: t.users, writeShare: t.writeShare })),

@@ -12,7 +12,7 @@ import { PopulationSettings, type PopulationSettingsData } from "~/components/ro
 import { createApiToken, listApiTokens, revokeApiToken } from "~/models/api-token.server";
 import { API_SCOPES, ROLES, type ApiScope } from "~/auth/permissions";
 import { recordAudit } from "~/models/audit.server";
-import { getPopulationSource, listSourceColumns, listSourceTables, sampleSourceUsers, savePopulationSource } from "~/models/rollout-population.server";
+import { getPopulationSource, listActivityColumns, listSourceColumns, listSourceTables, sampleSourceUsers, savePopulationSource } from "~/models/rollout-population.server";
 import { createUser, listUsers, updateUserRole } from "~/models/user.server";
 import { describeBasis, guessColumns, populationFormSchema, tableLabel } from "~/rollout/population";
 import { redactError } from "~/utils/databases.server";
@@ -59,9 +59,12 @@ async function loadPopulation(isAdmin: boolean, tableChoice: string | null): Pro
     const [tables, columns] = await Promise.all([listSourceTables(), listSourceColumns(chosen.schema, chosen.table)]);
     const sameTable = chosen.schema === source.schema && chosen.table === source.table;
     const selected = { ...source, ...chosen, ...guessColumns(columns?.map((c) => c.name) ?? [], source, sameTable) };
-    return { current, picker: { tables, chosen, columns, selected, error: null } };
+    const id = columns?.find((c) => c.name === selected.idColumn);
+    const activityColumns = id ? await listActivityColumns(id, chosen) : [];
+    return { current, picker: { tables, chosen, columns, activityColumns, selected, error: null } };
   } catch (error) {
-    return { current, picker: { tables: [], chosen, columns: null, selected: source, error: `Could not read the source's catalog: ${redactError(error)}` } };
+    const message = `Could not read the source's catalog: ${redactError(error)}`;
+    return { current, picker: { tables: [], chosen, columns: null, activityColumns: [], selected: source, error: message } };
   }
 }
 

@@ -4,7 +4,7 @@ import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
-import type { SourceColumn, SourceTable } from "~/models/rollout-population.server";
+import type { ActivityColumn, SourceColumn, SourceTable } from "~/models/rollout-population.server";
 import { ATTRIBUTE_FIELDS, type PopulationSource } from "../../rollout/population";
 
 export interface PopulationSettingsData {
@@ -18,10 +18,13 @@ export interface PopulationSettingsData {
     tables: SourceTable[];
     chosen: { schema: string; table: string };
     columns: SourceColumn[] | null;
+    activityColumns: ActivityColumn[];
     selected: PopulationSource;
     error: string | null;
   } | null;
 }
+
+const activityValue = (a: { schema: string; table: string; column: string } | null) => (a ? JSON.stringify([a.schema, a.table, a.column]) : "");
 
 const SELECT = "mt-1 block w-full rounded border border-slate-300 px-2 py-1 font-normal";
 
@@ -127,6 +130,7 @@ export function PopulationSettings({ population, errors, savedMessage, busy }: {
                 <select name="weightKind" defaultValue={picker.selected.weightKind} className={SELECT}>
                   <option value="equal">assume equal writes per user</option>
                   <option value="column">from a column</option>
+                  <option value="activity">estimate from activity rows per user</option>
                 </select>
               </label>
               <ColumnSelect
@@ -138,6 +142,18 @@ export function PopulationSettings({ population, errors, savedMessage, busy }: {
                 optional
                 only={(c) => c.category === "N"}
               />
+              <label className="block text-sm font-medium text-slate-700 md:col-span-2">
+                Activity rows (table · user column)
+                <select name="activity" defaultValue={activityValue(picker.selected.activity)} className={SELECT} aria-invalid={errors.activity ? true : undefined}>
+                  <option value="">— none —</option>
+                  {picker.activityColumns.map((a) => (
+                    <option key={activityValue(a)} value={activityValue(a)}>
+                      {a.schema}.{a.table} · {a.column}
+                    </option>
+                  ))}
+                </select>
+                {errors.activity ? <span className="text-xs font-normal text-red-700">{errors.activity[0]}</span> : null}
+              </label>
               <div className="md:col-span-2">
                 <Field label="Reason for the change" name="reason" error={errors.reason?.[0]} />
               </div>

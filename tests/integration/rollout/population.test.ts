@@ -26,6 +26,19 @@ beforeAll(async () => {
         insert into "tenant ""A"""."app.users ""people""; drop table users; --"
         select 'p-' || g, case when g < 100 then 'eu' else 'us' end, 'district', g % 7, case when g < 100 then 100 else 1 end, '{}'
         from generate_series(0, 999) g`);
+      // Activity rows: 9 per EU user, 1 per other user, 5 by a user the users table does not know.
+      await source.sql.unsafe(`create table "tenant ""A"""."events; --" ("who" text, n integer)`);
+      await source.sql.unsafe(`
+        insert into "tenant ""A"""."events; --"
+        select 'p-' || g, r from generate_series(0, 999) g, generate_series(1, case when g < 100 then 9 else 1 end) r
+        union all select 'ghost', 1 from generate_series(1, 5)`);
+      // Big enough to be sampled rather than read whole (TABLESAMPLE above 40,000 users and 100,000 activity rows).
+      await source.sql`create table accounts (account_id text primary key, zone text)`;
+      await source.sql`insert into accounts select 'a-' || g, 'eu' from generate_series(1, 100000) g`;
+      await source.sql`create table clicks (account_id text)`;
+      await source.sql`insert into clicks select 'a-' || (g % 100000 + 1) from generate_series(1, 300000) g`;
+      await source.sql`analyze accounts`;
+      await source.sql`analyze clicks`;
       await source.sql`create table members (member_no bigint primary key, area text)`;
       await source.sql`insert into members select g, 'eu' from generate_series(1, 50) g`;
     },
@@ -44,6 +57,18 @@ const HOSTILE = { schema: SCHEMA, table: TABLE, idColumn: "user id", regionColum
 
 const postSettings = async (cookie: string, fields: Record<string, string>) =>
   fetch(`${app.baseUrl}${SETTINGS}`, { method: "POST", headers: { Cookie: cookie }, body: new URLSearchParams({ intent: "population", ...fields }) });
+
+/** The cohort page's preview of raising the EU cohort from 0% to 100%. */
+async function previewEuAt100() {
+  const engineer = await app.login("engineer");
+  const response = await fetch(`${app.baseUrl}/cohorts/${cohort.id}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, {
+    method: "POST",
+    headers: { Cookie: engineer },
+    body: new URLSearchParams({ intent: "preview", name: "EU", priority: "1", mode: "dual_write", percent: "100", regions: "eu", budgetWindowMinutes: "60", version: String(cohort.version), reason: "x" }),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()).preview;
+}
 
 async function storedMapping() {
   const rows = await app.control.sql`select value from settings where key = 'rollout.population'`;
@@ -116,14 +141,7 @@ describe("rollout population settings", () => {
     expect(n).toBe(300);
 
     // Raising the EU cohort to 100% moves the 100 EU users: 10% of users, but 10,000 of 10,900 daily writes.
-    const engineer = await app.login("engineer");
-    const preview = await fetch(`${app.baseUrl}/cohorts/${cohort.id}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, {
-      method: "POST",
-      headers: { Cookie: engineer },
-      body: new URLSearchParams({ intent: "preview", name: "EU", priority: "1", mode: "dual_write", percent: "100", regions: "eu", budgetWindowMinutes: "60", version: String(cohort.version), reason: "x" }),
-    });
-    expect(preview.status).toBe(200);
-    const p = (await preview.json()).preview;
+    const p = await previewEuAt100();
     expect(p.transitions).toEqual([{ from: "source_only", to: "dual_write", kind: "advance", users: 100, writeShare: 10_000 / 10_900 }]);
     expect(p.movedShare).toBeCloseTo(0.1);
     expect(p.movedWriteShare).toBeCloseTo(10_000 / 10_900);
@@ -135,6 +153,50 @@ describe("rollout population settings", () => {
     const support = await app.login("support");
     const user = await (await fetch(`${app.baseUrl}/users?userId=p-3&_data=routes%2Fusers._index`, { headers: { Cookie: support } })).json();
     expect(user.result).toMatchObject({ knownInSource: true, sourceError: null, attributes: { region: "eu", plan: "district", schoolId: "3" } });
+  });
+
+  it("estimates write traffic from activity rows per user, labelled as an estimate", async () => {
+    const admin = await app.login("admin");
+    const activity = (column: string) => JSON.stringify([SCHEMA, "events; --", column]);
+    const wrongType = await postSettings(admin, { ...HOSTILE, weightKind: "activity", activity: activity("n"), reason: "activity" });
+    expect(wrongType.status).toBe(400);
+    expect((await wrongType.json()).errors.activity[0]).toBe(`"n" is integer but the users' id column is text: choose a column of the id's type`);
+    const none = await postSettings(admin, { ...HOSTILE, weightKind: "activity", activity: "", reason: "activity" });
+    expect((await none.json()).errors.activity[0]).toMatch(/Choose the activity table/);
+
+    const saved = await postSettings(admin, { ...HOSTILE, weightKind: "activity", activity: activity("who"), reason: "writes follow events" });
+    expect(saved.status).toBe(200);
+    expect(await storedMapping()).toMatchObject({ weightKind: "activity", weightColumn: null, activity: { schema: SCHEMA, table: "events; --", column: "who" } });
+    const page = await (await fetch(`${app.baseUrl}${SETTINGS}`, { headers: { Cookie: admin } })).json();
+    expect(page.population.picker.activityColumns).toContainEqual({ schema: SCHEMA, table: "events; --", column: "who" });
+
+    // The EU users write 900 of the 1,800 activity rows of known users.
+    const p = await previewEuAt100();
+    expect(p.movedShare).toBeCloseTo(0.1);
+    expect(p.movedWriteShare).toBeCloseTo(0.5);
+    expect(p.writesBasis).toEqual({
+      kind: "estimated",
+      text: 'estimated from all 1,800 rows of "tenant ""A"""."events; --" per "who" (activity as a proxy for writes)',
+    });
+  });
+
+  it("samples a large users table, scaled to the planner estimate or to an exact count, and samples activity rows", async () => {
+    const admin = await app.login("admin");
+    const accounts = { schema: "public", table: "accounts", idColumn: "account_id", regionColumn: "zone", countryColumn: "", schoolIdColumn: "", planColumn: "" };
+    const counts = async () => (await (await fetch(`${app.baseUrl}${SETTINGS}`, { headers: { Cookie: admin } })).json()).population.current.counts;
+
+    expect((await postSettings(admin, { ...accounts, reason: "accounts" })).status).toBe(200);
+    const estimated = await counts();
+    expect(estimated.population).toBe('~100,000 users (planner estimate) in "public"."accounts"');
+    expect(estimated.sampled).toBeGreaterThan(5_000);
+    expect(estimated.sampled).toBeLessThanOrEqual(20_000);
+
+    const activity = JSON.stringify(["public", "clicks", "account_id"]);
+    const saved = await postSettings(admin, { ...accounts, countMethod: "exact", weightKind: "activity", activity, reason: "accounts, counted" });
+    expect(saved.status).toBe(200);
+    const exact = await counts();
+    expect(exact.population).toBe('100,000 users (exact count) in "public"."accounts"');
+    expect(exact.writes).toMatch(/^estimated from a sample of [\d,]+ rows of "public"."clicks" per "account_id"/);
   });
 
   it("maps a table with integer ids: a non-numeric id is simply not in the source", async () => {
