@@ -69,7 +69,8 @@ export function PopulationSettings({ population, errors, savedMessage, busy }: {
     <Card title="Rollout population" className="mt-4">
       <p className="text-sm text-slate-600">
         Previews and the ladder read the rollout's users from <code>{current.table}</code> (id <code>{s.idColumn}</code>) on the source, counted by{" "}
-        {s.countMethod === "exact" ? `an exact count(*) (timeout ${s.countTimeoutMs.toLocaleString("en")} ms)` : "the planner's estimate"}.
+        {s.countMethod === "exact" ? `an exact count(*) (timeout ${s.countTimeoutMs.toLocaleString("en")} ms)` : "the planner's estimate"}; a table of up to
+        20,000 users is read whole and counted exactly.
       </p>
       {current.error ? <Banner tone="critical" title="The mapping does not work">{current.error}</Banner> : null}
       {current.counts ? (
