@@ -50,8 +50,12 @@ export async function getPopulationSource(): Promise<PopulationSource> {
 const READABLE_TABLE = `c.relkind in ('r', 'p', 'm') and not c.relispartition
     and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'
     and has_table_privilege(c.oid, 'select')`;
+// A partitioned table has no statistics of its own: its estimate is the sum of its partitions'.
 const TABLES_SQL = `
-  select n.nspname as schema, c.relname as name, c.reltuples::float8 as estimate, c.oid::int8 as oid
+  select n.nspname as schema, c.relname as name, c.oid::int8 as oid,
+    (case when c.relkind = 'p'
+      then (select coalesce(sum(greatest(p.reltuples, 0)), 0) from pg_partition_tree(c.oid) t join pg_class p on p.oid = t.relid where t.isleaf)
+      else c.reltuples end)::float8 as estimate
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where ${READABLE_TABLE}`;
 

@@ -37,6 +37,12 @@ beforeAll(async () => {
       await source.sql`insert into accounts select 'a-' || g, 'eu' from generate_series(1, 100000) g`;
       await source.sql`create table clicks (account_id text)`;
       await source.sql`insert into clicks select 'a-' || (g % 100000 + 1) from generate_series(1, 300000) g`;
+      await source.sql`create table regional_accounts (account_id text, zone text) partition by list (zone)`;
+      await source.sql`create table regional_accounts_eu partition of regional_accounts for values in ('eu')`;
+      await source.sql`create table regional_accounts_us partition of regional_accounts for values in ('us')`;
+      await source.sql`insert into regional_accounts select 'r-' || g, case when g % 2 = 0 then 'eu' else 'us' end from generate_series(1, 60000) g`;
+      await source.sql`analyze regional_accounts_eu`;
+      await source.sql`analyze regional_accounts_us`;
       await source.sql`analyze accounts`;
       await source.sql`analyze clicks`;
       await source.sql`create table members (member_no bigint primary key, area text)`;
@@ -190,6 +196,12 @@ describe("rollout population settings", () => {
     expect(estimated.population).toBe('~100,000 users (planner estimate) in "public"."accounts"');
     expect(estimated.sampled).toBeGreaterThan(5_000);
     expect(estimated.sampled).toBeLessThanOrEqual(20_000);
+
+    // A partitioned table: estimated from its partitions' statistics, sampled through the parent.
+    expect((await postSettings(admin, { ...accounts, table: "regional_accounts", reason: "partitioned" })).status).toBe(200);
+    const partitioned = await counts();
+    expect(partitioned.population).toBe('~60,000 users (planner estimate) in "public"."regional_accounts"');
+    expect(partitioned.sampled).toBeGreaterThan(5_000);
 
     const activity = JSON.stringify(["public", "clicks", "account_id"]);
     const saved = await postSettings(admin, { ...accounts, countMethod: "exact", weightKind: "activity", activity, reason: "accounts, counted" });
