@@ -86,6 +86,7 @@ const ActionSchema = z.discriminatedUnion("intent", [
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requireRole(request, "admin");
   const form = await request.formData();
+  // The mapping's schema carries cross-field checks, which a discriminated union cannot hold: its own path.
   if (form.get("intent") === "population") return savePopulation(admin, form);
   const parsed = ActionSchema.safeParse({ ...Object.fromEntries(form), scopes: form.getAll("scopes") });
   if (!parsed.success) return json({ ok: false as const, errors: parsed.error.flatten().fieldErrors as Record<string, string[]> }, { status: 400 });
