@@ -1,56 +1,334 @@
+import { eq } from "drizzle-orm";
+import type postgres from "postgres";
+import { settings } from "../../db/schema";
+import {
+  ATTRIBUTE_FIELDS,
+  parseStoredPopulationSource,
+  quoteIdent,
+  tableLabel,
+  type PopulationSource,
+  type SampleBasis,
+} from "../rollout/population";
 import type { PreviewUser } from "../rollout/preview";
+import { recordAudit, type Actor } from "./audit.server";
 import { redactError, sideSql } from "~/utils/databases.server";
+import { controlDb } from "~/utils/db.server";
+
+const POPULATION_KEY = "rollout.population";
+const SAMPLE_SIZE = 20_000;
 
 export interface PopulationSample {
   users: PreviewUser[];
-  /** Estimated number of users in the source (planner statistics; exact when the table is small). */
+  /** Users weighted by their rows in the activity table, when write traffic is estimated from one. */
+  writers: PreviewUser[] | null;
+  /** Users in the source: counted, or the planner's estimate (see basis). */
   population: number;
+  basis: SampleBasis;
   error: string | null;
 }
 
-const SAMPLE_SIZE = 20_000;
-let cached: { at: number; sample: PopulationSample } | null = null;
+export interface SourceTable {
+  schema: string;
+  name: string;
+  estimate: number;
+}
 
-/**
- * A sample of the application's users from the source's `users` table (id, region, country, school, plan), for
- * the ladder shares and change previews. Sampled (TABLESAMPLE when the table is large) because counting 30M users
- * per page view would load the database this migration exists to relieve; cached for a minute.
- * The source is read through the read-only pool; an error is returned, never swallowed, so the page can show it.
- */
-export async function sampleSourceUsers(): Promise<PopulationSample> {
-  if (cached && Date.now() - cached.at < 60_000) return cached.sample;
+export interface SourceColumn {
+  name: string;
+  type: string;
+  /** pg_type.typcategory: S string, N numeric, E enum, U user-defined (uuid, json), ... */
+  category: string;
+  typeName: string;
+}
+
+export async function getPopulationSource(): Promise<PopulationSource> {
+  const [row] = await controlDb().select({ value: settings.value }).from(settings).where(eq(settings.key, POPULATION_KEY));
+  return parseStoredPopulationSource(row?.value);
+}
+
+// Tables and materialized views (TABLESAMPLE needs one), never partitions on their own or system schemas.
+const READABLE_TABLE = `c.relkind in ('r', 'p', 'm') and not c.relispartition
+    and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'
+    and has_table_privilege(c.oid, 'select')`;
+// A partitioned table has no statistics of its own: its estimate is the sum of its partitions'.
+const TABLES_SQL = `
+  select n.nspname as schema, c.relname as name, c.oid::int8 as oid,
+    (case when c.relkind = 'p'
+      then (select coalesce(sum(greatest(p.reltuples, 0)), 0) from pg_partition_tree(c.oid) t join pg_class p on p.oid = t.relid where t.isleaf)
+      else c.reltuples end)::float8 as estimate
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where ${READABLE_TABLE}`;
+
+/** The source's readable tables for the picker (read through the read-only pool). */
+export async function listSourceTables(limit = 2000): Promise<SourceTable[]> {
+  const rows = await sideSql("source").unsafe<SourceTable[]>(`${TABLES_SQL} order by 1, 2 limit $1`, [limit]);
+  return rows.map((r) => ({ schema: r.schema, name: r.name, estimate: Math.max(0, Number(r.estimate)) }));
+}
+
+async function resolveTable(sql: postgres.Sql, schema: string, table: string) {
+  const [row] = await sql.unsafe<{ oid: string; estimate: number }[]>(`${TABLES_SQL} and n.nspname = $1 and c.relname = $2`, [schema, table]);
+  return row ? { oid: row.oid, estimate: Number(row.estimate) } : null;
+}
+
+async function columnsOf(sql: postgres.Sql, oid: string): Promise<SourceColumn[]> {
+  return sql.unsafe<SourceColumn[]>(
+    `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type, t.typcategory as category, t.typname as "typeName"
+     from pg_attribute a join pg_type t on t.oid = a.atttypid
+     where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped order by a.attnum`,
+    [oid],
+  );
+}
+
+/** The columns of one source table for the pickers; null when there is no such readable table. */
+export async function listSourceColumns(schema: string, table: string): Promise<SourceColumn[] | null> {
+  const sql = sideSql("source");
+  const rel = await resolveTable(sql, schema, table);
+  return rel ? columnsOf(sql, rel.oid) : null;
+}
+
+export interface ActivityColumn {
+  schema: string;
+  table: string;
+  column: string;
+}
+
+/** Columns elsewhere in the source that hold ids of the id column's type: the activity tables' user columns. */
+export async function listActivityColumns(id: SourceColumn, users: { schema: string; table: string }, limit = 2000): Promise<ActivityColumn[]> {
+  return sideSql("source").unsafe<ActivityColumn[]>(
+    `select n.nspname as schema, c.relname as table, a.attname as column
+     from pg_attribute a join pg_type t on t.oid = a.atttypid join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+     where ${READABLE_TABLE} and a.attnum > 0 and not a.attisdropped
+       and (t.typname = $1 or (t.typcategory = 'S' and $2 = 'S'))
+       and not (n.nspname = $3 and c.relname = $4)
+     order by 1, 2, 3 limit $5`,
+    [id.typeName, id.category, users.schema, users.table, limit],
+  );
+}
+
+const isUuid = (c: SourceColumn) => c.typeName === "uuid";
+const COLUMN_RULES = {
+  id: { ok: (c: SourceColumn) => c.category === "S" || c.category === "N" || isUuid(c), want: "a text, number or uuid column" },
+  attribute: { ok: (c: SourceColumn) => ["S", "E", "N"].includes(c.category) || isUuid(c), want: "a text, enum, number or uuid column" },
+  weight: { ok: (c: SourceColumn) => c.category === "N", want: "a numeric column (writes per user)" },
+};
+
+/** Field errors of a mapping against the source's catalog: unknown table or column, or a column of the wrong type. */
+async function catalogErrors(sql: postgres.Sql, source: PopulationSource): Promise<Record<string, string>> {
+  const rel = await resolveTable(sql, source.schema, source.table);
+  if (!rel) return { table: `The source has no table ${tableLabel(source)} that Cutover can read` };
+  const columns = new Map((await columnsOf(sql, rel.oid)).map((c) => [c.name, c]));
+  const errors: Record<string, string> = {};
+  const check = (field: string, name: string | null, rule: (typeof COLUMN_RULES)[keyof typeof COLUMN_RULES]) => {
+    if (name === null) return;
+    const column = columns.get(name);
+    if (!column) errors[field] = `${tableLabel(source)} has no column ${quoteIdent(name)}`;
+    else if (!rule.ok(column)) errors[field] = `${quoteIdent(name)} is ${column.type}: choose ${rule.want}`;
+  };
+  check("idColumn", source.idColumn, COLUMN_RULES.id);
+  for (const { field } of ATTRIBUTE_FIELDS) check(field, source[field], COLUMN_RULES.attribute);
+  if (source.weightKind === "column") check("weightColumn", source.weightColumn, COLUMN_RULES.weight);
+  if (source.activity !== null) Object.assign(errors, await activityErrors(sql, source.activity, columns.get(source.idColumn)));
+  return errors;
+}
+
+/** The activity table must exist and its user column must compare with the users' id column without a cast. */
+async function activityErrors(sql: postgres.Sql, activity: NonNullable<PopulationSource["activity"]>, id: SourceColumn | undefined) {
+  const rel = await resolveTable(sql, activity.schema, activity.table);
+  if (!rel) return { activity: `The source has no table ${tableLabel(activity)} that Cutover can read` };
+  const column = (await columnsOf(sql, rel.oid)).find((c) => c.name === activity.column);
+  if (!column) return { activity: `${tableLabel(activity)} has no column ${quoteIdent(activity.column)}` };
+  if (id && column.typeName !== id.typeName && !(column.category === "S" && id.category === "S")) {
+    return { activity: `${quoteIdent(activity.column)} is ${column.type} but the users' id column is ${id.type}: choose a column of the id's type` };
+  }
+  return {};
+}
+
+/** id, the four attributes and the write weight of the users table aliased u, every name quoted. char(n) pads, hence the trims. */
+function projection(source: PopulationSource, weight?: string): string {
+  const attribute = (column: string | null) => (column === null ? "null::text" : `trim(u.${quoteIdent(column)}::text)`);
+  weight ??=
+    source.weightKind === "column" && source.weightColumn !== null
+      ? `greatest(coalesce(u.${quoteIdent(source.weightColumn)}::float8, 0), 0)`
+      : "null::float8";
+  return [
+    `u.${quoteIdent(source.idColumn)}::text as id`,
+    ...ATTRIBUTE_FIELDS.map(({ field, attribute: name }) => `${attribute(source[field])} as "${name}"`),
+    `${weight} as weight`,
+  ].join(", ");
+}
+
+type SampleRow = { id: string; region: string | null; country: string | null; schoolId: string | null; plan: string | null; weight: number | null };
+
+function toPreviewUser(r: SampleRow): PreviewUser {
+  const attributes = { region: r.region ?? undefined, country: r.country ?? undefined, schoolId: r.schoolId ?? undefined, plan: r.plan ?? undefined };
+  return r.weight === null ? { id: r.id, attributes } : { id: r.id, attributes, writeWeight: Number(r.weight) };
+}
+
+/** count(*) under its own statement timeout; null when it ran out of time (the caller falls back to the estimate). */
+async function exactCount(sql: postgres.Sql, source: PopulationSource): Promise<number | null> {
   try {
-    const sql = sideSql("source");
-    const [{ estimate }] = await sql<{ estimate: number }[]>`
-      select greatest(reltuples, 0)::float8 as estimate from pg_class where oid = to_regclass('users')`;
-    const small = estimate < SAMPLE_SIZE * 2;
-    const percent = small ? 100 : Math.min(100, ((SAMPLE_SIZE * 2) / estimate) * 100);
-    const rows = await sql<{ id: string; region: string | null; country: string | null; schoolId: string | null; plan: string | null }[]>`
-      select id::text as id, region::text as region, trim(country::text) as country, school_id::text as "schoolId", plan::text as plan
-      from users ${small ? sql`` : sql`tablesample system (${percent})`}
-      limit ${SAMPLE_SIZE}`;
-    const population = small ? rows.length : Math.round(estimate);
-    const users = rows.map((r) => ({
-      id: r.id,
-      attributes: { region: r.region ?? undefined, country: r.country ?? undefined, schoolId: r.schoolId ?? undefined, plan: r.plan ?? undefined },
-    }));
-    const sample = { users, population, error: null };
-    cached = { at: Date.now(), sample };
-    return sample;
+    return await sql.begin(async (tx) => {
+      await tx.unsafe(`select set_config('statement_timeout', $1, true)`, [String(source.countTimeoutMs)]);
+      const [{ n }] = await tx.unsafe<{ n: string }[]>(`select count(*) as n from ${tableLabel(source)} where ${quoteIdent(source.idColumn)} is not null`);
+      return Number(n);
+    });
   } catch (error) {
-    return { users: [], population: 0, error: `Could not sample the source's users: ${redactError(error)}` };
+    if ((error as { code?: string }).code === "57014") return null;
+    throw error;
   }
 }
 
-/** One user's attributes from the source's users table (the support page), or null when there is no such user. */
+/**
+ * Reads a sample of the mapped users table: the whole table when it is small, else TABLESAMPLE SYSTEM (block
+ * sampling: counting or reading 30M users per page view would load the database this migration exists to relieve).
+ */
+async function readSample(sql: postgres.Sql, source: PopulationSource): Promise<PopulationSample> {
+  const table = tableLabel(source);
+  const rel = await resolveTable(sql, source.schema, source.table);
+  if (!rel) throw new Error(`the source has no table ${table} that Cutover can read`);
+  // reltuples is -1 (PostgreSQL 14+) or 0 before the first ANALYZE.
+  const estimate = Math.max(0, rel.estimate);
+  const small = estimate < SAMPLE_SIZE * 2;
+  const percent = small ? 100 : Math.min(100, ((SAMPLE_SIZE * 2) / estimate) * 100);
+  const rows = await sql.unsafe<SampleRow[]>(
+    `select ${projection(source)} from ${table} u ${small ? "" : "tablesample system ($2)"}
+     where u.${quoteIdent(source.idColumn)} is not null limit $1`,
+    small ? [SAMPLE_SIZE + 1] : [SAMPLE_SIZE, percent],
+  );
+  const whole = small && rows.length <= SAMPLE_SIZE;
+  if (rows.length > SAMPLE_SIZE) rows.length = SAMPLE_SIZE;
+  let population = whole ? rows.length : Math.max(Math.round(estimate), rows.length);
+  let populationMethod: SampleBasis["populationMethod"] = whole ? "exact" : "estimated";
+  let populationNote: string | null = !whole && estimate === 0 ? "the table has no statistics yet: at least this many" : null;
+  if (!whole && source.countMethod === "exact") {
+    const counted = await exactCount(sql, source);
+    if (counted !== null) [population, populationMethod, populationNote] = [counted, "exact", null];
+    else populationNote = `the exact count took longer than ${source.countTimeoutMs.toLocaleString("en")} ms`;
+  }
+  const writers = source.activity ? await readWriters(sql, source, source.activity) : null;
+  return {
+    users: rows.map(toPreviewUser),
+    writers: writers?.users ?? null,
+    population,
+    basis: {
+      table,
+      sampled: rows.length,
+      population,
+      populationMethod,
+      populationNote,
+      weightKind: source.weightKind,
+      weightColumn: source.weightColumn,
+      activity: writers?.basis ?? null,
+    },
+    error: null,
+  };
+}
+
+const ACTIVITY_ROWS = 50_000;
+
+/**
+ * Write traffic estimated from activity rows: a sample of the activity table (whole when small), grouped by user
+ * and joined to the users table for the attributes, so each writer weighs as many rows as it has in the sample.
+ * Sampling rows rather than users keeps heavy writers in proportion at any table size.
+ */
+async function readWriters(sql: postgres.Sql, source: PopulationSource, activity: NonNullable<PopulationSource["activity"]>) {
+  const table = tableLabel(activity);
+  const rel = await resolveTable(sql, activity.schema, activity.table);
+  if (!rel) throw new Error(`the source has no table ${table} that Cutover can read`);
+  const estimate = Math.max(0, rel.estimate);
+  const small = estimate < ACTIVITY_ROWS * 2;
+  const percent = small ? 100 : Math.min(100, (ACTIVITY_ROWS / estimate) * 100);
+  const column = quoteIdent(activity.column);
+  const rows = await sql.unsafe<(SampleRow & { rowsRead: string })[]>(
+    `with r as (select a.${column} as uid from ${table} a ${small ? "" : "tablesample system ($2)"} where a.${column} is not null limit $1),
+          w as (select uid, count(*)::float8 as n from r group by uid)
+     select ${projection(source, "w.n")}, (select count(*) from r) as "rowsRead"
+     from w join ${tableLabel(source)} u on u.${quoteIdent(source.idColumn)} = w.uid`,
+    small ? [ACTIVITY_ROWS * 2 + 1] : [ACTIVITY_ROWS * 2, percent],
+  );
+  const rowsRead = Number(rows[0]?.rowsRead ?? 0);
+  const users = rows.map(toPreviewUser);
+  // Rows whose user is not in the users table carry no attributes to evaluate, so they are left out.
+  const attributed = users.reduce((sum, u) => sum + (u.writeWeight ?? 0), 0);
+  return { users, basis: { table, column: activity.column, rows: attributed, whole: small && rowsRead <= ACTIVITY_ROWS * 2 } };
+}
+
+let cached: { key: string; at: number; sample: PopulationSample } | null = null;
+
+/**
+ * A sample of the application's users per the configured mapping (default: the demo's `users` table), for the
+ * ladder shares and change previews; cached for a minute per mapping. The source is read through the read-only
+ * pool; an error is returned, never swallowed, so the page can show it.
+ */
+export async function sampleSourceUsers(): Promise<PopulationSample> {
+  let source: PopulationSource | null = null;
+  try {
+    source = await getPopulationSource();
+    const key = JSON.stringify(source);
+    if (cached && cached.key === key && Date.now() - cached.at < 60_000) return cached.sample;
+    const sample = await readSample(sideSql("source"), source);
+    cached = { key, at: Date.now(), sample };
+    return sample;
+  } catch (error) {
+    const basis: SampleBasis = {
+      table: source ? tableLabel(source) : "the source",
+      sampled: 0,
+      population: 0,
+      populationMethod: "estimated",
+      populationNote: null,
+      weightKind: source?.weightKind ?? "equal",
+      weightColumn: source?.weightColumn ?? null,
+      activity: null,
+    };
+    return { users: [], writers: null, population: 0, basis, error: `Could not sample the source's users: ${redactError(error)}` };
+  }
+}
+
+export type PopulationCheck = { ok: true; sample: PopulationSample } | { ok: false; errors: Record<string, string> };
+
+/** Checks a mapping against the source's catalog, then reads a sample with it (what the mapping counts). */
+export async function checkPopulationSource(source: PopulationSource): Promise<PopulationCheck> {
+  const sql = sideSql("source");
+  try {
+    const errors = await catalogErrors(sql, source);
+    if (Object.keys(errors).length > 0) return { ok: false, errors };
+    return { ok: true, sample: await readSample(sql, source) };
+  } catch (error) {
+    return { ok: false, errors: { form: `The source refused the mapping: ${redactError(error)}` } };
+  }
+}
+
+/** Saves a mapping that checks out, with the audit row in the same transaction; a failing one saves nothing. */
+export async function savePopulationSource(source: PopulationSource, actor: Actor, reason: string): Promise<PopulationCheck> {
+  const checked = await checkPopulationSource(source);
+  if (!checked.ok) return checked;
+  const before = await getPopulationSource();
+  await controlDb().transaction(async (tx) => {
+    await tx
+      .insert(settings)
+      .values({ key: POPULATION_KEY, value: source })
+      .onConflictDoUpdate({ target: settings.key, set: { value: source, updatedAt: new Date() } });
+    await recordAudit(actor, { action: "rollout.population.update", entityType: "settings", entityId: POPULATION_KEY, before, after: source, reason }, tx);
+  });
+  cached = null;
+  return checked;
+}
+
+// Not a valid value of the id column's type (e.g. "abc" for an integer id): no such user, not an error.
+const NOT_AN_ID = new Set(["22P02", "22003", "22007", "22008"]);
+
+/** One user's attributes from the mapped users table (the support page), or null when there is no such user. */
 export async function findSourceUser(id: string): Promise<{ attributes: PreviewUser["attributes"]; error: string | null } | null> {
   try {
-    const [row] = await sideSql("source")<{ region: string | null; country: string | null; schoolId: string | null; plan: string | null }[]>`
-      select region::text as region, trim(country::text) as country, school_id::text as "schoolId", plan::text as plan
-      from users where id::text = ${id} limit 1`;
-    if (!row) return null;
-    return { attributes: { region: row.region ?? undefined, country: row.country ?? undefined, schoolId: row.schoolId ?? undefined, plan: row.plan ?? undefined }, error: null };
+    const source = await getPopulationSource();
+    // The id is sent untyped, so PostgreSQL reads it as the id column's type and the column's index serves it.
+    const [row] = await sideSql("source").unsafe<SampleRow[]>(
+      `select ${projection(source)} from ${tableLabel(source)} u where u.${quoteIdent(source.idColumn)} = $1 limit 1`,
+      [id],
+    );
+    return row ? { attributes: toPreviewUser(row).attributes, error: null } : null;
   } catch (error) {
+    if (NOT_AN_ID.has((error as { code?: string }).code ?? "")) return null;
     return { attributes: {}, error: `Could not read the user from the source: ${redactError(error)}` };
   }
 }

@@ -37,6 +37,24 @@ describe("preview", () => {
     expect(p.movedWriteShare).toBeCloseTo(writes, 10);
   });
 
+  it("takes write shares from a separate sample of writers when one is given", () => {
+    const moves = (id: string) => bucketOf(id, "pilot") >= 1000;
+    const find = (wanted: boolean) => users.find((u) => moves(u.id) === wanted)!.id;
+    // The heavy writer is already in the cohort: only the light one's 10% of writes moves.
+    const writers = [
+      { id: find(false), writeWeight: 90 },
+      { id: find(true), writeWeight: 10 },
+    ];
+    const p = previewChange(base, withCohort({ percentBasisPoints: 10_000 }), users, { writers });
+    const expected = 0.1;
+    expect(p.movedWriteShare).toBeCloseTo(expected, 10);
+    expect(p.movedShare).toBeCloseTo(users.filter((u) => moves(u.id)).length / users.length, 10);
+    // A move seen only among the writers still shows, with its write share and no sampled users.
+    const onlyWriters = previewChange(base, withCohort({ percentBasisPoints: 10_000 }), [], { writers });
+    expect(onlyWriters.transitions.reduce((s, t) => s + t.writeShare, 0)).toBeCloseTo(expected, 10);
+    expect(onlyWriters.transitions.every((t) => t.sampledUsers === 0)).toBe(true);
+  });
+
   it("reports rollbacks and skips with their user counts", () => {
     const down = previewChange(base, withCohort({ percentBasisPoints: 500 }), users);
     expect(down.classification.kind).toBe("rollback");

@@ -5,7 +5,8 @@ import type { Ruleset, UserAttributes } from "./types";
 
 /**
  * Preview before saving: evaluate a sample of users (or all of them) under the current and the proposed ruleset
- * and count who moves from which mode to which, weighted by users and by write traffic. Estimates for the whole
+ * and count who moves from which mode to which, weighted by users and by write traffic (the users' own weights, or
+ * a separate sample of writers). Estimates for the whole
  * population scale the sample by population / sample size. The emergency switch is ignored on both sides: the
  * preview is about the cohorts, which take effect again when the switch is cleared.
  */
@@ -55,7 +56,7 @@ export function previewChange(
   before: Ruleset,
   after: Ruleset,
   users: Iterable<PreviewUser>,
-  options: { population?: number; nowMs?: number } = {},
+  options: { population?: number; nowMs?: number; writers?: Iterable<PreviewUser> } = {},
 ): Preview {
   const a = withoutEmergency(before);
   const b = withoutEmergency(after);
@@ -65,15 +66,21 @@ export function previewChange(
   const writes = new Float64Array(n * n);
   let sampled = 0;
   let totalWrites = 0;
-  for (const user of users) {
-    const from = modeRank(evaluate(a, user.id, user.attributes, nowMs).mode);
-    const to = modeRank(evaluate(b, user.id, user.attributes, nowMs).mode);
+  const cell = (user: PreviewUser) =>
+    modeRank(evaluate(a, user.id, user.attributes, nowMs).mode) * n + modeRank(evaluate(b, user.id, user.attributes, nowMs).mode);
+  const weigh = (user: PreviewUser, at: number) => {
     const weight = user.writeWeight ?? 1;
-    counts[from * n + to] += 1;
-    writes[from * n + to] += weight;
+    writes[at] += weight;
     totalWrites += weight;
+  };
+  for (const user of users) {
+    const at = cell(user);
+    counts[at] += 1;
+    if (!options.writers) weigh(user, at);
     sampled++;
   }
+  // Write traffic measured apart from the users (e.g. a sample of activity rows grouped by their user).
+  if (options.writers) for (const writer of options.writers) weigh(writer, cell(writer));
   const population = options.population ?? sampled;
   const scale = sampled === 0 ? 0 : population / sampled;
   const transitions: Transition[] = [];
@@ -84,7 +91,7 @@ export function previewChange(
       const c = counts[i * n + j];
       beforeCounts[i] += c;
       afterCounts[j] += c;
-      if (i === j || c === 0) continue;
+      if (i === j || (c === 0 && writes[i * n + j] === 0)) continue;
       const kind = classifyMove(MODES[i], MODES[j]) as Transition["kind"];
       transitions.push({
         from: MODES[i],

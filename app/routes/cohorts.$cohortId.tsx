@@ -16,6 +16,7 @@ import { loadRuleset } from "~/models/ruleset.server";
 import { cohortFormSchema, fieldErrors } from "~/rollout/cohort-form";
 import { MODE_LABELS } from "~/rollout/modes";
 import { formatBasisPoints } from "~/rollout/percent";
+import { describeBasis } from "~/rollout/population";
 import { previewChange } from "~/rollout/preview";
 import { rampStatus } from "~/rollout/ramp";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
@@ -53,11 +54,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const id = params.cohortId ?? "";
   const [ruleset, sample] = await Promise.all([loadRuleset(), sampleSourceUsers()]);
   const proposed = { ...ruleset, cohorts: ruleset.cohorts.map((c) => (c.id === id ? { ...c, ...input } : c)) };
-  const p = previewChange(ruleset, proposed, sample.users, { population: sample.population });
+  const p = previewChange(ruleset, proposed, sample.users, { population: sample.population, writers: sample.writers ?? undefined });
+  const basis = describeBasis(sample.basis);
   const preview = {
     transitions: p.transitions.map((t) => ({ from: t.from, to: t.to, kind: t.kind, users: t.users, writeShare: t.writeShare })),
     movedUsers: p.movedUsers,
     movedShare: p.movedShare,
+    movedWriteShare: p.movedWriteShare,
+    usersBasis: basis.users,
+    writesBasis: basis.writes,
     rollbackUsers: p.rollbackUsers,
     kind: p.classification.kind,
     sampleError: sample.error,
@@ -103,7 +108,11 @@ export default function CohortPage() {
           {preview ? (
             <div className="rounded border border-slate-200 bg-slate-50 p-3 text-sm" aria-label="Preview">
               <p className="font-medium">
-                Preview: ~{preview.movedUsers.toLocaleString("en")} users move ({(preview.movedShare * 100).toFixed(2)}%) — {preview.kind}
+                Preview: ~{preview.movedUsers.toLocaleString("en")} users move ({(preview.movedShare * 100).toFixed(2)}%) and{" "}
+                {(preview.movedWriteShare * 100).toFixed(2)}% of write traffic — {preview.kind}
+              </p>
+              <p className="text-xs text-slate-600">
+                Users {preview.usersBasis.text}. Write traffic {preview.writesBasis.text}.
               </p>
               <ul className="list-disc pl-5">
                 {preview.transitions.map((t) => (

@@ -18,6 +18,7 @@ import { sampleSourceUsers } from "~/models/rollout-population.server";
 import { clearEmergency, loadRuleset, setEmergency } from "~/models/ruleset.server";
 import { cohortFormSchema, fieldErrors } from "~/rollout/cohort-form";
 import { MODE_LABELS, MODES } from "~/rollout/modes";
+import { describeBasis } from "~/rollout/population";
 import { modeDistribution } from "~/rollout/preview";
 import { rampStatus } from "~/rollout/ramp";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
@@ -32,7 +33,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     canEdit: hasRole(user, "engineer"),
     ruleset: { version: ruleset.version, defaultMode: ruleset.defaultMode, emergency: ruleset.emergency },
     distribution: modeDistribution(ruleset, sample.users, now).map((d) => ({ ...d, users: Math.round(d.share * sample.population) })),
-    sample: { size: sample.users.length, population: sample.population, error: sample.error },
+    sample: { size: sample.users.length, populationText: describeBasis(sample.basis).population.text, error: sample.error },
     cohorts: cohorts.map((c) => ({
       id: c.id,
       name: c.name,
@@ -100,7 +101,7 @@ export default function CohortsPage() {
         {sample.error ? <Banner tone="warning" title="Shares unavailable">{sample.error}</Banner> : null}
         <Ladder distribution={distribution} />
         <p className="mt-2 text-xs text-slate-500">
-          Shares from a sample of {sample.size.toLocaleString("en")} of ~{sample.population.toLocaleString("en")} users in the source's users table.
+          Shares from a sample of {sample.size.toLocaleString("en")} of {sample.populationText} (the users table is chosen in Settings).
         </p>
       </Card>
       <Card title="Cohorts (evaluated in priority order)">

@@ -8,10 +8,14 @@ import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
+import { PopulationSettings, type PopulationSettingsData } from "~/components/rollout/population-settings";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/models/api-token.server";
 import { API_SCOPES, ROLES, type ApiScope } from "~/auth/permissions";
 import { recordAudit } from "~/models/audit.server";
+import { getPopulationSource, listActivityColumns, listSourceColumns, listSourceTables, sampleSourceUsers, savePopulationSource } from "~/models/rollout-population.server";
 import { createUser, listUsers, updateUserRole } from "~/models/user.server";
+import { describeBasis, guessColumns, populationFormSchema, tableLabel } from "~/rollout/population";
+import { redactError } from "~/utils/databases.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 import { generatePassword } from "~/utils/password.server";
 
@@ -20,8 +24,48 @@ export const meta: MetaFunction = () => [{ title: "Settings · Cutover" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
   const isAdmin = hasRole(user, "admin");
-  const [users, tokens] = isAdmin ? await Promise.all([listUsers(), listApiTokens()]) : [[], []];
-  return json({ isAdmin, users, tokens });
+  const [adminData, population] = await Promise.all([
+    isAdmin ? Promise.all([listUsers(), listApiTokens()]) : null,
+    loadPopulation(isAdmin, new URL(request.url).searchParams.get("table")),
+  ]);
+  const [users, tokens] = adminData ?? [[], []];
+  return json({ isAdmin, users, tokens, population });
+}
+
+const tableParam = z.tuple([z.string(), z.string()]);
+
+/**
+ * The rollout population's mapping, what it counts now, and for admins the pickers: the source's tables and the
+ * columns of the table chosen with ?table=["schema","name"] (the mapped table by default).
+ */
+async function loadPopulation(isAdmin: boolean, tableChoice: string | null): Promise<PopulationSettingsData> {
+  const [source, sample] = await Promise.all([getPopulationSource(), sampleSourceUsers()]);
+  const labels = describeBasis(sample.basis);
+  const current = {
+    source,
+    table: tableLabel(source),
+    error: sample.error,
+    counts: sample.error ? null : { population: labels.population.text, sampled: sample.basis.sampled, writes: labels.writes.text },
+  };
+  if (!isAdmin) return { current, picker: null };
+  let chosen = { schema: source.schema, table: source.table };
+  try {
+    const [schema, table] = tableParam.parse(JSON.parse(tableChoice ?? "null"));
+    chosen = { schema, table };
+  } catch {
+    // No choice (or a mangled URL): the mapped table.
+  }
+  try {
+    const [tables, columns] = await Promise.all([listSourceTables(), listSourceColumns(chosen.schema, chosen.table)]);
+    const sameTable = chosen.schema === source.schema && chosen.table === source.table;
+    const selected = { ...source, ...chosen, ...guessColumns(columns?.map((c) => c.name) ?? [], source, sameTable) };
+    const id = columns?.find((c) => c.name === selected.idColumn);
+    const activityColumns = id ? await listActivityColumns(id, chosen) : [];
+    return { current, picker: { tables, chosen, columns, activityColumns, selected, error: null } };
+  } catch (error) {
+    const message = `Could not read the source's catalog: ${redactError(error)}`;
+    return { current, picker: { tables: [], chosen, columns: null, activityColumns: [], selected: source, error: message } };
+  }
 }
 
 const ActionSchema = z.discriminatedUnion("intent", [
@@ -42,6 +86,8 @@ const ActionSchema = z.discriminatedUnion("intent", [
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requireRole(request, "admin");
   const form = await request.formData();
+  // The mapping's schema carries cross-field checks, which a discriminated union cannot hold: its own path.
+  if (form.get("intent") === "population") return savePopulation(admin, form);
   const parsed = ActionSchema.safeParse({ ...Object.fromEntries(form), scopes: form.getAll("scopes") });
   if (!parsed.success) return json({ ok: false as const, errors: parsed.error.flatten().fieldErrors as Record<string, string[]> }, { status: 400 });
   const input = parsed.data;
@@ -90,15 +136,28 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
+async function savePopulation(admin: Awaited<ReturnType<typeof requireRole>>, form: FormData) {
+  const parsed = populationFormSchema.safeParse(Object.fromEntries(form));
+  if (!parsed.success) return json({ ok: false as const, errors: parsed.error.flatten().fieldErrors as Record<string, string[]> }, { status: 400 });
+  const { reason, ...source } = parsed.data;
+  const saved = await savePopulationSource(source, userActor(admin), reason);
+  if (!saved.ok) {
+    const errors = Object.fromEntries(Object.entries(saved.errors).map(([field, message]) => [field, [message]]));
+    return json({ ok: false as const, errors }, { status: 400 });
+  }
+  const labels = describeBasis(saved.sample.basis);
+  return json({ ok: true as const, shownOnce: null, population: `Saved. The mapping counts ${labels.population.text}; writes: ${labels.writes.text}.` });
+}
+
 export default function Settings() {
-  const { isAdmin, users, tokens } = useLoaderData<typeof loader>();
+  const { isAdmin, users, tokens, population } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const errors: Record<string, string[] | undefined> = actionData && !actionData.ok ? actionData.errors : {};
   const shownOnce = actionData?.ok ? actionData.shownOnce : null;
   return (
     <div>
-      <PageHeader title="Settings" description="Dashboard users and the API tokens the application servers use." />
+      <PageHeader title="Settings" description="Dashboard users, the API tokens the application servers use, and where the rollout's users come from." />
       {!isAdmin ? <p className="mb-4 text-sm text-slate-600">Users and API tokens are managed by admins.</p> : null}
       {shownOnce ? (
         <div role="status" className="mb-4 rounded-md border border-emerald-300 bg-emerald-50 p-4 text-sm">
@@ -200,6 +259,12 @@ export default function Settings() {
           </Card>
         </div>
       ) : null}
+      <PopulationSettings
+        population={population}
+        errors={errors}
+        savedMessage={actionData && "population" in actionData ? String(actionData.population) : null}
+        busy={navigation.state !== "idle"}
+      />
     </div>
   );
 }

@@ -49,3 +49,36 @@ test("a viewer sees the cohort controls disabled and gets 403 when posting anywa
   });
   expect(response.status()).toBe(403);
 });
+
+test("an admin estimates write traffic from annotations per author; the cohort preview labels both figures", async ({ page }) => {
+  await loginAs(page, "admin");
+  await page.goto("/settings");
+  const counts = page.getByLabel("What the mapping counts");
+  await expect(counts).toContainText('20,000 users (exact count) in "public"."users"');
+  await expect(counts).toContainText("estimated, assuming equal writes per user");
+
+  const save = async (weight: string, reason: string) => {
+    await page.getByLabel("Write traffic per user").selectOption(weight);
+    await page.getByLabel("Reason for the change").fill(reason);
+    await page.getByRole("button", { name: "Save population" }).click();
+    await expect(page.getByText(/^Saved\. The mapping counts 20,000 users/)).toBeVisible();
+  };
+  await page.getByLabel("Activity rows (table · user column)").selectOption({ label: "public.annotations · author_id" });
+  await save("activity", "annotations follow writes");
+  await expect(counts).toContainText('estimated from all 40,000 rows of "public"."annotations" per "author_id"');
+
+  await page.goto("/cohorts");
+  await page.getByRole("link", { name: "Everyone" }).click();
+  await page.getByLabel("Percentage").fill("30");
+  await page.getByLabel("Reason").fill("what would move");
+  await page.getByRole("button", { name: "Preview" }).click();
+  const preview = page.getByLabel("Preview");
+  await expect(preview).toContainText("of write traffic");
+  await expect(preview).toContainText('Users exact: all 20,000 users of "public"."users" evaluated.');
+  await expect(preview).toContainText("Write traffic estimated from all 40,000 rows");
+
+  // Leave the demo's default (equal writes per user) for the other journeys.
+  await page.goto("/settings");
+  await save("equal", "back to the default");
+  await expect(counts).toContainText("estimated, assuming equal writes per user");
+});

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gates } from "../../../app/gates/index.server";
-import { SYSTEM_ACTOR } from "../../../app/models/audit.server";
-import { createCohort, type Cohort } from "../../../app/models/cohort.server";
+import type { Cohort } from "../../../app/models/cohort.server";
 import { bucketOf } from "../../../app/rollout/bucket";
 import { startTestApp, type TestApp } from "../../support/app-server";
+import { createSetupCohort } from "../../support/cohorts";
+import { createSourceUsers } from "../../support/source-users";
 
 let app: TestApp;
 let cohort: Cohort;
@@ -11,28 +12,11 @@ let cohort: Cohort;
 beforeAll(async () => {
   app = await startTestApp({
     // A small application users table on the source: previews and ladder shares sample it.
-    prepare: async ({ source }) => {
-      await source.sql`create table users (id text primary key, region text, country char(2), school_id integer, plan text)`;
-      await source.sql`insert into users select 'user-' || g, 'eu', 'DE', g % 50, 'school' from generate_series(0, 1999) g`;
-    },
+    prepare: ({ source }) => createSourceUsers(source.sql, 2000, { region: "eu", country: "DE" }),
   });
   // Setup only: in this process the cohort is created without gates; the app under test keeps its real ones.
   gates.length = 0;
-  cohort = await createCohort(
-    {
-      name: "Pilot",
-      description: "",
-      priority: 1,
-      mode: "dual_write",
-      percentBasisPoints: 2500,
-      constraints: {},
-      mismatchBudget: null,
-      budgetWindowMinutes: 60,
-      rampSteps: null,
-      rampEveryHours: null,
-    },
-    { actor: SYSTEM_ACTOR, reason: "setup", confirmed: false, isAdmin: false },
-  );
+  cohort = await createSetupCohort({ name: "Pilot", mode: "dual_write", percentBasisPoints: 2500 });
 });
 
 afterAll(async () => {
