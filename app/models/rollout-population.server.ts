@@ -4,12 +4,12 @@ import { settings } from "../../db/schema";
 import {
   ATTRIBUTE_FIELDS,
   parseStoredPopulationSource,
-  quoteIdent,
   tableLabel,
   type PopulationSource,
   type SampleBasis,
 } from "../rollout/population";
 import type { PreviewUser } from "../rollout/preview";
+import { quoteIdent } from "../utils/sql-identifier";
 import { recordAudit, type Actor } from "./audit.server";
 import { redactError, sideSql } from "~/utils/databases.server";
 import { controlDb } from "~/utils/db.server";

@@ -8,12 +8,4 @@ export async function detectDialect(sql: postgres.Sql): Promise<Dialect> {
   return /cockroach/i.test(row.version) ? "cockroach" : "postgres";
 }
 
-/** Quote an identifier taken from a catalog (never from user input) the way both engines read it. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** A schema-qualified, quoted table name. */
-export function qualifiedName(schema: string, table: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
-}
+export { qualifiedName, quoteIdent } from "../utils/sql-identifier";

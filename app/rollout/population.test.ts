@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POPULATION_SOURCE, describeBasis, parseStoredPopulationSource, populationSourceSchema, quoteIdent, type SampleBasis } from "./population";
+import { DEFAULT_POPULATION_SOURCE, describeBasis, parseStoredPopulationSource, populationSourceSchema, type SampleBasis } from "./population";
 
 describe("population source", () => {
   it("defaults to the demo's users table, counted by the planner estimate, with equal writes per user", () => {
@@ -28,13 +28,6 @@ describe("population source", () => {
     expect(missing.error?.issues[0]).toMatchObject({ path: ["weightColumn"] });
     expect(populationSourceSchema.safeParse({ table: "x".repeat(64) }).success).toBe(false);
     expect(populationSourceSchema.safeParse({ countTimeoutMs: "50" }).success).toBe(false);
-  });
-
-  it("quotes any name as one identifier, dots and quotes included", () => {
-    expect(quoteIdent("users")).toBe('"users"');
-    expect(quoteIdent('my "users"')).toBe('"my ""users"""');
-    expect(quoteIdent("app.users")).toBe('"app.users"');
-    expect(quoteIdent('x"; drop table users; --')).toBe('"x""; drop table users; --"');
   });
 });
 

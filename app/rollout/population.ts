@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { qualifiedName, quoteIdent } from "../utils/sql-identifier";
 
 /**
  * Where the rollout's population comes from: which source table holds the application's users, which of its
@@ -78,13 +79,8 @@ export function parseStoredPopulationSource(value: unknown): PopulationSource {
   return parsed.success ? parsed.data : DEFAULT_POPULATION_SOURCE;
 }
 
-/** A PostgreSQL quoted identifier. Unlike postgres.js' sql(name), a dot stays part of the name. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 export function tableLabel(source: Pick<PopulationSource, "schema" | "table">): string {
-  return `${quoteIdent(source.schema)}.${quoteIdent(source.table)}`;
+  return qualifiedName(source.schema, source.table);
 }
 
 /** How a figure was obtained: counted exactly, scaled from a sample, or resting on an assumption or estimate. */
