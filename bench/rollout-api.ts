@@ -84,6 +84,20 @@ function line(label: string, run: Run) {
 }
 const verdict = (met: boolean) => (met ? "met" : "NOT MET");
 
+/** One endpoint: the fast path, the bare baseline and Remix, the ratios, and each target's verdict. */
+function report(title: string, bareAnswer: string, runs: { fast: Run; bare: Run; remix: Run }, targets: string[]) {
+  const { fast, bare, remix } = runs;
+  console.log(title);
+  console.log(line("fast path", fast));
+  console.log(line(`baseline: bare node:http ${bareAnswer}`, bare));
+  console.log(line("through Remix (route loader)", remix));
+  console.log(
+    `  ratio fast path / bare: ${(fast.requests.average / bare.requests.average).toFixed(2)} req/s, ` +
+      `${(bare.cpuMicrosPerRequest / fast.cpuMicrosPerRequest).toFixed(2)} CPU; fast path / Remix: ${(fast.requests.average / remix.requests.average).toFixed(1)}x req/s`,
+  );
+  console.log(`  target ${targets.join("; ")}`);
+}
+
 async function main() {
   const control = await benchControlDatabase("rollout-api");
   try {
@@ -119,12 +133,16 @@ async function main() {
     });
 
     const rulesetHeaders = [auth, `If-None-Match=${etag}`];
-    const ruleset = await measure(`${fast.url}/api/v1/ruleset`, rulesetHeaders, 304);
-    const rulesetBare = await measure(bare304.url, rulesetHeaders, 304);
-    const rulesetRemix = await measure(`${remix.url}/api/v1/ruleset`, rulesetHeaders, 304);
-    const assignments = await measure(`${fast.url}${assignmentPath}`, [auth], 200);
-    const assignmentsBare = await measure(`${bareJson.url}${assignmentPath}`, [auth], 200);
-    const assignmentsRemix = await measure(`${remix.url}${assignmentPath}`, [auth], 200);
+    const ruleset = {
+      fast: await measure(`${fast.url}/api/v1/ruleset`, rulesetHeaders, 304),
+      bare: await measure(bare304.url, rulesetHeaders, 304),
+      remix: await measure(`${remix.url}/api/v1/ruleset`, rulesetHeaders, 304),
+    };
+    const assignments = {
+      fast: await measure(`${fast.url}${assignmentPath}`, [auth], 200),
+      bare: await measure(`${bareJson.url}${assignmentPath}`, [auth], 200),
+      remix: await measure(`${remix.url}${assignmentPath}`, [auth], 200),
+    };
     bare304.close();
     bareJson.close();
     await fast.close();
@@ -132,30 +150,16 @@ async function main() {
 
     const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
     console.log(
-      `node ${process.version}, ${availableParallelism()} cores shared with the load generator (autocannon, one process); ${CONNECTIONS} connections, ` +
+      `node ${process.version}, ${availableParallelism()} cores shared with the load generator (autocannon: one process, one thread); ${CONNECTIONS} connections, ` +
         `2 s warm-up + ${SECONDS} s per run; load average at the end ${load}`,
     );
-    console.log("GET /api/v1/ruleset with a matching If-None-Match (304)");
-    console.log(line("fast path", ruleset));
-    console.log(line("baseline: bare node:http 304", rulesetBare));
-    console.log(line("through Remix (route loader)", rulesetRemix));
-    console.log(
-      `  ratio fast path / bare: ${(ruleset.requests.average / rulesetBare.requests.average).toFixed(2)} req/s, ` +
-        `${(rulesetBare.cpuMicrosPerRequest / ruleset.cpuMicrosPerRequest).toFixed(2)} CPU; fast path / Remix: ${(ruleset.requests.average / rulesetRemix.requests.average).toFixed(1)}x req/s`,
-    );
-    console.log(`  target >= ${number(RULESET_TARGET)} req/s: ${verdict(ruleset.requests.average >= RULESET_TARGET)}`);
-    console.log("GET /api/v1/assignments/:id (200, JSON)");
-    console.log(line("fast path", assignments));
-    console.log(line("baseline: bare node:http JSON", assignmentsBare));
-    console.log(line("through Remix (route loader)", assignmentsRemix));
-    console.log(
-      `  ratio fast path / bare: ${(assignments.requests.average / assignmentsBare.requests.average).toFixed(2)} req/s, ` +
-        `${(assignmentsBare.cpuMicrosPerRequest / assignments.cpuMicrosPerRequest).toFixed(2)} CPU; fast path / Remix: ${(assignments.requests.average / assignmentsRemix.requests.average).toFixed(1)}x req/s`,
-    );
-    console.log(
-      `  target >= ${number(ASSIGNMENT_TARGET)} req/s: ${verdict(assignments.requests.average >= ASSIGNMENT_TARGET)}; ` +
-        `p99 < ${P99_TARGET_MS} ms: ${verdict(assignments.latency.p99 < P99_TARGET_MS)}`,
-    );
+    report("GET /api/v1/ruleset with a matching If-None-Match (304)", "304", ruleset, [
+      `>= ${number(RULESET_TARGET)} req/s: ${verdict(ruleset.fast.requests.average >= RULESET_TARGET)}`,
+    ]);
+    report("GET /api/v1/assignments/:id (200, JSON)", "JSON", assignments, [
+      `>= ${number(ASSIGNMENT_TARGET)} req/s: ${verdict(assignments.fast.requests.average >= ASSIGNMENT_TARGET)}`,
+      `p99 < ${P99_TARGET_MS} ms: ${verdict(assignments.fast.latency.p99 < P99_TARGET_MS)}`,
+    ]);
   } finally {
     const { closeControlDb } = await import("../app/utils/db.server");
     await closeControlDb();
