@@ -89,8 +89,10 @@ export interface ServedRuleset {
  * (stale-while-revalidate); it is re-read:
  * - at once when a ruleset change commits anywhere (NOTIFY cutover_ruleset from bumpRulesetVersion, heard on the
  *   process's LISTEN connection), and before a change made in this process returns (read-your-writes);
- * - when a request finds it older than POLL_MS while the LISTEN connection is down (the fallback), older than
- *   SAFETY_MS otherwise (changes made by hand in SQL), or past a pin's expiry (pins expire without a version bump).
+ * - at a pin's expiry (pins expire without a version bump);
+ * - when a request finds it older than POLL_MS while the LISTEN connection is down (the fallback), or older than
+ *   SAFETY_MS otherwise. These two only read the version first: every change bumps it, and re-reading a ruleset
+ *   with 100,000-id user lists holds the event loop for tens of milliseconds.
  * The state lives in a process singleton, so every module copy (the server build, scripts, tests) shares it.
  */
 const POLL_MS = 1000;
@@ -106,25 +108,32 @@ interface RulesetCache {
 
 const rulesetCache = () => singleton<RulesetCache>("ruleset-cache", () => ({ served: null, loading: null, generation: 0, listening: null }));
 
-async function readServedRuleset(previous: ServedRuleset | null): Promise<ServedRuleset> {
+async function readServedRuleset(previous: ServedRuleset | null, versionFirst: boolean): Promise<ServedRuleset> {
+  if (previous && versionFirst) {
+    const [state] = await controlDb().select({ version: rolloutState.version }).from(rolloutState).where(eq(rolloutState.id, 1));
+    if (state?.version === previous.ruleset.version) return { ...previous, loadedAt: Date.now() };
+  }
   const ruleset = await loadRuleset();
   const body = JSON.stringify(ruleset);
   const now = Date.now();
   const nextPinExpiry = Math.min(Infinity, ...ruleset.pins.map((p) => (p.expiresAt ? Date.parse(p.expiresAt) : Infinity)).filter((t) => t > now));
-  // Unchanged content keeps its compiled form: compiling 100k-id user lists on every re-read would cost CPU.
+  // Unchanged content keeps its compiled form: compiling 100k-id user lists again would cost CPU for nothing.
   if (previous && previous.body === body) return { ...previous, loadedAt: now, nextPinExpiry };
   // Pins can expire without a version bump, so the ETag covers the content, not just the version.
   const etag = `"${ruleset.version}-${createHash("sha256").update(body).digest("base64url").slice(0, 16)}"`;
   return { ruleset, compiled: compileRuleset(ruleset), body, etag, loadedAt: now, nextPinExpiry };
 }
 
-/** One load at a time; a notification that arrives during a load triggers one more (the load may predate it). */
-function reload(cache: RulesetCache): Promise<ServedRuleset> {
+/**
+ * One load at a time; a notification that arrives during a load triggers one more, in full (the load may
+ * predate the change). `versionFirst`: see above.
+ */
+function reload(cache: RulesetCache, versionFirst = false): Promise<ServedRuleset> {
   cache.loading ??= (async () => {
     try {
-      for (;;) {
+      for (let first = true; ; first = false) {
         const generation = cache.generation;
-        cache.served = await readServedRuleset(cache.served);
+        cache.served = await readServedRuleset(cache.served, versionFirst && first);
         if (cache.generation === generation) return cache.served;
       }
     } finally {
@@ -135,8 +144,8 @@ function reload(cache: RulesetCache): Promise<ServedRuleset> {
 }
 
 /** A background re-read: a failure keeps serving the last ruleset (fail-static) and is retried by the next poll. */
-function refreshInBackground(cache: RulesetCache) {
-  reload(cache).catch((error: unknown) => {
+function refreshInBackground(cache: RulesetCache, versionFirst = false) {
+  reload(cache, versionFirst).catch((error: unknown) => {
     if (cache.served) cache.served = { ...cache.served, loadedAt: Date.now() };
     process.stderr.write(`ruleset refresh failed (serving version ${cache.served?.ruleset.version}): ${error instanceof Error ? error.message : String(error)}\n`);
   });
@@ -152,7 +161,7 @@ function startListening(cache: RulesetCache) {
     onListen() {
       if (!cache.served) return;
       cache.generation++;
-      refreshInBackground(cache);
+      refreshInBackground(cache, true);
     },
   });
   return cache.listening;
@@ -163,9 +172,9 @@ export async function getServedRuleset(): Promise<ServedRuleset> {
   const served = cache.served;
   if (served) {
     const now = Date.now();
-    if (!cache.loading && (now - served.loadedAt >= (notificationsUp() ? SAFETY_MS : POLL_MS) || now >= served.nextPinExpiry)) {
-      refreshInBackground(cache);
-    }
+    if (cache.loading) return served;
+    if (now >= served.nextPinExpiry) refreshInBackground(cache);
+    else if (now - served.loadedAt >= (notificationsUp() ? SAFETY_MS : POLL_MS)) refreshInBackground(cache, true);
     return served;
   }
   // The first load subscribes first, so no change committed after it can go unheard.
