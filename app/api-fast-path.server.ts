@@ -7,8 +7,9 @@ const RULESET = "/api/v1/ruleset";
 const ASSIGNMENTS = "/api/v1/assignments/";
 /**
  * A user-id segment the fast path decodes exactly as Remix does: unreserved characters, sub-delims, ':' and '@',
- * and percent escapes other than %25 (Remix decodes an escaped "%2F" twice). Anything else — and any URL the
- * WHATWG parser would rewrite (dot segments, '#', non-ASCII) — goes to Remix, which answers it the usual way.
+ * and percent escapes other than %25 (React Router turns a "%2F" left after decoding into "/"). Anything else,
+ * and any URL the WHATWG parser would rewrite (dot segments, '#', spaces, non-ASCII), goes to Remix, which
+ * answers it the usual way.
  */
 const PLAIN_SEGMENT = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%(?!25)[0-9A-Fa-f]{2})+$/;
 const PLAIN_QUERY = /^[\x21-\x22\x24-\x7e]*$/;

@@ -87,13 +87,13 @@ interface TokenCache {
 const tokenCache = () =>
   singleton<TokenCache>(CACHE, () => {
     const cache: TokenCache = { entries: new Map(), checks: new Map(), revocations: 0 };
-    void listenControl(CHANNEL, {
+    listenControl(CHANNEL, {
       onNotify: (id) => forgetToken(id, cache),
       // Revocations made while the connection was down went unheard: re-check every entry (in the background).
       onListen() {
         for (const entry of cache.entries.values()) entry.checkedAt = Math.min(entry.checkedAt, Date.now() - FRESH_MS);
       },
-    });
+    }).catch((error: unknown) => process.stderr.write(`api token notifications: ${error instanceof Error ? error.message : String(error)}\n`));
     return cache;
   });
 
