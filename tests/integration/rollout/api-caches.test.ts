@@ -63,12 +63,15 @@ describe("the ruleset cache", () => {
   });
 
   it("drops a pin from the served ruleset when it expires, without a version bump", async () => {
-    await setPin("expiring-user", "target_only", "ticket 4", new Date(Date.now() + 1_500), SYSTEM_ACTOR);
-    const before = await get(childUrl, "/api/v1/ruleset");
-    expect((await before.json()).pins.map((p: { userId: string }) => p.userId)).toContain("expiring-user");
-    const etag = before.headers.get("etag")!;
+    // Long enough for the other process to serve the pin first on a busy machine, short enough for a test.
+    await setPin("expiring-user", "target_only", "ticket 4", new Date(Date.now() + 4_000), SYSTEM_ACTOR);
+    const etag = await waitFor(async () => {
+      const response = await get(childUrl, "/api/v1/ruleset");
+      const pins: { userId: string }[] = (await response.json()).pins;
+      return pins.some((p) => p.userId === "expiring-user") && response.headers.get("etag")!;
+    }, "the other process to serve the pin");
     const after = await waitFor(async () => {
-      const response = await get(childUrl, "/api/v1/ruleset", app.token);
+      const response = await get(childUrl, "/api/v1/ruleset");
       const ruleset = await response.json();
       return ruleset.pins.some((p: { userId: string }) => p.userId === "expiring-user") ? false : { ruleset, etag: response.headers.get("etag") };
     }, "the expired pin to leave the ruleset");
