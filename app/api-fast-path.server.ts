@@ -1,35 +1,59 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { loader as assignmentLoader } from "./routes/api.v1.assignments.$userId";
-import { loader as rulesetLoader } from "./routes/api.v1.ruleset";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { assignmentAnswer } from "./routes/api.v1.assignments.$userId";
+import { rulesetAnswer } from "./routes/api.v1.ruleset";
+import type { ApiAnswer } from "./utils/api.server";
 
-const ASSIGNMENT_PATH = /^\/api\/v1\/assignments\/([^/]+)$/;
+const RULESET = "/api/v1/ruleset";
+const ASSIGNMENTS = "/api/v1/assignments/";
+/**
+ * A user-id segment the fast path decodes exactly as Remix does: unreserved characters, sub-delims, ':' and '@',
+ * and percent escapes other than %25 (React Router turns a "%2F" left after decoding into "/"). Anything else,
+ * and any URL the WHATWG parser would rewrite (dot segments, '#', spaces, non-ASCII), goes to Remix, which
+ * answers it the usual way.
+ */
+const PLAIN_SEGMENT = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%(?!25)[0-9A-Fa-f]{2})+$/;
+const PLAIN_QUERY = /^[\x21-\x22\x24-\x7e]*$/;
 
 /**
- * The two endpoints the application servers hit hardest — ruleset polling and per-user assignments — answered by
- * their own route loaders (same auth, same code, same answers) but without Remix's request pipeline, which costs
- * several times the loader itself. Returns null for anything else, which Remix then serves as usual.
+ * The two endpoints the application servers hit hardest — ruleset polling and per-user assignments — served
+ * straight from node's IncomingMessage/ServerResponse: the same answer functions as their Remix route loaders,
+ * without the Request/Response/Headers objects and express, which cost several times the answer itself.
+ * Returns false for any other request (the caller hands it to express and Remix), true once it has taken it.
  */
-export async function hotApiResponse(method: string, url: URL, headers: Headers): Promise<Response | null> {
-  if (method !== "GET") return null;
-  let loader: (args: LoaderFunctionArgs) => Promise<Response>;
-  let params: Record<string, string> = {};
-  if (url.pathname === "/api/v1/ruleset") {
-    loader = rulesetLoader;
+export function serveHotApi(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method !== "GET") return false;
+  const url = req.url ?? "";
+  const q = url.indexOf("?");
+  const path = q === -1 ? url : url.slice(0, q);
+  const query = q === -1 ? "" : url.slice(q + 1);
+  let answer: Promise<ApiAnswer>;
+  if (path === RULESET) {
+    answer = rulesetAnswer(req.headers.authorization, req.headers["if-none-match"]);
+  } else if (path.startsWith(ASSIGNMENTS)) {
+    const segment = path.slice(ASSIGNMENTS.length);
+    if (!PLAIN_SEGMENT.test(segment) || !PLAIN_QUERY.test(query)) return false;
+    const userId = decodeURIComponent(segment);
+    if (userId === "." || userId === "..") return false; // a dot segment: the URL parser removes it
+    answer = assignmentAnswer(req.headers.authorization, userId, new URLSearchParams(query));
   } else {
-    const match = ASSIGNMENT_PATH.exec(url.pathname);
-    if (!match) return null;
-    try {
-      params = { userId: decodeURIComponent(match[1]) };
-    } catch {
-      return null; // a malformed escape: let Remix answer it the way it answers any bad URL
-    }
-    loader = assignmentLoader;
+    return false;
   }
-  try {
-    return await loader({ request: new Request(url, { headers }), params, context: {} });
-  } catch (thrown) {
-    // Guards throw Responses (401, 403, 413); anything else is a real error for the caller to report.
-    if (thrown instanceof Response) return thrown;
-    throw thrown;
-  }
+  answer.then(
+    (a) => {
+      if (a.body === null) {
+        res.writeHead(a.status, a.headers);
+        res.end();
+      } else {
+        res.writeHead(a.status, { ...a.headers, "Content-Length": Buffer.byteLength(a.body) });
+        res.end(a.body);
+      }
+    },
+    (error: unknown) => {
+      // A real failure (the control DB unreachable before the first load): report it as Remix would log it.
+      process.stderr.write(`api error: ${error instanceof Error ? error.stack : String(error)}\n`);
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify({ error: { status: 500, message: "Internal error" } }));
+    },
+  );
+  return true;
 }

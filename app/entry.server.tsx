@@ -6,7 +6,7 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 
 // The hot API paths, exported from the server build so the web server can serve them ahead of Remix.
-export { hotApiResponse } from "./api-fast-path.server";
+export { serveHotApi } from "./api-fast-path.server";
 
 const ABORT_DELAY = 5_000;
 

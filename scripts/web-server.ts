@@ -5,35 +5,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-type HotApi = (method: string, url: URL, headers: Headers) => Promise<Response | null>;
-
-/** Serves a hot API path straight from its route loader (see app/api-fast-path.server.ts), else hands over. */
-async function serveHot(hot: HotApi, req: IncomingMessage, res: ServerResponse, fallback: () => void) {
-  try {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (typeof value === "string") headers.set(name, value);
-      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    }
-    const response = await hot(req.method ?? "GET", new URL(req.url ?? "/", "http://localhost"), headers);
-    if (!response) return fallback();
-    const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(body);
-  } catch (error) {
-    process.stderr.write(`api error: ${error instanceof Error ? error.stack : String(error)}\n`);
-    if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
-    res.end(JSON.stringify({ error: { status: 500, message: "Internal error" } }));
-  }
-}
+/** The node-native fast path of the hottest API GETs (app/api-fast-path.server.ts): true when it took the request. */
+type HotApi = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export interface WebServer {
   url: string;
   close(): Promise<void>;
 }
 
-/** Serves the built Remix app (build/ + public/build) with express. */
-export async function startWebServer(options: { port: number; host?: string; root?: string; trustProxy?: boolean }): Promise<WebServer> {
+/**
+ * Serves the built Remix app (build/ + public/build) with express, the hottest API GETs ahead of it.
+ * `fastApi: false` sends those through Remix too (tests compare both answers).
+ */
+export async function startWebServer(options: { port: number; host?: string; root?: string; trustProxy?: boolean; fastApi?: boolean }): Promise<WebServer> {
   const root = options.root ?? process.cwd();
   const build = (await import(pathToFileURL(path.join(root, "build/index.js")).href)) as ServerBuild;
   const app = express();
@@ -47,10 +31,9 @@ export async function startWebServer(options: { port: number; host?: string; roo
   app.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
   app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV ?? "production" }));
 
-  const hot = (build.entry.module as { hotApiResponse?: HotApi }).hotApiResponse;
+  const hot = options.fastApi === false ? undefined : (build.entry.module as { serveHotApi?: HotApi }).serveHotApi;
   const server: Server = createServer((req, res) => {
-    if (hot && req.method === "GET" && req.url?.startsWith("/api/v1/")) void serveHot(hot, req, res, () => app(req, res));
-    else app(req, res);
+    if (!hot?.(req, res)) app(req, res);
   });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ import type { Mode } from "../rollout/modes";
 import type { CohortConstraints } from "../rollout/types";
 import { recordAudit, type Actor } from "./audit.server";
 import { RolloutError } from "./rollout-error.server";
-import { bumpRulesetVersion } from "./ruleset.server";
+import { bumpRulesetVersion, changeRuleset } from "./ruleset.server";
 import { controlDb, type ControlDb, type ControlTx } from "~/utils/db.server";
 
 export type Cohort = typeof cohorts.$inferSelect;
@@ -115,7 +115,7 @@ export async function createCohort(input: CohortInput, change: ChangeRequest): P
   if (change.reason.trim().length === 0) throw new RolloutError(400, "a reason is required for every change");
   const classification = classifyCohortChange(null, input, await defaultMode(controlDb()));
   enforce(classification, change);
-  const row = await controlDb().transaction(async (tx) => {
+  const row = await changeRuleset(async (tx) => {
     // The salt is fixed at creation: changing it would reshuffle who is in the cohort.
     const [created] = await tx
       .insert(cohorts)
@@ -160,7 +160,7 @@ export async function updateCohort(id: string, expectedVersion: number, input: C
   const gates = advances
     ? await requireGates(current, { mode: current.mode, bp: current.percentBasisPoints }, { mode: input.mode, bp: input.percentBasisPoints })
     : [];
-  return controlDb().transaction(async (tx) => {
+  return changeRuleset(async (tx) => {
     const [locked] = await tx.select({ version: cohorts.version }).from(cohorts).where(eq(cohorts.id, id)).for("update");
     if (!locked) throw new RolloutError(404, "No such cohort.");
     if (locked.version !== expectedVersion) throw stale(locked.version);

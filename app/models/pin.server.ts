@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { pins } from "../../db/schema";
 import type { Mode } from "../rollout/modes";
 import { recordAudit, type Actor } from "./audit.server";
-import { bumpRulesetVersion } from "./ruleset.server";
+import { bumpRulesetVersion, changeRuleset } from "./ruleset.server";
 import { controlDb } from "~/utils/db.server";
 
 export async function getPin(userId: string) {
@@ -12,7 +12,7 @@ export async function getPin(userId: string) {
 
 /** Pins a user to a mode (support case), replacing any earlier pin; versioned and audited like cohort changes. */
 export async function setPin(userId: string, mode: Mode, reason: string, expiresAt: Date | null, actor: Actor) {
-  return controlDb().transaction(async (tx) => {
+  return changeRuleset(async (tx) => {
     const [before] = await tx.select().from(pins).where(eq(pins.userId, userId)).for("update");
     const values = { userId, mode, reason, expiresAt, createdBy: actor.label };
     await tx.insert(pins).values(values).onConflictDoUpdate({ target: pins.userId, set: { mode, reason, expiresAt, createdBy: actor.label } });
@@ -23,7 +23,7 @@ export async function setPin(userId: string, mode: Mode, reason: string, expires
 }
 
 export async function removePin(userId: string, reason: string, actor: Actor) {
-  return controlDb().transaction(async (tx) => {
+  return changeRuleset(async (tx) => {
     const [before] = await tx.delete(pins).where(eq(pins.userId, userId)).returning();
     if (!before) return null;
     const version = await bumpRulesetVersion(tx, actor, reason);

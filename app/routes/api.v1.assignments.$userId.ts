@@ -1,18 +1,24 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { json } from "@remix-run/node";
-import { assign, attributesSchema, issueList, userIdSchema } from "~/models/rollout-api.server";
+import { assign, attributesSchema, issueList } from "~/models/rollout-api.server";
 import { getServedRuleset } from "~/models/ruleset.server";
-import { requireApiToken } from "~/utils/api-auth.server";
-import { apiError } from "~/utils/api.server";
+import { userIdProblem } from "~/rollout/user-id";
+import { authorizeApiToken } from "~/utils/api-auth.server";
+import { answerResponse, apiErrorAnswer, jsonAnswer, type ApiAnswer } from "~/utils/api.server";
 
 /** GET /api/v1/assignments/:userId?region=&country=&schoolId=&plan= -> the user's assignment. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requireApiToken(request, "assignments:read");
-  const userId = userIdSchema.safeParse(params.userId ?? "");
-  if (!userId.success) return apiError(400, issueList(userId.error)[0].message, { errors: issueList(userId.error) });
-  const query = Object.fromEntries(new URL(request.url).searchParams);
-  const attributes = attributesSchema.safeParse(query);
-  if (!attributes.success) return apiError(400, "Bad attributes: only region, country, schoolId and plan are accepted.", { errors: issueList(attributes.error) });
+  return answerResponse(await assignmentAnswer(request.headers.get("authorization"), params.userId ?? "", new URL(request.url).searchParams));
+}
+
+/** The answer from the Authorization header, the decoded user id and the query (also served by the fast path). */
+export async function assignmentAnswer(authorization: string | null | undefined, userId: string, query: URLSearchParams): Promise<ApiAnswer> {
+  const auth = await authorizeApiToken(authorization, "assignments:read");
+  if ("denied" in auth) return auth.denied;
+  // The one user-id validation, called directly: the zod wrapper (userIdSchema) costs more than the rest here.
+  const problem = userIdProblem(userId);
+  if (problem) return apiErrorAnswer(400, problem, { errors: [{ path: "", message: problem }] });
+  const attributes = attributesSchema.safeParse(Object.fromEntries(query));
+  if (!attributes.success) return apiErrorAnswer(400, "Bad attributes: only region, country, schoolId and plan are accepted.", { errors: issueList(attributes.error) });
   const { compiled } = await getServedRuleset();
-  return json(assign(compiled, userId.data, attributes.data));
+  return jsonAnswer(assign(compiled, userId, attributes.data));
 }

@@ -1,18 +1,24 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getServedRuleset } from "~/models/ruleset.server";
-import { requireApiToken } from "~/utils/api-auth.server";
+import { authorizeApiToken } from "~/utils/api-auth.server";
+import { answerResponse, type ApiAnswer } from "~/utils/api.server";
 
 /**
  * GET /api/v1/ruleset: the whole ruleset (exactly the Ruleset type) for local evaluation, with an ETag;
  * If-None-Match with the current ETag answers 304 without a body (clients poll this).
  */
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireApiToken(request, "assignments:read");
+  return answerResponse(await rulesetAnswer(request.headers.get("authorization"), request.headers.get("if-none-match")));
+}
+
+/** The answer from the request's Authorization and If-None-Match headers (also served by the fast path). */
+export async function rulesetAnswer(authorization: string | null | undefined, ifNoneMatch: string | null | undefined): Promise<ApiAnswer> {
+  const auth = await authorizeApiToken(authorization, "assignments:read");
+  if ("denied" in auth) return auth.denied;
   const served = await getServedRuleset();
   const headers = { ETag: served.etag, "Cache-Control": "no-cache" };
-  const ifNoneMatch = request.headers.get("if-none-match");
   if (ifNoneMatch && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === served.etag)) {
-    return new Response(null, { status: 304, headers });
+    return { status: 304, headers, body: null };
   }
-  return new Response(served.body, { status: 200, headers: { ...headers, "Content-Type": "application/json; charset=utf-8" } });
+  return { status: 200, headers: { ...headers, "Content-Type": "application/json; charset=utf-8" }, body: served.body };
 }

@@ -1,8 +1,28 @@
-import { json } from "@remix-run/node";
+/**
+ * An API answer as plain data: the Remix route loaders turn it into a Response, the node-native fast path
+ * (app/api-fast-path.server.ts) writes it to the ServerResponse, so both answer byte for byte alike.
+ */
+export interface ApiAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+export function jsonAnswer(data: unknown, status = 200, headers?: Record<string, string>): ApiAnswer {
+  return { status, headers: { "Content-Type": "application/json; charset=utf-8", ...headers }, body: JSON.stringify(data) };
+}
 
 /** The one shape of every /api/v1 error: `{ error: { status, message, details? } }`. */
-export function apiError(status: number, message: string, details?: unknown, headers?: HeadersInit) {
-  return json({ error: { status, message, ...(details === undefined ? {} : { details }) } }, { status, headers });
+export function apiErrorAnswer(status: number, message: string, details?: unknown, headers?: Record<string, string>): ApiAnswer {
+  return jsonAnswer({ error: { status, message, ...(details === undefined ? {} : { details }) } }, status, headers);
+}
+
+export function answerResponse(answer: ApiAnswer): Response {
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+export function apiError(status: number, message: string, details?: unknown, headers?: Record<string, string>) {
+  return answerResponse(apiErrorAnswer(status, message, details, headers));
 }
 
 /** Parses a JSON body with a byte limit: 413 past it, 400 for bad JSON (thrown as Responses). */

@@ -1,8 +1,9 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "../../db/schema";
+import { closeControlNotifications } from "./control-notifications.server";
 import { getEnv } from "./env.server";
-import { singleton } from "./singleton.server";
+import { dropSingleton, existingSingleton, singleton } from "./singleton.server";
 
 function createControl() {
   const client = postgres(getEnv().CUTOVER_DATABASE_URL, {
@@ -30,9 +31,12 @@ export type ControlTx = Parameters<Parameters<ControlDb["transaction"]>[0]>[0];
 
 /** Closes the control connections (shutdown); remix' server otherwise keeps the process alive. */
 export async function closeControlDb() {
-  const store = globalThis as unknown as { __cutoverSingletons?: Map<string, unknown> };
-  const control = store.__cutoverSingletons?.get("control") as ReturnType<typeof createControl> | undefined;
+  await closeControlNotifications();
+  // The caches of control data go with the connections (tests point a process at one database after another).
+  dropSingleton("ruleset-cache");
+  dropSingleton("api-token-cache");
+  const control = existingSingleton<ReturnType<typeof createControl>>("control");
   if (!control) return;
-  store.__cutoverSingletons?.delete("control");
+  dropSingleton("control");
   await control.client.end({ timeout: 5 });
 }
