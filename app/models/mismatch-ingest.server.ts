@@ -27,6 +27,12 @@ export interface IngestResult {
   replayed: boolean;
 }
 
+/** The API's answer: the batch is durably staged in the inbox; whether its records are new is known only once folded. */
+export type StageResult = Omit<IngestResult, "created" | "deduplicated">;
+
+/** postgres NOTIFY channel: a batch was staged in mismatch_inbox (app/jobs/mismatches.server.ts listens). */
+export const MISMATCH_INBOX_CHANNEL = "mismatch_inbox";
+
 // Field names joined with the ASCII unit separator: column names never contain it, commas sometimes do.
 const FIELD_SEPARATOR = "\u001f";
 
@@ -42,7 +48,7 @@ function hourOf(ms: number): number {
   return ms - (ms % 3_600_000);
 }
 
-interface PreparedRecord {
+export interface PreparedRecord {
   signature: string;
   groupKey: string;
   origin: MismatchOrigin;
@@ -56,84 +62,86 @@ interface PreparedRecord {
   targetValue: string | null;
   fieldsKey: string;
   ignoredByRuleId: string | null;
+  reconciliationJobId: string | null;
   occurrences: number;
   firstMs: number;
   lastMs: number;
 }
 
+export interface AggregatedComparison {
+  cohort: string;
+  table: string;
+  windowStart: string;
+  compared: number;
+  mismatched: number;
+}
+
+type Tx = postgres.TransactionSql;
+
+async function replayedAnswer<T>(tx: Tx, key: string): Promise<T | null> {
+  const claimed = await tx`
+    insert into mismatch_ingest_keys (key, response) values (${key}, '{}'::jsonb)
+    on conflict (key) do nothing returning key`;
+  if (claimed.length) return null;
+  const [stored] = await tx`select response from mismatch_ingest_keys where key = ${key}`;
+  // drizzle leaves json unparsed on the shared client, so the stored answer may arrive as text.
+  const response = typeof stored.response === "string" ? JSON.parse(stored.response) : stored.response;
+  return { ...(response as T), replayed: true };
+}
+
+async function storeAnswer(tx: Tx, key: string, result: unknown) {
+  await tx`update mismatch_ingest_keys set response = ${JSON.stringify(result)}::jsonb where key = ${key}`;
+}
+
 /**
- * Writes a validated batch in one transaction: records are deduplicated on table + key + kind + differing-field
- * signature (occurrences grow, first/last seen widen), the grouped view and hourly counts are maintained, and
- * comparison counts are added per cohort, table and window. The API route and the reconciliation engine call it.
+ * The API path: computes differing fields, signatures and groups for a validated batch (the shared normalization
+ * rules, as of now), then appends it to mismatch_inbox as one row, with its Idempotency-Key, in one transaction.
+ * The commit notifies the folders (`foldMismatchInbox`), which merge it into records, groups and counts.
+ */
+export async function stageMismatches(batch: MismatchBatch, options: Omit<IngestOptions, "reconciliationJobId"> = {}): Promise<StageResult> {
+  const now = options.now ?? new Date();
+  const resolve = createRuleResolver(await listActiveRules(now), now);
+  const records = prepareRecords(batch.mismatches, resolve, now, null);
+  const comparisons = aggregateComparisons(batch.comparisons);
+  const result: StageResult = {
+    accepted: batch.mismatches.length,
+    ignoredByRules: countIgnored(records),
+    comparisons: batch.comparisons.length,
+    replayed: false,
+  };
+  return controlSql().begin(async (tx): Promise<StageResult> => {
+    if (options.idempotencyKey) {
+      const replayed = await replayedAnswer<StageResult>(tx, options.idempotencyKey);
+      if (replayed) return replayed;
+    }
+    if (records.length || comparisons.length) {
+      await tx`
+        insert into mismatch_inbox (records, comparisons, record_count)
+        values (${encodeInbox(records)}, ${JSON.stringify(comparisons)}, ${records.length})`;
+      await tx`select pg_notify(${MISMATCH_INBOX_CHANNEL}, '')`;
+    }
+    if (options.idempotencyKey) await storeAnswer(tx, options.idempotencyKey, result);
+    return result;
+  });
+}
+
+/**
+ * Writes a validated batch straight into the records in one transaction (no inbox): the reconciliation engine
+ * uses it, since a range's differences must be stored before the range counts as done.
  */
 export async function ingestMismatches(batch: MismatchBatch, options: IngestOptions = {}): Promise<IngestResult> {
   const now = options.now ?? new Date();
   const resolve = createRuleResolver(await listActiveRules(now), now);
-  const records = prepareRecords(batch.mismatches, resolve, now);
+  const records = prepareRecords(batch.mismatches, resolve, now, options.reconciliationJobId ?? null);
   const comparisons = aggregateComparisons(batch.comparisons);
   const ignoredByRules = countIgnored(records);
 
-  const sql = controlSql();
-  return sql.begin(async (tx): Promise<IngestResult> => {
+  return controlSql().begin(async (tx): Promise<IngestResult> => {
     if (options.idempotencyKey) {
-      const claimed = await tx`
-        insert into mismatch_ingest_keys (key, response) values (${options.idempotencyKey}, '{}'::jsonb)
-        on conflict (key) do nothing returning key`;
-      if (claimed.length === 0) {
-        const [stored] = await tx`select response from mismatch_ingest_keys where key = ${options.idempotencyKey}`;
-        // drizzle leaves json unparsed on the shared client, so the stored answer may arrive as text.
-        const response = typeof stored.response === "string" ? JSON.parse(stored.response) : stored.response;
-        return { ...(response as IngestResult), replayed: true };
-      }
+      const replayed = await replayedAnswer<IngestResult>(tx, options.idempotencyKey);
+      if (replayed) return replayed;
     }
-
-    let created = 0;
-    const newPerGroup = new Map<string, number>();
-    if (records.length) {
-      const inserted = await tx`
-        insert into mismatches (signature, group_key, origin, kind, table_name, primary_key, user_id, cohort_id,
-          fingerprint, source_value, target_value, differing_fields, status, ignored_by_rule_id,
-          reconciliation_job_id, occurrences, first_seen_at, last_seen_at)
-        select u.signature, u.group_key, u.origin::mismatch_origin, u.kind::mismatch_kind, u.table_name,
-          u.primary_key::jsonb, u.user_id, u.cohort_id, u.fingerprint, u.source_value::jsonb, u.target_value::jsonb,
-          case when u.fields = '' then '{}'::text[] else string_to_array(u.fields, ${FIELD_SEPARATOR}) end,
-          (case when u.rule_id is null then 'open' else 'ignored' end)::mismatch_status, u.rule_id::uuid,
-          ${options.reconciliationJobId ?? null}, u.occurrences, u.first_seen::timestamptz, u.last_seen::timestamptz
-        from unnest(
-          ${records.map((r) => r.signature)}::text[], ${records.map((r) => r.groupKey)}::text[],
-          ${records.map((r) => r.origin)}::text[], ${records.map((r) => r.kind)}::text[],
-          ${records.map((r) => r.table)}::text[], ${records.map((r) => r.primaryKey)}::text[],
-          ${records.map((r) => r.userId)}::text[], ${records.map((r) => r.cohortId)}::text[],
-          ${records.map((r) => r.fingerprint)}::text[], ${records.map((r) => r.sourceValue)}::text[],
-          ${records.map((r) => r.targetValue)}::text[], ${records.map((r) => r.fieldsKey)}::text[],
-          ${records.map((r) => r.ignoredByRuleId)}::text[], ${records.map((r) => r.occurrences)}::int[],
-          ${records.map((r) => new Date(r.firstMs).toISOString())}::text[],
-          ${records.map((r) => new Date(r.lastMs).toISOString())}::text[]
-        ) as u(signature, group_key, origin, kind, table_name, primary_key, user_id, cohort_id, fingerprint,
-          source_value, target_value, fields, rule_id, occurrences, first_seen, last_seen)
-        on conflict (signature) do update set
-          occurrences = mismatches.occurrences + excluded.occurrences,
-          first_seen_at = least(mismatches.first_seen_at, excluded.first_seen_at),
-          last_seen_at = greatest(mismatches.last_seen_at, excluded.last_seen_at),
-          source_value = excluded.source_value,
-          target_value = excluded.target_value,
-          user_id = coalesce(excluded.user_id, mismatches.user_id),
-          cohort_id = coalesce(excluded.cohort_id, mismatches.cohort_id),
-          reconciliation_job_id = coalesce(excluded.reconciliation_job_id, mismatches.reconciliation_job_id),
-          -- A problem marked resolved or repaired that happens again is open again.
-          status = case when mismatches.status in ('resolved', 'repaired') then 'open'::mismatch_status else mismatches.status end,
-          updated_at = now()
-        returning group_key, (xmax = 0) as inserted`;
-      for (const row of inserted) {
-        if (!row.inserted) continue;
-        created++;
-        newPerGroup.set(row.group_key, (newPerGroup.get(row.group_key) ?? 0) + 1);
-      }
-      await writeGroups(tx, records, newPerGroup);
-      await writeHourly(tx, records);
-    }
-    if (comparisons.length) await writeComparisons(tx, comparisons);
-
+    const created = await writeRecords(tx, records, comparisons);
     const result: IngestResult = {
       accepted: batch.mismatches.length,
       created,
@@ -142,11 +150,67 @@ export async function ingestMismatches(batch: MismatchBatch, options: IngestOpti
       comparisons: batch.comparisons.length,
       replayed: false,
     };
-    if (options.idempotencyKey) {
-      await tx`update mismatch_ingest_keys set response = ${JSON.stringify(result)}::jsonb where key = ${options.idempotencyKey}`;
-    }
+    if (options.idempotencyKey) await storeAnswer(tx, options.idempotencyKey, result);
     return result;
   });
+}
+
+/**
+ * Merges prepared records into the stored ones: deduplicated on table + key + kind + differing-field signature
+ * (occurrences grow, first/last seen widen), the grouped view and hourly counts maintained, comparison counts
+ * added per cohort, table and window. Tables are written in one order and rows in key order, so concurrent
+ * writers wait for each other instead of deadlocking. Returns how many records were new.
+ */
+export async function writeRecords(tx: Tx, records: PreparedRecord[], comparisons: AggregatedComparison[]): Promise<number> {
+  let created = 0;
+  const newPerGroup = new Map<string, number>();
+  if (records.length) {
+    const inserted = await tx`
+      insert into mismatches (signature, group_key, origin, kind, table_name, primary_key, user_id, cohort_id,
+        fingerprint, source_value, target_value, differing_fields, status, ignored_by_rule_id,
+        reconciliation_job_id, occurrences, first_seen_at, last_seen_at)
+      select u.signature, u.group_key, u.origin::mismatch_origin, u.kind::mismatch_kind, u.table_name,
+        u.primary_key::jsonb, u.user_id, u.cohort_id, u.fingerprint, u.source_value::jsonb, u.target_value::jsonb,
+        case when u.fields = '' then '{}'::text[] else string_to_array(u.fields, ${FIELD_SEPARATOR}) end,
+        (case when u.rule_id is null then 'open' else 'ignored' end)::mismatch_status, u.rule_id::uuid,
+        u.job_id, u.occurrences, u.first_seen::timestamptz, u.last_seen::timestamptz
+      from unnest(
+        ${records.map((r) => r.signature)}::text[], ${records.map((r) => r.groupKey)}::text[],
+        ${records.map((r) => r.origin)}::text[], ${records.map((r) => r.kind)}::text[],
+        ${records.map((r) => r.table)}::text[], ${records.map((r) => r.primaryKey)}::text[],
+        ${records.map((r) => r.userId)}::text[], ${records.map((r) => r.cohortId)}::text[],
+        ${records.map((r) => r.fingerprint)}::text[], ${records.map((r) => r.sourceValue)}::text[],
+        ${records.map((r) => r.targetValue)}::text[], ${records.map((r) => r.fieldsKey)}::text[],
+        ${records.map((r) => r.ignoredByRuleId)}::text[], ${records.map((r) => r.reconciliationJobId)}::text[],
+        ${records.map((r) => r.occurrences)}::int[],
+        ${records.map((r) => new Date(r.firstMs).toISOString())}::text[],
+        ${records.map((r) => new Date(r.lastMs).toISOString())}::text[]
+      ) as u(signature, group_key, origin, kind, table_name, primary_key, user_id, cohort_id, fingerprint,
+        source_value, target_value, fields, rule_id, job_id, occurrences, first_seen, last_seen)
+      on conflict (signature) do update set
+        occurrences = mismatches.occurrences + excluded.occurrences,
+        first_seen_at = least(mismatches.first_seen_at, excluded.first_seen_at),
+        last_seen_at = greatest(mismatches.last_seen_at, excluded.last_seen_at),
+        -- Batches can be folded out of order: the latest occurrence's values are the ones worth showing.
+        source_value = case when excluded.last_seen_at >= mismatches.last_seen_at then excluded.source_value else mismatches.source_value end,
+        target_value = case when excluded.last_seen_at >= mismatches.last_seen_at then excluded.target_value else mismatches.target_value end,
+        user_id = coalesce(excluded.user_id, mismatches.user_id),
+        cohort_id = coalesce(excluded.cohort_id, mismatches.cohort_id),
+        reconciliation_job_id = coalesce(excluded.reconciliation_job_id, mismatches.reconciliation_job_id),
+        -- A problem marked resolved or repaired that happens again is open again.
+        status = case when mismatches.status in ('resolved', 'repaired') then 'open'::mismatch_status else mismatches.status end,
+        updated_at = now()
+      returning group_key, (xmax = 0) as inserted`;
+    for (const row of inserted) {
+      if (!row.inserted) continue;
+      created++;
+      newPerGroup.set(row.group_key, (newPerGroup.get(row.group_key) ?? 0) + 1);
+    }
+    await writeGroups(tx, records, newPerGroup);
+    await writeHourly(tx, records);
+  }
+  if (comparisons.length) await writeComparisons(tx, comparisons);
+  return created;
 }
 
 function countIgnored(records: PreparedRecord[]): number {
@@ -160,36 +224,22 @@ function prepareRecords(
   inputs: MismatchInput[],
   resolve: ReturnType<typeof createRuleResolver>,
   now: Date,
+  reconciliationJobId: string | null,
 ): PreparedRecord[] {
   const bySignature = new Map<string, PreparedRecord>();
   for (const input of inputs) {
     let fields: string[] = [];
     let ignoredByRuleId: string | null = null;
     if (input.kind === "value_mismatch" && input.sourceValue != null && input.targetValue != null) {
-      const comparison = compareRows(input.table, asRow(input.sourceValue), asRow(input.targetValue), resolve, now);
+      const comparison = compareRows(input.table, asRow(input.sourceValue), asRow(input.targetValue), resolve, now, { fieldsOnly: true });
       fields = comparison.differingFields;
       if (comparison.equal && comparison.ignored.length) ignoredByRuleId = comparison.ignored[0].ruleId;
     }
     const primaryKey = canonicalJson(input.primaryKey, true);
     const fieldsKey = fields.join(FIELD_SEPARATOR);
-    const signature = hash(`${input.table}\u0000${primaryKey}\u0000${input.kind}\u0000${fieldsKey}`);
     const detected = input.detectedAt ? new Date(input.detectedAt).getTime() : now.getTime();
-    const existing = bySignature.get(signature);
-    if (existing) {
-      existing.occurrences++;
-      existing.firstMs = Math.min(existing.firstMs, detected);
-      if (detected >= existing.lastMs) {
-        // The latest occurrence's values are the ones worth showing.
-        existing.lastMs = detected;
-        existing.sourceValue = input.sourceValue == null ? null : JSON.stringify(input.sourceValue);
-        existing.targetValue = input.targetValue == null ? null : JSON.stringify(input.targetValue);
-      }
-      existing.userId ??= input.userId ?? null;
-      existing.cohortId ??= input.cohort ?? null;
-      continue;
-    }
-    bySignature.set(signature, {
-      signature,
+    mergeRecord(bySignature, {
+      signature: hash(`${input.table}\u0000${primaryKey}\u0000${input.kind}\u0000${fieldsKey}`),
       groupKey: hash(`${input.table}\u0000${input.kind}\u0000${fieldsKey}`),
       origin: input.origin,
       kind: input.kind,
@@ -202,16 +252,58 @@ function prepareRecords(
       targetValue: input.targetValue == null ? null : JSON.stringify(input.targetValue),
       fieldsKey,
       ignoredByRuleId,
+      reconciliationJobId,
       occurrences: 1,
       firstMs: detected,
       lastMs: detected,
     });
   }
-  // A fixed order keeps concurrent batches from deadlocking on the same rows.
+  return inSignatureOrder(bySignature);
+}
+
+/** Adds a record to the one with its signature, if any: occurrences add up, first/last seen widen. */
+export function mergeRecord(bySignature: Map<string, PreparedRecord>, record: PreparedRecord) {
+  const existing = bySignature.get(record.signature);
+  if (!existing) {
+    bySignature.set(record.signature, record);
+    return;
+  }
+  existing.occurrences += record.occurrences;
+  existing.firstMs = Math.min(existing.firstMs, record.firstMs);
+  if (record.lastMs >= existing.lastMs) {
+    // The latest occurrence's values are the ones worth showing.
+    existing.lastMs = record.lastMs;
+    existing.sourceValue = record.sourceValue;
+    existing.targetValue = record.targetValue;
+  }
+  existing.userId ??= record.userId;
+  existing.cohortId ??= record.cohortId;
+  existing.reconciliationJobId ??= record.reconciliationJobId;
+}
+
+/** A fixed order keeps concurrent writers from deadlocking on the same rows. */
+export function inSignatureOrder(bySignature: Map<string, PreparedRecord>): PreparedRecord[] {
   return [...bySignature.values()].sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0));
 }
 
-type Tx = postgres.TransactionSql;
+// The inbox keeps a batch's prepared records as JSON arrays in this field order: half the bytes of objects.
+const INBOX_FIELDS = [
+  "signature", "groupKey", "origin", "kind", "table", "primaryKey", "userId", "cohortId", "fingerprint", "sourceValue",
+  "targetValue", "fieldsKey", "ignoredByRuleId", "reconciliationJobId", "occurrences", "firstMs", "lastMs",
+] as const satisfies readonly (keyof PreparedRecord)[];
+
+function encodeInbox(records: PreparedRecord[]): string {
+  return JSON.stringify(records.map((r) => INBOX_FIELDS.map((f) => r[f])));
+}
+
+/** The prepared records of one inbox row, as `stageMismatches` wrote them. */
+export function decodeInbox(text: string): PreparedRecord[] {
+  return (JSON.parse(text) as unknown[][]).map((values) => {
+    const record: Record<string, unknown> = {};
+    INBOX_FIELDS.forEach((field, i) => (record[field] = values[i]));
+    return record as unknown as PreparedRecord;
+  });
+}
 
 async function writeGroups(tx: Tx, records: PreparedRecord[], newPerGroup: Map<string, number>) {
   const groups = new Map<string, { table: string; kind: string; fields: string; records: number; occurrences: number; first: number; last: number }>();
@@ -272,15 +364,7 @@ async function writeHourly(tx: Tx, records: PreparedRecord[]) {
     on conflict (hour, group_key, origin, cohort_id) do update set occurrences = mismatch_hourly.occurrences + excluded.occurrences`;
 }
 
-interface AggregatedComparison {
-  cohort: string;
-  table: string;
-  windowStart: string;
-  compared: number;
-  mismatched: number;
-}
-
-function aggregateComparisons(inputs: ComparisonInput[]): AggregatedComparison[] {
+export function aggregateComparisons(inputs: ComparisonInput[]): AggregatedComparison[] {
   const byKey = new Map<string, AggregatedComparison>();
   for (const c of inputs) {
     const windowStart = new Date(c.windowStart).toISOString();

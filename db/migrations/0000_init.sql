@@ -93,6 +93,14 @@ CREATE TABLE "mismatch_hourly" (
 	CONSTRAINT "mismatch_hourly_hour_group_key_origin_cohort_id_pk" PRIMARY KEY("hour","group_key","origin","cohort_id")
 );
 --> statement-breakpoint
+CREATE TABLE "mismatch_inbox" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"records" text NOT NULL,
+	"comparisons" text NOT NULL,
+	"record_count" integer NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "mismatch_ingest_keys" (
 	"key" text PRIMARY KEY NOT NULL,
 	"response" jsonb NOT NULL,

@@ -139,6 +139,20 @@ export const mismatchNotes = pgTable(
   (t) => [index("mismatch_notes_mismatch_idx").on(t.mismatchId, t.createdAt)],
 );
 
+/**
+ * Accepted API batches waiting to be folded into mismatches, groups, hourly and comparison counts: one row per
+ * batch (prepared records as JSON text, see app/models/mismatch-ingest.server.ts) and no index but the key, so
+ * accepting a batch is one cheap durable write. Folders claim rows with FOR UPDATE SKIP LOCKED and delete them
+ * in the transaction that folds them.
+ */
+export const mismatchInbox = pgTable("mismatch_inbox", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  records: text("records").notNull(),
+  comparisons: text("comparisons").notNull(),
+  recordCount: integer("record_count").notNull(),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** A retried batch with the same Idempotency-Key returns the stored answer and writes nothing. */
 export const mismatchIngestKeys = pgTable("mismatch_ingest_keys", {
   key: text("key").primaryKey(),
