@@ -14,10 +14,13 @@
  *   npm run bench:mismatch-ingest
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:mismatch-ingest
  * BENCH_RECORDS (default 200,000), BENCH_CONCURRENCY (in-flight batches, default 4), BENCH_FOLDERS (default 2) and
- * BENCH_WORKLOADS (default "repeats,hot") tune the run.
+ * BENCH_WORKLOADS (default "repeats,hot") tune the run. The machine is shared, so each phase also prints the CPU
+ * time it took in every process (PostgreSQL read from /proc: exact on the bench's own embedded server) and the rate
+ * 2 otherwise idle cores would give at that cost.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -73,6 +76,7 @@ async function sender(url: string, token: string, workload: Workload, keyPrefix:
   const bodies = Array.from({ length: batches }, (_, i) => batchBody(workload, i));
   let next = 0;
   const startedAt = Date.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < batches) {
@@ -87,7 +91,8 @@ async function sender(url: string, token: string, workload: Workload, keyPrefix:
       }
     }),
   );
-  process.send?.({ startedAt, endedAt: Date.now(), records: batches * BATCH });
+  const used = process.cpuUsage(cpu);
+  process.send?.({ startedAt, endedAt: Date.now(), records: batches * BATCH, cpuMs: (used.user + used.system) / 1000 });
 }
 
 /** A folder: what the worker runs (LISTEN on the inbox channel, drain on each notification), once told to start. */
@@ -99,11 +104,40 @@ async function folder() {
   process.on("message", (message) => {
     if (message === "start") {
       void controlSql().listen(MISMATCH_INBOX_CHANNEL, () => void wake()).then(() => wake());
+    } else if (message === "cpu") {
+      const used = process.cpuUsage();
+      process.send?.({ cpuMs: (used.user + used.system) / 1000 });
     } else if (message === "stop") {
       void closeControlDb().then(() => process.exit(0));
     }
   });
   process.send?.("ready");
+}
+
+/** CPU ms of a process from /proc (utime + stime, plus reaped children's when asked), at 100 ticks per second. */
+function procCpuMs(pid: number, withReaped = false): { cpuMs: number; ppid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(f[11]) + Number(f[12]) + (withReaped ? Number(f[13]) + Number(f[14]) : 0);
+    return { cpuMs: ticks * 10, ppid: Number(f[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ms of the whole PostgreSQL server (postmaster, live backends, exited ones): null when it is not on this machine. */
+function serverCpuMs(postmaster: number | null): number | null {
+  if (postmaster === null) return null;
+  const own = procCpuMs(postmaster, true);
+  if (!own) return null;
+  let total = own.cpuMs;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = procCpuMs(Number(entry));
+    if (child?.ppid === postmaster) total += child.cpuMs;
+  }
+  return total;
 }
 
 function copyEscape(value: string | null): string {
@@ -148,11 +182,13 @@ async function main() {
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api/v1/mismatches`;
   const self = fileURLToPath(import.meta.url);
   const sql = postgres(controlUrl, { max: 2, onnotice: () => {} });
+  const [{ pid }] = await sql`select pg_backend_pid() as pid`;
+  const postmaster = procCpuMs(pid)?.ppid ?? null;
 
   async function send(workload: Workload, keyPrefix: string) {
     const child = fork(self, ["--sender", url, token, workload, keyPrefix], { execArgv: process.execArgv });
-    return new Promise<{ startedAt: number; endedAt: number; records: number }>((resolve, reject) => {
-      child.on("message", (m) => resolve(m as { startedAt: number; endedAt: number; records: number }));
+    return new Promise<{ startedAt: number; endedAt: number; records: number; cpuMs: number }>((resolve, reject) => {
+      child.on("message", (m) => resolve(m as { startedAt: number; endedAt: number; records: number; cpuMs: number }));
       child.on("exit", (code) => (code ? reject(new Error(`sender exited ${code}`)) : undefined));
     });
   }
@@ -172,10 +208,31 @@ async function main() {
     return row as { rows: number; occurrences: number };
   }
 
+  let folders: ChildProcess[] = [];
+  async function cpuNow() {
+    const folderMs = await Promise.all(
+      folders.map((child) => new Promise<number>((resolve) => {
+        child.once("message", (m) => resolve((m as { cpuMs: number }).cpuMs));
+        child.send("cpu");
+      })),
+    );
+    const main = process.cpuUsage();
+    return { api: (main.user + main.system) / 1000, folders: folderMs.reduce((a, b) => a + b, 0), postgres: serverCpuMs(postmaster) };
+  }
+  /** Where the CPU went between two snapshots, and the rate the 2 cores would give if they did nothing else. */
+  function cpuLine(before: Awaited<ReturnType<typeof cpuNow>>, after: Awaited<ReturnType<typeof cpuNow>>, senderMs: number, records: number) {
+    const api = after.api - before.api;
+    const folding = after.folders - before.folders;
+    const pg = after.postgres === null || before.postgres === null ? null : after.postgres - before.postgres;
+    const total = api + folding + senderMs + (pg ?? 0);
+    const parts = `API ${(api / 1000).toFixed(1)} s, folders ${(folding / 1000).toFixed(1)} s, sender ${(senderMs / 1000).toFixed(1)} s, PostgreSQL ${pg === null ? "n/a" : `${(pg / 1000).toFixed(1)} s`}`;
+    return `      CPU: ${parts} = ${((total / records) * 1000).toFixed(0)} ms per 1,000 records -> ${Math.round(records / (total / 1000 / 2)).toLocaleString("en")} records/s on 2 otherwise idle cores`;
+  }
+
   console.log(`records per run: ${RECORDS.toLocaleString("en")} in batches of ${BATCH}, ${CONCURRENCY} in flight; ${FOLDERS} folder processes; target >= ${TARGET.toLocaleString("en")} records/s`);
   for (const workload of WORKLOADS) {
     await emptyTables();
-    const folders: ChildProcess[] = await Promise.all(
+    folders = await Promise.all(
       Array.from({ length: FOLDERS }, async () => {
         const child = fork(self, ["--folder"], { execArgv: process.execArgv });
         await new Promise((resolve) => child.once("message", resolve));
@@ -183,18 +240,23 @@ async function main() {
       }),
     );
     // 1. Acceptance alone: folders idle, every batch stays in the inbox.
+    const cpu0 = await cpuNow();
     const accepted = await send(workload, `${workload}-a`);
+    const cpu1 = await cpuNow();
     const acceptMs = accepted.endedAt - accepted.startedAt;
     // 2. Drain alone: the folders fold the whole backlog.
     const drainStarted = Date.now();
     for (const child of folders) child.send("start");
     const drainMs = (await inboxEmptyAt()) - drainStarted;
+    const cpu2 = await cpuNow();
     const afterDrain = await stored();
     if (afterDrain.occurrences !== accepted.records) throw new Error(`drain stored ${afterDrain.occurrences} occurrences of ${accepted.records}`);
     // 3. End to end: emptied tables, folders listening, first POST until every record is in `mismatches`.
     await emptyTables();
+    const cpu3 = await cpuNow();
     const sent = await send(workload, `${workload}-e`);
     const visibleAt = await inboxEmptyAt();
+    const cpu4 = await cpuNow();
     const endToEndMs = visibleAt - sent.startedAt;
     const { rows, occurrences } = await stored();
     if (occurrences !== sent.records) throw new Error(`end to end stored ${occurrences} occurrences of ${sent.records}`);
@@ -224,8 +286,11 @@ async function main() {
     const met = (r: number) => (r >= TARGET ? "target met" : "target NOT met");
     console.log(`\nworkload "${WORKLOAD_LABEL[workload]}": ${sent.records.toLocaleString("en")} records stored as ${rows.toLocaleString("en")} rows`);
     console.log(`  acceptance (202, durably in the inbox): ${(acceptMs / 1000).toFixed(2)} s = ${rate(accepted.records, acceptMs)} records/s  -> ${met(acceptRate)}`);
+    console.log(cpuLine(cpu0, cpu1, accepted.cpuMs, accepted.records));
     console.log(`  drain (folding that backlog):          ${(drainMs / 1000).toFixed(2)} s = ${rate(accepted.records, drainMs)} records/s`);
+    console.log(cpuLine(cpu1, cpu2, 0, accepted.records));
     console.log(`  end to end (first POST to visible):     ${(endToEndMs / 1000).toFixed(2)} s = ${rate(sent.records, endToEndMs)} records/s  -> ${met(endToEndRate)}`);
+    console.log(cpuLine(cpu3, cpu4, sent.cpuMs, sent.records));
     console.log(`  raw COPY of the same ${rows.toLocaleString("en")} rows:      ${(copyMs / 1000).toFixed(2)} s = ${Math.round(copyRate).toLocaleString("en")} rows/s`);
     console.log(`  ratios to COPY: acceptance ${(acceptRate / copyRate).toFixed(2)}, end to end ${(endToEndRate / copyRate).toFixed(2)}`);
   }

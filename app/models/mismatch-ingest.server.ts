@@ -93,6 +93,18 @@ async function storeAnswer(tx: Tx, key: string, result: unknown) {
   await tx`update mismatch_ingest_keys set response = ${JSON.stringify(result)}::jsonb where key = ${key}`;
 }
 
+let lz4: Promise<boolean> | null = null;
+function hasLz4(tx: Tx): Promise<boolean> {
+  lz4 ??= tx`select 'lz4' = any(enumvals) as ok from pg_settings where name = 'default_toast_compression'`.then(
+    ([row]) => Boolean(row?.ok),
+    (error) => {
+      lz4 = null;
+      throw error;
+    },
+  );
+  return lz4;
+}
+
 /**
  * The API path: computes differing fields, signatures and groups for a validated batch (the shared normalization
  * rules, as of now), then appends it to mismatch_inbox as one row, with its Idempotency-Key, in one transaction.
@@ -115,6 +127,8 @@ export async function stageMismatches(batch: MismatchBatch, options: Omit<Ingest
       if (replayed) return replayed;
     }
     if (records.length || comparisons.length) {
+      // lz4 compresses a batch several times faster than the default pglz, where the server has it.
+      if (await hasLz4(tx)) await tx`set local default_toast_compression = lz4`;
       await tx`
         insert into mismatch_inbox (records, comparisons, record_count)
         values (${encodeInbox(records)}, ${JSON.stringify(comparisons)}, ${records.length})`;

@@ -341,12 +341,8 @@ CREATE INDEX "mismatch_notes_mismatch_idx" ON "mismatch_notes" USING btree ("mis
 CREATE INDEX "mismatches_last_seen_idx" ON "mismatches" USING btree ("last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_status_last_seen_idx" ON "mismatches" USING btree ("status","last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_table_last_seen_idx" ON "mismatches" USING btree ("table_name","last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "mismatches_first_seen_idx" ON "mismatches" USING btree ("first_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_occurrences_idx" ON "mismatches" USING btree ("occurrences" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "mismatches_cohort_idx" ON "mismatches" USING btree ("cohort_id","last_seen_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_user_idx" ON "mismatches" USING btree ("user_id","last_seen_at" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "mismatches_group_idx" ON "mismatches" USING btree ("group_key","status");--> statement-breakpoint
-CREATE INDEX "mismatches_fields_idx" ON "mismatches" USING gin ("differing_fields");--> statement-breakpoint
 CREATE INDEX "normalization_rules_scope_idx" ON "normalization_rules" USING btree ("table_name","column_name");--> statement-breakpoint
 CREATE UNIQUE INDEX "health_readings_side_slot_idx" ON "health_readings" USING btree ("side","slot");--> statement-breakpoint
 CREATE INDEX "health_readings_side_at_idx" ON "health_readings" USING btree ("side","collected_at");--> statement-breakpoint
