@@ -1,13 +1,5 @@
 import type postgres from "postgres";
-import {
-  aggregateComparisons,
-  decodeInbox,
-  inSignatureOrder,
-  mergeRecord,
-  writeRecords,
-  type AggregatedComparison,
-  type PreparedRecord,
-} from "./mismatch-ingest.server";
+import { aggregateComparisons, writeRecords, type AggregatedComparison } from "./mismatch-ingest.server";
 import { controlSql } from "~/utils/db.server";
 
 /** How many inbox batches one fold claims at most: enough to merge repeats across batches, small enough to commit often. */
@@ -33,20 +25,13 @@ export interface FoldOptions {
 export async function foldMismatchInbox(options: FoldOptions = {}): Promise<FoldResult> {
   const limit = options.maxBatches ?? FOLD_BATCHES;
   return controlSql().begin(async (tx): Promise<FoldResult> => {
-    const claimed = await tx<{ id: number; records: string; comparisons: string }[]>`
-      select id, records, comparisons from mismatch_inbox order by id limit ${limit} for update skip locked`;
+    const claimed = await tx<{ id: number; records: string; comparisons: string; record_count: number }[]>`
+      select id, records, comparisons, record_count from mismatch_inbox order by id limit ${limit} for update skip locked`;
     if (claimed.length === 0) return { batches: 0, records: 0 };
-    const bySignature = new Map<string, PreparedRecord>();
     const comparisons: AggregatedComparison[] = [];
-    let records = 0;
-    for (const row of claimed) {
-      for (const record of decodeInbox(row.records)) {
-        records += record.occurrences;
-        mergeRecord(bySignature, record);
-      }
-      comparisons.push(...(JSON.parse(row.comparisons) as AggregatedComparison[]));
-    }
-    await writeRecords(tx, inSignatureOrder(bySignature), aggregateComparisons(comparisons));
+    for (const row of claimed) comparisons.push(...(JSON.parse(row.comparisons) as AggregatedComparison[]));
+    // Each batch is COPY text ending in a newline: the batches concatenated are one COPY.
+    const { records } = await writeRecords(tx, claimed.map((r) => r.records).join(""), aggregateComparisons(comparisons));
     await options.beforeCommit?.(tx);
     await tx`delete from mismatch_inbox where id = any(${claimed.map((r) => r.id)}::bigint[])`;
     return { batches: claimed.length, records };

@@ -214,7 +214,8 @@ export function compareRows(
       });
       continue;
     }
-    if (valuesEqual(source, target, columnRules, type)) {
+    // Without rules for the column, valuesEqual is the raw comparison that just failed.
+    if (columnRules !== NO_RULES && valuesEqual(source, target, columnRules, type)) {
       ignored.push({ field, ruleId: creditedRule(columnRules, classifyDifference(source, target, type)) });
       continue;
     }
