@@ -269,6 +269,8 @@ function prepareRecords(
   reconciliationJobId: string | null,
 ): PreparedRecord[] {
   const bySignature = new Map<string, PreparedRecord>();
+  // A batch has few groups: hash each once.
+  const groupKeys = new Map<string, string>();
   for (const input of inputs) {
     let fields: string[] = [];
     let ignoredByRuleId: string | null = null;
@@ -282,7 +284,7 @@ function prepareRecords(
     const detected = input.detectedAt ? new Date(input.detectedAt).getTime() : now.getTime();
     mergeRecord(bySignature, {
       signature: hash(`${input.table}\u0000${primaryKey}\u0000${input.kind}\u0000${fieldsKey}`),
-      groupKey: hash(`${input.table}\u0000${input.kind}\u0000${fieldsKey}`),
+      groupKey: groupKeyOf(groupKeys, `${input.table}\u0000${input.kind}\u0000${fieldsKey}`),
       origin: input.origin,
       kind: input.kind,
       table: input.table,
@@ -301,6 +303,12 @@ function prepareRecords(
     });
   }
   return [...bySignature.values()];
+}
+
+function groupKeyOf(cache: Map<string, string>, group: string): string {
+  let key = cache.get(group);
+  if (key === undefined) cache.set(group, (key = hash(group)));
+  return key;
 }
 
 /** Adds a record to the one with its signature, if any: occurrences add up, first/last seen widen. */
