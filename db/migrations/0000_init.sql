@@ -336,11 +336,13 @@ CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");--> state
 CREATE INDEX "mismatch_comparisons_window_idx" ON "mismatch_comparisons" USING btree ("window_start","cohort_id");--> statement-breakpoint
 CREATE INDEX "mismatch_groups_table_idx" ON "mismatch_groups" USING btree ("table_name");--> statement-breakpoint
 CREATE INDEX "mismatch_groups_occurrences_idx" ON "mismatch_groups" USING btree ("occurrences" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "mismatch_hourly_group_idx" ON "mismatch_hourly" USING btree ("group_key","hour");--> statement-breakpoint
+CREATE INDEX "mismatch_hourly_group_idx" ON "mismatch_hourly" USING btree ("group_key","hour","occurrences");--> statement-breakpoint
+CREATE INDEX "mismatch_hourly_hour_idx" ON "mismatch_hourly" USING btree ("hour","origin","occurrences");--> statement-breakpoint
 CREATE INDEX "mismatch_notes_mismatch_idx" ON "mismatch_notes" USING btree ("mismatch_id","created_at");--> statement-breakpoint
 CREATE INDEX "mismatches_last_seen_idx" ON "mismatches" USING btree ("last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_status_last_seen_idx" ON "mismatches" USING btree ("status","last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_table_last_seen_idx" ON "mismatches" USING btree ("table_name","last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "mismatches_first_seen_idx" ON "mismatches" USING btree ("first_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_occurrences_idx" ON "mismatches" USING btree ("occurrences" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_user_idx" ON "mismatches" USING btree ("user_id","last_seen_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "normalization_rules_scope_idx" ON "normalization_rules" USING btree ("table_name","column_name");--> statement-breakpoint
