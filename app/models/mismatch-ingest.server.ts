@@ -180,9 +180,11 @@ export async function writeRecords(tx: Tx, copyText: string, comparisons: Aggreg
     await tx`
       create temp table mismatch_fold (
         signature text, group_key text, origin mismatch_origin, kind mismatch_kind, table_name text,
-        primary_key jsonb, user_id text, cohort_id text, fingerprint text, source_value jsonb, target_value jsonb,
+        primary_key jsonb, user_id text, cohort_id text, fingerprint text, source_value json, target_value json,
         fields text, rule_id uuid, job_id text, occurrences int, first_seen timestamptz, last_seen timestamptz
       ) on commit drop`;
+    // The merge sorts a fold's records (~10 MB for 20 batches): in memory, not in temp files.
+    await tx`set local work_mem = '64MB'`;
     const writable = await tx`copy mismatch_fold from stdin`.writable();
     await new Promise<void>((resolve, reject) => {
       writable.on("error", reject);
