@@ -336,24 +336,36 @@ function mergeRecord(bySignature: Map<string, PreparedRecord>, record: PreparedR
 /** COPY text escaping: backslash, newline, carriage return and tab are the only special characters. */
 function copyText(value: string | null): string {
   if (value === null) return "\\N";
-  return /[\\\n\r\t]/.test(value)
+  return SPECIAL.test(value)
     ? value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")
     : value;
+}
+const SPECIAL = /[\\\n\r\t]/;
+
+/** JSON.stringify output has no raw control characters, so only its backslashes need doubling. */
+function copyJson(value: string | null): string {
+  if (value === null) return "\\N";
+  return value.includes("\\") ? value.replace(/\\/g, "\\\\") : value;
 }
 
 /**
  * Prepared records as COPY text lines in the column order of `writeRecords`' mismatch_fold table: what the inbox
  * keeps per batch, so a fold hands many batches to PostgreSQL's COPY parser without decoding them in JS.
+ * Signatures and group keys are hex, origins and kinds enum labels, rule ids uuids: none needs escaping.
  */
 export function encodeRecords(records: PreparedRecord[]): string {
-  let out = "";
-  for (const r of records) {
-    out += `${copyText(r.signature)}\t${copyText(r.groupKey)}\t${r.origin}\t${r.kind}\t${copyText(r.table)}\t`;
-    out += `${copyText(r.primaryKey)}\t${copyText(r.userId)}\t${copyText(r.cohortId)}\t${copyText(r.fingerprint)}\t`;
-    out += `${copyText(r.sourceValue)}\t${copyText(r.targetValue)}\t${copyText(r.fieldsKey)}\t${copyText(r.ignoredByRuleId)}\t`;
-    out += `${copyText(r.reconciliationJobId)}\t${r.occurrences}\t${new Date(r.firstMs).toISOString()}\t${new Date(r.lastMs).toISOString()}\n`;
+  const lines: string[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const first = new Date(r.firstMs).toISOString();
+    const last = r.lastMs === r.firstMs ? first : new Date(r.lastMs).toISOString();
+    lines[i] =
+      `${r.signature}\t${r.groupKey}\t${r.origin}\t${r.kind}\t${copyText(r.table)}\t${copyJson(r.primaryKey)}\t` +
+      `${copyText(r.userId)}\t${copyText(r.cohortId)}\t${copyText(r.fingerprint)}\t${copyJson(r.sourceValue)}\t` +
+      `${copyJson(r.targetValue)}\t${copyText(r.fieldsKey)}\t${r.ignoredByRuleId ?? "\\N"}\t${copyText(r.reconciliationJobId)}\t` +
+      `${r.occurrences}\t${first}\t${last}\n`;
   }
-  return out;
+  return lines.join("");
 }
 
 export function aggregateComparisons(inputs: ComparisonInput[]): AggregatedComparison[] {

@@ -62,6 +62,19 @@ describe("staging and folding", () => {
     expect(row).toEqual({ differing_fields: ["title"], occurrences: 2 });
   });
 
+  it("carries any text through the COPY encoding unchanged", async () => {
+    const odd = "tab\there, new\nline, back\\slash, \"quote\", \\N, ünïcode \u2028";
+    await stageMismatches({
+      mismatches: [record(1, { table: odd, userId: odd, primaryKey: { [odd]: odd }, sourceValue: { [odd]: odd }, targetValue: { [odd]: `${odd}!` } })],
+      comparisons: [],
+    });
+    await drainMismatchInbox();
+    const [row] = await sql`select table_name, user_id, primary_key, source_value, target_value, differing_fields from mismatches`;
+    expect(row).toEqual({
+      table_name: odd, user_id: odd, primary_key: { [odd]: odd }, source_value: { [odd]: odd }, target_value: { [odd]: `${odd}!` }, differing_fields: [odd],
+    });
+  });
+
   it("merges repeats across batches folded together, and with records folded before", async () => {
     await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T09:00:00Z" })], comparisons: [] });
     await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T11:00:00Z", targetValue: { id: 1, title: "Essay?", pages: 3 } })], comparisons: [] });
