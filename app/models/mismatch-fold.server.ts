@@ -28,6 +28,9 @@ export async function foldMismatchInbox(options: FoldOptions = {}): Promise<Fold
     const claimed = await tx<{ id: number; records: string; comparisons: string; record_count: number }[]>`
       select id, records, comparisons, record_count from mismatch_inbox order by id limit ${limit} for update skip locked`;
     if (claimed.length === 0) return { batches: 0, records: 0 };
+    // Safe without waiting for the WAL flush: a fold lost in a crash loses its inbox deletes with it, so its
+    // batches are folded again (the API's staging commit, which acknowledges a batch, stays synchronous).
+    await tx`set local synchronous_commit = off`;
     const comparisons: AggregatedComparison[] = [];
     for (const row of claimed) comparisons.push(...(JSON.parse(row.comparisons) as AggregatedComparison[]));
     // Each batch is COPY text ending in a newline: the batches concatenated are one COPY.
