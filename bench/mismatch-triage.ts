@@ -55,10 +55,13 @@ async function main() {
   await sql`
     insert into mismatch_hourly (hour, group_key, origin, cohort_id, occurrences)
     select date_trunc('hour', last_seen_at), group_key, origin, cohort_id, sum(occurrences) from mismatches group by 1, 2, 3, 4`;
-  await sql`analyze`;
+  // What autovacuum does after a bulk load (PostgreSQL 13+): statistics, and the visibility map index-only scans need.
+  await sql`vacuum analyze`;
   console.log(`seeded ${ROWS.toLocaleString("en")} records in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
-  const { listMismatches, listMismatchGroups, getMismatch, mismatchQuerySchema } = await import("../app/models/mismatch.server");
+  const { listMismatches, listMismatchGroups, getMismatch, mismatchQuerySchema, listMismatchTables, mismatchesPerHour, mismatchStatusCounts } =
+    await import("../app/models/mismatch.server");
+  const { cohortRatesAgainstBudget } = await import("../app/models/comparison.server");
   const { closeControlDb } = await import("../app/utils/db.server");
   const base = mismatchQuerySchema.parse({});
   let deepCursor: string | null = null;
@@ -75,9 +78,19 @@ async function main() {
   await time("list: table filter", (i) => listMismatches({ ...base, table: `table_${i % 20}` }));
   await time("list: status=investigating", () => listMismatches({ ...base, status: ["investigating"] }));
   await time("list: user filter", (i) => listMismatches({ ...base, userId: `user-${i * 7}` }));
-  await time("list: field filter (GIN)", () => listMismatches({ ...base, field: "owner_id" }));
   await time("list: sort by occurrences", () => listMismatches({ ...base, sort: "occurrences" }));
+  // Served by the last-seen index with a filter (no index of their own): common values are cheap, rare ones scan.
+  await time("list: cohort filter (no index, 1 in 7)", (i) => listMismatches({ ...base, cohort: `cohort-${i % 7}` }));
+  await time("list: field filter (no index, 1 in 3)", () => listMismatches({ ...base, field: "owner_id" }));
+  await time("list: table + field filter (1 in 60)", (i) => listMismatches({ ...base, table: `table_${i % 20}`, field: "owner_id" }));
+  await time("list: sort by first seen", () => listMismatches({ ...base, sort: "first_seen" }));
   await time("grouped view (60 groups, 24 h sparklines)", () => listMismatchGroups());
+  await time("page charts: status counts", () => mismatchStatusCounts());
+  await time("page charts: per hour (48 h)", () => mismatchesPerHour(48));
+  // What the /mismatches loader awaits besides the session: the list or the groups, and the charts beside them.
+  const charts = () => [listMismatchTables(), mismatchesPerHour(48), mismatchStatusCounts(), cohortRatesAgainstBudget()];
+  await time("list page loader (page + charts)", () => Promise.all([listMismatches(base), ...charts()]));
+  await time("grouped page loader (groups + charts)", () => Promise.all([listMismatchGroups(), ...charts()]));
   await time("detail page (record + notes + history + diff)", (i) => getMismatch(1 + ((i * 7919) % ROWS)));
 
   await sql.end();

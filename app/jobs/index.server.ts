@@ -1,5 +1,6 @@
 import type PgBoss from "pg-boss";
 import { registerHealthJobs } from "./health.server";
+import { registerMismatchJobs } from "./mismatches.server";
 import { registerRampJobs } from "./ramps.server";
 import { registerReconciliationJobs } from "./reconciliation.server";
 
@@ -7,7 +8,7 @@ import { registerReconciliationJobs } from "./reconciliation.server";
 export type JobRegistrar = (boss: PgBoss) => Promise<void>;
 
 /** Every domain that runs background work registers here (one line each). */
-export const registrars: JobRegistrar[] = [registerHealthJobs, registerRampJobs, registerReconciliationJobs];
+export const registrars: JobRegistrar[] = [registerHealthJobs, registerRampJobs, registerReconciliationJobs, registerMismatchJobs];
 
 export async function registerJobs(boss: PgBoss) {
   for (const register of registrars) await register(boss);

@@ -27,6 +27,12 @@ export interface IngestResult {
   replayed: boolean;
 }
 
+/** The API's answer: the batch is durably staged in the inbox; whether its records are new is known only once folded. */
+export type StageResult = Omit<IngestResult, "created" | "deduplicated">;
+
+/** postgres NOTIFY channel: a batch was staged in mismatch_inbox (app/jobs/mismatches.server.ts listens). */
+export const MISMATCH_INBOX_CHANNEL = "mismatch_inbox";
+
 // Field names joined with the ASCII unit separator: column names never contain it, commas sometimes do.
 const FIELD_SEPARATOR = "\u001f";
 
@@ -38,11 +44,7 @@ function asRow(value: unknown): Row {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Row) : { value };
 }
 
-function hourOf(ms: number): number {
-  return ms - (ms % 3_600_000);
-}
-
-interface PreparedRecord {
+export interface PreparedRecord {
   signature: string;
   groupKey: string;
   origin: MismatchOrigin;
@@ -56,84 +58,100 @@ interface PreparedRecord {
   targetValue: string | null;
   fieldsKey: string;
   ignoredByRuleId: string | null;
+  reconciliationJobId: string | null;
   occurrences: number;
   firstMs: number;
   lastMs: number;
 }
 
+export interface AggregatedComparison {
+  cohort: string;
+  table: string;
+  windowStart: string;
+  compared: number;
+  mismatched: number;
+}
+
+type Tx = postgres.TransactionSql;
+
+async function replayedAnswer<T>(tx: Tx, key: string): Promise<T | null> {
+  const claimed = await tx`
+    insert into mismatch_ingest_keys (key, response) values (${key}, '{}'::jsonb)
+    on conflict (key) do nothing returning key`;
+  if (claimed.length) return null;
+  const [stored] = await tx`select response from mismatch_ingest_keys where key = ${key}`;
+  // drizzle leaves json unparsed on the shared client, so the stored answer may arrive as text.
+  const response = typeof stored.response === "string" ? JSON.parse(stored.response) : stored.response;
+  return { ...(response as T), replayed: true };
+}
+
+async function storeAnswer(tx: Tx, key: string, result: unknown) {
+  await tx`update mismatch_ingest_keys set response = ${JSON.stringify(result)}::jsonb where key = ${key}`;
+}
+
+let lz4: Promise<boolean> | null = null;
+function hasLz4(tx: Tx): Promise<boolean> {
+  lz4 ??= tx`select 'lz4' = any(enumvals) as ok from pg_settings where name = 'default_toast_compression'`.then(
+    ([row]) => Boolean(row?.ok),
+    (error) => {
+      lz4 = null;
+      throw error;
+    },
+  );
+  return lz4;
+}
+
 /**
- * Writes a validated batch in one transaction: records are deduplicated on table + key + kind + differing-field
- * signature (occurrences grow, first/last seen widen), the grouped view and hourly counts are maintained, and
- * comparison counts are added per cohort, table and window. The API route and the reconciliation engine call it.
+ * The API path: computes differing fields, signatures and groups for a validated batch (the shared normalization
+ * rules, as of now), then appends it to mismatch_inbox as one row, with its Idempotency-Key, in one transaction.
+ * The commit notifies the folders (`foldMismatchInbox`), which merge it into records, groups and counts.
+ */
+export async function stageMismatches(batch: MismatchBatch, options: Omit<IngestOptions, "reconciliationJobId"> = {}): Promise<StageResult> {
+  const now = options.now ?? new Date();
+  const resolve = createRuleResolver(await listActiveRules(now), now);
+  const records = prepareRecords(batch.mismatches, resolve, now, null);
+  const comparisons = aggregateComparisons(batch.comparisons);
+  const result: StageResult = {
+    accepted: batch.mismatches.length,
+    ignoredByRules: countIgnored(records),
+    comparisons: batch.comparisons.length,
+    replayed: false,
+  };
+  return controlSql().begin(async (tx): Promise<StageResult> => {
+    if (options.idempotencyKey) {
+      const replayed = await replayedAnswer<StageResult>(tx, options.idempotencyKey);
+      if (replayed) return replayed;
+    }
+    if (records.length || comparisons.length) {
+      // lz4 compresses a batch several times faster than the default pglz, where the server has it.
+      if (await hasLz4(tx)) await tx`set local default_toast_compression = lz4`;
+      await tx`
+        insert into mismatch_inbox (records, comparisons, record_count)
+        values (${encodeRecords(records)}, ${JSON.stringify(comparisons)}, ${records.length})`;
+      await tx`select pg_notify(${MISMATCH_INBOX_CHANNEL}, '')`;
+    }
+    if (options.idempotencyKey) await storeAnswer(tx, options.idempotencyKey, result);
+    return result;
+  });
+}
+
+/**
+ * Writes a validated batch straight into the records in one transaction (no inbox): the reconciliation engine
+ * uses it, since a range's differences must be stored before the range counts as done.
  */
 export async function ingestMismatches(batch: MismatchBatch, options: IngestOptions = {}): Promise<IngestResult> {
   const now = options.now ?? new Date();
   const resolve = createRuleResolver(await listActiveRules(now), now);
-  const records = prepareRecords(batch.mismatches, resolve, now);
+  const records = prepareRecords(batch.mismatches, resolve, now, options.reconciliationJobId ?? null);
   const comparisons = aggregateComparisons(batch.comparisons);
   const ignoredByRules = countIgnored(records);
 
-  const sql = controlSql();
-  return sql.begin(async (tx): Promise<IngestResult> => {
+  return controlSql().begin(async (tx): Promise<IngestResult> => {
     if (options.idempotencyKey) {
-      const claimed = await tx`
-        insert into mismatch_ingest_keys (key, response) values (${options.idempotencyKey}, '{}'::jsonb)
-        on conflict (key) do nothing returning key`;
-      if (claimed.length === 0) {
-        const [stored] = await tx`select response from mismatch_ingest_keys where key = ${options.idempotencyKey}`;
-        // drizzle leaves json unparsed on the shared client, so the stored answer may arrive as text.
-        const response = typeof stored.response === "string" ? JSON.parse(stored.response) : stored.response;
-        return { ...(response as IngestResult), replayed: true };
-      }
+      const replayed = await replayedAnswer<IngestResult>(tx, options.idempotencyKey);
+      if (replayed) return replayed;
     }
-
-    let created = 0;
-    const newPerGroup = new Map<string, number>();
-    if (records.length) {
-      const inserted = await tx`
-        insert into mismatches (signature, group_key, origin, kind, table_name, primary_key, user_id, cohort_id,
-          fingerprint, source_value, target_value, differing_fields, status, ignored_by_rule_id,
-          reconciliation_job_id, occurrences, first_seen_at, last_seen_at)
-        select u.signature, u.group_key, u.origin::mismatch_origin, u.kind::mismatch_kind, u.table_name,
-          u.primary_key::jsonb, u.user_id, u.cohort_id, u.fingerprint, u.source_value::jsonb, u.target_value::jsonb,
-          case when u.fields = '' then '{}'::text[] else string_to_array(u.fields, ${FIELD_SEPARATOR}) end,
-          (case when u.rule_id is null then 'open' else 'ignored' end)::mismatch_status, u.rule_id::uuid,
-          ${options.reconciliationJobId ?? null}, u.occurrences, u.first_seen::timestamptz, u.last_seen::timestamptz
-        from unnest(
-          ${records.map((r) => r.signature)}::text[], ${records.map((r) => r.groupKey)}::text[],
-          ${records.map((r) => r.origin)}::text[], ${records.map((r) => r.kind)}::text[],
-          ${records.map((r) => r.table)}::text[], ${records.map((r) => r.primaryKey)}::text[],
-          ${records.map((r) => r.userId)}::text[], ${records.map((r) => r.cohortId)}::text[],
-          ${records.map((r) => r.fingerprint)}::text[], ${records.map((r) => r.sourceValue)}::text[],
-          ${records.map((r) => r.targetValue)}::text[], ${records.map((r) => r.fieldsKey)}::text[],
-          ${records.map((r) => r.ignoredByRuleId)}::text[], ${records.map((r) => r.occurrences)}::int[],
-          ${records.map((r) => new Date(r.firstMs).toISOString())}::text[],
-          ${records.map((r) => new Date(r.lastMs).toISOString())}::text[]
-        ) as u(signature, group_key, origin, kind, table_name, primary_key, user_id, cohort_id, fingerprint,
-          source_value, target_value, fields, rule_id, occurrences, first_seen, last_seen)
-        on conflict (signature) do update set
-          occurrences = mismatches.occurrences + excluded.occurrences,
-          first_seen_at = least(mismatches.first_seen_at, excluded.first_seen_at),
-          last_seen_at = greatest(mismatches.last_seen_at, excluded.last_seen_at),
-          source_value = excluded.source_value,
-          target_value = excluded.target_value,
-          user_id = coalesce(excluded.user_id, mismatches.user_id),
-          cohort_id = coalesce(excluded.cohort_id, mismatches.cohort_id),
-          reconciliation_job_id = coalesce(excluded.reconciliation_job_id, mismatches.reconciliation_job_id),
-          -- A problem marked resolved or repaired that happens again is open again.
-          status = case when mismatches.status in ('resolved', 'repaired') then 'open'::mismatch_status else mismatches.status end,
-          updated_at = now()
-        returning group_key, (xmax = 0) as inserted`;
-      for (const row of inserted) {
-        if (!row.inserted) continue;
-        created++;
-        newPerGroup.set(row.group_key, (newPerGroup.get(row.group_key) ?? 0) + 1);
-      }
-      await writeGroups(tx, records, newPerGroup);
-      await writeHourly(tx, records);
-    }
-    if (comparisons.length) await writeComparisons(tx, comparisons);
-
+    const { created } = await writeRecords(tx, encodeRecords(records), comparisons);
     const result: IngestResult = {
       accepted: batch.mismatches.length,
       created,
@@ -142,11 +160,101 @@ export async function ingestMismatches(batch: MismatchBatch, options: IngestOpti
       comparisons: batch.comparisons.length,
       replayed: false,
     };
-    if (options.idempotencyKey) {
-      await tx`update mismatch_ingest_keys set response = ${JSON.stringify(result)}::jsonb where key = ${options.idempotencyKey}`;
-    }
+    if (options.idempotencyKey) await storeAnswer(tx, options.idempotencyKey, result);
     return result;
   });
+}
+
+/**
+ * Merges staged records (COPY text from `encodeRecords`, possibly of many batches) into the stored ones in one
+ * transaction: deduplicated on table + key + kind + differing-field signature (occurrences grow, first/last seen
+ * widen, the latest values win), the grouped view and hourly counts maintained, comparison counts added per cohort,
+ * table and window. The records go through COPY into a transaction-local table and are merged set-based in SQL.
+ * Tables are written in one order and rows in key order, so concurrent writers wait instead of deadlocking.
+ * Returns how many records were new and how many occurrences were written.
+ */
+export async function writeRecords(tx: Tx, copyText: string, comparisons: AggregatedComparison[]): Promise<{ created: number; records: number }> {
+  let created = 0;
+  let records = 0;
+  if (copyText.length) {
+    await tx`
+      create temp table mismatch_fold (
+        signature text, group_key text, origin mismatch_origin, kind mismatch_kind, table_name text,
+        primary_key jsonb, user_id text, cohort_id text, fingerprint text, source_value json, target_value json,
+        fields text, rule_id uuid, job_id text, occurrences int, first_seen timestamptz, last_seen timestamptz
+      ) on commit drop`;
+    // The merge sorts a fold's records (~10 MB for 20 batches): in memory, not in temp files.
+    await tx`set local work_mem = '64MB'`;
+    const writable = await tx`copy mismatch_fold from stdin`.writable();
+    await new Promise<void>((resolve, reject) => {
+      writable.on("error", reject);
+      writable.on("finish", resolve);
+      writable.end(copyText);
+    });
+    const [result] = await tx`
+      with merged as (
+        -- One row per signature: the latest occurrence's values, the sums and bounds of all of them.
+        select distinct on (signature) signature, group_key, origin, kind, table_name, primary_key, fingerprint,
+          source_value, target_value, fields, rule_id,
+          sum(occurrences) over w as total, min(first_seen) over w as earliest, max(last_seen) over w as latest,
+          max(user_id) over w as any_user_id, max(cohort_id) over w as any_cohort_id, max(job_id) over w as any_job_id
+        from mismatch_fold window w as (partition by signature)
+        -- (window results are named apart from the columns: ORDER BY would take an output name first)
+        order by signature, last_seen desc
+      ), upserted as (
+        insert into mismatches (signature, group_key, origin, kind, table_name, primary_key, user_id, cohort_id,
+          fingerprint, source_value, target_value, differing_fields, status, ignored_by_rule_id,
+          reconciliation_job_id, occurrences, first_seen_at, last_seen_at)
+        select signature, group_key, origin, kind, table_name, primary_key, any_user_id, any_cohort_id, fingerprint,
+          source_value, target_value,
+          case when fields = '' then '{}'::text[] else string_to_array(fields, ${FIELD_SEPARATOR}) end,
+          (case when rule_id is null then 'open' else 'ignored' end)::mismatch_status, rule_id, any_job_id,
+          total, earliest, latest
+        from merged order by signature
+        on conflict (signature) do update set
+          occurrences = mismatches.occurrences + excluded.occurrences,
+          first_seen_at = least(mismatches.first_seen_at, excluded.first_seen_at),
+          last_seen_at = greatest(mismatches.last_seen_at, excluded.last_seen_at),
+          -- Batches can be folded out of order: the latest occurrence's values are the ones worth showing.
+          source_value = case when excluded.last_seen_at >= mismatches.last_seen_at then excluded.source_value else mismatches.source_value end,
+          target_value = case when excluded.last_seen_at >= mismatches.last_seen_at then excluded.target_value else mismatches.target_value end,
+          user_id = coalesce(excluded.user_id, mismatches.user_id),
+          cohort_id = coalesce(excluded.cohort_id, mismatches.cohort_id),
+          reconciliation_job_id = coalesce(excluded.reconciliation_job_id, mismatches.reconciliation_job_id),
+          -- A problem marked resolved or repaired that happens again is open again.
+          status = case when mismatches.status in ('resolved', 'repaired') then 'open'::mismatch_status else mismatches.status end,
+          updated_at = now()
+        returning group_key, (xmax = 0) as inserted
+      ), created as (
+        select group_key, count(*) filter (where inserted)::int as n from upserted group by group_key
+      ), groups as (
+        -- Aggregating over "created" consumes every upsert first: record rows are locked before group rows.
+        insert into mismatch_groups (key, table_name, kind, differing_fields, records, occurrences, first_seen_at, last_seen_at)
+        select f.group_key, min(f.table_name), min(f.kind::text)::mismatch_kind,
+          case when min(f.fields) = '' then '{}'::text[] else string_to_array(min(f.fields), ${FIELD_SEPARATOR}) end,
+          coalesce(max(c.n), 0), sum(f.occurrences), min(f.first_seen), max(f.last_seen)
+        from mismatch_fold f left join created c on c.group_key = f.group_key
+        group by f.group_key order by f.group_key
+        on conflict (key) do update set
+          records = mismatch_groups.records + excluded.records,
+          occurrences = mismatch_groups.occurrences + excluded.occurrences,
+          first_seen_at = least(mismatch_groups.first_seen_at, excluded.first_seen_at),
+          last_seen_at = greatest(mismatch_groups.last_seen_at, excluded.last_seen_at)
+        returning key
+      )
+      select (select coalesce(sum(n), 0)::int from created) as created, (select count(*)::int from groups) as groups,
+        (select coalesce(sum(occurrences), 0)::int from mismatch_fold) as records`;
+    created = result.created;
+    records = result.records;
+    // Occurrences folded into one record are attributed to its last hour: exact enough for a sparkline.
+    await tx`
+      insert into mismatch_hourly (hour, group_key, origin, cohort_id, occurrences)
+      select date_bin('1 hour', last_seen, timestamptz 'epoch'), group_key, origin, coalesce(cohort_id, ''), sum(occurrences)
+      from mismatch_fold group by 1, 2, 3, 4 order by 1, 2, 3, 4
+      on conflict (hour, group_key, origin, cohort_id) do update set occurrences = mismatch_hourly.occurrences + excluded.occurrences`;
+  }
+  if (comparisons.length) await writeComparisons(tx, comparisons);
+  return { created, records };
 }
 
 function countIgnored(records: PreparedRecord[]): number {
@@ -160,37 +268,25 @@ function prepareRecords(
   inputs: MismatchInput[],
   resolve: ReturnType<typeof createRuleResolver>,
   now: Date,
+  reconciliationJobId: string | null,
 ): PreparedRecord[] {
   const bySignature = new Map<string, PreparedRecord>();
+  // A batch has few groups: hash each once.
+  const groupKeys = new Map<string, string>();
   for (const input of inputs) {
     let fields: string[] = [];
     let ignoredByRuleId: string | null = null;
     if (input.kind === "value_mismatch" && input.sourceValue != null && input.targetValue != null) {
-      const comparison = compareRows(input.table, asRow(input.sourceValue), asRow(input.targetValue), resolve, now);
+      const comparison = compareRows(input.table, asRow(input.sourceValue), asRow(input.targetValue), resolve, now, { fieldsOnly: true });
       fields = comparison.differingFields;
       if (comparison.equal && comparison.ignored.length) ignoredByRuleId = comparison.ignored[0].ruleId;
     }
     const primaryKey = canonicalJson(input.primaryKey, true);
     const fieldsKey = fields.join(FIELD_SEPARATOR);
-    const signature = hash(`${input.table}\u0000${primaryKey}\u0000${input.kind}\u0000${fieldsKey}`);
     const detected = input.detectedAt ? new Date(input.detectedAt).getTime() : now.getTime();
-    const existing = bySignature.get(signature);
-    if (existing) {
-      existing.occurrences++;
-      existing.firstMs = Math.min(existing.firstMs, detected);
-      if (detected >= existing.lastMs) {
-        // The latest occurrence's values are the ones worth showing.
-        existing.lastMs = detected;
-        existing.sourceValue = input.sourceValue == null ? null : JSON.stringify(input.sourceValue);
-        existing.targetValue = input.targetValue == null ? null : JSON.stringify(input.targetValue);
-      }
-      existing.userId ??= input.userId ?? null;
-      existing.cohortId ??= input.cohort ?? null;
-      continue;
-    }
-    bySignature.set(signature, {
-      signature,
-      groupKey: hash(`${input.table}\u0000${input.kind}\u0000${fieldsKey}`),
+    mergeRecord(bySignature, {
+      signature: hash(`${input.table}\u0000${primaryKey}\u0000${input.kind}\u0000${fieldsKey}`),
+      groupKey: groupKeyOf(groupKeys, `${input.table}\u0000${input.kind}\u0000${fieldsKey}`),
       origin: input.origin,
       kind: input.kind,
       table: input.table,
@@ -202,85 +298,77 @@ function prepareRecords(
       targetValue: input.targetValue == null ? null : JSON.stringify(input.targetValue),
       fieldsKey,
       ignoredByRuleId,
+      reconciliationJobId,
       occurrences: 1,
       firstMs: detected,
       lastMs: detected,
     });
   }
-  // A fixed order keeps concurrent batches from deadlocking on the same rows.
-  return [...bySignature.values()].sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0));
+  return [...bySignature.values()];
 }
 
-type Tx = postgres.TransactionSql;
+function groupKeyOf(cache: Map<string, string>, group: string): string {
+  let key = cache.get(group);
+  if (key === undefined) cache.set(group, (key = hash(group)));
+  return key;
+}
 
-async function writeGroups(tx: Tx, records: PreparedRecord[], newPerGroup: Map<string, number>) {
-  const groups = new Map<string, { table: string; kind: string; fields: string; records: number; occurrences: number; first: number; last: number }>();
-  for (const r of records) {
-    const group = groups.get(r.groupKey);
-    if (group) {
-      group.occurrences += r.occurrences;
-      group.first = Math.min(group.first, r.firstMs);
-      group.last = Math.max(group.last, r.lastMs);
-    } else {
-      groups.set(r.groupKey, {
-        table: r.table,
-        kind: r.kind,
-        fields: r.fieldsKey,
-        records: newPerGroup.get(r.groupKey) ?? 0,
-        occurrences: r.occurrences,
-        first: r.firstMs,
-        last: r.lastMs,
-      });
-    }
+/** Adds a record to the one with its signature, if any: occurrences add up, first/last seen widen. */
+function mergeRecord(bySignature: Map<string, PreparedRecord>, record: PreparedRecord) {
+  const existing = bySignature.get(record.signature);
+  if (!existing) {
+    bySignature.set(record.signature, record);
+    return;
   }
-  const keys = [...groups.keys()].sort();
-  const rows = keys.map((k) => groups.get(k)!);
-  await tx`
-    insert into mismatch_groups (key, table_name, kind, differing_fields, records, occurrences, first_seen_at, last_seen_at)
-    select u.key, u.table_name, u.kind::mismatch_kind,
-      case when u.fields = '' then '{}'::text[] else string_to_array(u.fields, ${FIELD_SEPARATOR}) end,
-      u.records, u.occurrences, u.first_seen::timestamptz, u.last_seen::timestamptz
-    from unnest(${keys}::text[], ${rows.map((g) => g.table)}::text[], ${rows.map((g) => g.kind)}::text[],
-      ${rows.map((g) => g.fields)}::text[], ${rows.map((g) => g.records)}::int[], ${rows.map((g) => g.occurrences)}::bigint[],
-      ${rows.map((g) => new Date(g.first).toISOString())}::text[], ${rows.map((g) => new Date(g.last).toISOString())}::text[])
-      as u(key, table_name, kind, fields, records, occurrences, first_seen, last_seen)
-    on conflict (key) do update set
-      records = mismatch_groups.records + excluded.records,
-      occurrences = mismatch_groups.occurrences + excluded.occurrences,
-      first_seen_at = least(mismatch_groups.first_seen_at, excluded.first_seen_at),
-      last_seen_at = greatest(mismatch_groups.last_seen_at, excluded.last_seen_at)`;
-}
-
-async function writeHourly(tx: Tx, records: PreparedRecord[]) {
-  // Occurrences folded into one record are attributed to its last hour: exact enough for a sparkline.
-  const hourly = new Map<string, { hour: number; group: string; origin: string; cohort: string; n: number }>();
-  for (const r of records) {
-    const hour = hourOf(r.lastMs);
-    const cohort = r.cohortId ?? "";
-    const key = `${hour}\u0000${r.groupKey}\u0000${r.origin}\u0000${cohort}`;
-    const entry = hourly.get(key);
-    if (entry) entry.n += r.occurrences;
-    else hourly.set(key, { hour, group: r.groupKey, origin: r.origin, cohort, n: r.occurrences });
+  existing.occurrences += record.occurrences;
+  existing.firstMs = Math.min(existing.firstMs, record.firstMs);
+  if (record.lastMs >= existing.lastMs) {
+    // The latest occurrence's values are the ones worth showing.
+    existing.lastMs = record.lastMs;
+    existing.sourceValue = record.sourceValue;
+    existing.targetValue = record.targetValue;
   }
-  const rows = [...hourly.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
-  await tx`
-    insert into mismatch_hourly (hour, group_key, origin, cohort_id, occurrences)
-    select u.hour::timestamptz, u.group_key, u.origin::mismatch_origin, u.cohort_id, u.n
-    from unnest(${rows.map((r) => new Date(r.hour).toISOString())}::text[], ${rows.map((r) => r.group)}::text[],
-      ${rows.map((r) => r.origin)}::text[], ${rows.map((r) => r.cohort)}::text[], ${rows.map((r) => r.n)}::bigint[])
-      as u(hour, group_key, origin, cohort_id, n)
-    on conflict (hour, group_key, origin, cohort_id) do update set occurrences = mismatch_hourly.occurrences + excluded.occurrences`;
+  existing.userId ??= record.userId;
+  existing.cohortId ??= record.cohortId;
+  existing.reconciliationJobId ??= record.reconciliationJobId;
 }
 
-interface AggregatedComparison {
-  cohort: string;
-  table: string;
-  windowStart: string;
-  compared: number;
-  mismatched: number;
+/** COPY text escaping: backslash, newline, carriage return and tab are the only special characters. */
+function copyText(value: string | null): string {
+  if (value === null) return "\\N";
+  return SPECIAL.test(value)
+    ? value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")
+    : value;
+}
+const SPECIAL = /[\\\n\r\t]/;
+
+/** JSON.stringify output has no raw control characters, so only its backslashes need doubling. */
+function copyJson(value: string | null): string {
+  if (value === null) return "\\N";
+  return value.includes("\\") ? value.replace(/\\/g, "\\\\") : value;
 }
 
-function aggregateComparisons(inputs: ComparisonInput[]): AggregatedComparison[] {
+/**
+ * Prepared records as COPY text lines in the column order of `writeRecords`' mismatch_fold table: what the inbox
+ * keeps per batch, so a fold hands many batches to PostgreSQL's COPY parser without decoding them in JS.
+ * Signatures and group keys are hex, origins and kinds enum labels, rule ids uuids: none needs escaping.
+ */
+export function encodeRecords(records: PreparedRecord[]): string {
+  const lines: string[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const first = new Date(r.firstMs).toISOString();
+    const last = r.lastMs === r.firstMs ? first : new Date(r.lastMs).toISOString();
+    lines[i] =
+      `${r.signature}\t${r.groupKey}\t${r.origin}\t${r.kind}\t${copyText(r.table)}\t${copyJson(r.primaryKey)}\t` +
+      `${copyText(r.userId)}\t${copyText(r.cohortId)}\t${copyText(r.fingerprint)}\t${copyJson(r.sourceValue)}\t` +
+      `${copyJson(r.targetValue)}\t${copyText(r.fieldsKey)}\t${r.ignoredByRuleId ?? "\\N"}\t${copyText(r.reconciliationJobId)}\t` +
+      `${r.occurrences}\t${first}\t${last}\n`;
+  }
+  return lines.join("");
+}
+
+export function aggregateComparisons(inputs: ComparisonInput[]): AggregatedComparison[] {
   const byKey = new Map<string, AggregatedComparison>();
   for (const c of inputs) {
     const windowStart = new Date(c.windowStart).toISOString();

@@ -154,6 +154,11 @@ function creditedRule(rules: ColumnRules, classification: DiffClassification): s
 export interface CompareOptions {
   /** Column types when known (the reconciliation engine reads them from the catalog); default "auto". */
   columnTypes?: Record<string, ColumnType>;
+  /**
+   * Only which fields differ and which rules ignored a difference (`fieldDiffs` left empty): ingestion needs no
+   * more, and the classification and canonical forms shown in the UI cost most of a comparison.
+   */
+  fieldsOnly?: boolean;
 }
 
 /**
@@ -182,19 +187,23 @@ export function compareRows(
   const fields = [...new Set([...Object.keys(sourceRow), ...Object.keys(targetRow)])];
   const ignored: IgnoredField[] = [];
   const fieldDiffs: FieldDiff[] = [];
+  const differing: string[] = [];
   for (const field of fields) {
     const columnRules = resolve(table, field);
     const type = options.columnTypes?.[field] ?? "auto";
     const source = sourceRow[field];
     const target = targetRow[field];
     const present = field in sourceRow && field in targetRow;
-    const rawEqual = present && canonicalText(source, NO_RULES, type) === canonicalText(target, NO_RULES, type);
+    // Identical values skip canonicalization (most columns of a mismatching row are equal): ingestion compares ~50k rows/s.
+    const rawEqual = present && (source === target || canonicalText(source, NO_RULES, type) === canonicalText(target, NO_RULES, type));
     if (rawEqual) continue;
     if (columnRules.ignore) {
       ignored.push({ field, ruleId: columnRules.ignore.ruleId });
       continue;
     }
     if (!present) {
+      differing.push(field);
+      if (options.fieldsOnly) continue;
       fieldDiffs.push({
         field,
         source,
@@ -205,11 +214,14 @@ export function compareRows(
       });
       continue;
     }
-    const classification = classifyDifference(source, target, type);
-    if (valuesEqual(source, target, columnRules, type)) {
-      ignored.push({ field, ruleId: creditedRule(columnRules, classification) });
+    // Without rules for the column, valuesEqual is the raw comparison that just failed.
+    if (columnRules !== NO_RULES && valuesEqual(source, target, columnRules, type)) {
+      ignored.push({ field, ruleId: creditedRule(columnRules, classifyDifference(source, target, type)) });
       continue;
     }
+    differing.push(field);
+    if (options.fieldsOnly) continue;
+    const classification = classifyDifference(source, target, type);
     const diff: FieldDiff = {
       field,
       source,
@@ -224,7 +236,7 @@ export function compareRows(
     fieldDiffs.push(diff);
   }
   fieldDiffs.sort((a, b) => compareCodePoints(a.field, b.field));
-  const differingFields = fieldDiffs.map((d) => d.field);
+  const differingFields = differing.sort(compareCodePoints);
   const equal = differingFields.length === 0;
   return { equal, kind: equal ? null : "value_mismatch", differingFields, ignored, fieldDiffs };
 }

@@ -69,13 +69,16 @@ function clampDigits(digits: number): number {
 export type RuleResolver = (table: string, column: string) => ColumnRules;
 
 export function createRuleResolver(rules: readonly NormalizationRule[], now: Date = new Date()): RuleResolver {
-  const cache = new Map<string, ColumnRules>();
+  if (rules.length === 0) return () => NO_RULES;
+  // Nested maps: no key string is built per field of every row.
+  const cache = new Map<string, Map<string, ColumnRules>>();
   return (table, column) => {
-    const key = `${table}\u0000${column}`;
-    let resolved = cache.get(key);
+    let columns = cache.get(table);
+    if (!columns) cache.set(table, (columns = new Map()));
+    let resolved = columns.get(column);
     if (!resolved) {
       resolved = resolveColumnRules(rules, table, column, now);
-      cache.set(key, resolved);
+      columns.set(column, resolved);
     }
     return resolved;
   };

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { ingestMismatches } from "~/models/mismatch-ingest.server";
+import { stageMismatches } from "~/models/mismatch-ingest.server";
 import { MAX_BATCH_RECORDS, validateMismatchBatch } from "~/models/mismatch-validation.server";
 import { requireApiToken } from "~/utils/api-auth.server";
 import { apiError, readJsonBody } from "~/utils/api.server";
@@ -16,6 +16,8 @@ export async function loader() {
 /**
  * POST /api/v1/mismatches `{ mismatches: [...], comparisons: [...] }` (fields in the README). The batch is
  * validated whole: one bad record -> 400 with every bad record's index, field and reason, and nothing written.
+ * A clean batch is staged durably in the inbox and answered 202: the worker folds it into the records within
+ * about a second, so whether a record is new or a repeat is not known yet when this answers.
  */
 export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") return apiError(405, "Use POST to report mismatches.", undefined, { Allow: "POST" });
@@ -33,9 +35,9 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!validation.ok) {
     return apiError(400, "The batch was rejected as a whole; nothing was written.", { errors: validation.errors });
   }
-  const result = await ingestMismatches(validation.batch, {
+  const result = await stageMismatches(validation.batch, {
     // Keys are scoped to the token, so two callers can never replay each other's answers.
     idempotencyKey: idempotencyKey ? `${caller.tokenId}:${idempotencyKey}` : null,
   });
-  return json(result, { status: 200 });
+  return json(result, { status: 202 });
 }

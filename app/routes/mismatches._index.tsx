@@ -291,8 +291,8 @@ export default function MismatchesPage() {
         <Card title="Occurrences per hour by origin (48 h)">
           <MismatchesPerHourChart points={data.perHour} />
         </Card>
-        <Card title="Records by status">
-          <MismatchStatusChart counts={data.statusCounts} />
+        <Card title={data.statusCounts.estimated ? "Records by status (≈, from table statistics)" : "Records by status"}>
+          <MismatchStatusChart counts={data.statusCounts.rows} />
         </Card>
         <Card title="Mismatch rate per cohort vs budget">
           <CohortRateChart rows={data.cohortRates} />

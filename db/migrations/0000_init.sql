@@ -93,6 +93,14 @@ CREATE TABLE "mismatch_hourly" (
 	CONSTRAINT "mismatch_hourly_hour_group_key_origin_cohort_id_pk" PRIMARY KEY("hour","group_key","origin","cohort_id")
 );
 --> statement-breakpoint
+CREATE TABLE "mismatch_inbox" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"records" text NOT NULL,
+	"comparisons" text NOT NULL,
+	"record_count" integer NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "mismatch_ingest_keys" (
 	"key" text PRIMARY KEY NOT NULL,
 	"response" jsonb NOT NULL,
@@ -119,8 +127,8 @@ CREATE TABLE "mismatches" (
 	"user_id" text,
 	"cohort_id" text,
 	"fingerprint" text,
-	"source_value" jsonb,
-	"target_value" jsonb,
+	"source_value" json,
+	"target_value" json,
 	"differing_fields" text[] DEFAULT '{}'::text[] NOT NULL,
 	"status" "mismatch_status" DEFAULT 'open' NOT NULL,
 	"assignee_id" uuid,
@@ -328,17 +336,15 @@ CREATE INDEX "sessions_user_idx" ON "sessions" USING btree ("user_id");--> state
 CREATE INDEX "mismatch_comparisons_window_idx" ON "mismatch_comparisons" USING btree ("window_start","cohort_id");--> statement-breakpoint
 CREATE INDEX "mismatch_groups_table_idx" ON "mismatch_groups" USING btree ("table_name");--> statement-breakpoint
 CREATE INDEX "mismatch_groups_occurrences_idx" ON "mismatch_groups" USING btree ("occurrences" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "mismatch_hourly_group_idx" ON "mismatch_hourly" USING btree ("group_key","hour");--> statement-breakpoint
+CREATE INDEX "mismatch_hourly_group_idx" ON "mismatch_hourly" USING btree ("group_key","hour","occurrences");--> statement-breakpoint
+CREATE INDEX "mismatch_hourly_hour_idx" ON "mismatch_hourly" USING btree ("hour","origin","occurrences");--> statement-breakpoint
 CREATE INDEX "mismatch_notes_mismatch_idx" ON "mismatch_notes" USING btree ("mismatch_id","created_at");--> statement-breakpoint
 CREATE INDEX "mismatches_last_seen_idx" ON "mismatches" USING btree ("last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_status_last_seen_idx" ON "mismatches" USING btree ("status","last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_table_last_seen_idx" ON "mismatches" USING btree ("table_name","last_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_first_seen_idx" ON "mismatches" USING btree ("first_seen_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_occurrences_idx" ON "mismatches" USING btree ("occurrences" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "mismatches_cohort_idx" ON "mismatches" USING btree ("cohort_id","last_seen_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "mismatches_user_idx" ON "mismatches" USING btree ("user_id","last_seen_at" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "mismatches_group_idx" ON "mismatches" USING btree ("group_key","status");--> statement-breakpoint
-CREATE INDEX "mismatches_fields_idx" ON "mismatches" USING gin ("differing_fields");--> statement-breakpoint
 CREATE INDEX "normalization_rules_scope_idx" ON "normalization_rules" USING btree ("table_name","column_name");--> statement-breakpoint
 CREATE UNIQUE INDEX "health_readings_side_slot_idx" ON "health_readings" USING btree ("side","slot");--> statement-breakpoint
 CREATE INDEX "health_readings_side_at_idx" ON "health_readings" USING btree ("side","collected_at");--> statement-breakpoint

@@ -1,4 +1,5 @@
-import { expect, loginAs, test, DEMO_TOKEN } from "./fixtures";
+import postgres from "postgres";
+import { e2eDatabaseUrls, expect, loginAs, test, DEMO_TOKEN } from "./fixtures";
 
 // One mismatch sent through the real ingestion API, then triaged in the browser.
 async function ingestOne(request: import("@playwright/test").APIRequestContext, table: string) {
@@ -20,7 +21,16 @@ async function ingestOne(request: import("@playwright/test").APIRequestContext, 
       ],
     },
   });
-  expect(response.status()).toBe(200);
+  expect(response.status()).toBe(202);
+  // 202: staged; the e2e server's worker folds it into the records right after (NOTIFY). Wait for that.
+  const sql = postgres(e2eDatabaseUrls().controlUrl, { max: 1, onnotice: () => {} });
+  try {
+    await expect
+      .poll(async () => (await sql`select count(*)::int as n from mismatches where primary_key->>'id' = ${key}`)[0].n)
+      .toBe(1);
+  } finally {
+    await sql.end();
+  }
   return key;
 }
 

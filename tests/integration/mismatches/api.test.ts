@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "~/models/api-token.server";
+import { drainMismatchInbox } from "~/models/mismatch-fold.server";
 import { startTestApp, type TestApp } from "../../support/app-server";
 
 let app: TestApp;
@@ -39,7 +40,9 @@ async function post(body: unknown, headers: Record<string, string> = {}, token =
   });
 }
 
+/** Records as triage sees them: what is staged is folded first (the worker's job, done here deterministically). */
 async function count() {
+  await drainMismatchInbox();
   const [row] = await app.control.sql`select count(*)::int as n, coalesce(sum(occurrences), 0)::int as occurrences from mismatches`;
   return row as { n: number; occurrences: number };
 }
@@ -53,14 +56,18 @@ describe("POST /api/v1/mismatches", () => {
     expect((await count()).n).toBe(0);
   });
 
-  it("ingests a batch with comparison counts", async () => {
+  it("accepts a batch with comparison counts (202: staged), and the fold stores it deduplicated", async () => {
     const response = await post({
       mismatches: [record(1), record(2), record(1)],
       comparisons: [{ cohort: "cohort-eu", table: "documents", windowStart: "2026-01-01T10:00:00Z", compared: 1000, mismatched: 3 }],
     });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ accepted: 3, created: 2, deduplicated: 1, comparisons: 1, replayed: false });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ accepted: 3, ignoredByRules: 0, comparisons: 1, replayed: false });
+    const [staged] = await app.control.sql`select count(*)::int as batches, sum(record_count)::int as records from mismatch_inbox`;
+    expect(staged).toEqual({ batches: 1, records: 2 });
     expect(await count()).toEqual({ n: 2, occurrences: 3 });
+    const [c] = await app.control.sql`select compared::int, mismatched::int from mismatch_comparisons where cohort_id = 'cohort-eu'`;
+    expect(c).toEqual({ compared: 1000, mismatched: 3 });
   });
 
   it("makes a retry with the same Idempotency-Key a no-op", async () => {
@@ -68,9 +75,9 @@ describe("POST /api/v1/mismatches", () => {
     const body = { mismatches: [record(10)], comparisons: [] };
     const first = await post(body, { "Idempotency-Key": "batch-10" });
     const retry = await post(body, { "Idempotency-Key": "batch-10" });
-    expect(first.status).toBe(200);
-    expect(retry.status).toBe(200);
-    expect(await retry.json()).toMatchObject({ created: 1, replayed: true });
+    expect(first.status).toBe(202);
+    expect(retry.status).toBe(202);
+    expect(await retry.json()).toEqual({ ...(await first.json()), replayed: true });
     expect(await count()).toEqual({ n: before.n + 1, occurrences: before.occurrences + 1 });
   });
 

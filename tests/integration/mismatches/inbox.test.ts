@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createMismatchFolder } from "~/jobs/mismatches.server";
+import { drainMismatchInbox, foldMismatchInbox, mismatchInboxBacklog } from "~/models/mismatch-fold.server";
+import { stageMismatches } from "~/models/mismatch-ingest.server";
+import type { MismatchInput } from "~/models/mismatch-validation.server";
+import { createRule } from "~/models/normalization-rule.server";
+import { SYSTEM_ACTOR } from "~/models/audit.server";
+import type { ScratchDatabase } from "../../support/databases";
+import { useControlDatabase } from "./use-control-db";
+
+let control: Awaited<ReturnType<typeof useControlDatabase>>;
+let sql: ScratchDatabase["sql"];
+
+beforeAll(async () => {
+  control = await useControlDatabase("mm_inbox");
+  sql = control.db.sql;
+});
+afterAll(async () => {
+  await control?.close();
+});
+beforeEach(async () => {
+  await sql`truncate mismatches, mismatch_groups, mismatch_hourly, mismatch_comparisons, mismatch_inbox, mismatch_ingest_keys, normalization_rules cascade`;
+});
+
+function record(id: number, overrides: Partial<MismatchInput> = {}): MismatchInput {
+  return {
+    origin: "shadow_read",
+    kind: "value_mismatch",
+    table: "documents",
+    primaryKey: { id },
+    userId: `u-${id}`,
+    cohort: "c-eu",
+    sourceValue: { id, title: "Essay", pages: 3 },
+    targetValue: { id, title: "Essay!", pages: 3 },
+    detectedAt: "2026-01-01T10:00:00.000Z",
+    ...overrides,
+  };
+}
+
+const window = { cohort: "c-eu", table: "documents", windowStart: "2026-01-01T10:00:00Z", compared: 100, mismatched: 10 };
+
+async function totals() {
+  const [m] = await sql`select count(*)::int as rows, coalesce(sum(occurrences), 0)::int as occurrences from mismatches`;
+  const [g] = await sql`select coalesce(sum(records), 0)::int as records, coalesce(sum(occurrences), 0)::int as occurrences from mismatch_groups`;
+  const [h] = await sql`select coalesce(sum(occurrences), 0)::int as occurrences from mismatch_hourly`;
+  const [c] = await sql`select coalesce(sum(compared), 0)::int as compared, coalesce(sum(mismatched), 0)::int as mismatched from mismatch_comparisons`;
+  const [i] = await sql`select count(*)::int as batches from mismatch_inbox`;
+  return { rows: m.rows, occurrences: m.occurrences, groupRecords: g.records, groupOccurrences: g.occurrences, hourly: h.occurrences, ...c, inbox: i.batches };
+}
+
+describe("staging and folding", () => {
+  it("stages a batch as one inbox row, visible in the records only once folded", async () => {
+    const staged = await stageMismatches({ mismatches: [record(1), record(2), record(1)], comparisons: [window] });
+    expect(staged).toEqual({ accepted: 3, ignoredByRules: 0, comparisons: 1, replayed: false });
+    expect(await mismatchInboxBacklog()).toMatchObject({ batches: 1, records: 2 });
+    expect((await totals()).rows).toBe(0);
+    expect(await drainMismatchInbox()).toEqual({ batches: 1, records: 3 });
+    expect(await totals()).toEqual({
+      rows: 2, occurrences: 3, groupRecords: 2, groupOccurrences: 3, hourly: 3, compared: 100, mismatched: 10, inbox: 0,
+    });
+    const [row] = await sql`select differing_fields, occurrences from mismatches where primary_key = '{"id":1}'`;
+    expect(row).toEqual({ differing_fields: ["title"], occurrences: 2 });
+  });
+
+  it("carries any text through the COPY encoding unchanged", async () => {
+    const odd = "tab\there, new\nline, back\\slash, \"quote\", \\N, ünïcode \u2028";
+    await stageMismatches({
+      mismatches: [record(1, { table: odd, userId: odd, primaryKey: { [odd]: odd }, sourceValue: { [odd]: odd }, targetValue: { [odd]: `${odd}!` } })],
+      comparisons: [],
+    });
+    await drainMismatchInbox();
+    const [row] = await sql`select table_name, user_id, primary_key, source_value, target_value, differing_fields from mismatches`;
+    expect(row).toEqual({
+      table_name: odd, user_id: odd, primary_key: { [odd]: odd }, source_value: { [odd]: odd }, target_value: { [odd]: `${odd}!` }, differing_fields: [odd],
+    });
+  });
+
+  it("merges repeats across batches folded together, and with records folded before", async () => {
+    await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T09:00:00Z" })], comparisons: [] });
+    await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T11:00:00Z", targetValue: { id: 1, title: "Essay?", pages: 3 } })], comparisons: [] });
+    await drainMismatchInbox();
+    await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T10:00:00Z" })], comparisons: [] });
+    await drainMismatchInbox();
+    const rows = await sql`select occurrences, first_seen_at, last_seen_at, target_value from mismatches`;
+    expect(rows).toHaveLength(1);
+    expect(rows[0].occurrences).toBe(3);
+    expect(rows[0].first_seen_at.toISOString()).toBe("2026-01-01T09:00:00.000Z");
+    expect(rows[0].last_seen_at.toISOString()).toBe("2026-01-01T11:00:00.000Z");
+    // The latest occurrence's values are kept.
+    expect(rows[0].target_value).toEqual({ id: 1, title: "Essay?", pages: 3 });
+    expect(await totals()).toMatchObject({ groupRecords: 1, groupOccurrences: 3 });
+  });
+
+  it("makes a retried batch with the same Idempotency-Key a no-op answering the first answer", async () => {
+    const batch = { mismatches: [record(1)], comparisons: [window] };
+    const first = await stageMismatches(batch, { idempotencyKey: "t:abc" });
+    await drainMismatchInbox();
+    const retry = await stageMismatches(batch, { idempotencyKey: "t:abc" });
+    expect(retry).toEqual({ ...first, replayed: true });
+    await drainMismatchInbox();
+    expect(await totals()).toMatchObject({ occurrences: 1, compared: 100, inbox: 0 });
+  });
+
+  it("applies the normalization rules at staging, as the direct path does", async () => {
+    const rule = await createRule(SYSTEM_ACTOR, { kind: "timestamp_precision", table: "documents", column: "updated_at", digits: 3, reason: "app round-trips ms" });
+    const staged = await stageMismatches({
+      mismatches: [record(1, { sourceValue: { id: 1, updated_at: "2024-03-01 10:00:00.123456+00" }, targetValue: { id: 1, updated_at: "2024-03-01 10:00:00.123+00" } })],
+      comparisons: [],
+    });
+    expect(staged.ignoredByRules).toBe(1);
+    await drainMismatchInbox();
+    const [row] = await sql`select status, ignored_by_rule_id, differing_fields from mismatches`;
+    expect(row).toEqual({ status: "ignored", ignored_by_rule_id: rule.id, differing_fields: [] });
+  });
+
+  it("lets concurrent folders share the inbox without counting a batch twice", async () => {
+    // 40 batches, each repeating 10 hot keys and adding 20 of its own, plus a comparison window each.
+    for (let b = 0; b < 40; b++) {
+      const mismatches = [...Array.from({ length: 10 }, (_, i) => record(i)), ...Array.from({ length: 20 }, (_, i) => record(1000 + b * 20 + i))];
+      await stageMismatches({ mismatches, comparisons: [window] });
+    }
+    const folders = Array.from({ length: 4 }, async () => {
+      let folded = 0;
+      for (;;) {
+        const { batches } = await foldMismatchInbox({ maxBatches: 3 });
+        if (batches === 0) return folded;
+        folded += batches;
+      }
+    });
+    const folded = await Promise.all(folders);
+    expect(folded.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(await totals()).toEqual({
+      rows: 10 + 40 * 20, occurrences: 40 * 30, groupRecords: 810, groupOccurrences: 1200, hourly: 1200,
+      compared: 4000, mismatched: 400, inbox: 0,
+    });
+    const [hot] = await sql`select occurrences from mismatches where primary_key = '{"id":3}'`;
+    expect(hot.occurrences).toBe(40);
+  });
+
+  it("keeps the batches of a fold that fails mid-way, and folds them once on the next try", async () => {
+    await stageMismatches({ mismatches: [record(1), record(2)], comparisons: [window] });
+    await stageMismatches({ mismatches: [record(1)], comparisons: [window] });
+    // The records and groups are written when the failure hits; the rollback must take them back with the claim.
+    await expect(
+      foldMismatchInbox({
+        beforeCommit: async () => {
+          throw new Error("folder died");
+        },
+      }),
+    ).rejects.toThrow("folder died");
+    expect(await totals()).toEqual({
+      rows: 0, occurrences: 0, groupRecords: 0, groupOccurrences: 0, hourly: 0, compared: 0, mismatched: 0, inbox: 2,
+    });
+    await drainMismatchInbox();
+    expect(await totals()).toEqual({
+      rows: 2, occurrences: 3, groupRecords: 2, groupOccurrences: 3, hourly: 3, compared: 200, mismatched: 20, inbox: 0,
+    });
+  });
+
+  it("a folder woken during a drain drains once more, and survives a failing drain", async () => {
+    let drains = 0;
+    let fail = true;
+    const folder = createMismatchFolder(async () => {
+      drains++;
+      if (fail) {
+        fail = false;
+        throw new Error("connection lost");
+      }
+    });
+    await folder.wake();
+    expect(drains).toBe(1);
+    const first = folder.wake();
+    const second = folder.wake();
+    await Promise.all([first, second]);
+    expect(drains).toBe(3);
+  });
+});
