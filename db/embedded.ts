@@ -69,6 +69,9 @@ export async function startEmbeddedPostgres(options: {
       "-c", "max_replication_slots=10",
       "-c", "max_connections=300",
       "-c", "shared_buffers=128MB",
+      // Mismatch folds write large set-based transactions; the default (1/32 of shared_buffers, 4 MB) fills and
+      // makes backends flush WAL themselves mid-statement.
+      "-c", "wal_buffers=16MB",
       "-c", "listen_addresses=127.0.0.1",
     ],
     onLog: options.onLog ?? (() => {}),
