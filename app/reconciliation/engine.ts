@@ -212,9 +212,12 @@ function digest(text: string, dialect: Dialect): string {
   return dialect === "postgres" ? `encode(sha256(convert_to(${text}, 'UTF8')), 'hex')` : `sha256(${text})`;
 }
 
-/** Digest of the row's text: what ordered streaming compares per key. */
+/**
+ * md5 of the row's text: what ordered streaming compares per key. Half the hex of a sha256 to send and parse
+ * for every streamed row; md5 of text is hex on both engines (of its UTF-8 bytes on a UTF-8 server).
+ */
 function rowHash(ctx: ReconcileContext, side: Side): string {
-  return digest(rowText(ctx, side, false), side.dialect);
+  return `md5(${rowText(ctx, side, false)})`;
 }
 
 /** Nested CASE that finds a row's bucket among sorted boundaries in log2(n) comparisons. */
@@ -227,6 +230,13 @@ function bucketCase(side: Side, buckets: Bucket[], params: Params): string {
   };
   return build(0, buckets.length - 1);
 }
+
+/**
+ * Settings for a statement that aggregates row texts per bucket or key group: the planner cannot know a bucket
+ * CASE has few values and would sort every row by it (spilling to disk), where hashing the groups in input order
+ * is what we want. The groups' texts stay in memory (a range's worth).
+ */
+const HASH_GROUPS = "; set local enable_sort = off; set local work_mem = '64MB'";
 
 interface BucketChecksum {
   count: number;
@@ -255,9 +265,7 @@ async function checksumRange(ctx: ReconcileContext, side: Side, buckets: Bucket[
     `select ${bucket} as b, ${rowText(ctx, side, true)} as t${keys} from (` +
     `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope}` +
     `${ordered ? ` order by ${keyOrder(side.key, side.dialect)}` : ""} offset 0) r) h group by b`;
-  // The planner cannot know a bucket CASE has few values: it would sort every row by it (spilling to disk)
-  // where hashing 25 groups in input order is what we want. The groups' texts stay in memory.
-  const rows = await readOnly<[number | string, string, string | null]>(ctx, side, query, params, "; set local enable_sort = off; set local work_mem = '64MB'");
+  const rows = await readOnly<[number | string, string, string | null]>(ctx, side, query, params, HASH_GROUPS);
   const result = new Map<number, BucketChecksum>();
   let total = 0;
   for (const [b, count, digest] of rows) {
@@ -285,6 +293,8 @@ class RangeReader {
     private readonly side: Side,
     private readonly lower: KeyTuple | null,
     private readonly upper: KeyTuple | null,
+    /** Only rows of these key groups (see groupChecksums); null = every row. */
+    private readonly groups: string[] | null = null,
   ) {
     this.toleranceIdx = side.columns.map((c, i) => (ctx.tolerance.has(c.name) ? i : -1)).filter((i) => i >= 0);
   }
@@ -309,7 +319,8 @@ class RangeReader {
     const nKey = side.key.length;
     const params = new Params();
     const range = after ? rangePredicate(side, after, this.upper, params, true) : rangePredicate(side, this.lower, this.upper, params);
-    const scope = scopePredicate(ctx, side, params);
+    let scope = scopePredicate(ctx, side, params);
+    if (this.groups) scope += ` and ${keyGroup(side)} = any(${params.add(this.groups)}::int8[])`;
     const limit = params.add(String(ctx.options.batchSize));
     const query =
       `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${this.toleranceIdx.map((i) => `, ${canonAlias(i)}`).join("")} from (` +
@@ -364,10 +375,72 @@ function toleranceEqual(ctx: ReconcileContext, a: (string | null)[], b: (string 
   });
 }
 
-/** Ordered streaming: merge-walk both sides of [lower, upper) and return the keys that differ. */
-async function mergeRange(ctx: ReconcileContext, lower: KeyTuple | null, upper: KeyTuple | null): Promise<{ candidates: Candidate[]; rows: number }> {
-  const s = new RowCursor(new RangeReader(ctx, ctx.source, lower, upper));
-  const t = new RowCursor(new RangeReader(ctx, ctx.target, lower, upper));
+/** Keys per group in the first pass of dense streaming: 2^GROUP_BITS consecutive integer keys. */
+const GROUP_BITS = 4;
+
+/**
+ * The group of a single integer key: key >> GROUP_BITS, an arithmetic shift (floor division) on both engines
+ * (https://www.cockroachlabs.com/docs/stable/functions-and-operators#operators), so groups agree across them.
+ */
+function keyGroup(side: Side): string {
+  return `(${quoteIdent(side.key[0].name)} >> ${GROUP_BITS})`;
+}
+
+/** Dense streaming first checksums small key groups, when the key is one integer column and no tolerance applies. */
+function groupsKeys(ctx: ReconcileContext): boolean {
+  return [ctx.source, ctx.target].every((side) => side.key.length === 1 && ["int2", "int4", "int8"].includes(side.key[0].typeName)) && ctx.tolerance.size === 0;
+}
+
+/** Per key group of [lower, upper): `count:digest` of its rows' texts, as checksumRange per bucket. */
+async function groupChecksums(ctx: ReconcileContext, side: Side, lower: KeyTuple | null, upper: KeyTuple | null): Promise<Map<string, string>> {
+  const params = new Params();
+  const range = rangePredicate(side, lower, upper, params);
+  const scope = scopePredicate(ctx, side, params);
+  const ordered = side.dialect === "postgres";
+  const agg = ordered ? `string_agg(t, '')` : `string_agg(t, '' order by h.k)`;
+  const query =
+    `select g::text, count(*)::text || ':' || ${digest(agg, side.dialect)} from (` +
+    `select ${keyGroup(side)} as g, ${quoteIdent(side.key[0].name)} as k, ${rowText(ctx, side, true)} as t from (` +
+    `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope}` +
+    `${ordered ? ` order by ${keyOrder(side.key, side.dialect)}` : ""} offset 0) r) h group by g`;
+  const rows = await readOnly<[string, string]>(ctx, side, query, params, HASH_GROUPS);
+  await ctx.limiter.take(rows.reduce((n, [, sum]) => n + Number(sum.slice(0, sum.indexOf(":"))), 0), ctx.options.signal);
+  return new Map(rows.map(([g, sum]) => [g, sum]));
+}
+
+/**
+ * Dense streaming: where about every hundredth row differs, every bucket differs, but most groups of 16 keys
+ * do not. Both sides checksum the groups (one row per group reaches this process), and only the rows of
+ * differing groups are streamed and merged: a fraction of the rows to hash per row, parse and hold.
+ */
+async function groupedMergeRange(ctx: ReconcileContext, lower: KeyTuple | null, upper: KeyTuple | null): Promise<{ candidates: Candidate[]; rows: number }> {
+  const [a, b] = await Promise.all([groupChecksums(ctx, ctx.source, lower, upper), groupChecksums(ctx, ctx.target, lower, upper)]);
+  const differing: string[] = [];
+  let rows = 0;
+  const count = (sum: string | undefined) => (sum ? Number(sum.slice(0, sum.indexOf(":"))) : 0);
+  for (const [g, sum] of a) {
+    rows += Math.max(count(sum), count(b.get(g)));
+    if (b.get(g) !== sum) differing.push(g);
+  }
+  for (const [g, sum] of b) {
+    if (a.has(g)) continue;
+    rows += count(sum);
+    differing.push(g);
+  }
+  if (differing.length === 0) return { candidates: [], rows };
+  const merged = await mergeRange(ctx, lower, upper, differing);
+  return { candidates: merged.candidates, rows };
+}
+
+/** Ordered streaming: merge-walk both sides of [lower, upper) (only the given key groups) and return the keys that differ. */
+async function mergeRange(
+  ctx: ReconcileContext,
+  lower: KeyTuple | null,
+  upper: KeyTuple | null,
+  groups: string[] | null = null,
+): Promise<{ candidates: Candidate[]; rows: number }> {
+  const s = new RowCursor(new RangeReader(ctx, ctx.source, lower, upper, groups));
+  const t = new RowCursor(new RangeReader(ctx, ctx.target, lower, upper, groups));
   const toleranceNames = ctx.columnNames.filter((n) => ctx.tolerance.has(n));
   const candidates: Candidate[] = [];
   let rows = 0;
@@ -503,6 +576,7 @@ export async function scanBucketRange(ctx: ReconcileContext, buckets: Bucket[], 
   const candidates: Candidate[] = [];
   let rowsCompared = 0;
   let bucketsDiffering = 0;
+  const stream = groupsKeys(ctx) ? groupedMergeRange : mergeRange;
   if (strategy === "checksum") {
     const [a, b] = await Promise.all([checksumRange(ctx, ctx.source, buckets), checksumRange(ctx, ctx.target, buckets)]);
     const differing: Bucket[] = [];
@@ -521,11 +595,11 @@ export async function scanBucketRange(ctx: ReconcileContext, buckets: Bucket[], 
       else runs.push([bucket]);
     }
     for (const run of runs) {
-      const merged = await mergeRange(ctx, run[0].lower, run[run.length - 1].upper);
+      const merged = await stream(ctx, run[0].lower, run[run.length - 1].upper);
       candidates.push(...merged.candidates);
     }
   } else {
-    const merged = await mergeRange(ctx, buckets[0].lower, buckets[buckets.length - 1].upper);
+    const merged = await stream(ctx, buckets[0].lower, buckets[buckets.length - 1].upper);
     candidates.push(...merged.candidates);
     rowsCompared = merged.rows;
     const find = bucketFinder(ctx, buckets);
