@@ -188,7 +188,7 @@ export default function CohortPage() {
             {errors["tables.tables"] ? <p className="text-sm text-red-700">{errors["tables.tables"]}</p> : null}
             <Field label="Maximum age (hours)" name="maxAgeHours" type="number" defaultValue={String(verifiedTables[0]?.maxAgeHours ?? 24)} error={errors["tables.maxAgeHours"]} />
             <Field label="Why the required tables change" id="verified-tables-reason" name="reason" error={errors["tables.reason"]} />
-            <Button type="submit" variant="secondary" disabled={busy}>Save required tables</Button>
+            <Button type="submit" variant="secondary" disabled={busy}>Require these tables</Button>
           </Form>
         ) : null}
       </Card>
