@@ -175,6 +175,8 @@ async function main() {
 async function runJob(names: string[], expected: number) {
   process.env.SOURCE_DATABASE_URL = url(names[0]);
   process.env.TARGET_DATABASE_URL = url(names[1]);
+  // the control database on the same server, as in the demo (no embedded server to start)
+  process.env.BENCH_DATABASE_URL ??= SERVER;
   const control = await benchControlDatabase("reconcile");
   const model = await import("../app/models/reconciliation.server");
   const mismatches = await import("../app/models/mismatch.server");
