@@ -1,19 +1,24 @@
-import { scheduledTableFreshness } from "~/models/reconciliation-freshness.server";
+import { cohortTableFreshness, isFresh, scheduledTableFreshness, type TableFreshness } from "~/models/reconciliation-freshness.server";
 import type { Gate } from "./types";
 
+const describe = (t: TableFreshness) =>
+  `${t.schemaName}.${t.tableName} (${t.verifiedAt ? `last clean ${t.verifiedAt.toISOString()}` : "never verified clean"}, at most ${t.maxAgeHours} h old)`;
+
 /**
- * Reconciliation freshness: every table with a sweep schedule must have been verified clean (a whole-table
- * verify job with no differences) within its sweep interval, before any cohort advances.
+ * Reconciliation freshness: the tables the advancing cohort lists, and every table with a sweep schedule,
+ * must have been verified clean (a whole-table verify job with no differences) within their maximum age.
  */
 export const freshnessGate: Gate = {
   id: "reconciliation-freshness",
   label: "Reconciliation freshness",
-  async check() {
-    const tables = await scheduledTableFreshness();
-    if (tables.length === 0) return { passed: true, reason: "no table has a reconciliation schedule" };
-    const stale = tables.filter((t) => !t.verifiedAt || Date.now() - t.verifiedAt.getTime() > t.everyHours * 3_600_000);
-    if (stale.length === 0) return { passed: true, reason: `all ${tables.length} scheduled tables verified clean within their interval` };
-    const names = stale.map((t) => `${t.schemaName}.${t.tableName} (${t.verifiedAt ? `last clean ${t.verifiedAt.toISOString()}` : "never verified clean"}, every ${t.everyHours} h)`);
-    return { passed: false, reason: `not verified clean recently: ${names.join("; ")}` };
+  async check(context) {
+    const [cohortTables, scheduled] = await Promise.all([cohortTableFreshness(context.cohortId), scheduledTableFreshness()]);
+    if (cohortTables.length + scheduled.length === 0) return { passed: true, reason: "no table has a reconciliation schedule or is required by this cohort" };
+    const now = Date.now();
+    const stale = [...cohortTables.map((t) => ({ t, whose: "cohort" })), ...scheduled.map((t) => ({ t, whose: "scheduled" }))].filter(({ t }) => !isFresh(t, now));
+    if (stale.length === 0) {
+      return { passed: true, reason: `${cohortTables.length} cohort and ${scheduled.length} scheduled tables verified clean within their maximum age` };
+    }
+    return { passed: false, reason: `not verified clean recently: ${stale.map(({ t, whose }) => `${describe(t)} [${whose}]`).join("; ")}` };
   },
 };

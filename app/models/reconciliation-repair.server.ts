@@ -115,6 +115,25 @@ export async function planJobRepair(jobId: string): Promise<RepairPreview> {
   return { plan, digest, alreadyEqual };
 }
 
+export const REPAIR_PLAN_PAGE_SIZE = 100;
+
+export interface RepairPreviewPage extends RepairPreview {
+  /** 1-based; the plan's actions hold this page only, its counts and digest cover the whole plan. */
+  page: number;
+  pageCount: number;
+  pageSize: number;
+  totalActions: number;
+}
+
+/** One page of a dry run for the browser: a plan of 100,000 keys stays on the server, its digest covers it all. */
+export function repairPlanPage(preview: RepairPreview, page: number, pageSize = REPAIR_PLAN_PAGE_SIZE): RepairPreviewPage {
+  const totalActions = preview.plan.actions.length;
+  const pageCount = Math.max(1, Math.ceil(totalActions / pageSize));
+  const current = Math.min(Math.max(1, Math.trunc(page)), pageCount);
+  const actions = preview.plan.actions.slice((current - 1) * pageSize, current * pageSize);
+  return { ...preview, plan: { ...preview.plan, actions }, page: current, pageCount, pageSize, totalActions };
+}
+
 /** `expectedDigest` null: no dry run was shown (the API's repair mode, confirmed up front). */
 export async function applyJobRepair(jobId: string, actor: Actor, reason: string, expectedDigest: string | null): Promise<RepairOutcome> {
   return apply(await jobSubject(jobId), actor, reason, { entityType: "reconciliation", entityId: jobId }, expectedDigest);

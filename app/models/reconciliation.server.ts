@@ -2,7 +2,16 @@ import { randomUUID } from "node:crypto";
 import { and, desc, eq, sql as dsql } from "drizzle-orm";
 import type postgres from "postgres";
 import { reconciliationJobs, reconciliationRanges, type RECONCILIATION_MODES } from "../../db/schema";
-import { bucketRuns, chooseStrategy, compareBucketRange, planBuckets, prepareReconciliation } from "../reconciliation/engine";
+import {
+  bucketRuns,
+  chooseStrategy,
+  planBuckets,
+  prepareReconciliation,
+  recheckBucketRange,
+  scanBucketRange,
+  type BucketRangeScan,
+  type ReconcileContext,
+} from "../reconciliation/engine";
 import type { Difference, ReconciliationScope } from "../reconciliation/types";
 import { recordAudit, type Actor } from "./audit.server";
 import { ingestMismatches } from "./mismatch-ingest.server";
@@ -143,6 +152,8 @@ export async function runReconciliationWorker(
     }
     await planOnce(jobId, context, drift);
     const seen = { buckets: 0, differing: 0 };
+    // a range's re-read waits out the recheck delay (and is recorded) while the next range is scanned
+    let finishing: Promise<void> | null = null;
     for (;;) {
       if (abort.signal.aborted) break;
       const range = await claimRange(jobId, workerId, staleAfterMs);
@@ -150,31 +161,20 @@ export async function runReconciliationWorker(
       const heartbeat = setInterval(() => {
         sql`update reconciliation_ranges set heartbeat_at = now() where job_id = ${jobId} and index = ${range.index} and claimed_by = ${workerId}`.catch(() => {});
       }, HEARTBEAT_MS);
+      let scan: BucketRangeScan;
       try {
-        const result = await compareBucketRange(context, range.buckets, chooseStrategy(context, seen));
-        seen.buckets += result.bucketsDone;
-        seen.differing += result.bucketsDiffering;
-        await recordDifferences(job, range.index, result.differences, result.rowsCompared);
-        await sql.begin(async (tx) => {
-          const [updated] = await tx`
-            update reconciliation_ranges set done = true, rows_compared = ${result.rowsCompared}, differences = ${result.differences.length}
-            where job_id = ${jobId} and index = ${range.index} and not done returning index`;
-          // another worker finished the same range meanwhile (it took it over as stale): count it once
-          if (!updated) return;
-          const counts = { missing_in_target: 0, extra_in_target: 0, value_mismatch: 0 };
-          for (const d of result.differences) counts[d.kind]++;
-          await tx`
-            update reconciliation_jobs set
-              rows_compared = rows_compared + ${result.rowsCompared}, buckets_done = buckets_done + ${range.buckets.length},
-              missing_in_target = missing_in_target + ${counts.missing_in_target}, extra_in_target = extra_in_target + ${counts.extra_in_target},
-              value_mismatch = value_mismatch + ${counts.value_mismatch}, cleared_on_recheck = cleared_on_recheck + ${result.clearedOnRecheck},
-              samples = (samples || jsonb_build_array(jsonb_build_object('at', now(), 'rowsCompared', rows_compared + ${result.rowsCompared})))
-            where id = ${jobId}`;
-        });
-      } finally {
+        scan = await scanBucketRange(context, range.buckets, chooseStrategy(context, seen));
+      } catch (error) {
         clearInterval(heartbeat);
+        throw error;
       }
+      seen.buckets += scan.buckets.length;
+      seen.differing += scan.bucketsDiffering;
+      await finishing;
+      finishing = finishRange(job, range.index, context, scan).finally(() => clearInterval(heartbeat));
+      finishing.catch(() => {}); // awaited above or below; never an unhandled rejection meanwhile
     }
+    await finishing;
     if (abort.signal.aborted) {
       await sql`update reconciliation_jobs set status = 'cancelled', finished_at = coalesce(finished_at, now()) where id = ${jobId} and status in ('queued', 'running')`;
       return;
@@ -199,6 +199,29 @@ export async function runReconciliationWorker(
   }
 }
 
+/** Re-reads a scanned range's candidates, records its differences and counts the range done (once). */
+async function finishRange(job: ReconciliationJob, rangeIndex: number, context: ReconcileContext, scan: BucketRangeScan) {
+  const jobId = job.id;
+  const result = await recheckBucketRange(context, scan);
+  await recordDifferences(job, rangeIndex, result.differences, result.rowsCompared);
+  await controlSql().begin(async (tx) => {
+    const [updated] = await tx`
+      update reconciliation_ranges set done = true, rows_compared = ${result.rowsCompared}, differences = ${result.differences.length}
+      where job_id = ${jobId} and index = ${rangeIndex} and not done returning index`;
+    // another worker finished the same range meanwhile (it took it over as stale): count it once
+    if (!updated) return;
+    const counts = { missing_in_target: 0, extra_in_target: 0, value_mismatch: 0 };
+    for (const d of result.differences) counts[d.kind]++;
+    await tx`
+      update reconciliation_jobs set
+        rows_compared = rows_compared + ${result.rowsCompared}, buckets_done = buckets_done + ${scan.buckets.length},
+        missing_in_target = missing_in_target + ${counts.missing_in_target}, extra_in_target = extra_in_target + ${counts.extra_in_target},
+        value_mismatch = value_mismatch + ${counts.value_mismatch}, cleared_on_recheck = cleared_on_recheck + ${result.clearedOnRecheck},
+        samples = (samples || jsonb_build_array(jsonb_build_object('at', now(), 'rowsCompared', rows_compared + ${result.rowsCompared})))
+      where id = ${jobId}`;
+  });
+}
+
 /** The first worker plans the bucket ranges (under a row lock); later ones find them there: the checkpoint. */
 async function planOnce(jobId: string, context: Parameters<typeof planBuckets>[0], drift: unknown[]) {
   const sql = controlSql();
@@ -206,14 +229,14 @@ async function planOnce(jobId: string, context: Parameters<typeof planBuckets>[0
     const [job] = await tx`select buckets_total from reconciliation_jobs where id = ${jobId} for update`;
     if (job.buckets_total !== null) return;
     const { buckets, estimatedRows } = await planBuckets(context);
-    const runs = bucketRuns(buckets, BUCKETS_PER_RANGE);
+    const runs = bucketRuns(buckets, BUCKETS_PER_RANGE, true);
     // one statement: the ranges travel as one JSON document and are unpacked by the server
     await tx`
       insert into reconciliation_ranges (job_id, index, buckets)
       select ${jobId}, (r.ordinality - 1)::int, r.value
       from jsonb_array_elements(${JSON.stringify(runs)}::text::jsonb) with ordinality as r`;
     await tx`
-      update reconciliation_jobs set status = 'running', started_at = now(), estimated_rows = ${estimatedRows},
+      update reconciliation_jobs set status = 'running', started_at = clock_timestamp(), estimated_rows = ${estimatedRows},
         buckets_total = ${buckets.length}, drift = ${JSON.stringify(drift)}::text::jsonb,
         samples = jsonb_build_array(jsonb_build_object('at', now(), 'rowsCompared', 0))
       where id = ${jobId}`;

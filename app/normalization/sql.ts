@@ -69,7 +69,9 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
       if (rules.trailingSpaces) expr = `rtrim(${expr}, ' ')`;
       break;
     case "uuid":
-      expr = `lower((${ref})::text)`;
+      // both engines print a uuid in lowercase (CockroachDB: https://www.cockroachlabs.com/docs/stable/uuid),
+      // so no lower(): it was the costliest part of a row's text after to_char
+      expr = `(${ref})::text`;
       break;
     case "boolean":
     case "integer":
@@ -83,6 +85,11 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
     case "float":
       // float4 keeps its own shortest text (widening to float8 would print 1.100000023841858)
       expr = floatText(ref, Boolean(rules.numericScale));
+      // PostgreSQL prints a float8 in [1e-4, 1e15) without exponent, exactly as JS does: one output call
+      // instead of the exponent rewriting's several (float4 and CockroachDB keep the general form)
+      if (dialect === "postgres" && column.typeName === "float8") {
+        expr = `(case when abs(${ref}) >= 1e-4 and abs(${ref}) < 1e15 then (${ref})::text else ${expr} end)`;
+      }
       break;
     case "timestamptz":
       expr = timestampText(ref, true, rules.timestampPrecision?.digits ?? 6, dialect);
@@ -92,6 +99,9 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
       break;
     case "date":
       expr = `to_char(${ref}, 'YYYY-MM-DD')`;
+      // PostgreSQL's own output of an AD date under DateStyle ISO (which the reconciliation engine sets) is the
+      // same text at a fraction of to_char's cost; BC and infinite dates keep to_char's spelling
+      if (dialect === "postgres") expr = `(case when ${ref} >= '0001-01-01' and ${ref} < 'infinity' then (${ref})::text else ${expr} end)`;
       break;
     case "bytea":
       expr = `'\\x' || encode(${ref}, 'hex')`;

@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { canonicalSql } from "../normalization/sql";
+import { canonicalSql, columnFamily } from "../normalization/sql";
 import { NO_RULES, type ColumnRules, type MismatchKind } from "../normalization/types";
 import { describeBothSides, type CatalogColumn, type SchemaDrift } from "./catalog";
 import { quoteIdent, qualifiedName, type Dialect } from "./dialect";
@@ -38,16 +38,19 @@ export interface ReconcileContext {
 
 const DEFAULTS = {
   bucketCount: 1000,
-  batchSize: 20_000,
+  // rows per streamed batch (a side holds two: one merged, one read ahead); more did not go faster, only bigger
+  batchSize: 10_000,
   concurrency: 2,
   recheckDelayMs: 250,
   statementTimeoutMs: 60_000,
   denseThreshold: 0.2,
 };
 
+/** Rows per bucket at most (estimated): bounds the memory a bucket checksum takes on the database. */
+const MAX_BUCKET_ROWS = 4_000;
+
 /** Aliases for canonical values in generated SQL; a space makes a clash with a real column name unlikely. */
 const canonAlias = (i: number) => `"cutover c${i}"`;
-const HASH = `"cutover h"`;
 
 /**
  * Reads both catalogs and builds what every later step needs, or reports the schema drift that prevents it.
@@ -136,12 +139,14 @@ async function readOnly<T extends readonly unknown[]>(
   side: Side,
   query: string,
   params: Params,
+  postgresSettings = "",
 ): Promise<T[]> {
   return side.sql.begin("read only", async (tx) => {
     // SET LOCAL: CockroachDB documents it for statement_timeout too (untested here).
     // PostgreSQL's JIT compiles our long canonical expressions for seconds on each statement (seen on 15).
-    const jit = side.dialect === "postgres" ? "; set local jit = off" : "";
-    await tx.unsafe(`set local statement_timeout = ${Math.trunc(ctx.options.statementTimeoutMs)}${jit}`).simple();
+    // DateStyle ISO: the canonical SQL of dates relies on it (app/normalization/sql.ts).
+    const extra = side.dialect === "postgres" ? `; set local jit = off; set local datestyle = 'ISO, YMD'${postgresSettings}` : "";
+    await tx.unsafe(`set local statement_timeout = ${Math.trunc(ctx.options.statementTimeoutMs)}${extra}`).simple();
     return (await tx.unsafe(query, params.values as never[]).values()) as unknown as T[];
   }) as Promise<T[]>;
 }
@@ -174,20 +179,46 @@ function canonicalSelect(ctx: ReconcileContext, side: Side): string {
   return [...keys, ...canon].join(", ");
 }
 
-/** md5 of the row's canonical texts, length-prefixed so no two rows can concatenate to the same text. */
-function rowHash(ctx: ReconcileContext, side: Side): string {
-  const parts = side.columns
-    .map((c, i) => ({ c, i }))
-    .filter(({ c }) => !ctx.tolerance.has(c.name))
-    .map(({ i }) => `coalesce(length(${canonAlias(i)})::text || ':' || ${canonAlias(i)}, '~')`);
-  return parts.length ? `md5(${parts.join(" || ")})` : `md5('')`;
+/** Canonical forms that are never empty and never contain a comma: a comma after each delimits them. */
+const DELIMITED_BY_COMMA = new Set(["integer", "numeric", "float", "boolean", "uuid", "timestamptz", "timestamp", "date", "bytea"]);
+
+/**
+ * A row's canonical texts as one text that no other row (and, concatenated, no other sequence of rows) spells
+ * the same way, comma-separated: numbers, times, uuids and bytea as they are (never empty, so '' is NULL),
+ * free text after its byte length ('' for NULL). Every argument is non-null, so concat_ws never skips one
+ * (https://www.cockroachlabs.com/docs/stable/functions-and-operators#string-and-byte-functions); one concat_ws
+ * costs a row a third less than concat() or || chains. `withKey` puts the key first, for checksums over
+ * several rows; tolerance columns are compared apart.
+ */
+function rowText(ctx: ReconcileContext, side: Side, withKey: boolean): string {
+  const parts: string[] = [];
+  const add = (ref: string, column: CatalogColumn) => {
+    if (DELIMITED_BY_COMMA.has(columnFamily(column))) parts.push(`coalesce(${ref}, '')`);
+    else parts.push(`coalesce((octet_length(${ref}))::text, '')`, `coalesce(${ref}, '')`);
+  };
+  if (withKey) side.key.forEach((c) => add(canonicalSql(quoteIdent(c.name), c, NO_RULES, side.dialect), c));
+  side.columns.forEach((c, i) => {
+    if (!ctx.tolerance.has(c.name)) add(canonAlias(i), c);
+  });
+  return parts.length ? `concat_ws(',', ${parts.join(", ")})` : `''`;
 }
 
-/** The first 64 bits of an md5 hex digest as a signed integer, to be summed per bucket. */
-function hashToInt(hash: string, dialect: Dialect): string {
-  // PostgreSQL: hex text -> bit(64) -> int8. CockroachDB documents the same BIT casts (untested here).
-  void dialect;
-  return `('x' || substr(${hash}, 1, 16))::bit(64)::int8`;
+/**
+ * Hex sha256 of a text's UTF-8 bytes on both engines: PostgreSQL's sha256 takes bytea (convert_to also makes a
+ * non-UTF-8 server hash what CockroachDB hashes), CockroachDB's takes a string and returns hex
+ * (https://www.cockroachlabs.com/docs/stable/functions-and-operators#cryptographic-functions).
+ * On PostgreSQL 15 it costs less than md5 (OpenSSL, SHA extensions).
+ */
+function digest(text: string, dialect: Dialect): string {
+  return dialect === "postgres" ? `encode(sha256(convert_to(${text}, 'UTF8')), 'hex')` : `sha256(${text})`;
+}
+
+/**
+ * md5 of the row's text: what ordered streaming compares per key. Half the hex of a sha256 to send and parse
+ * for every streamed row; md5 of text is hex on both engines (of its UTF-8 bytes on a UTF-8 server).
+ */
+function rowHash(ctx: ReconcileContext, side: Side): string {
+  return `md5(${rowText(ctx, side, false)})`;
 }
 
 /** Nested CASE that finds a row's bucket among sorted boundaries in log2(n) comparisons. */
@@ -201,25 +232,45 @@ function bucketCase(side: Side, buckets: Bucket[], params: Params): string {
   return build(0, buckets.length - 1);
 }
 
+/**
+ * Settings for a statement that aggregates row texts per bucket or key group: the planner cannot know a bucket
+ * CASE has few values and would sort every row by it (spilling to disk), where hashing the groups in input order
+ * is what we want. The groups' texts stay in memory (a range's worth).
+ */
+const HASH_GROUPS = "; set local enable_sort = off; set local work_mem = '64MB'";
+
 interface BucketChecksum {
   count: number;
-  sum: string;
+  digest: string;
 }
 
+/**
+ * Per bucket: the row count and the digest of its rows' texts concatenated in key order. One digest per bucket
+ * instead of an md5 per row (plus a hex-to-integer conversion to sum) costs a row a fraction. string_agg exists
+ * on both engines (https://www.cockroachlabs.com/docs/stable/functions-and-operators#aggregate-functions).
+ */
 async function checksumRange(ctx: ReconcileContext, side: Side, buckets: Bucket[]): Promise<Map<number, BucketChecksum>> {
   const params = new Params();
   const range = rangePredicate(side, buckets[0].lower, buckets[buckets.length - 1].upper, params);
   const scope = scopePredicate(ctx, side, params);
   const bucket = bucketCase(side, buckets, params);
+  // PostgreSQL aggregates rows in the order the key-ordered subquery yields them (an ORDER BY inside the
+  // aggregate would sort every bucket again); CockroachDB distributes aggregation, so it is told the order.
+  // Either way a different order can only make equal buckets look different (then streamed), never the reverse:
+  // row texts are self-delimiting and carry their key.
+  const ordered = side.dialect === "postgres";
+  const agg = ordered ? `string_agg(t, '')` : `string_agg(t, '' order by ${keyOrder(side.key, side.dialect, "h.")})`;
+  const keys = ordered ? "" : `, ${side.key.map((c) => `r.${quoteIdent(c.name)}`).join(", ")}`;
   const query =
-    `select b, count(*)::text, coalesce(sum(${hashToInt(HASH, side.dialect)})::text, '0') from (` +
-    `select ${bucket} as b, ${rowHash(ctx, side)} as ${HASH} from (` +
-    `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope} offset 0) r) h group by b`;
-  const rows = await readOnly<[number | string, string, string]>(ctx, side, query, params);
+    `select b, count(*)::text, ${digest(agg, side.dialect)} from (` +
+    `select ${bucket} as b, ${rowText(ctx, side, true)} as t${keys} from (` +
+    `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope}` +
+    `${ordered ? ` order by ${keyOrder(side.key, side.dialect)}` : ""} offset 0) r) h group by b`;
+  const rows = await readOnly<[number | string, string, string | null]>(ctx, side, query, params, HASH_GROUPS);
   const result = new Map<number, BucketChecksum>();
   let total = 0;
-  for (const [b, count, sum] of rows) {
-    result.set(Number(b), { count: Number(count), sum });
+  for (const [b, count, digest] of rows) {
+    result.set(Number(b), { count: Number(count), digest: digest ?? "" });
     total += Number(count);
   }
   await ctx.limiter.take(total, ctx.options.signal);
@@ -243,6 +294,8 @@ class RangeReader {
     private readonly side: Side,
     private readonly lower: KeyTuple | null,
     private readonly upper: KeyTuple | null,
+    /** Only rows of these key groups (see groupChecksums); null = every row. */
+    private readonly groups: string[] | null = null,
   ) {
     this.toleranceIdx = side.columns.map((c, i) => (ctx.tolerance.has(c.name) ? i : -1)).filter((i) => i >= 0);
   }
@@ -267,7 +320,8 @@ class RangeReader {
     const nKey = side.key.length;
     const params = new Params();
     const range = after ? rangePredicate(side, after, this.upper, params, true) : rangePredicate(side, this.lower, this.upper, params);
-    const scope = scopePredicate(ctx, side, params);
+    let scope = scopePredicate(ctx, side, params);
+    if (this.groups) scope += ` and ${keyGroup(side)} = any(${params.add(this.groups)}::int8[])`;
     const limit = params.add(String(ctx.options.batchSize));
     const query =
       `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${this.toleranceIdx.map((i) => `, ${canonAlias(i)}`).join("")} from (` +
@@ -307,7 +361,7 @@ class RowCursor {
   }
 }
 
-interface Candidate {
+export interface Candidate {
   key: KeyTuple;
   kind: MismatchKind;
 }
@@ -322,10 +376,72 @@ function toleranceEqual(ctx: ReconcileContext, a: (string | null)[], b: (string 
   });
 }
 
-/** Ordered streaming: merge-walk both sides of [lower, upper) and return the keys that differ. */
-async function mergeRange(ctx: ReconcileContext, lower: KeyTuple | null, upper: KeyTuple | null): Promise<{ candidates: Candidate[]; rows: number }> {
-  const s = new RowCursor(new RangeReader(ctx, ctx.source, lower, upper));
-  const t = new RowCursor(new RangeReader(ctx, ctx.target, lower, upper));
+/** Keys per group in the first pass of dense streaming: 2^GROUP_BITS consecutive integer keys. */
+const GROUP_BITS = 4;
+
+/**
+ * The group of a single integer key: key >> GROUP_BITS, an arithmetic shift (floor division) on both engines
+ * (https://www.cockroachlabs.com/docs/stable/functions-and-operators#operators), so groups agree across them.
+ */
+function keyGroup(side: Side): string {
+  return `(${quoteIdent(side.key[0].name)} >> ${GROUP_BITS})`;
+}
+
+/** Dense streaming first checksums small key groups, when the key is one integer column and no tolerance applies. */
+function groupsKeys(ctx: ReconcileContext): boolean {
+  return [ctx.source, ctx.target].every((side) => side.key.length === 1 && ["int2", "int4", "int8"].includes(side.key[0].typeName)) && ctx.tolerance.size === 0;
+}
+
+/** Per key group of [lower, upper): `count:digest` of its rows' texts, as checksumRange per bucket. */
+async function groupChecksums(ctx: ReconcileContext, side: Side, lower: KeyTuple | null, upper: KeyTuple | null): Promise<Map<string, string>> {
+  const params = new Params();
+  const range = rangePredicate(side, lower, upper, params);
+  const scope = scopePredicate(ctx, side, params);
+  const ordered = side.dialect === "postgres";
+  const agg = ordered ? `string_agg(t, '')` : `string_agg(t, '' order by h.k)`;
+  const query =
+    `select g::text, count(*)::text || ':' || ${digest(agg, side.dialect)} from (` +
+    `select ${keyGroup(side)} as g, ${quoteIdent(side.key[0].name)} as k, ${rowText(ctx, side, true)} as t from (` +
+    `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope}` +
+    `${ordered ? ` order by ${keyOrder(side.key, side.dialect)}` : ""} offset 0) r) h group by g`;
+  const rows = await readOnly<[string, string]>(ctx, side, query, params, HASH_GROUPS);
+  await ctx.limiter.take(rows.reduce((n, [, sum]) => n + Number(sum.slice(0, sum.indexOf(":"))), 0), ctx.options.signal);
+  return new Map(rows.map(([g, sum]) => [g, sum]));
+}
+
+/**
+ * Dense streaming: where about every hundredth row differs, every bucket differs, but most groups of 16 keys
+ * do not. Both sides checksum the groups (one row per group reaches this process), and only the rows of
+ * differing groups are streamed and merged: a fraction of the rows to hash per row, parse and hold.
+ */
+async function groupedMergeRange(ctx: ReconcileContext, lower: KeyTuple | null, upper: KeyTuple | null): Promise<{ candidates: Candidate[]; rows: number }> {
+  const [a, b] = await Promise.all([groupChecksums(ctx, ctx.source, lower, upper), groupChecksums(ctx, ctx.target, lower, upper)]);
+  const differing: string[] = [];
+  let rows = 0;
+  const count = (sum: string | undefined) => (sum ? Number(sum.slice(0, sum.indexOf(":"))) : 0);
+  for (const [g, sum] of a) {
+    rows += Math.max(count(sum), count(b.get(g)));
+    if (b.get(g) !== sum) differing.push(g);
+  }
+  for (const [g, sum] of b) {
+    if (a.has(g)) continue;
+    rows += count(sum);
+    differing.push(g);
+  }
+  if (differing.length === 0) return { candidates: [], rows };
+  const merged = await mergeRange(ctx, lower, upper, differing);
+  return { candidates: merged.candidates, rows };
+}
+
+/** Ordered streaming: merge-walk both sides of [lower, upper) (only the given key groups) and return the keys that differ. */
+async function mergeRange(
+  ctx: ReconcileContext,
+  lower: KeyTuple | null,
+  upper: KeyTuple | null,
+  groups: string[] | null = null,
+): Promise<{ candidates: Candidate[]; rows: number }> {
+  const s = new RowCursor(new RangeReader(ctx, ctx.source, lower, upper, groups));
+  const t = new RowCursor(new RangeReader(ctx, ctx.target, lower, upper, groups));
   const toleranceNames = ctx.columnNames.filter((n) => ctx.tolerance.has(n));
   const candidates: Candidate[] = [];
   let rows = 0;
@@ -442,16 +558,26 @@ export function bucketFinder(ctx: ReconcileContext, buckets: Bucket[]): (key: Ke
   };
 }
 
+/** What a first read of a run of buckets found: candidates still to be re-read before they count. */
+export interface BucketRangeScan {
+  buckets: Bucket[];
+  candidates: Candidate[];
+  rowsCompared: number;
+  bucketsDiffering: number;
+  strategy: Strategy;
+  /** When the first read ended: the re-read waits for the recheck delay counted from here. */
+  scannedAt: number;
+}
+
 /**
- * Compares a contiguous run of buckets with the given strategy: checksums first (streaming only the buckets
- * whose count or hash sum differ), or ordered streaming of the whole run. Candidates are re-read after the
- * recheck delay, so a dual write in flight is not reported.
+ * Reads a contiguous run of buckets with the given strategy: checksums first (streaming only the buckets whose
+ * count or digest differ), or ordered streaming of the whole run. Returns the keys that differ on this read.
  */
-export async function compareBucketRange(ctx: ReconcileContext, buckets: Bucket[], strategy: Strategy): Promise<BucketRangeResult> {
-  const find = bucketFinder(ctx, buckets);
-  let candidates: Candidate[] = [];
+export async function scanBucketRange(ctx: ReconcileContext, buckets: Bucket[], strategy: Strategy): Promise<BucketRangeScan> {
+  const candidates: Candidate[] = [];
   let rowsCompared = 0;
   let bucketsDiffering = 0;
+  const stream = groupsKeys(ctx) ? groupedMergeRange : mergeRange;
   if (strategy === "checksum") {
     const [a, b] = await Promise.all([checksumRange(ctx, ctx.source, buckets), checksumRange(ctx, ctx.target, buckets)]);
     const differing: Bucket[] = [];
@@ -459,7 +585,7 @@ export async function compareBucketRange(ctx: ReconcileContext, buckets: Bucket[
       const x = a.get(bucket.index);
       const y = b.get(bucket.index);
       rowsCompared += Math.max(x?.count ?? 0, y?.count ?? 0);
-      if ((x?.count ?? 0) !== (y?.count ?? 0) || (x?.sum ?? "0") !== (y?.sum ?? "0") || ctx.tolerance.size > 0) differing.push(bucket);
+      if ((x?.count ?? 0) !== (y?.count ?? 0) || (x?.digest ?? "") !== (y?.digest ?? "") || ctx.tolerance.size > 0) differing.push(bucket);
     }
     bucketsDiffering = differing.length;
     // neighbouring differing buckets are streamed as one range
@@ -470,29 +596,43 @@ export async function compareBucketRange(ctx: ReconcileContext, buckets: Bucket[
       else runs.push([bucket]);
     }
     for (const run of runs) {
-      const merged = await mergeRange(ctx, run[0].lower, run[run.length - 1].upper);
+      const merged = await stream(ctx, run[0].lower, run[run.length - 1].upper);
       candidates.push(...merged.candidates);
     }
   } else {
-    const merged = await mergeRange(ctx, buckets[0].lower, buckets[buckets.length - 1].upper);
-    candidates = merged.candidates;
+    const merged = await stream(ctx, buckets[0].lower, buckets[buckets.length - 1].upper);
+    candidates.push(...merged.candidates);
     rowsCompared = merged.rows;
+    const find = bucketFinder(ctx, buckets);
     bucketsDiffering = new Set(candidates.map((c) => find(c.key))).size;
   }
+  return { buckets, candidates, rowsCompared, bucketsDiffering, strategy, scannedAt: Date.now() };
+}
+
+/**
+ * Re-reads a scan's candidates once the recheck delay has passed since the scan, so a dual write in flight
+ * is not reported. Callers scan the next run meanwhile: the delay costs no throughput.
+ */
+export async function recheckBucketRange(ctx: ReconcileContext, scan: BucketRangeScan): Promise<BucketRangeResult> {
   let differences: Difference[] = [];
-  if (candidates.length) {
-    await ctx.options.onCandidates?.(candidates.map((c) => c.key));
-    await delay(ctx.options.recheckDelayMs, ctx.options.signal);
-    differences = await compareKeys(ctx, candidates.map((c) => c.key), find);
+  if (scan.candidates.length) {
+    await ctx.options.onCandidates?.(scan.candidates.map((c) => c.key));
+    await delay(Math.max(0, scan.scannedAt + ctx.options.recheckDelayMs - Date.now()), ctx.options.signal);
+    differences = await compareKeys(ctx, scan.candidates.map((c) => c.key), bucketFinder(ctx, scan.buckets));
   }
   return {
     differences,
-    rowsCompared,
-    bucketsDone: buckets.length,
-    bucketsDiffering,
-    clearedOnRecheck: candidates.length - differences.length,
-    strategy,
+    rowsCompared: scan.rowsCompared,
+    bucketsDone: scan.buckets.length,
+    bucketsDiffering: scan.bucketsDiffering,
+    clearedOnRecheck: scan.candidates.length - differences.length,
+    strategy: scan.strategy,
   };
+}
+
+/** A run of buckets scanned, then its candidates re-read after the recheck delay. */
+export async function compareBucketRange(ctx: ReconcileContext, buckets: Bucket[], strategy: Strategy): Promise<BucketRangeResult> {
+  return recheckBucketRange(ctx, await scanBucketRange(ctx, buckets, strategy));
 }
 
 /**
@@ -506,7 +646,9 @@ export async function planBuckets(ctx: ReconcileContext): Promise<{ buckets: Buc
   const scope = scopePredicate(ctx, side, params);
   const [[count]] = await readOnly<[string]>(ctx, side, `select count(*)::text from ${side.relation} where ${scope}`, params);
   const estimatedRows = Number(count);
-  const wanted = Math.max(1, Math.min(ctx.options.bucketCount, Math.ceil(estimatedRows / 10)));
+  // more buckets than asked for on big tables: a bucket's rows are hashed as one text, and a differing bucket
+  // is streamed whole
+  const wanted = Math.max(1, Math.min(ctx.options.bucketCount, Math.ceil(estimatedRows / 10)), Math.ceil(estimatedRows / MAX_BUCKET_ROWS));
   let cuts: KeyTuple[] = [];
   const key = side.key;
   if (wanted > 1 && key.length === 1 && ["int2", "int4", "int8"].includes(key[0].typeName)) {
@@ -557,10 +699,18 @@ export function chooseStrategy(ctx: ReconcileContext, seen: { buckets: number; d
   return "checksum";
 }
 
-/** Cuts the buckets into runs of about `size` for workers to take one at a time. */
-export function bucketRuns(buckets: Bucket[], size: number): Bucket[][] {
+/**
+ * Cuts the buckets into runs of about `size` for workers to take one at a time. `ramp` starts with runs of
+ * 1, 2, 4... buckets, so a job's first mismatches are recorded (and visible) after one bucket's work.
+ */
+export function bucketRuns(buckets: Bucket[], size: number, ramp = false): Bucket[][] {
   const runs: Bucket[][] = [];
-  for (let i = 0; i < buckets.length; i += size) runs.push(buckets.slice(i, i + size));
+  let next = ramp ? 1 : size;
+  for (let i = 0; i < buckets.length; ) {
+    runs.push(buckets.slice(i, i + next));
+    i += next;
+    next = Math.min(size, next * 2);
+  }
   return runs;
 }
 
@@ -588,20 +738,27 @@ export async function reconcileTable(source: postgres.Sql, target: postgres.Sql,
   const runs = bucketRuns(buckets, 25);
   const seen = { buckets: 0, differing: 0 };
   let next = 0;
+  const collect = (r: BucketRangeResult) => {
+    result.differences.push(...r.differences);
+    result.rowsCompared += r.rowsCompared;
+    result.bucketsDiffering += r.bucketsDiffering;
+    result.clearedOnRecheck += r.clearedOnRecheck;
+    result.strategies[r.strategy]++;
+    options.onRun?.(r);
+  };
   const worker = async () => {
+    // one run's re-read waits out its delay while the next run is scanned
+    let rechecking: Promise<void> | null = null;
     while (next < runs.length) {
       const run = runs[next++];
-      const strategy = chooseStrategy(ctx, seen);
-      const r = await compareBucketRange(ctx, run, strategy);
-      seen.buckets += r.bucketsDone;
-      seen.differing += r.bucketsDiffering;
-      result.differences.push(...r.differences);
-      result.rowsCompared += r.rowsCompared;
-      result.bucketsDiffering += r.bucketsDiffering;
-      result.clearedOnRecheck += r.clearedOnRecheck;
-      result.strategies[strategy]++;
-      options.onRun?.(r);
+      const scan = await scanBucketRange(ctx, run, chooseStrategy(ctx, seen));
+      seen.buckets += scan.buckets.length;
+      seen.differing += scan.bucketsDiffering;
+      await rechecking;
+      rechecking = recheckBucketRange(ctx, scan).then(collect);
+      rechecking.catch(() => {}); // awaited above or below; never an unhandled rejection meanwhile
     }
+    await rechecking;
   };
   await Promise.all(Array.from({ length: ctx.options.concurrency }, worker));
   result.differences.sort((a, b) => ctx.compareKeys(a.key, b.key));

@@ -1,13 +1,16 @@
 import { z } from "zod";
 
+/** `table` or `schema.table`, matched against the catalogs later (never spliced into SQL). */
+export const tableNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^.\s]+(\.[^.\s]+)?$/, "must be table or schema.table");
+
 /** What a caller may ask for (API body and the new-job form alike): one schema, validated on the server. */
 export const reconciliationRequestSchema = z.object({
-  table: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .regex(/^[^.\s]+(\.[^.\s]+)?$/, "must be table or schema.table"),
+  table: tableNameSchema,
   scope: z
     .discriminatedUnion("kind", [
       z.object({ kind: z.literal("table") }),
@@ -30,3 +33,15 @@ export function splitTableName(table: string): { schemaName: string; tableName: 
   const dot = table.indexOf(".");
   return dot === -1 ? { schemaName: "public", tableName: table } : { schemaName: table.slice(0, dot), tableName: table.slice(dot + 1) };
 }
+
+/** The cohort page's list of tables the cohort must have verified clean (one per line or comma-separated). */
+export const cohortVerifiedTablesSchema = z.object({
+  intent: z.literal("verified-tables"),
+  tables: z
+    .string()
+    .max(20_000)
+    .transform((text) => text.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(tableNameSchema).max(200, "at most 200 tables")),
+  maxAgeHours: z.coerce.number().int().min(1, "at least 1 hour").max(24 * 90, "at most 90 days"),
+  reason: z.string().trim().min(1, "say why").max(500),
+});

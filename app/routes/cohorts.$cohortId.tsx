@@ -3,16 +3,19 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CohortFields } from "~/components/rollout/cohort-fields";
+import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
 import { getCohort, listCohortHistory, pick, updateCohort } from "~/models/cohort.server";
+import { cohortTableFreshness, isFresh, setCohortVerifiedTables } from "~/models/reconciliation-freshness.server";
 import { RolloutError } from "~/models/rollout-error.server";
 import { describeRamp, lastRampEvent } from "~/models/rollout-ramp.server";
 import { sampleSourceUsers } from "~/models/rollout-population.server";
 import { loadRuleset } from "~/models/ruleset.server";
+import { cohortVerifiedTablesSchema, splitTableName } from "~/reconciliation/request";
 import { cohortFormSchema, fieldErrors } from "~/rollout/cohort-form";
 import { MODE_LABELS } from "~/rollout/modes";
 import { formatBasisPoints } from "~/rollout/percent";
@@ -27,7 +30,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
   const cohort = await getCohort(params.cohortId ?? "");
   if (!cohort) throw new Response("No such cohort.", { status: 404 });
-  const [history, lastEvent] = await Promise.all([listCohortHistory(cohort.id), lastRampEvent(cohort.id)]);
+  const [history, lastEvent, verifiedTables] = await Promise.all([listCohortHistory(cohort.id), lastRampEvent(cohort.id), cohortTableFreshness(cohort.id)]);
   const ramp =
     cohort.rampSteps && cohort.rampEveryHours
       ? describeRamp(rampStatus({ steps: cohort.rampSteps, everyHours: cohort.rampEveryHours }, cohort.percentBasisPoints, cohort.updatedAt.getTime(), Date.now()))
@@ -36,6 +39,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canEdit: hasRole(user, "engineer"),
     cohort: { ...pick(cohort), id: cohort.id, version: cohort.version, updatedAt: cohort.updatedAt.toISOString() },
     ramp,
+    verifiedTables: verifiedTables.map((t) => ({
+      table: `${t.schemaName}.${t.tableName}`, maxAgeHours: t.maxAgeHours, verifiedAt: t.verifiedAt?.toISOString() ?? null, fresh: isFresh(t),
+    })),
     lastRampEvent: lastEvent ? { outcome: lastEvent.outcome, detail: lastEvent.detail, at: lastEvent.at.toISOString() } : null,
     history: history.map((h) => ({ id: h.id, action: h.action, actor: h.actorLabel, reason: h.reason, diff: h.diff, at: h.at.toISOString(), cohortVersion: h.cohortVersion })),
   });
@@ -48,6 +54,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireRole(request, "engineer");
   const form = Object.fromEntries(await request.formData());
+  if (form.intent === "verified-tables") return saveVerifiedTables(params.cohortId ?? "", form, userActor(user));
   const parsed = cohortFormSchema.safeParse(form);
   if (!parsed.success) return json({ errors: fieldErrors(parsed.error), preview: null, saved: false }, { status: 400 });
   const { input, reason, confirmed } = parsed.data;
@@ -77,8 +84,21 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return json({ errors: {}, preview, saved: true });
 }
 
+/** intent=verified-tables: the tables this cohort's freshness gate requires verified clean (audited). */
+async function saveVerifiedTables(cohortId: string, form: Record<string, FormDataEntryValue>, actor: ReturnType<typeof userActor>) {
+  if (!(await getCohort(cohortId))) throw new Response("No such cohort.", { status: 404 });
+  const parsed = cohortVerifiedTablesSchema.safeParse(form);
+  if (!parsed.success) {
+    const errors = Object.fromEntries(Object.entries(parsed.error.flatten().fieldErrors).map(([k, v]) => [`tables.${k}`, (v ?? []).join(" ")]));
+    return json({ errors, preview: null, saved: false }, { status: 400 });
+  }
+  const { tables, maxAgeHours, reason } = parsed.data;
+  await setCohortVerifiedTables(cohortId, tables.map(splitTableName), maxAgeHours, actor, reason);
+  return json({ errors: {}, preview: null, saved: false, tablesSaved: true });
+}
+
 export default function CohortPage() {
-  const { canEdit, cohort, ramp, lastRampEvent, history } = useLoaderData<typeof loader>();
+  const { canEdit, cohort, ramp, verifiedTables, lastRampEvent, history } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const errors: Record<string, string> = actionData?.errors ?? {};
@@ -137,6 +157,49 @@ export default function CohortPage() {
             </Button>
           </div>
         </Form>
+      </Card>
+      <Card title="Reconciliation freshness">
+        <p className="text-sm text-slate-600">
+          Tables this cohort must have verified clean (a whole-table verify with no difference) before it advances.
+        </p>
+        {verifiedTables.length ? (
+          <table className="mt-2 w-full text-sm" aria-label="Tables verified clean">
+            <thead>
+              <tr className="text-left text-gray-500"><th className="py-1">Table</th><th>Last verified clean</th><th>Maximum age</th><th>Gate</th></tr>
+            </thead>
+            <tbody>
+              {verifiedTables.map((t) => (
+                <tr key={t.table} className="border-t">
+                  <td className="py-1 font-mono text-xs">{t.table}</td>
+                  <td>{t.verifiedAt ? t.verifiedAt.slice(0, 16).replace("T", " ") : "never"}</td>
+                  <td>{t.maxAgeHours} h</td>
+                  <td><Badge tone={t.fresh ? "ok" : "critical"}>{t.fresh ? "fresh" : "stale"}</Badge></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="mt-2 text-sm text-slate-500">No table required: only scheduled tables gate this cohort.</p>
+        )}
+        {actionData && "tablesSaved" in actionData ? <Banner tone="ok" title="Saved">The cohort&apos;s required tables changed.</Banner> : null}
+        {canEdit ? (
+          <Form method="post" className="mt-3 space-y-3" key={verifiedTables.map((t) => t.table).join()}>
+            <input type="hidden" name="intent" value="verified-tables" />
+            <label className="block text-sm font-medium">
+              Tables (schema.table, one per line)
+              <textarea
+                name="tables"
+                rows={3}
+                className="mt-1 block w-full rounded border border-slate-300 p-2 font-mono text-xs"
+                defaultValue={verifiedTables.map((t) => t.table).join("\n")}
+              />
+            </label>
+            {errors["tables.tables"] ? <p className="text-sm text-red-700">{errors["tables.tables"]}</p> : null}
+            <Field label="Maximum age (hours)" name="maxAgeHours" type="number" defaultValue={String(verifiedTables[0]?.maxAgeHours ?? 24)} error={errors["tables.maxAgeHours"]} />
+            <Field label="Why the required tables change" id="verified-tables-reason" name="reason" error={errors["tables.reason"]} />
+            <Button type="submit" variant="secondary" disabled={busy}>Require these tables</Button>
+          </Form>
+        ) : null}
       </Card>
       <Card title="History">
         <ol className="space-y-2 text-sm">

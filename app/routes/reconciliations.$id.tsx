@@ -13,7 +13,7 @@ import { Card, Stat } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { Field } from "~/components/ui/field";
 import { countsOf, getReconciliationJob, progressOf, requestCancel } from "~/models/reconciliation.server";
-import { applyJobRepair, planJobRepair } from "~/models/reconciliation-repair.server";
+import { applyJobRepair, planJobRepair, repairPlanPage } from "~/models/reconciliation-repair.server";
 import type { RepairPlan } from "~/reconciliation/repair";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
@@ -41,6 +41,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   });
 }
 
+const planPageSchema = z.object({ page: z.coerce.number().int().min(1).max(1_000_000).catch(1).default(1) });
+
 const applySchema = z.object({
   intent: z.literal("apply-repair"),
   digest: z.string().regex(/^[0-9a-f]{64}$/, "plan the repair first"),
@@ -54,8 +56,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = await request.formData();
   const intent = form.get("intent");
   if (intent === "plan-repair") {
-    // the dry run: reads both sides, changes nothing
-    return json({ intent: "plan-repair" as const, preview: await planJobRepair(id), outcome: null, errors: null });
+    // the dry run: reads both sides, changes nothing; the browser gets one page of it
+    const { page } = planPageSchema.parse(Object.fromEntries(form));
+    return json({ intent: "plan-repair" as const, preview: repairPlanPage(await planJobRepair(id), page), outcome: null, errors: null });
   }
   if (intent === "apply-repair") {
     const parsed = applySchema.safeParse(Object.fromEntries(form));
@@ -146,7 +149,15 @@ export default function ReconciliationJobPage() {
           ) : null}
           {actionData?.preview ? (
             <div className="mt-4 space-y-4">
-              <RepairPlanTable plan={actionData.preview.plan} alreadyEqual={actionData.preview.alreadyEqual} />
+              <RepairPlanTable
+                plan={actionData.preview.plan}
+                alreadyEqual={actionData.preview.alreadyEqual}
+                page={actionData.preview.page}
+                pageCount={actionData.preview.pageCount}
+                pageSize={actionData.preview.pageSize}
+                totalActions={actionData.preview.totalActions}
+                busy={busy}
+              />
               {actionData.preview.plan.actions.length > 0 ? (
                 <RepairApplyForm digest={actionData.preview.digest} busy={busy} errors={null} />
               ) : null}
@@ -175,14 +186,34 @@ export default function ReconciliationJobPage() {
 
 const ACTION_TONE = { insert: "info", update: "warning", delete: "critical" } as const;
 
-/** The dry run, per key: the statement kind and the values the target would get (as the source's text). */
-function RepairPlanTable({ plan, alreadyEqual }: { plan: RepairPlan; alreadyEqual: number }) {
+/**
+ * The dry run, per key: the statement kind and the values the target would get (as the source's text), one page
+ * at a time (another page plans again: the plan is not kept between requests).
+ */
+function RepairPlanTable({ plan, alreadyEqual, page, pageCount, pageSize, totalActions, busy }: {
+  plan: RepairPlan; alreadyEqual: number; page: number; pageCount: number; pageSize: number; totalActions: number; busy: boolean;
+}) {
+  const first = (page - 1) * pageSize + 1;
+  const pageButton = (to: number, label: string) => (
+    <Form method="post">
+      <input type="hidden" name="intent" value="plan-repair" />
+      <input type="hidden" name="page" value={to} />
+      <Button type="submit" variant="secondary" disabled={busy}>{label}</Button>
+    </Form>
+  );
   return (
     <div>
       <p className="text-sm font-medium">
         Dry run on {plan.table}: {plan.counts.insert} inserts, {plan.counts.update} updates, {plan.counts.delete} deletes on the target
         {alreadyEqual ? ` (${alreadyEqual} keys already match again)` : ""}.
       </p>
+      {pageCount > 1 ? (
+        <nav className="mt-2 flex items-center gap-2 text-sm" aria-label="Repair plan pages">
+          {page > 1 ? pageButton(page - 1, "Previous") : null}
+          <span>{`Changes ${first}–${first + plan.actions.length - 1} of ${totalActions} (page ${page} of ${pageCount})`}</span>
+          {page < pageCount ? pageButton(page + 1, "Next") : null}
+        </nav>
+      ) : null}
       <table className="mt-2 w-full text-sm" aria-label="Repair plan">
         <thead>
           <tr className="text-left text-gray-500"><th className="py-1">Change</th><th>Key</th><th>Values written</th></tr>

@@ -270,6 +270,14 @@ CREATE TABLE "ruleset_versions" (
 	"at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "cohort_verified_tables" (
+	"cohort_id" uuid NOT NULL,
+	"schema_name" text DEFAULT 'public' NOT NULL,
+	"table_name" text NOT NULL,
+	"max_age_hours" integer NOT NULL,
+	CONSTRAINT "cohort_verified_tables_cohort_id_schema_name_table_name_pk" PRIMARY KEY("cohort_id","schema_name","table_name")
+);
+--> statement-breakpoint
 CREATE TABLE "reconciliation_jobs" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"schema_name" text DEFAULT 'public' NOT NULL,
@@ -326,6 +334,7 @@ ALTER TABLE "mismatch_notes" ADD CONSTRAINT "mismatch_notes_mismatch_id_mismatch
 ALTER TABLE "mismatch_notes" ADD CONSTRAINT "mismatch_notes_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mismatches" ADD CONSTRAINT "mismatches_assignee_id_users_id_fk" FOREIGN KEY ("assignee_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "normalization_rules" ADD CONSTRAINT "normalization_rules_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cohort_verified_tables" ADD CONSTRAINT "cohort_verified_tables_cohort_id_cohorts_id_fk" FOREIGN KEY ("cohort_id") REFERENCES "public"."cohorts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "reconciliation_ranges" ADD CONSTRAINT "reconciliation_ranges_job_id_reconciliation_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."reconciliation_jobs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "audit_log_entity_idx" ON "audit_log" USING btree ("entity_type","entity_id");--> statement-breakpoint

@@ -1,6 +1,7 @@
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { Bucket, ReconciliationScope } from "../../app/reconciliation/types";
 import type { SchemaDrift } from "../../app/reconciliation/catalog";
+import { cohorts } from "./rollout";
 
 export const RECONCILIATION_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export const RECONCILIATION_MODES = ["verify", "repair"] as const;
@@ -69,3 +70,14 @@ export const reconciliationSchedules = pgTable("reconciliation_schedules", {
   lastQueuedAt: timestamp("last_queued_at", { withTimezone: true }),
   createdBy: text("created_by").notNull(),
 }, (t) => [primaryKey({ columns: [t.schemaName, t.tableName] })]);
+
+/**
+ * The tables a cohort must have verified clean (a whole-table verify job with no difference) within
+ * `maxAgeHours` before it advances: the cohort's freshness gate.
+ */
+export const cohortVerifiedTables = pgTable("cohort_verified_tables", {
+  cohortId: uuid("cohort_id").notNull().references(() => cohorts.id, { onDelete: "cascade" }),
+  schemaName: text("schema_name").notNull().default("public"),
+  tableName: text("table_name").notNull(),
+  maxAgeHours: integer("max_age_hours").notNull(),
+}, (t) => [primaryKey({ columns: [t.cohortId, t.schemaName, t.tableName] })]);

@@ -71,6 +71,13 @@ describe("repair from the job page", () => {
         ["update", { school: "École 0", student: "42" }, { note: "n42", score: "21.0" }],
       ]),
     );
+    expect(preview).toMatchObject({ page: 1, pageCount: 1, totalActions: 3 });
+    // a large plan reaches the browser one page at a time; counts and digest still cover the whole plan
+    const secondOfTwo = repairModel.repairPlanPage(preview, 2, 2);
+    expect(secondOfTwo).toMatchObject({ page: 2, pageCount: 2, totalActions: 3, digest: preview.digest, plan: { counts: preview.plan.counts } });
+    expect(secondOfTwo.plan.actions).toEqual(preview.plan.actions.slice(2));
+    const pastTheEnd = await jobAction(jobId, engineer, { intent: "plan-repair", page: "9" });
+    expect((await pastTheEnd.json()).preview).toMatchObject({ page: 1, pageCount: 1, digest: preview.digest });
     // the dry run changed nothing
     expect(await app.target.sql`select 1 from grades where student = 7`).toHaveLength(0);
 
