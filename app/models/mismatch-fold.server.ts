@@ -56,9 +56,10 @@ export async function drainMismatchInbox(options: FoldOptions = {}): Promise<Fol
 }
 
 /** Batches and records accepted but not yet folded (the triage page says when records are still arriving). */
-export async function mismatchInboxBacklog(): Promise<{ batches: number; records: number; oldestAt: string | null }> {
+export async function mismatchInboxBacklog(): Promise<{ batches: number; records: number; oldestAt: string | null; oldestAgeSeconds: number }> {
   const [row] = await controlSql()`
-    select count(*)::int as batches, coalesce(sum(record_count), 0)::int as records, min(received_at)::text as oldest_at
+    select count(*)::int as batches, coalesce(sum(record_count), 0)::int as records, min(received_at)::text as oldest_at,
+      coalesce(extract(epoch from now() - min(received_at)), 0)::float8 as oldest_age
     from mismatch_inbox`;
-  return { batches: row.batches, records: row.records, oldestAt: row.oldest_at };
+  return { batches: row.batches, records: row.records, oldestAt: row.oldest_at, oldestAgeSeconds: row.oldest_age };
 }

@@ -23,6 +23,7 @@ import {
   parseMismatchQuery,
   updateMismatches,
 } from "~/models/mismatch.server";
+import { mismatchInboxBacklog } from "~/models/mismatch-fold.server";
 import { listUsers } from "~/models/user.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
@@ -33,7 +34,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const query = parseMismatchQuery(url.searchParams);
   const view = url.searchParams.get("view") === "groups" ? "groups" : "list";
-  const [page, groups, tables, perHour, statusCounts, cohortRates, users] = await Promise.all([
+  const [page, groups, tables, perHour, statusCounts, cohortRates, users, backlog] = await Promise.all([
     view === "list" ? listMismatches(query) : null,
     view === "groups" ? listMismatchGroups({ table: query.table }) : null,
     listMismatchTables(),
@@ -41,6 +42,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     mismatchStatusCounts(),
     cohortRatesAgainstBudget(),
     hasRole(user, "engineer") ? listUsers() : Promise.resolve([]),
+    mismatchInboxBacklog(),
   ]);
   return json({
     view,
@@ -50,6 +52,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     perHour,
     statusCounts,
     cohortRates,
+    backlog: { records: backlog.records, oldestAgeSeconds: Math.round(backlog.oldestAgeSeconds) },
     canEdit: hasRole(user, "engineer"),
     assignees: users.filter((u) => !u.disabled && hasRole(u, "support")).map((u) => ({ id: u.id, email: u.email })),
   });
@@ -186,6 +189,7 @@ export default function MismatchesPage() {
         </Link>
       </nav>
 
+      <InboxBacklog records={data.backlog.records} oldestAgeSeconds={data.backlog.oldestAgeSeconds} />
       {actionData && !actionData.ok ? <Banner tone="critical" title="Nothing changed">{Object.values(actionData.errors).flat().join(" ")}</Banner> : null}
       {actionData?.ok ? <Banner tone="ok" title={`Updated ${actionData.changed} mismatch${actionData.changed === 1 ? "" : "es"}.`} /> : null}
 
@@ -304,4 +308,20 @@ export default function MismatchesPage() {
 
 export function ErrorBoundary() {
   return <GeneralErrorBoundary />;
+}
+
+// Folding normally follows a report within a second (NOTIFY), and a sweep runs every minute: older means no worker.
+const STALLED_FOLD_SECONDS = 120;
+
+/** Records the API accepted (202) that the worker has not yet folded into triage: they exist, just not here yet. */
+function InboxBacklog({ records, oldestAgeSeconds }: { records: number; oldestAgeSeconds: number }) {
+  if (records === 0) return null;
+  const what = `${records.toLocaleString("en")} reported record${records === 1 ? " is" : "s are"} still being folded in`;
+  if (oldestAgeSeconds < STALLED_FOLD_SECONDS) return <Banner tone="info" title={what}>(oldest received {oldestAgeSeconds} s ago).</Banner>;
+  return (
+    <Banner tone="warning" title={what}>
+      The oldest was received {Math.round(oldestAgeSeconds / 60)} min ago: is a worker running (<code>npm run worker</code>, or <code>npm start</code>)? Nothing is
+      lost; it is folded as soon as a worker runs.
+    </Banner>
+  );
 }

@@ -125,4 +125,22 @@ describe("mismatch pages over HTTP", () => {
     ).json();
     expect(again.recheck.stillDiffers).toBe(false);
   });
+  it("says when accepted records are still waiting to be folded, and when folding looks stalled", async () => {
+    const cookie = await app.login("viewer");
+    const record = { origin: "shadow_read", kind: "missing_in_target", table: "documents", primaryKey: { id: 99 }, sourceValue: { id: 99 } };
+    const posted = await fetch(`${app.baseUrl}/api/v1/mismatches`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${app.token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ mismatches: [record, { ...record, primaryKey: { id: 100 } }], comparisons: [] }),
+    });
+    expect(posted.status).toBe(202);
+    const page = async () => (await fetch(`${app.baseUrl}/mismatches`, { headers: { Cookie: cookie } })).text();
+    const waiting = await page();
+    expect(waiting).toContain("2 reported records are still being folded in");
+    expect(waiting).not.toContain("is a worker running");
+    await app.control.sql`update mismatch_inbox set received_at = now() - interval '10 minutes'`;
+    expect(await page()).toContain("is a worker running");
+    await drainMismatchInbox();
+    expect(await page()).not.toContain("still being folded in");
+  });
 });
