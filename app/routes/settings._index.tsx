@@ -19,6 +19,9 @@ import { redactError } from "~/utils/databases.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 import { generatePassword } from "~/utils/password.server";
 
+
+/** Tables and activity columns a picker lists (by schema and name); the page says when there are more. */
+const PICKER_LIMIT = 2000;
 export const meta: MetaFunction = () => [{ title: "Settings · Cutover" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -56,15 +59,20 @@ async function loadPopulation(isAdmin: boolean, tableChoice: string | null): Pro
     // No choice (or a mangled URL): the mapped table.
   }
   try {
-    const [tables, columns] = await Promise.all([listSourceTables(), listSourceColumns(chosen.schema, chosen.table)]);
+    // One more than shown: the picker says when the catalog had more than it lists.
+    const [allTables, columns] = await Promise.all([listSourceTables(PICKER_LIMIT + 1), listSourceColumns(chosen.schema, chosen.table)]);
+    const tables = allTables.slice(0, PICKER_LIMIT);
     const sameTable = chosen.schema === source.schema && chosen.table === source.table;
     const selected = { ...source, ...chosen, ...guessColumns(columns?.map((c) => c.name) ?? [], source, sameTable) };
     const id = columns?.find((c) => c.name === selected.idColumn);
-    const activityColumns = id ? await listActivityColumns(id, chosen) : [];
-    return { current, picker: { tables, chosen, columns, activityColumns, selected, error: null } };
+    const allActivityColumns = id ? await listActivityColumns(id, chosen, PICKER_LIMIT + 1) : [];
+    const activityColumns = allActivityColumns.slice(0, PICKER_LIMIT);
+    const truncated = { tables: allTables.length > PICKER_LIMIT, activityColumns: allActivityColumns.length > PICKER_LIMIT };
+    return { current, picker: { tables, chosen, columns, activityColumns, selected, truncated, limit: PICKER_LIMIT, error: null } };
   } catch (error) {
     const message = `Could not read the source's catalog: ${redactError(error)}`;
-    return { current, picker: { tables: [], chosen, columns: null, activityColumns: [], selected: source, error: message } };
+    const truncated = { tables: false, activityColumns: false };
+    return { current, picker: { tables: [], chosen, columns: null, activityColumns: [], selected: source, truncated, limit: PICKER_LIMIT, error: message } };
   }
 }
 

@@ -16,6 +16,8 @@ export interface PopulationSettingsData {
   };
   picker: {
     tables: SourceTable[];
+    truncated: { tables: boolean; activityColumns: boolean };
+    limit: number;
     chosen: { schema: string; table: string };
     columns: SourceColumn[] | null;
     activityColumns: ActivityColumn[];
@@ -105,6 +107,7 @@ export function PopulationSettings({ population, errors, savedMessage, busy }: {
             <Button type="submit" variant="secondary">
               Choose columns
             </Button>
+            {picker.truncated.tables ? <TruncatedNote limit={picker.limit} what="tables" /> : null}
           </Form>
           {errors.table ? <p className="text-xs text-red-700">{errors.table[0]}</p> : null}
           {picker.columns === null ? (
@@ -154,6 +157,7 @@ export function PopulationSettings({ population, errors, savedMessage, busy }: {
                   ))}
                 </select>
                 {errors.activity ? <span className="text-xs font-normal text-red-700">{errors.activity[0]}</span> : null}
+                {picker.truncated.activityColumns ? <TruncatedNote limit={picker.limit} what="columns" /> : null}
               </label>
               <div className="md:col-span-2">
                 <Field label="Reason for the change" name="reason" error={errors.reason?.[0]} />
@@ -168,5 +172,13 @@ export function PopulationSettings({ population, errors, savedMessage, busy }: {
         </div>
       ) : null}
     </Card>
+  );
+}
+
+function TruncatedNote({ limit, what }: { limit: number; what: string }) {
+  return (
+    <p className="w-full text-xs font-normal text-amber-800">
+      The source has more {what} than the first {limit.toLocaleString("en")} (by schema and name) listed here.
+    </p>
   );
 }

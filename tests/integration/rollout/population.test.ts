@@ -96,11 +96,24 @@ describe("rollout population settings", () => {
       expect.arrayContaining([["public", "users"], [SCHEMA, TABLE], ["public", "members"]]),
     );
     expect(population.picker.columns.map((c: { name: string }) => c.name)).toEqual(["user id", "Region's", 'plan "tier"', "school.id", "writes/day", "tags"]);
+    expect(population.picker.truncated).toEqual({ tables: false, activityColumns: false });
 
     const viewer = await app.login("viewer");
     const seen = await (await fetch(`${app.baseUrl}${SETTINGS}`, { headers: { Cookie: viewer } })).json();
     expect(seen.population.picker).toBeNull();
     expect(seen.population.current.counts.population).toContain("300 users");
+  });
+
+  it("says when the source has more tables than the picker lists", async () => {
+    await app.source.sql.unsafe(`create schema many; do $$ begin for i in 1..2001 loop execute format('create table many.t%s (id int)', i); end loop; end $$`);
+    try {
+      const admin = await app.login("admin");
+      const { population } = await (await fetch(`${app.baseUrl}${SETTINGS}`, { headers: { Cookie: admin } })).json();
+      expect(population.picker.tables).toHaveLength(population.picker.limit);
+      expect(population.picker.truncated.tables).toBe(true);
+    } finally {
+      await app.source.sql.unsafe("drop schema many cascade");
+    }
   });
 
   it("refuses a viewer's and an engineer's change with 403", async () => {
