@@ -160,7 +160,7 @@ export function hashLoaded(seed: number): number {
 }
 
 /** hashLoaded() as a signed 32-bit integer (the same bits), so callers can stay in integer arithmetic. */
-function hashLoadedInt32(seed: number): number {
+export function hashLoadedInt32(seed: number): number {
   let h = seed | 0;
   const blocks = loadedBlocks;
   for (let b = 0; b < loadedBlockCount; b++) {
@@ -183,7 +183,8 @@ export function loadedBucket(seed: number): number {
   return bucketOfHash(hashLoadedInt32(seed));
 }
 
-function bucketOfHash(h: number): number {
+/** The bucket of a hash from hashLoadedInt32(). */
+export function bucketOfHash(h: number): number {
   return ((h >>> 16) * 5536 + (h & 0xffff)) % BUCKET_COUNT;
 }
 

@@ -1,4 +1,4 @@
-import { DEFAULT_SALT, bucketWithSeed, loadKey, loadedBucket, loadedBuckets4, saltSeed } from "./bucket";
+import { DEFAULT_SALT, bucketOfHash, bucketWithSeed, hashLoadedInt32, loadKey, loadedBucket, loadedBuckets4, saltSeed } from "./bucket";
 import type { Mode } from "./modes";
 import { formatBasisPoints } from "./percent";
 import type { Assignment, CohortConstraints, CohortRule, Ruleset, UserAttributes } from "./types";
@@ -48,6 +48,11 @@ export interface CompiledRuleset {
   readonly defaultExplanation: string;
   readonly cohorts: readonly CompiledCohort[];
   readonly pins: ReadonlyMap<string, CompiledPin>;
+  /**
+   * Bit (default-salt hash & FILTER_MASK) is set for every pinned user: most users have no pin, and that hash
+   * (needed anyway for the default bucket) answers so for them without a Map lookup.
+   */
+  readonly pinFilter: Int32Array;
   readonly index: CohortIndex;
   readonly ruleset: Ruleset;
 }
@@ -150,10 +155,11 @@ export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
       expiresAtMs: pin.expiresAt === null ? Infinity : Date.parse(pin.expiresAt),
     });
   }
+  const defaultSeed = saltSeed(DEFAULT_SALT);
   return {
     version: ruleset.version,
     defaultMode: ruleset.defaultMode,
-    defaultSeed: saltSeed(DEFAULT_SALT),
+    defaultSeed,
     emergency: ruleset.emergency,
     emergencyExplanation: ruleset.emergency
       ? `emergency switch: everyone on ${ruleset.emergency.mode} since ${ruleset.emergency.since} (${ruleset.emergency.reason})`
@@ -161,6 +167,7 @@ export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
     defaultExplanation: `no cohort covers this user: default mode ${ruleset.defaultMode}`,
     cohorts,
     pins,
+    pinFilter: pinFilter(pins.keys(), defaultSeed),
     index: indexCohorts(cohorts),
     ruleset,
   };
@@ -218,6 +225,16 @@ function indexCohorts(cohorts: readonly CompiledCohort[]): CohortIndex {
     laneSeeds: new Int32Array(LANES),
     laneBuckets: new Int32Array(LANES),
   };
+}
+
+function pinFilter(userIds: Iterable<string>, defaultSeed: number): Int32Array {
+  const filter = new Int32Array(FILTER_BITS >>> 5);
+  for (const userId of userIds) {
+    loadKey(userId);
+    const bit = hashLoadedInt32(defaultSeed) & FILTER_MASK;
+    filter[bit >>> 5] |= 1 << (bit & 31);
+  }
+  return filter;
 }
 
 function valueFilter(values: Iterable<string>): Int32Array {
@@ -284,15 +301,19 @@ export function evaluate(
       rulesetVersion: compiled.version,
     };
   }
+  let defaultBucket = -1;
   if (compiled.pins.size > 0) {
-    const pin = compiled.pins.get(userId);
+    const defaultHash = hashLoadedInt32(compiled.defaultSeed);
+    defaultBucket = bucketOfHash(defaultHash);
+    const bit = defaultHash & FILTER_MASK;
+    const pin = (compiled.pinFilter[bit >>> 5] & (1 << (bit & 31))) === 0 ? undefined : compiled.pins.get(userId);
     // Date.now() only when a pin exists: it costs more than the rest of a typical evaluation.
     if (pin !== undefined && (nowMs ?? Date.now()) < pin.expiresAtMs) {
       return {
         userId,
         mode: pin.mode,
         cohort: null,
-        bucket: loadedBucket(compiled.defaultSeed),
+        bucket: defaultBucket,
         reason: "pin",
         explanation: `pinned to ${pin.mode}: ${pin.reason}${pin.expiresAt === null ? NO_PIN_EXPIRY : ` (until ${pin.expiresAt})`}`,
         rulesetVersion: compiled.version,
@@ -314,7 +335,6 @@ export function evaluate(
   // Candidates are hashed four at a time (loadedBuckets4), then checked in priority order; a free lane computes the
   // default-salt bucket, which the answer needs when no cohort decides.
   const { laneCohorts, laneSeeds, laneBuckets, seeds, percents } = index;
-  let defaultBucket = -1;
   for (let w = 0; w < index.words; w++) {
     let m = firstWord;
     if (w > 0) {
@@ -333,9 +353,10 @@ export function evaluate(
         lanes++;
       }
       if (lanes === 0) break;
-      if (lanes < LANES) laneSeeds[lanes] = compiled.defaultSeed;
+      const defaultLane = defaultBucket < 0 && lanes < LANES;
+      if (defaultLane) laneSeeds[lanes] = compiled.defaultSeed;
       loadedBuckets4(laneSeeds, laneBuckets);
-      if (lanes < LANES) defaultBucket = laneBuckets[lanes];
+      if (defaultLane) defaultBucket = laneBuckets[lanes];
       for (let l = 0; l < lanes; l++) {
         const bucket = laneBuckets[l];
         if (bucket < percents[laneCohorts[l]]) {
