@@ -27,7 +27,9 @@ export function createMismatchFolder(drain: () => Promise<unknown> = drainMismat
         } while (again);
       } catch (error) {
         // The fold rolled back and its batches wait in the inbox: the next notification or sweep retries them.
-        process.stderr.write(`mismatch fold failed: ${(error as Error).message}\n`);
+        // A server shutting down (SQLSTATE class 57) is the end of a run, not a failure worth a line.
+        const code = (error as { code?: string }).code ?? "";
+        if (!code.startsWith("57P")) process.stderr.write(`mismatch fold failed: ${(error as Error).message}\n`);
       } finally {
         running = null;
       }
