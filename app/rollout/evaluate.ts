@@ -227,29 +227,28 @@ function indexCohorts(cohorts: readonly CompiledCohort[]): CohortIndex {
   };
 }
 
-function pinFilter(userIds: Iterable<string>, defaultSeed: number): Int32Array {
+/** A filter with bit (hash & FILTER_MASK) set for every hash: a clear bit proves the key is not in the set. */
+function buildFilter(hashes: Iterable<number>): Int32Array {
   const filter = new Int32Array(FILTER_BITS >>> 5);
-  for (const userId of userIds) {
-    loadKey(userId);
-    const bit = hashLoadedInt32(defaultSeed) & FILTER_MASK;
+  for (const hash of hashes) {
+    const bit = hash & FILTER_MASK;
     filter[bit >>> 5] |= 1 << (bit & 31);
   }
   return filter;
+}
+
+/** False: the key of this hash is certainly not in the filtered set; true: it may be (look it up). */
+function filterMayHold(filter: Int32Array, hash: number): boolean {
+  const bit = hash & FILTER_MASK;
+  return (filter[bit >>> 5] & (1 << (bit & 31))) !== 0;
+}
+
+function pinFilter(userIds: Iterable<string>, defaultSeed: number): Int32Array {
+  return buildFilter(Array.from(userIds, (userId) => (loadKey(userId), hashLoadedInt32(defaultSeed))));
 }
 
 function valueFilter(values: Iterable<string>): Int32Array {
-  const filter = new Int32Array(FILTER_BITS >>> 5);
-  for (const value of values) {
-    const bit = fnv1a(value) & FILTER_MASK;
-    filter[bit >>> 5] |= 1 << (bit & 31);
-  }
-  return filter;
-}
-
-/** False: the value is certainly not in the filtered set; true: it may be (look it up). */
-function filterHas(filter: Int32Array, value: string): boolean {
-  const bit = fnv1a(value) & FILTER_MASK;
-  return (filter[bit >>> 5] & (1 << (bit & 31))) !== 0;
+  return buildFilter(Array.from(values, fnv1a));
 }
 
 /** Whether the user's attributes satisfy every constraint of the cohort (the percentage aside). */
@@ -279,7 +278,7 @@ function lookupMask(attribute: AttributeIndex, value: string): Int32Array {
     for (let i = 0; i < values.length; i++) if (values[i] === value) return attribute.valueMasks[i];
     return attribute.unconstrained;
   }
-  if (!filterHas(attribute.filter!, value)) return attribute.unconstrained;
+  if (!filterMayHold(attribute.filter!, fnv1a(value))) return attribute.unconstrained;
   return attribute.byValue!.get(value) ?? attribute.unconstrained;
 }
 
@@ -305,8 +304,7 @@ export function evaluate(
   if (compiled.pins.size > 0) {
     const defaultHash = hashLoadedInt32(compiled.defaultSeed);
     defaultBucket = bucketOfHash(defaultHash);
-    const bit = defaultHash & FILTER_MASK;
-    const pin = (compiled.pinFilter[bit >>> 5] & (1 << (bit & 31))) === 0 ? undefined : compiled.pins.get(userId);
+    const pin = filterMayHold(compiled.pinFilter, defaultHash) ? compiled.pins.get(userId) : undefined;
     // Date.now() only when a pin exists: it costs more than the rest of a typical evaluation.
     if (pin !== undefined && (nowMs ?? Date.now()) < pin.expiresAtMs) {
       return {

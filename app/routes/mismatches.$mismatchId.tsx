@@ -7,6 +7,7 @@ import type { FieldDiff, IgnoredField } from "../normalization/types";
 import { RowDiff } from "~/components/diff/row-diff";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { STATUS_TONE } from "~/components/mismatches/mismatch-table";
+import { StatusChangeSelect } from "~/components/mismatches/status-change-select";
 import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
@@ -212,14 +213,7 @@ export default function MismatchDetailPage() {
                 <input type="hidden" name="intent" value="update" />
                 <label className="flex flex-col text-sm font-medium text-slate-700">
                   Status
-                  <select name="status" defaultValue="" className="mt-1 rounded border border-slate-300 px-2 py-1">
-                    <option value="">(unchanged)</option>
-                    {MISMATCH_STATUSES.map((s) => (
-                      <option key={s} value={s}>
-                        {s}
-                      </option>
-                    ))}
-                  </select>
+                  <StatusChangeSelect className="mt-1 rounded border border-slate-300 px-2 py-1" />
                 </label>
                 <label className="flex flex-col text-sm font-medium text-slate-700">
                   Note

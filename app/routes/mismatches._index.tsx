@@ -9,6 +9,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CohortRateChart, MismatchesPerHourChart, MismatchStatusChart } from "~/components/mismatches/mismatch-charts";
 import { MismatchTable, type MismatchTableRow } from "~/components/mismatches/mismatch-table";
 import { Sparkline } from "~/components/mismatches/sparkline";
+import { StatusChangeSelect } from "~/components/mismatches/status-change-select";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
@@ -201,14 +202,7 @@ export default function MismatchesPage() {
               <legend className="px-1 text-xs font-semibold text-slate-600">{`With ${Object.keys(selection).length} selected`}</legend>
               <label className="flex flex-col text-xs font-medium text-slate-600">
                 Set status
-                <select name="status" className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm" defaultValue="">
-                  <option value="">(unchanged)</option>
-                  {MISMATCH_STATUSES.map((s) => (
-                    <option key={s} value={s}>
-                      {s}
-                    </option>
-                  ))}
-                </select>
+                <StatusChangeSelect className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm" />
               </label>
               <label className="flex flex-col text-xs font-medium text-slate-600">
                 Assign to

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ClientOnly } from "~/components/charts/client-only";
 
@@ -14,41 +15,20 @@ export function MismatchesPerHourChart({ points }: { points: { hour: string; ori
   }
   const data = [...byHour.values()];
   return (
-    <ClientOnly height={220}>
-      {() => (
-        <ResponsiveContainer width="100%" height={220}>
-          <BarChart data={data}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="hour" fontSize={11} />
-            <YAxis fontSize={11} />
-            <Tooltip />
-            <Legend />
-            {Object.keys(ORIGIN_COLORS).map((origin) => (
-              <Bar key={origin} dataKey={origin} stackId="origin" fill={ORIGIN_COLORS[origin]} />
-            ))}
-          </BarChart>
-        </ResponsiveContainer>
-      )}
-    </ClientOnly>
+    <BarFrame data={data} xKey="hour" legend>
+      {Object.keys(ORIGIN_COLORS).map((origin) => (
+        <Bar key={origin} dataKey={origin} stackId="origin" fill={ORIGIN_COLORS[origin]} />
+      ))}
+    </BarFrame>
   );
 }
 
 /** Records per status (now). */
 export function MismatchStatusChart({ counts }: { counts: { status: string; records: number }[] }) {
   return (
-    <ClientOnly height={220}>
-      {() => (
-        <ResponsiveContainer width="100%" height={220}>
-          <BarChart data={counts.map((c) => ({ ...c, fill: STATUS_COLORS[c.status] }))}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="status" fontSize={11} />
-            <YAxis fontSize={11} />
-            <Tooltip />
-            <Bar dataKey="records" />
-          </BarChart>
-        </ResponsiveContainer>
-      )}
-    </ClientOnly>
+    <BarFrame data={counts.map((c) => ({ ...c, fill: STATUS_COLORS[c.status] }))} xKey="status">
+      <Bar dataKey="records" />
+    </BarFrame>
   );
 }
 
@@ -60,17 +40,26 @@ export function CohortRateChart({ rows }: { rows: { cohortName: string; rate: nu
     budget: r.budget === null ? 0 : Number((r.budget * 100).toFixed(4)),
   }));
   return (
+    <BarFrame data={data} xKey="cohort" unit="%" legend>
+      <Bar dataKey="rate" name="mismatch rate %" fill="#e11d48" />
+      <Bar dataKey="budget" name="budget %" fill="#94a3b8" />
+    </BarFrame>
+  );
+}
+
+/** The triage page's bar charts: one size, grid, axes and tooltip; the bars are the caller's. */
+function BarFrame({ data, xKey, unit, legend, children }: { data: object[]; xKey: string; unit?: string; legend?: boolean; children: ReactNode }) {
+  return (
     <ClientOnly height={220}>
       {() => (
         <ResponsiveContainer width="100%" height={220}>
           <BarChart data={data}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="cohort" fontSize={11} />
-            <YAxis fontSize={11} unit="%" />
+            <XAxis dataKey={xKey} fontSize={11} />
+            <YAxis fontSize={11} unit={unit} />
             <Tooltip />
-            <Legend />
-            <Bar dataKey="rate" name="mismatch rate %" fill="#e11d48" />
-            <Bar dataKey="budget" name="budget %" fill="#94a3b8" />
+            {legend ? <Legend /> : null}
+            {children}
           </BarChart>
         </ResponsiveContainer>
       )}
