@@ -89,6 +89,16 @@ describe("murmur3_x86_32", () => {
     loadKey("student:123456");
     for (const seed of [0, 1, 99, 0xffffffff]) expect(hashLoaded(seed)).toBe(murmur3_32(bytes, seed));
   });
+
+  it("returns the hash under the given seed from loadKey itself, for every tail length and for non-ASCII keys", () => {
+    for (const text of ["", "a", "ab", "abc", "abcd", "student:123456", "user-12345678", "é", "学生🙂", "a\uD800b"]) {
+      const bytes = new TextEncoder().encode(text);
+      for (const seed of [0, 1, 99, 0xffffffff]) {
+        expect(loadKey(text, seed) >>> 0).toBe(murmur3_32(bytes, seed));
+        expect(hashLoaded(seed)).toBe(murmur3_32(bytes, seed));
+      }
+    }
+  });
 });
 
 describe("bucketOf", () => {

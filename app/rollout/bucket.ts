@@ -77,14 +77,16 @@ let loadedLength = 0;
  * Loads a string as the key of the next hashLoaded() calls. murmur3 mixes each 4-byte block (k * C1, rotl 15,
  * * C2) independently of the seed, so one user id is mixed once and then hashed under every cohort's seed at the
  * cost of the seed-dependent steps only. Not re-entrant: load and hash within one synchronous call.
+ * Returns the key's hash under `seed` (as hashLoadedInt32 would), computed in the same pass over the key.
  */
-export function loadKey(text: string): void {
+export function loadKey(text: string, seed = 0): number {
   const n = text.length;
   // Optimistically ASCII (the usual user id): the char codes are the UTF-8 bytes, read without encoding; the OR
   // of every char code tells at the end whether that held.
   const blockCount = n >>> 2;
   if (loadedBlocks.length < blockCount) loadedBlocks = new Int32Array(blockCount);
   let seen = 0;
+  let h = seed | 0;
   for (let b = 0, i = 0; b < blockCount; b++, i += 4) {
     const c0 = text.charCodeAt(i);
     const c1 = text.charCodeAt(i + 1);
@@ -94,7 +96,11 @@ export function loadKey(text: string): void {
     let k = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
     k = Math.imul(k, C1);
     k = (k << 15) | (k >>> 17);
-    loadedBlocks[b] = Math.imul(k, C2);
+    k = Math.imul(k, C2);
+    loadedBlocks[b] = k;
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
   const at = blockCount << 2;
   let k = 0;
@@ -118,11 +124,12 @@ export function loadKey(text: string): void {
     // Not ASCII: hash the UTF-8 bytes instead.
     if (scratch.length < n * 3) scratch = new Uint8Array(n * 3);
     loadBytes(scratch, encoder.encodeInto(text, scratch).written);
-    return;
+    return hashLoadedInt32(seed);
   }
   loadedBlockCount = blockCount;
   loadedTail = k;
   loadedLength = n;
+  return fmixInt32(h ^ k ^ n);
 }
 
 function loadBytes(bytes: Uint8Array, length: number): void {
@@ -162,8 +169,10 @@ export function hashLoaded(seed: number): number {
 /** hashLoaded() as a signed 32-bit integer (the same bits), so callers can stay in integer arithmetic. */
 export function hashLoadedInt32(seed: number): number {
   let h = seed | 0;
+  // module bindings copied to locals: read in the loop, each would be re-loaded and re-checked every round
   const blocks = loadedBlocks;
-  for (let b = 0; b < loadedBlockCount; b++) {
+  const count = loadedBlockCount;
+  for (let b = 0; b < count; b++) {
     h ^= blocks[b];
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
@@ -175,17 +184,13 @@ export function hashLoadedInt32(seed: number): number {
 }
 
 /**
- * The bucket of the loaded key under a salt seed: (unsigned hash) mod 10,000, computed in int32 arithmetic as
+ * The bucket of a hash from hashLoadedInt32(): (unsigned hash) mod 10,000, computed in int32 arithmetic as
  * (hi * 65536 + lo) mod 10000 = (hi * 5536 + lo) mod 10000 (65536 mod 10000 = 5536; the sum stays below 2^31),
  * because a uint32 above 2^31 is a double to V8 and a double modulo costs more than the whole hash.
  */
-export function loadedBucket(seed: number): number {
-  return bucketOfHash(hashLoadedInt32(seed));
-}
-
-/** The bucket of a hash from hashLoadedInt32(). */
 export function bucketOfHash(h: number): number {
-  return ((h >>> 16) * 5536 + (h & 0xffff)) % BUCKET_COUNT;
+  // 10000 is BUCKET_COUNT, as a literal: the module binding would be re-read (with a hole check) on every call
+  return ((h >>> 16) * 5536 + (h & 0xffff)) % 10000;
 }
 
 /**
@@ -198,8 +203,10 @@ export function loadedBuckets4(seeds: Int32Array, out: Int32Array): void {
   let h1 = seeds[1];
   let h2 = seeds[2];
   let h3 = seeds[3];
+  // module bindings copied to locals: read in the loop, each would be re-loaded and re-checked every round
   const blocks = loadedBlocks;
-  for (let b = 0; b < loadedBlockCount; b++) {
+  const count = loadedBlockCount;
+  for (let b = 0; b < count; b++) {
     const k = blocks[b];
     h0 ^= k;
     h1 ^= k;

@@ -48,6 +48,11 @@ describe("evaluate", () => {
     const outside = userInBucket("s1", 2500);
     expect(evaluate(r, inside)).toMatchObject({ mode: "dual_write", reason: "cohort", cohort: { id: "pilot", name: "pilot" }, bucket: 2499 });
     expect(evaluate(r, inside).explanation).toBe("cohort 'pilot' (25.00%) covers bucket 2499");
+    // the explanation is spelled out on read; JSON (API answers, loader data) carries it like every other field
+    expect(JSON.parse(JSON.stringify(evaluate(r, inside)))).toEqual({
+      userId: inside, mode: "dual_write", cohort: { id: "pilot", name: "pilot" }, bucket: 2499, reason: "cohort",
+      explanation: "cohort 'pilot' (25.00%) covers bucket 2499", rulesetVersion: 7,
+    });
     expect(evaluate(r, outside)).toMatchObject({ mode: "source_only", reason: "default" });
   });
 
@@ -165,6 +170,18 @@ describe("evaluate", () => {
         expect(evaluate(compiled, `user-${u}`, attributes, NOW).mode).toBe(reference(r, `user-${u}`, attributes, NOW));
       }
     }
+  });
+
+  it("matches every listed user of a large user-id list and no other, and every one of many pins", () => {
+    // 20,000 ids and 5,000 pins: their filters are larger than the smallest size, and about one unlisted user in
+    // twenty passes a filter, so the exact set must still decide
+    const listed = Array.from({ length: 20_000 }, (_, i) => `listed-${i * 3}`);
+    const pins = Array.from({ length: 5_000 }, (_, i) => ({ userId: `pinned-${i}`, mode: "target_only" as const, reason: "r", expiresAt: null }));
+    const r = compileRuleset(ruleset({ cohorts: [cohort({ id: "list", mode: "shadow_read", constraints: { userIds: listed } })], pins }));
+    for (const userId of listed) expect(evaluate(r, userId, {}, NOW).reason).toBe("cohort");
+    for (let i = 0; i < 20_000; i++) expect(evaluate(r, `listed-${i * 3 + 1}`, {}, NOW).reason).toBe("default");
+    for (const pin of pins) expect(evaluate(r, pin.userId, {}, NOW).mode).toBe("target_only");
+    for (let i = 0; i < 5_000; i++) expect(evaluate(r, `unpinned-${i}`, {}, NOW).reason).toBe("default");
   });
 
   it("explains every cohort's verdict and marks the one that decided", () => {

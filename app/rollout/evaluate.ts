@@ -1,7 +1,7 @@
-import { DEFAULT_SALT, bucketOfHash, bucketWithSeed, hashLoadedInt32, loadKey, loadedBucket, loadedBuckets4, saltSeed } from "./bucket";
+import { DEFAULT_SALT, bucketOfHash, bucketWithSeed, loadKey, loadedBuckets4, saltSeed } from "./bucket";
 import type { Mode } from "./modes";
 import { formatBasisPoints } from "./percent";
-import type { Assignment, CohortConstraints, CohortRule, Ruleset, UserAttributes } from "./types";
+import type { Assignment, AssignmentReason, CohortConstraints, CohortRule, Ruleset, UserAttributes } from "./types";
 
 /**
  * The one evaluation of a user's mode, used by the server, the application-side client and the simulator.
@@ -49,7 +49,7 @@ export interface CompiledRuleset {
   readonly cohorts: readonly CompiledCohort[];
   readonly pins: ReadonlyMap<string, CompiledPin>;
   /**
-   * Bit (default-salt hash & FILTER_MASK) is set for every pinned user: most users have no pin, and that hash
+   * Bit (default-salt hash mod the filter size) is set for every pinned user: most users have no pin, and that hash
    * (needed anyway for the default bucket) answers so for them without a Map lookup.
    */
   readonly pinFilter: Int32Array;
@@ -70,6 +70,11 @@ export interface CohortIndex {
   readonly attributes: readonly AttributeIndex[];
   /** Cohorts carrying a user-id list. */
   readonly withUserIds: Int32Array;
+  /**
+   * Per cohort with a user-id list: a filter over the default-salt hashes of its ids, so a user who is not listed
+   * (nearly everyone) is told so without probing a set of up to 100,000 strings, which misses the cache.
+   */
+  readonly userIdFilters: readonly (Int32Array | null)[];
   /** One slot per attribute index, reused by every evaluation (evaluation is synchronous). */
   readonly scratchMasks: Int32Array[];
   /** Per cohort (by evaluation order): its salt seed and percentage, read without touching the cohort object. */
@@ -92,7 +97,7 @@ interface AttributeIndex {
   /** Many listed values (school ids): value -> mask. */
   readonly byValue: ReadonlyMap<string, Int32Array> | null;
   /**
-   * A Bloom-style filter in front of byValue: bit (fnv1a(value) & FILTER_MASK) is set for every listed value, so
+   * A Bloom-style filter in front of byValue: bit (fnv1a(value) mod the filter size) is set for every listed value, so
    * most users, whose value no cohort lists, skip the Map lookup (several times the cost of hashing the value).
    */
   readonly filter: Int32Array | null;
@@ -104,9 +109,12 @@ const LANES = 4;
 
 /** Up to this many distinct values, a linear scan beats a Map lookup (measured with bench:rollout-evaluate). */
 const LINEAR_LOOKUP_MAX = 8;
-/** 2^16 bits (8 KiB) per filtered attribute: about 1.5% false positives with 1,000 listed values. */
-const FILTER_BITS = 1 << 16;
-const FILTER_MASK = FILTER_BITS - 1;
+/**
+ * Filters have 16 bits per key, rounded up to a power of two, at least 2^16 (8 KiB: 1.5% false positives with 1,000
+ * keys) and at most 2^22 (512 KiB); 100,000 listed user ids get 2^21 bits, about 5% false positives.
+ */
+const MIN_FILTER_BITS = 1 << 16;
+const MAX_FILTER_BITS = 1 << 22;
 
 /** FNV-1a over the UTF-16 code units: cheap, and only ever compared with itself. */
 function fnv1a(text: string): number {
@@ -156,6 +164,7 @@ export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
     });
   }
   const defaultSeed = saltSeed(DEFAULT_SALT);
+  const index = indexCohorts(cohorts, defaultSeed);
   return {
     version: ruleset.version,
     defaultMode: ruleset.defaultMode,
@@ -167,8 +176,8 @@ export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
     defaultExplanation: `no cohort covers this user: default mode ${ruleset.defaultMode}`,
     cohorts,
     pins,
-    pinFilter: pinFilter(pins.keys(), defaultSeed),
-    index: indexCohorts(cohorts),
+    pinFilter: userIdFilter(pins.keys(), defaultSeed),
+    index,
     ruleset,
   };
 }
@@ -180,7 +189,7 @@ const ATTRIBUTE_CONSTRAINTS = [
   ["plan", "plans"],
 ] as const;
 
-function indexCohorts(cohorts: readonly CompiledCohort[]): CohortIndex {
+function indexCohorts(cohorts: readonly CompiledCohort[], defaultSeed: number): CohortIndex {
   const words = Math.max(1, Math.ceil(cohorts.length / 32));
   const mask = () => new Int32Array(words);
   const set = (m: Int32Array, i: number) => (m[i >>> 5] |= 1 << (i & 31));
@@ -218,6 +227,7 @@ function indexCohorts(cohorts: readonly CompiledCohort[]): CohortIndex {
     active,
     attributes,
     withUserIds,
+    userIdFilters: cohorts.map((cohort) => (cohort.userIds === null ? null : userIdFilter(cohort.userIds, defaultSeed))),
     scratchMasks: attributes.map((a) => a.unconstrained),
     seeds: Int32Array.from(cohorts, (c) => c.seed),
     percents: Int32Array.from(cohorts, (c) => c.percentBasisPoints),
@@ -227,11 +237,13 @@ function indexCohorts(cohorts: readonly CompiledCohort[]): CohortIndex {
   };
 }
 
-/** A filter with bit (hash & FILTER_MASK) set for every hash: a clear bit proves the key is not in the set. */
-function buildFilter(hashes: Iterable<number>): Int32Array {
-  const filter = new Int32Array(FILTER_BITS >>> 5);
+/** A filter with bit (hash mod its size) set for every hash: a clear bit proves the key is not in the set. */
+function buildFilter(hashes: number[]): Int32Array {
+  let bits = MIN_FILTER_BITS;
+  while (bits < hashes.length * 16 && bits < MAX_FILTER_BITS) bits *= 2;
+  const filter = new Int32Array(bits >>> 5);
   for (const hash of hashes) {
-    const bit = hash & FILTER_MASK;
+    const bit = hash & (bits - 1);
     filter[bit >>> 5] |= 1 << (bit & 31);
   }
   return filter;
@@ -239,12 +251,13 @@ function buildFilter(hashes: Iterable<number>): Int32Array {
 
 /** False: the key of this hash is certainly not in the filtered set; true: it may be (look it up). */
 function filterMayHold(filter: Int32Array, hash: number): boolean {
-  const bit = hash & FILTER_MASK;
-  return (filter[bit >>> 5] & (1 << (bit & 31))) !== 0;
+  // the bit within its word is hash & 31, which a shift count already is
+  return ((filter[(hash & ((filter.length << 5) - 1)) >>> 5] >>> hash) & 1) !== 0;
 }
 
-function pinFilter(userIds: Iterable<string>, defaultSeed: number): Int32Array {
-  return buildFilter(Array.from(userIds, (userId) => (loadKey(userId), hashLoadedInt32(defaultSeed))));
+/** Pins and user-id lists are filtered by the default-salt hash, which every evaluation computes once. */
+function userIdFilter(userIds: Iterable<string>, defaultSeed: number): Int32Array {
+  return buildFilter(Array.from(userIds, (userId) => loadKey(userId, defaultSeed)));
 }
 
 function valueFilter(values: Iterable<string>): Int32Array {
@@ -267,6 +280,33 @@ function has(set: ReadonlySet<string>, value: string | undefined): boolean {
 
 const NO_PIN_EXPIRY = " (no expiry)";
 
+/**
+ * What evaluate() returns. The explanation is for people (the Users page, API answers), not for the hot path:
+ * a cohort's is spelled out when read, as building "… covers bucket 1234" on every evaluation cost a sixth of it.
+ * toJSON() writes it like any other field; a spread ({ ...assignment }) does not copy it.
+ */
+class EvaluatedAssignment implements Assignment {
+  constructor(
+    readonly userId: string,
+    readonly mode: Mode,
+    readonly cohort: { readonly id: string; readonly name: string } | null,
+    readonly bucket: number,
+    readonly reason: AssignmentReason,
+    /** The whole explanation, or for a cohort its label. */
+    private readonly detail: string,
+    readonly rulesetVersion: number,
+  ) {}
+
+  get explanation(): string {
+    return this.reason === "cohort" ? `${this.detail} covers bucket ${this.bucket}` : this.detail;
+  }
+
+  toJSON(): Assignment {
+    const { userId, mode, cohort, bucket, reason, explanation, rulesetVersion } = this;
+    return { userId, mode, cohort, bucket, reason, explanation, rulesetVersion };
+  }
+}
+
 // Named reads rather than attributes[key]: a keyed read with four different keys goes megamorphic.
 function attributeValue(attributes: UserAttributes, key: keyof UserAttributes): string | undefined {
   return key === "region" ? attributes.region : key === "country" ? attributes.country : key === "schoolId" ? attributes.schoolId : attributes.plan;
@@ -288,34 +328,19 @@ export function evaluate(
   attributes?: UserAttributes,
   nowMs?: number,
 ): Assignment {
-  loadKey(userId);
+  // The default-salt hash comes with loading the key: pins and user-id lists are filtered by it, and it gives the
+  // bucket reported when no cohort decides.
+  const defaultHash = loadKey(userId, compiled.defaultSeed);
+  const defaultBucket = bucketOfHash(defaultHash);
   if (compiled.emergency !== null) {
-    return {
-      userId,
-      mode: compiled.emergency.mode,
-      cohort: null,
-      bucket: loadedBucket(compiled.defaultSeed),
-      reason: "emergency",
-      explanation: compiled.emergencyExplanation,
-      rulesetVersion: compiled.version,
-    };
+    return new EvaluatedAssignment(userId, compiled.emergency.mode, null, defaultBucket, "emergency", compiled.emergencyExplanation, compiled.version);
   }
-  let defaultBucket = -1;
   if (compiled.pins.size > 0) {
-    const defaultHash = hashLoadedInt32(compiled.defaultSeed);
-    defaultBucket = bucketOfHash(defaultHash);
     const pin = filterMayHold(compiled.pinFilter, defaultHash) ? compiled.pins.get(userId) : undefined;
     // Date.now() only when a pin exists: it costs more than the rest of a typical evaluation.
     if (pin !== undefined && (nowMs ?? Date.now()) < pin.expiresAtMs) {
-      return {
-        userId,
-        mode: pin.mode,
-        cohort: null,
-        bucket: defaultBucket,
-        reason: "pin",
-        explanation: `pinned to ${pin.mode}: ${pin.reason}${pin.expiresAt === null ? NO_PIN_EXPIRY : ` (until ${pin.expiresAt})`}`,
-        rulesetVersion: compiled.version,
-      };
+      const explanation = `pinned to ${pin.mode}: ${pin.reason}${pin.expiresAt === null ? NO_PIN_EXPIRY : ` (until ${pin.expiresAt})`}`;
+      return new EvaluatedAssignment(userId, pin.mode, null, defaultBucket, "pin", explanation, compiled.version);
     }
   }
   const { index, cohorts } = compiled;
@@ -330,8 +355,7 @@ export function evaluate(
     firstWord &= mask[0];
     if (index.words > 1) masks[a] = mask;
   }
-  // Candidates are hashed four at a time (loadedBuckets4), then checked in priority order; a free lane computes the
-  // default-salt bucket, which the answer needs when no cohort decides.
+  // Candidates are hashed four at a time (loadedBuckets4), then checked in priority order.
   const { laneCohorts, laneSeeds, laneBuckets, seeds, percents } = index;
   for (let w = 0; w < index.words; w++) {
     let m = firstWord;
@@ -345,42 +369,23 @@ export function evaluate(
         const bit = m & -m;
         m ^= bit;
         const i = (w << 5) | (31 - Math.clz32(bit));
-        if ((index.withUserIds[w] & bit) !== 0 && !cohorts[i].userIds!.has(userId)) continue;
+        if ((index.withUserIds[w] & bit) !== 0 && !(filterMayHold(index.userIdFilters[i]!, defaultHash) && cohorts[i].userIds!.has(userId))) continue;
         laneCohorts[lanes] = i;
         laneSeeds[lanes] = seeds[i];
         lanes++;
       }
       if (lanes === 0) break;
-      const defaultLane = defaultBucket < 0 && lanes < LANES;
-      if (defaultLane) laneSeeds[lanes] = compiled.defaultSeed;
       loadedBuckets4(laneSeeds, laneBuckets);
-      if (defaultLane) defaultBucket = laneBuckets[lanes];
       for (let l = 0; l < lanes; l++) {
         const bucket = laneBuckets[l];
         if (bucket < percents[laneCohorts[l]]) {
           const cohort = cohorts[laneCohorts[l]];
-          return {
-            userId,
-            mode: cohort.mode,
-            cohort: cohort.ref,
-            bucket,
-            reason: "cohort",
-            explanation: `${cohort.label} covers bucket ${bucket}`,
-            rulesetVersion: compiled.version,
-          };
+          return new EvaluatedAssignment(userId, cohort.mode, cohort.ref, bucket, "cohort", cohort.label, compiled.version);
         }
       }
     }
   }
-  return {
-    userId,
-    mode: compiled.defaultMode,
-    cohort: null,
-    bucket: defaultBucket >= 0 ? defaultBucket : loadedBucket(compiled.defaultSeed),
-    reason: "default",
-    explanation: compiled.defaultExplanation,
-    rulesetVersion: compiled.version,
-  };
+  return new EvaluatedAssignment(userId, compiled.defaultMode, null, defaultBucket, "default", compiled.defaultExplanation, compiled.version);
 }
 
 /** One cohort's verdict on a user, for the support page's "why". */

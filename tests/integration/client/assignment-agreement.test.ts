@@ -86,6 +86,7 @@ describe("client assignments agree with the server's", () => {
         cohort: { id: string } | null;
         bucket: number;
         reason: string;
+        explanation: string;
         rulesetVersion: number;
       }[];
       expect(served).toHaveLength(users.length);
@@ -98,6 +99,7 @@ describe("client assignments agree with the server's", () => {
           (remote.cohort?.id ?? null) !== (local.cohort?.id ?? null) ||
           remote.bucket !== local.bucket ||
           remote.reason !== local.reason ||
+          remote.explanation !== local.explanation ||
           remote.rulesetVersion !== local.rulesetVersion
         ) {
           expect({ user: users[k], remote }).toEqual({ user: users[k], remote: local });
