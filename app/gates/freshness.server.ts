@@ -6,7 +6,8 @@ const describe = (t: TableFreshness) =>
 
 /**
  * Reconciliation freshness: the tables the advancing cohort lists, and every table with a sweep schedule,
- * must have been verified clean (a whole-table verify job with no differences) within their maximum age.
+ * must have been verified clean (a verify job with no differences: of the whole table, or for the cohort's own
+ * tables of the cohort's rows) within their maximum age.
  */
 export const freshnessGate: Gate = {
   id: "reconciliation-freshness",

@@ -9,7 +9,7 @@ export interface TableFreshness {
   tableName: string;
   /** How old the last clean verification may be, in hours (a schedule's interval, or a cohort's maximum age). */
   maxAgeHours: number;
-  /** Finish time of the latest whole-table verify job that found no difference. */
+  /** Finish time of the latest whole-table (or, for a cohort, cohort-scoped) verify job that found no difference. */
   verifiedAt: Date | null;
 }
 
@@ -40,11 +40,17 @@ export async function scheduledTableFreshness(): Promise<TableFreshness[]> {
   return rows.map(toFreshness);
 }
 
+/** Latest clean verify of the table for cohort `t.cohort_id`: of the whole table, or of that cohort's rows. */
+const VERIFIED_FOR_COHORT_AT = `(select max(j.finished_at) from reconciliation_jobs j
+  where j.schema_name = t.schema_name and j.table_name = t.table_name and j.status = 'succeeded' and j.mode = 'verify'
+    and (j.scope->>'kind' = 'table' or j.scope->>'kind' = 'cohort' and j.scope->>'cohortId' = t.cohort_id::text)
+    and j.missing_in_target + j.extra_in_target + j.value_mismatch = 0)`;
+
 /** The tables a cohort must have verified clean before it advances, with the time each last was. */
 export async function cohortTableFreshness(cohortId: string): Promise<TableFreshness[]> {
   if (!/^[0-9a-f-]{36}$/i.test(cohortId)) return [];
   const rows = await controlSql().unsafe<FreshnessRow[]>(
-    `select t.schema_name, t.table_name, t.max_age_hours, ${VERIFIED_AT} as verified_at
+    `select t.schema_name, t.table_name, t.max_age_hours, ${VERIFIED_FOR_COHORT_AT} as verified_at
      from cohort_verified_tables t where t.cohort_id = $1 order by 1, 2`,
     [cohortId],
   );

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, sql as dsql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, sql as dsql } from "drizzle-orm";
 import type postgres from "postgres";
 import { reconciliationJobs, reconciliationRanges, type RECONCILIATION_MODES } from "../../db/schema";
 import {
@@ -12,8 +12,9 @@ import {
   type BucketRangeScan,
   type ReconcileContext,
 } from "../reconciliation/engine";
-import type { Difference, ReconciliationScope } from "../reconciliation/types";
+import type { Difference, JobScope } from "../reconciliation/types";
 import { recordAudit, type Actor } from "./audit.server";
+import { engineScope } from "./reconciliation-cohort.server";
 import { ingestMismatches } from "./mismatch-ingest.server";
 import { controlDb, controlSql } from "~/utils/db.server";
 
@@ -30,7 +31,7 @@ const CANCEL_POLL_MS = 1_000;
 export interface NewReconciliation {
   schemaName: string;
   tableName: string;
-  scope: ReconciliationScope;
+  scope: JobScope;
   mode: ReconciliationMode;
   rowsPerSecond?: number | null;
   concurrency?: number;
@@ -63,8 +64,10 @@ export async function getReconciliationJob(id: string): Promise<ReconciliationJo
   return job ?? null;
 }
 
-export async function listReconciliationJobs(limit = 50): Promise<ReconciliationJob[]> {
-  return controlDb().select().from(reconciliationJobs).orderBy(desc(reconciliationJobs.createdAt)).limit(limit);
+/** The latest jobs without their scopes: a users or cohort scope holds up to 100,000 ids, which no list needs. */
+export async function listReconciliationJobs(limit = 50): Promise<Omit<ReconciliationJob, "scope">[]> {
+  const { scope: _scope, ...columns } = getTableColumns(reconciliationJobs);
+  return controlDb().select(columns).from(reconciliationJobs).orderBy(desc(reconciliationJobs.createdAt)).limit(limit);
 }
 
 /** Asks the workers to stop; they notice within about a second and mark the job cancelled. */
@@ -86,7 +89,7 @@ export async function requestCancel(id: string, actor: Actor): Promise<Reconcili
 }
 
 /** The API/UI shape of a job's progress. */
-export function progressOf(job: ReconciliationJob) {
+export function progressOf(job: Omit<ReconciliationJob, "scope">) {
   const samples = job.samples;
   const last = samples[samples.length - 1];
   const prev = samples[Math.max(0, samples.length - 6)];
@@ -106,7 +109,7 @@ export function progressOf(job: ReconciliationJob) {
   };
 }
 
-export function countsOf(job: ReconciliationJob) {
+export function countsOf(job: Omit<ReconciliationJob, "scope">) {
   return { missing_in_target: job.missingInTarget, extra_in_target: job.extraInTarget, value_mismatch: job.valueMismatch };
 }
 
@@ -137,10 +140,12 @@ export async function runReconciliationWorker(
     if (row?.cancel_requested_at) abort.abort(new Error("cancelled"));
   }, CANCEL_POLL_MS);
   try {
+    const scope = await engineScope(jobId, job.scope, abort.signal);
+    if (!scope) return;
     const { drift, context } = await prepareReconciliation(sides.source, sides.target, {
       schema: job.schemaName,
       table: job.tableName,
-      scope: job.scope,
+      scope,
       rowsPerSecond: job.rowsPerSecond,
       concurrency: 1,
       signal: abort.signal,

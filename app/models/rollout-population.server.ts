@@ -314,6 +314,34 @@ export async function savePopulationSource(source: PopulationSource, actor: Acto
   return checked;
 }
 
+/**
+ * Every user of the mapped users table, a page at a time in id order (keyset: each page is a short statement
+ * under the source's statement timeout, however large the table). The last id is sent untyped, so PostgreSQL
+ * reads it as the id column's type and its index serves the page.
+ */
+export async function forEachSourceUserPage(
+  onPage: (users: PreviewUser[]) => Promise<void> | void,
+  options: { pageSize?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const source = await getPopulationSource();
+  const sql = sideSql("source");
+  const id = `u.${quoteIdent(source.idColumn)}`;
+  const pageSize = options.pageSize ?? 10_000;
+  let after: string | null = null;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const rows: SampleRow[] = await sql.unsafe<SampleRow[]>(
+      `select ${projection(source)} from ${tableLabel(source)} u
+       where ${id} is not null ${after === null ? "" : `and ${id} > $2`} order by ${id} limit $1`,
+      after === null ? [pageSize] : [pageSize, after],
+    );
+    if (rows.length === 0) return;
+    await onPage(rows.map(toPreviewUser));
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1].id;
+  }
+}
+
 // Not a valid value of the id column's type (e.g. "abc" for an integer id): no such user, not an error.
 const NOT_AN_ID = new Set(["22P02", "22003", "22007", "22008"]);
 

@@ -16,6 +16,8 @@ export const reconciliationRequestSchema = z.object({
       z.object({ kind: z.literal("table") }),
       z.object({ kind: z.literal("range"), from: z.array(z.string()).min(1).optional(), to: z.array(z.string()).min(1).optional() }),
       z.object({ kind: z.literal("users"), column: z.string().min(1).max(200), ids: z.array(z.string()).min(1).max(100_000) }),
+      // resolved to the cohort's users by the first worker (members are never taken from the caller)
+      z.object({ kind: z.literal("cohort"), cohortId: z.string().uuid("must be a cohort id"), column: z.string().min(1).max(200) }).strict(),
     ])
     .default({ kind: "table" }),
   mode: z.enum(["verify", "repair"]).default("verify"),

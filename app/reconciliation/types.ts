@@ -13,6 +13,34 @@ export type ReconciliationScope =
   /** Rows whose user column holds one of these ids (a cohort resolved to its user ids). */
   | { kind: "users"; column: string; ids: string[] };
 
+/**
+ * What a job row stores: an engine scope, or a cohort's rows through the table's user column. A cohort is
+ * resolved to its users once, by the first worker (app/models/reconciliation-cohort.server.ts), and `members`
+ * keeps them, so every worker and every resumed run compares the same rows.
+ */
+export type JobScope = ReconciliationScope | CohortScope;
+
+export interface CohortScope {
+  kind: "cohort";
+  cohortId: string;
+  /** The table's column holding the user id. */
+  column: string;
+  /** While a worker resolves the cohort: its last report (the control DB's clock) and the users read so far. */
+  resolvingAt?: string;
+  usersRead?: number;
+  members?: CohortMembers;
+}
+
+export interface CohortMembers {
+  cohortName: string;
+  /** The ruleset version the users were evaluated under. */
+  rulesetVersion: number;
+  /** Users of the source that were evaluated. */
+  usersRead: number;
+  /** Those the cohort decides (pins and the emergency switch aside). */
+  ids: string[];
+}
+
 /** One key range [lower, upper) of the split key space; null = unbounded. */
 export interface Bucket {
   index: number;

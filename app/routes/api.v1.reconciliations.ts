@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { getBoss } from "~/jobs/boss.server";
 import { dispatchReconciliation } from "~/jobs/reconciliation.server";
 import { createReconciliationJob } from "~/models/reconciliation.server";
+import { checkCohortScope } from "~/models/reconciliation-cohort.server";
 import { reconciliationRequestSchema, splitTableName } from "~/reconciliation/request";
 import { requireApiToken } from "~/utils/api-auth.server";
 import { apiError, readJsonBody } from "~/utils/api.server";
@@ -11,7 +12,11 @@ export async function loader() {
   return apiError(405, "Use POST to start a reconciliation.", undefined, { Allow: "POST" });
 }
 
-/** POST /api/v1/reconciliations `{ table, scope?, mode, rowsPerSecond?, concurrency?, reason?, confirm? }` -> 202 `{ id }`. */
+/**
+ * POST /api/v1/reconciliations `{ table, scope?, mode, rowsPerSecond?, concurrency?, reason?, confirm? }` -> 202 `{ id }`.
+ * scope: `{ kind: "table" }` (default), `{ kind: "range", from?, to? }`, `{ kind: "users", column, ids }` or
+ * `{ kind: "cohort", cohortId, column }` (the cohort's users, resolved when the job is planned).
+ */
 export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") return apiError(405, "Use POST to start a reconciliation.", undefined, { Allow: "POST" });
   const caller = await requireApiToken(request, "reconciliations:write");
@@ -25,8 +30,13 @@ export async function action({ request }: ActionFunctionArgs) {
       errors: { ...(body.confirm ? {} : { confirm: ["must be true for mode repair"] }), ...(body.reason ? {} : { reason: ["required for mode repair"] }) },
     });
   }
+  const { schemaName, tableName } = splitTableName(body.table);
+  if (body.scope.kind === "cohort") {
+    const check = await checkCohortScope(schemaName, tableName, body.scope);
+    if (!check.ok) return apiError(400, "Invalid reconciliation request.", { errors: { scope: [`${check.field}: ${check.message}`] } });
+  }
   const id = await createReconciliationJob(
-    { ...splitTableName(body.table), scope: body.scope, mode: body.mode, rowsPerSecond: body.rowsPerSecond ?? null, concurrency: body.concurrency, reason: body.reason },
+    { schemaName, tableName, scope: body.scope, mode: body.mode, rowsPerSecond: body.rowsPerSecond ?? null, concurrency: body.concurrency, reason: body.reason },
     caller.actor,
   );
   await dispatchReconciliation(await getBoss(), id, body.concurrency);

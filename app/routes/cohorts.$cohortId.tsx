@@ -160,7 +160,7 @@ export default function CohortPage() {
       </Card>
       <Card title="Reconciliation freshness">
         <p className="text-sm text-slate-600">
-          Tables this cohort must have verified clean (a whole-table verify with no difference) before it advances.
+          Tables this cohort must have verified clean (a verify of the whole table, or of this cohort's rows, with no difference) before it advances.
         </p>
         {verifiedTables.length ? (
           <table className="mt-2 w-full text-sm" aria-label="Tables verified clean">

@@ -13,6 +13,7 @@ import { Card, Stat } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { Field } from "~/components/ui/field";
 import { countsOf, getReconciliationJob, progressOf, requestCancel } from "~/models/reconciliation.server";
+import { describeScope } from "~/models/reconciliation-cohort.server";
 import { applyJobRepair, planJobRepair, repairPlanPage } from "~/models/reconciliation-repair.server";
 import type { RepairPlan } from "~/reconciliation/repair";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
@@ -34,6 +35,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     job: {
       id: job.id, table: `${job.schemaName}.${job.tableName}`, mode: job.mode, status: job.status, createdBy: job.createdBy,
       reason: job.reason, error: job.error, drift: job.drift, cancelRequested: job.cancelRequestedAt !== null,
+      scope: describeScope(job.scope),
     },
     progress: progressOf(job),
     counts: countsOf(job),
@@ -92,7 +94,7 @@ export default function ReconciliationJobPage() {
     <div className="space-y-6">
       <PageHeader
         title={`Reconciliation of ${job.table}`}
-        description={`${job.mode} · started by ${job.createdBy}${job.reason ? ` · ${job.reason}` : ""}`}
+        description={`${job.mode} of ${job.scope} · started by ${job.createdBy}${job.reason ? ` · ${job.reason}` : ""}`}
         actions={
           canCancel && live && !job.cancelRequested ? (
             <Form method="post"><input type="hidden" name="intent" value="cancel" /><Button variant="danger" type="submit">Cancel job</Button></Form>

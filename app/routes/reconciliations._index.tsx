@@ -11,10 +11,13 @@ import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
 import { getBoss } from "~/jobs/boss.server";
 import { dispatchReconciliation } from "~/jobs/reconciliation.server";
+import { listCohorts } from "~/models/cohort.server";
 import { createReconciliationJob, listReconciliationJobs, progressOf, tableFreshness } from "~/models/reconciliation.server";
+import { checkCohortScope } from "~/models/reconciliation-cohort.server";
 import { deleteSchedule, listSchedules, saveSchedule } from "~/models/reconciliation-schedule.server";
 import { listTables } from "~/reconciliation/catalog";
 import { splitTableName } from "~/reconciliation/request";
+import type { JobScope } from "~/reconciliation/types";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 import { redactError, sideSql } from "~/utils/databases.server";
 
@@ -22,10 +25,11 @@ export const meta: MetaFunction = () => [{ title: "Reconciliation · Cutover" }]
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
-  const [jobs, freshness, schedules, catalog] = await Promise.all([
+  const [jobs, freshness, schedules, cohorts, catalog] = await Promise.all([
     listReconciliationJobs(50),
     tableFreshness(),
     listSchedules(),
+    listCohorts(),
     // the picker offers tables present on both sides; a failing side is shown, not hidden as an empty list
     Promise.all([listTables(sideSql("source")), listTables(sideSql("target"))]).then(
       ([s, t]) => ({ error: null as string | null, source: s, target: t }),
@@ -38,6 +42,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     canStart: hasRole(user, "engineer"),
     catalogError: catalog.error ? String(catalog.error) : null,
     tables,
+    cohorts: cohorts.map((c) => ({ id: c.id, name: c.name })),
     freshness,
     schedules: schedules.map((s) => ({ table: `${s.schemaName}.${s.tableName}`, everyHours: s.everyHours, lastQueuedAt: s.lastQueuedAt, createdBy: s.createdBy })),
     jobs: jobs.map((j) => ({ id: j.id, table: `${j.schemaName}.${j.tableName}`, mode: j.mode, status: j.status, createdBy: j.createdBy, createdAt: j.createdAt, progress: progressOf(j), differences: j.missingInTarget + j.extraInTarget + j.valueMismatch })),
@@ -46,6 +51,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const newJobSchema = z.object({
   table: z.string().min(1, "pick a table"),
+  /** "table", or a cohort's id: that cohort's rows through the user column. */
+  scope: z.union([z.literal("table"), z.string().uuid("pick a cohort")]).default("table"),
+  userColumn: z.string().trim().max(200).default(""),
   rowsPerSecond: z.preprocess((v) => (v === "" || v == null ? null : Number(v)), z.number().int().positive().nullable()),
   concurrency: z.coerce.number().int().min(1).max(16).default(2),
   reason: z.string().trim().min(1, "say why").max(500),
@@ -80,8 +88,18 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = newJobSchema.safeParse(form);
   if (!parsed.success) return json({ intent: "start" as const, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
   const input = parsed.data;
+  const { schemaName, tableName } = splitTableName(input.table);
+  let scope: JobScope = { kind: "table" };
+  if (input.scope !== "table") {
+    if (!input.userColumn) return json({ intent: "start" as const, errors: { userColumn: ["name the table's user id column"] } }, { status: 400 });
+    scope = { kind: "cohort", cohortId: input.scope, column: input.userColumn };
+    const check = await checkCohortScope(schemaName, tableName, scope);
+    if (!check.ok) {
+      return json({ intent: "start" as const, errors: { [check.field === "column" ? "userColumn" : "scope"]: [check.message] } }, { status: 400 });
+    }
+  }
   const id = await createReconciliationJob(
-    { ...splitTableName(input.table), scope: { kind: "table" }, mode: "verify", rowsPerSecond: input.rowsPerSecond, concurrency: input.concurrency, reason: input.reason },
+    { schemaName, tableName, scope, mode: "verify", rowsPerSecond: input.rowsPerSecond, concurrency: input.concurrency, reason: input.reason },
     userActor(user),
   );
   await dispatchReconciliation(await getBoss(), id, input.concurrency);
@@ -102,7 +120,7 @@ export default function ReconciliationsPage() {
       {data.catalogError ? <Banner tone="critical" title="Could not read the catalogs">{data.catalogError}</Banner> : null}
       {data.canStart ? (
         <Card title="New verify job">
-          <Form method="post" className="grid gap-3 md:grid-cols-4">
+          <Form method="post" className="grid gap-3 md:grid-cols-3">
             <label className="text-sm">
               <span className="block font-medium">Table</span>
               <select name="table" aria-label="Table" className="mt-1 w-full rounded border px-2 py-1" required>
@@ -115,10 +133,21 @@ export default function ReconciliationsPage() {
               </select>
               {errors.table ? <span className="text-xs text-red-700">{errors.table[0]}</span> : null}
             </label>
+            <label className="text-sm">
+              <span className="block font-medium">Scope</span>
+              <select name="scope" aria-label="Scope" className="mt-1 w-full rounded border px-2 py-1" defaultValue="table">
+                <option value="table">Whole table</option>
+                {data.cohorts.map((c) => (
+                  <option key={c.id} value={c.id}>{`Cohort: ${c.name}`}</option>
+                ))}
+              </select>
+              {errors.scope ? <span className="text-xs text-red-700">{errors.scope[0]}</span> : null}
+            </label>
+            <Field label="User column (cohort scope)" name="userColumn" placeholder="user_id" error={errors.userColumn?.[0]} />
             <Field label="Rows per second cap" name="rowsPerSecond" type="number" min={1} placeholder="no cap" error={errors.rowsPerSecond?.[0]} />
             <Field label="Workers" name="concurrency" type="number" min={1} max={16} defaultValue={2} error={errors.concurrency?.[0]} />
             <Field label="Reason" name="reason" placeholder="why this run" error={errors.reason?.[0]} />
-            <div className="md:col-span-4">
+            <div className="md:col-span-3">
               <Button type="submit" disabled={busy}>Start verify job</Button>
             </div>
           </Form>

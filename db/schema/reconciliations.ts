@@ -1,5 +1,5 @@
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import type { Bucket, ReconciliationScope } from "../../app/reconciliation/types";
+import type { Bucket, JobScope } from "../../app/reconciliation/types";
 import type { SchemaDrift } from "../../app/reconciliation/catalog";
 import { cohorts } from "./rollout";
 
@@ -15,7 +15,7 @@ export const reconciliationJobs = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     schemaName: text("schema_name").notNull().default("public"),
     tableName: text("table_name").notNull(),
-    scope: jsonb("scope").$type<ReconciliationScope>().notNull(),
+    scope: jsonb("scope").$type<JobScope>().notNull(),
     mode: reconciliationModeEnum("mode").notNull().default("verify"),
     status: reconciliationStatusEnum("status").notNull().default("queued"),
     rowsPerSecond: integer("rows_per_second"),
