@@ -172,6 +172,13 @@ describe("evaluate", () => {
     }
   });
 
+  it("tells apart listed values that share their length and last characters (the filter's hash)", () => {
+    const listed = Array.from({ length: 20 }, (_, i) => `north-${i + 10}`);
+    const r = compileRuleset(ruleset({ cohorts: [cohort({ id: "north", constraints: { schoolIds: listed } })] }));
+    for (const schoolId of listed) expect(evaluate(r, "u", { schoolId }, NOW).reason).toBe("cohort");
+    for (const schoolId of listed.map((s) => s.replace("north", "south"))) expect(evaluate(r, "u", { schoolId }, NOW).reason).toBe("default");
+  });
+
   it("matches every listed user of a large user-id list and no other, and every one of many pins", () => {
     // 20,000 ids and 5,000 pins: their filters are larger than the smallest size, and about one unlisted user in
     // twenty passes a filter, so the exact set must still decide

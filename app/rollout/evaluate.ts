@@ -97,7 +97,7 @@ interface AttributeIndex {
   /** Many listed values (school ids): value -> mask. */
   readonly byValue: ReadonlyMap<string, Int32Array> | null;
   /**
-   * A Bloom-style filter in front of byValue: bit (fnv1a(value) mod the filter size) is set for every listed value, so
+   * A Bloom-style filter in front of byValue: bit (valueFilterHash(value) mod the filter size) is set for every listed value, so
    * most users, whose value no cohort lists, skip the Map lookup (several times the cost of hashing the value).
    */
   readonly filter: Int32Array | null;
@@ -116,10 +116,16 @@ const LINEAR_LOOKUP_MAX = 8;
 const MIN_FILTER_BITS = 1 << 16;
 const MAX_FILTER_BITS = 1 << 22;
 
-/** FNV-1a over the UTF-16 code units: cheap, and only ever compared with itself. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+/**
+ * The attribute-value filter's hash: FNV-1a over the length and the last four UTF-16 code units, only ever
+ * compared with itself. Values tell apart by their ends (school-4711, numbers, uuids); reading every character
+ * cost a typical evaluation a tenth. Values that differ only further in share a bit, which is never wrong (the
+ * Map decides), only slower.
+ */
+function valueFilterHash(text: string): number {
+  const n = text.length;
+  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
+  for (let i = n > 4 ? n - 4 : 0; i < n; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h ^ (h >>> 16);
 }
 
@@ -261,7 +267,7 @@ function userIdFilter(userIds: Iterable<string>, defaultSeed: number): Int32Arra
 }
 
 function valueFilter(values: Iterable<string>): Int32Array {
-  return buildFilter(Array.from(values, fnv1a));
+  return buildFilter(Array.from(values, valueFilterHash));
 }
 
 /** Whether the user's attributes satisfy every constraint of the cohort (the percentage aside). */
@@ -318,7 +324,7 @@ function lookupMask(attribute: AttributeIndex, value: string): Int32Array {
     for (let i = 0; i < values.length; i++) if (values[i] === value) return attribute.valueMasks[i];
     return attribute.unconstrained;
   }
-  if (!filterMayHold(attribute.filter!, fnv1a(value))) return attribute.unconstrained;
+  if (!filterMayHold(attribute.filter!, valueFilterHash(value))) return attribute.unconstrained;
   return attribute.byValue!.get(value) ?? attribute.unconstrained;
 }
 
