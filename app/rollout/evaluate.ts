@@ -288,7 +288,7 @@ const NO_PIN_EXPIRY = " (no expiry)";
 
 /**
  * What evaluate() returns. The explanation is for people (the Users page, API answers), not for the hot path:
- * a cohort's is spelled out when read, as building "… covers bucket 1234" on every evaluation cost a sixth of it.
+ * a cohort's is spelled out when read, as building "… covers bucket 1234" on every evaluation cost it about 15 ns.
  * toJSON() writes it like any other field; a spread ({ ...assignment }) does not copy it.
  */
 class EvaluatedAssignment implements Assignment {
