@@ -64,10 +64,22 @@ export async function getReconciliationJob(id: string): Promise<ReconciliationJo
   return job ?? null;
 }
 
-/** The latest jobs without their scopes: a users or cohort scope holds up to 100,000 ids, which no list needs. */
-export async function listReconciliationJobs(limit = 50): Promise<Omit<ReconciliationJob, "scope">[]> {
-  const { scope: _scope, ...columns } = getTableColumns(reconciliationJobs);
-  return controlDb().select(columns).from(reconciliationJobs).orderBy(desc(reconciliationJobs.createdAt)).limit(limit);
+/**
+ * The latest jobs, their scopes named but not read whole: a users or cohort scope holds up to 100,000 ids, which
+ * no list needs.
+ */
+export async function listReconciliationJobs(limit = 50) {
+  const { scope, ...columns } = getTableColumns(reconciliationJobs);
+  return controlDb()
+    .select({
+      ...columns,
+      scopeKind: dsql<JobScope["kind"]>`${scope}->>'kind'`,
+      /** A cohort scope's cohort, once resolved. */
+      scopeCohort: dsql<string | null>`${scope} #>> '{members,cohortName}'`,
+    })
+    .from(reconciliationJobs)
+    .orderBy(desc(reconciliationJobs.createdAt))
+    .limit(limit);
 }
 
 /** Asks the workers to stop; they notice within about a second and mark the job cancelled. */

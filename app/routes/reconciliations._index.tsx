@@ -45,9 +45,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
     cohorts: cohorts.map((c) => ({ id: c.id, name: c.name })),
     freshness,
     schedules: schedules.map((s) => ({ table: `${s.schemaName}.${s.tableName}`, everyHours: s.everyHours, lastQueuedAt: s.lastQueuedAt, createdBy: s.createdBy })),
-    jobs: jobs.map((j) => ({ id: j.id, table: `${j.schemaName}.${j.tableName}`, mode: j.mode, status: j.status, createdBy: j.createdBy, createdAt: j.createdAt, progress: progressOf(j), differences: j.missingInTarget + j.extraInTarget + j.valueMismatch })),
+    jobs: jobs.map((j) => ({ id: j.id, table: `${j.schemaName}.${j.tableName}`, scope: SCOPE_LABEL[j.scopeKind](j.scopeCohort), mode: j.mode, status: j.status, createdBy: j.createdBy, createdAt: j.createdAt, progress: progressOf(j), differences: j.missingInTarget + j.extraInTarget + j.valueMismatch })),
   });
 }
+
+const SCOPE_LABEL: Record<JobScope["kind"], (cohort: string | null) => string> = {
+  table: () => "whole table",
+  range: () => "key range",
+  users: () => "listed users",
+  cohort: (cohort) => (cohort ? `cohort ${cohort}` : "a cohort (resolving)"),
+};
 
 const newJobSchema = z.object({
   table: z.string().min(1, "pick a table"),
@@ -157,13 +164,14 @@ export default function ReconciliationsPage() {
         <table className="w-full text-sm">
           <thead>
             <tr className="text-left text-gray-500">
-              <th className="py-1">Table</th><th>Status</th><th>Progress</th><th>Differences</th><th>Started by</th><th>Created</th>
+              <th className="py-1">Table</th><th>Scope</th><th>Status</th><th>Progress</th><th>Differences</th><th>Started by</th><th>Created</th>
             </tr>
           </thead>
           <tbody>
             {data.jobs.map((j) => (
               <tr key={j.id} className="border-t">
                 <td className="py-1"><Link className="text-blue-700 underline" to={`/reconciliations/${j.id}`}>{j.table}</Link></td>
+                <td>{j.scope}</td>
                 <td><Badge tone={TONE[j.status]}>{j.status}</Badge></td>
                 <td>{j.progress.percent}%</td>
                 <td>{j.differences}</td>
@@ -171,7 +179,7 @@ export default function ReconciliationsPage() {
                 <td>{new Date(j.createdAt).toISOString().replace("T", " ").slice(0, 19)}</td>
               </tr>
             ))}
-            {data.jobs.length === 0 ? <tr><td colSpan={6} className="py-2 text-gray-500">No reconciliation yet.</td></tr> : null}
+            {data.jobs.length === 0 ? <tr><td colSpan={7} className="py-2 text-gray-500">No reconciliation yet.</td></tr> : null}
           </tbody>
         </table>
       </Card>

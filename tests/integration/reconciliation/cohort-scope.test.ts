@@ -117,11 +117,13 @@ describe("cohort scope", () => {
     const jobId = started.headers.get("x-remix-redirect")!.split("/").pop()!;
     const [job] = await app.control.sql`select scope, created_by from reconciliation_jobs where id = ${jobId}`;
     expect(job).toMatchObject({ scope: { kind: "cohort", cohortId: euCohort, column: "user_id" }, created_by: "engineer@demo.local" });
-    const page = await fetch(`${app.baseUrl}/reconciliations`, { headers: { Cookie: engineer } });
-    expect(await page.text()).toContain("Cohort: EU pilot");
+    const page = await (await fetch(`${app.baseUrl}/reconciliations`, { headers: { Cookie: engineer } })).text();
+    expect(page).toContain("Cohort: EU pilot"); // the form's choice
+    expect(page).toContain("<td>cohort EU pilot</td>"); // the first test's job, resolved
+    expect(page).toContain("<td>a cohort (resolving)</td>"); // this one, which no worker has run
   });
 
-  it("fails a job whose cohort has more users than a scope can hold, saying so", async () => {
+  it("refuses a cohort with more users than a scope can hold, saying so", async () => {
     const { resolveCohortMembers } = await import("../../../app/models/reconciliation-cohort.server");
     await expect(resolveCohortMembers(euCohort, { limit: 50, pageSize: 40 })).rejects.toThrow("cohort 'EU pilot' has more than 50 users in the source");
     const resolved = await resolveCohortMembers(euCohort, { pageSize: 7 });
