@@ -68,7 +68,9 @@ describe("cohort page", () => {
     const engineer = await app.login("engineer");
     const inside = userInBucket(1500);
     const before = await fetch(`${app.baseUrl}/users?userId=${inside}&_data=routes%2Fusers._index`, { headers: { Cookie: await app.login("support") } });
-    expect((await before.json()).result.assignment).toMatchObject({ mode: "dual_write", bucket: 1500, reason: "cohort" });
+    expect((await before.json()).result.assignment).toMatchObject({
+      mode: "dual_write", bucket: 1500, reason: "cohort", explanation: expect.stringMatching(/^cohort '.+' \(\d+\.\d\d%\) covers bucket 1500$/),
+    });
 
     const saved = await postCohort(engineer, { intent: "save", percent: "10", reason: "mismatches in EU", confirmed: "on" });
     expect(saved.status).toBe(200);
