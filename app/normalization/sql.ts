@@ -170,13 +170,16 @@ function timestampText(ref: string, withZone: boolean, digits: number, dialect: 
   const general = `(case when ${ref} = 'infinity' then 'infinity' when ${ref} = '-infinity' then '-infinity' else ${body} end)`;
   if (d < 6) return general;
   // PostgreSQL's own output under DateStyle ISO (which the reconciliation engine sets), its space made a "T", costs
-  // two thirds of to_char; it is the canonical text where the year has 4 digits (AD 1-9999) and the last
-  // microsecond digit is not 0 (x differs from x rounded to 5 digits): the output drops trailing fractional zeros
+  // two thirds of to_char; where the year has 4 digits (AD 1-9999) it is the canonical text but for the trailing
+  // fractional zeros it drops: as many as rounding the value to fewer digits leaves it unchanged
   const offset = withZone ? "+00" : "";
-  const plain =
-    `${ref} >= '0001-01-01 00:00:00${offset}' and ${ref} < '10000-01-01 00:00:00${offset}'` +
-    ` and ${ref} <> (${ref})::${withZone ? "timestamptz" : "timestamp"}(5)`;
-  return `(case when ${plain} then replace((${wall})::text, ' ', 'T')${withZone ? ` || 'Z'` : ""} else ${general} end)`;
+  const type = withZone ? "timestamptz" : "timestamp";
+  const z = withZone ? "Z" : "";
+  const zeros = [5, 4, 3, 2, 1, 0].map((p, i) => `when ${ref} <> (${ref})::${type}(${p}) then '${"0".repeat(i)}${z}'`);
+  return (
+    `(case when ${ref} >= '0001-01-01 00:00:00${offset}' and ${ref} < '10000-01-01 00:00:00${offset}'` +
+    ` then replace((${wall})::text, ' ', 'T') || (case ${zeros.join(" ")} else '.000000${z}' end) else ${general} end)`
+  );
 }
 
 /**
