@@ -53,6 +53,16 @@ export function columnFamily(column: SqlColumn):
 }
 
 /**
+ * Whether PostgreSQL's output function of the column's type prints its canonical text under `rules` (what
+ * canonicalSql casts to text): integers, uuids, numerics without numeric_scale. Where the output function is
+ * called anyway (concat_ws), the value can be handed over as it is.
+ */
+export function outputIsCanonical(column: SqlColumn, rules: ColumnRules): boolean {
+  const family = columnFamily(column);
+  return family === "integer" || family === "uuid" || (family === "numeric" && !rules.numericScale);
+}
+
+/**
  * SQL yielding the canonical text of `ref` (an already quoted column reference) under `rules`.
  * `ignore_column` is not handled here (the caller leaves the column out); `float_tolerance` cannot be a
  * canonical text (it is a numeric comparison), so a column under it yields its plain canonical text and the

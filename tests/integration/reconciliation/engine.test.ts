@@ -177,6 +177,15 @@ describe("reconcileTable", () => {
       // one bucket: the checksum sees all rows at once
       expect(keysOf(await run({ table: "shifty", strategy, bucketCount: 1 }))).toEqual(expected);
     }
+    // integers, numerics and uuids reach concat_ws as values on PostgreSQL, which skips NULLs: a NULL moved
+    // between them must still change the text
+    const numbers = `create table shifty_numbers (id bigint primary key, x int, y numeric, u uuid, v uuid)`;
+    const u = "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'";
+    await source.sql.unsafe(`${numbers}; insert into shifty_numbers values (1, 1, null, null, null), (2, null, 7, ${u}, null), (3, 4, 4, ${u}, ${u})`);
+    await target.sql.unsafe(`${numbers}; insert into shifty_numbers values (1, null, 1, null, null), (2, null, 7, null, ${u}), (3, 4, 4, ${u}, ${u})`);
+    for (const strategy of ["checksum", "stream"] as const) {
+      expect(keysOf(await run({ table: "shifty_numbers", strategy, bucketCount: 1 }))).toEqual(["value_mismatch:1:x,y", "value_mismatch:2:u,v"]);
+    }
   });
 
   it("clears a row that differs on first read but matches on the re-read", async () => {
