@@ -53,6 +53,16 @@ export function columnFamily(column: SqlColumn):
 }
 
 /**
+ * Whether PostgreSQL's output function of the column's type prints its canonical text under `rules` (what
+ * canonicalSql casts to text): integers, uuids, numerics without numeric_scale. Where the output function is
+ * called anyway (concat_ws), the value can be handed over as it is.
+ */
+export function outputIsCanonical(column: SqlColumn, rules: ColumnRules): boolean {
+  const family = columnFamily(column);
+  return family === "integer" || family === "uuid" || (family === "numeric" && !rules.numericScale);
+}
+
+/**
  * SQL yielding the canonical text of `ref` (an already quoted column reference) under `rules`.
  * `ignore_column` is not handled here (the caller leaves the column out); `float_tolerance` cannot be a
  * canonical text (it is a numeric comparison), so a column under it yields its plain canonical text and the
@@ -167,7 +177,19 @@ function timestampText(ref: string, withZone: boolean, digits: number, dialect: 
       : `to_char(${wall}, 'YYYY-MM-DD"T"HH24:MI:SS.') || ${d === 0 ? `'000000'` : `rpad(left(to_char(${wall}, 'US'), ${d}), 6, '0')`}${withZone ? ` || 'Z'` : ""}`;
   // CockroachDB documents no infinite timestamps; PostgreSQL prints them as spelled, like canonicalText.
   if (dialect === "cockroach") return body;
-  return `(case when ${ref} = 'infinity' then 'infinity' when ${ref} = '-infinity' then '-infinity' else ${body} end)`;
+  const general = `(case when ${ref} = 'infinity' then 'infinity' when ${ref} = '-infinity' then '-infinity' else ${body} end)`;
+  if (d < 6) return general;
+  // PostgreSQL's own output under DateStyle ISO (which the reconciliation engine sets), its space made a "T", costs
+  // two thirds of to_char; where the year has 4 digits (AD 1-9999) it is the canonical text but for the trailing
+  // fractional zeros it drops: as many as rounding the value to fewer digits leaves it unchanged
+  const offset = withZone ? "+00" : "";
+  const type = withZone ? "timestamptz" : "timestamp";
+  const z = withZone ? "Z" : "";
+  const zeros = [5, 4, 3, 2, 1, 0].map((p, i) => `when ${ref} <> (${ref})::${type}(${p}) then '${"0".repeat(i)}${z}'`);
+  return (
+    `(case when ${ref} >= '0001-01-01 00:00:00${offset}' and ${ref} < '10000-01-01 00:00:00${offset}'` +
+    ` then replace((${wall})::text, ' ', 'T') || (case ${zeros.join(" ")} else '.000000${z}' end) else ${general} end)`
+  );
 }
 
 /**

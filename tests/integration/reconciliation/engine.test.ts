@@ -46,6 +46,8 @@ beforeAll(async () => {
       create table accounts (region text, code text, balance numeric, primary key (region, code));
       insert into accounts values ('Zürich', 'a', 1.5), ('zurich', 'A', 2), ('Ångström', 'x', 3), ('apple', 'é', 4),
         ('Apple', 'e', 5), ('b', 'trailing ', 6), ('b', 'trailing', 7);
+      -- enough rows for buckets with both bounds, which PostgreSQL checksums through a LATERAL list of bounds
+      insert into accounts select 'region ' || g, 'c', g from generate_series(1, 300) g;
       create table nokey (a int, b text);
       create table shaped (id int primary key, a text, b int);
       create table readings (id int primary key, value float8, at timestamptz, note text);
@@ -127,11 +129,12 @@ describe("reconcileTable", () => {
     await target.sql.unsafe(`
       delete from accounts where region = 'Ångström';
       update accounts set balance = 2.0 where region = 'zurich';
+      update accounts set balance = 0 where region = 'region 150';
       insert into accounts values ('b', 'trailing  ', 8), ('ångström', 'x', 3);`);
     for (const strategy of ["checksum", "stream"] as const) {
       const r = await run({ table: "accounts", strategy, bucketCount: 7 });
       expect(keysOf(r)).toEqual(
-        ["missing_in_target:Ångström|x", "extra_in_target:b|trailing  ", "extra_in_target:ångström|x", "value_mismatch:zurich|A:balance"].sort(),
+        ["missing_in_target:Ångström|x", "extra_in_target:b|trailing  ", "extra_in_target:ångström|x", "value_mismatch:zurich|A:balance", "value_mismatch:region 150|c:balance"].sort(),
       );
     }
   });
@@ -176,6 +179,15 @@ describe("reconcileTable", () => {
     for (const strategy of ["checksum", "stream"] as const) {
       // one bucket: the checksum sees all rows at once
       expect(keysOf(await run({ table: "shifty", strategy, bucketCount: 1 }))).toEqual(expected);
+    }
+    // integers, numerics and uuids reach concat_ws as values on PostgreSQL, which skips NULLs: a NULL moved
+    // between them must still change the text
+    const numbers = `create table shifty_numbers (id bigint primary key, x int, y numeric, u uuid, v uuid)`;
+    const u = "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'";
+    await source.sql.unsafe(`${numbers}; insert into shifty_numbers values (1, 1, null, null, null), (2, null, 7, ${u}, null), (3, 4, 4, ${u}, ${u})`);
+    await target.sql.unsafe(`${numbers}; insert into shifty_numbers values (1, null, 1, null, null), (2, null, 7, null, ${u}), (3, 4, 4, ${u}, ${u})`);
+    for (const strategy of ["checksum", "stream"] as const) {
+      expect(keysOf(await run({ table: "shifty_numbers", strategy, bucketCount: 1 }))).toEqual(["value_mismatch:1:x,y", "value_mismatch:2:u,v"]);
     }
   });
 
