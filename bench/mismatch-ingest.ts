@@ -1,6 +1,7 @@
 /**
- * Mismatch ingestion throughput (target: >= 50,000 records/s) through the real route action of
- * POST /api/v1/mismatches (token check, whole-batch validation, normalization, staging in the inbox), fed by a
+ * Mismatch ingestion throughput (target: >= 50,000 records/s) through the path production serves
+ * POST /api/v1/mismatches by (the node-native fast path of app/api-fast-path.server.ts, ahead of express and Remix
+ * in scripts/web-server.ts: token check, whole-batch validation, normalization, staging in the inbox), fed by a
  * SEPARATE process posting batches of 1,000 over HTTP, and folded into records, groups, hourly and comparison counts
  * by BENCH_FOLDERS separate folder processes (the worker's code: LISTEN + drainMismatchInbox). It prints:
  *   1. acceptance: records/s answered 202, i.e. durably in the control DB's inbox (folders stopped),
@@ -154,28 +155,16 @@ async function main() {
   const controlUrl = control.url;
 
   const { createApiToken } = await import("../app/models/api-token.server");
-  const { action } = await import("../app/routes/api.v1.mismatches");
+  const { serveHotApi } = await import("../app/api-fast-path.server");
   const { closeControlDb } = await import("../app/utils/db.server");
   const token = `cut_bench_${randomBytes(16).toString("hex")}`;
   await createApiToken({ name: "bench", scopes: ["mismatches:write"], createdBy: null, token });
 
-  // A bare node:http front for the route action: what remix-serve does, without the rest of the app.
-  const http = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const request = new Request(`http://127.0.0.1${req.url}`, {
-      method: req.method,
-      headers: req.headers as Record<string, string>,
-      body: Buffer.concat(chunks),
-    });
-    let response: Response;
-    try {
-      response = await action({ request, params: {}, context: {} });
-    } catch (thrown) {
-      response = thrown instanceof Response ? thrown : new Response(String(thrown), { status: 500 });
-    }
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
+  // A bare node:http server with the production fast path: what scripts/web-server.ts runs ahead of express.
+  const http = createServer((req, res) => {
+    if (serveHotApi(req, res)) return;
+    res.writeHead(500);
+    res.end(`not taken by the fast path: ${req.method} ${req.url}`);
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const address = http.address();
