@@ -65,15 +65,20 @@ function nodeRequestBody(req: IncomingMessage): RequestBody {
     declaredLength: req.headers["content-length"],
     readText: (maxBytes) =>
       new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
+        let chunks: Buffer[] = [];
         let size = 0;
+        // The listeners let go of the chunks once done: the request object lives until the answer is sent.
+        const done = (text: string | null) => {
+          req.off("data", onData).off("end", onEnd);
+          chunks = [];
+          resolve(text);
+        };
         const onData = (chunk: Buffer) => {
           size += chunk.length;
-          if (size <= maxBytes) return void chunks.push(chunk);
-          req.off("data", onData).off("end", onEnd);
-          resolve(null);
+          if (size <= maxBytes) chunks.push(chunk);
+          else done(null);
         };
-        const onEnd = () => resolve(chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks, size).toString("utf8"));
+        const onEnd = () => done(chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks, size).toString("utf8"));
         req.on("data", onData).on("end", onEnd).once("error", reject);
       }),
   };

@@ -118,17 +118,21 @@ export async function stageMismatches(batch: MismatchBatch, options: Omit<Ingest
     comparisons: batch.comparisons.length,
     replayed: false,
   };
+  // Encoded before the transaction: only this one large string, not the batch's objects, waits on the database
+  // (several batches wait at once, and every young-generation GC would copy their objects).
+  const copyText = encodeRecords(records);
+  const recordCount = records.length;
   return controlSql().begin(async (tx): Promise<StageResult> => {
     if (options.idempotencyKey) {
       const replayed = await replayedAnswer<StageResult>(tx, options.idempotencyKey);
       if (replayed) return replayed;
     }
-    if (records.length || comparisons.length) {
+    if (recordCount || comparisons.length) {
       // lz4 compresses a batch several times faster than the default pglz, where the server has it.
       if (await hasLz4(tx)) await tx`set local default_toast_compression = lz4`;
       await tx`
         insert into mismatch_inbox (records, comparisons, record_count)
-        values (${encodeRecords(records)}, ${JSON.stringify(comparisons)}, ${records.length})`;
+        values (${copyText}, ${JSON.stringify(comparisons)}, ${recordCount})`;
       await tx`select pg_notify(${MISMATCH_INBOX_CHANNEL}, '')`;
     }
     if (options.idempotencyKey) await storeAnswer(tx, options.idempotencyKey, result);
@@ -284,7 +288,8 @@ function prepareRecords(
     }
     const primaryKey = canonicalJson(input.primaryKey, true);
     const fieldsKey = fields.join(FIELD_SEPARATOR);
-    const detected = input.detectedAt ? new Date(input.detectedAt).getTime() : now.getTime();
+    const at = input.detectedAt;
+    const detected = !at ? now.getTime() : typeof at === "string" ? Date.parse(at) : at.getTime();
     mergeRecord(bySignature, {
       signature: hash(`${input.table}\u0000${primaryKey}\u0000${input.kind}\u0000${fieldsKey}`),
       groupKey: groupKeyOf(groupKeys, `${input.table}\u0000${input.kind}\u0000${fieldsKey}`),
