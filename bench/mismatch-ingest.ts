@@ -1,7 +1,7 @@
 /**
- * Mismatch ingestion throughput (target: >= 50,000 records/s) through the path production serves
- * POST /api/v1/mismatches by (the node-native fast path of app/api-fast-path.server.ts, ahead of express and Remix
- * in scripts/web-server.ts: token check, whole-batch validation, normalization, staging in the inbox), fed by a
+ * Mismatch ingestion throughput (target: >= 50,000 records/s) through the production web server (the built app
+ * served by scripts/web-server.ts, where app/api-fast-path.server.ts answers POST /api/v1/mismatches ahead of
+ * express and Remix: token check, whole-batch validation, normalization, staging in the inbox), fed by a
  * SEPARATE process posting batches of 1,000 over HTTP, and folded into records, groups, hourly and comparison counts
  * by BENCH_FOLDERS separate folder processes (the worker's code: LISTEN + drainMismatchInbox). It prints:
  *   1. acceptance: records/s answered 202, i.e. durably in the control DB's inbox (folders stopped),
@@ -22,9 +22,10 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import { ensureBuilt } from "../scripts/runtime";
+import { startWebServer } from "../scripts/web-server";
 import { benchControlDatabase } from "./support/control-database";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
@@ -155,20 +156,15 @@ async function main() {
   const controlUrl = control.url;
 
   const { createApiToken } = await import("../app/models/api-token.server");
-  const { serveHotApi } = await import("../app/api-fast-path.server");
   const { closeControlDb } = await import("../app/utils/db.server");
   const token = `cut_bench_${randomBytes(16).toString("hex")}`;
   await createApiToken({ name: "bench", scopes: ["mismatches:write"], createdBy: null, token });
 
-  // A bare node:http server with the production fast path: what scripts/web-server.ts runs ahead of express.
-  const http = createServer((req, res) => {
-    if (serveHotApi(req, res)) return;
-    res.writeHead(500);
-    res.end(`not taken by the fast path: ${req.method} ${req.url}`);
-  });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  const address = http.address();
-  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api/v1/mismatches`;
+  // What `npm start` serves: the built app (rebuilt when app/ changed) behind scripts/web-server.ts.
+  process.env.NODE_ENV = "production";
+  ensureBuilt();
+  const web = await startWebServer({ port: 0 });
+  const url = `${web.url}/api/v1/mismatches`;
   const self = fileURLToPath(import.meta.url);
   const sql = postgres(controlUrl, { max: 2, onnotice: () => {} });
   const [{ pid }] = await sql`select pg_backend_pid() as pid`;
@@ -284,7 +280,7 @@ async function main() {
     console.log(`  ratios to COPY: acceptance ${(acceptRate / copyRate).toFixed(2)}, end to end ${(endToEndRate / copyRate).toFixed(2)}`);
   }
 
-  http.close();
+  await web.close();
   await sql.end();
   await closeControlDb();
   await control.drop();
