@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { assignmentAnswer } from "./routes/api.v1.assignments.$userId";
 import { mismatchReportAnswer } from "./routes/api.v1.mismatches";
 import { rulesetAnswer } from "./routes/api.v1.ruleset";
-import type { ApiAnswer, RequestBody } from "./utils/api.server";
+import { bodyText, type ApiAnswer, type RequestBody } from "./utils/api.server";
 
 const RULESET = "/api/v1/ruleset";
 const ASSIGNMENTS = "/api/v1/assignments/";
@@ -78,7 +78,7 @@ function nodeRequestBody(req: IncomingMessage): RequestBody {
           if (size <= maxBytes) chunks.push(chunk);
           else done(null);
         };
-        const onEnd = () => done(chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks, size).toString("utf8"));
+        const onEnd = () => done(bodyText(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
         req.on("data", onData).on("end", onEnd).once("error", reject);
       }),
   };

@@ -16,6 +16,10 @@ describe("canonical timestamps", () => {
   it("converts offsets to UTC, across a day boundary, keeping the fraction", () => {
     expect(canonicalText("2024-03-01 01:30:00.5+05:30")).toBe("2024-02-29T20:00:00.500000Z");
     expect(canonicalText("2024-03-01 23:00:00.000001-0200")).toBe("2024-03-02T01:00:00.000001Z");
+    for (const zone of ["+0530", "+05:30", "+05:30:15", "+0530:15", "+053015"]) {
+      expect(canonicalText(`2024-03-01 01:30:00${zone}`), zone).toBe("2024-02-29T20:00:00.000000Z");
+    }
+    expect(canonicalText("2024-03-01 01:30:00-05")).toBe("2024-03-01T06:30:00.000000Z");
   });
 
   it("takes UTC wall times as they are, and rolls impossible ones over as a Date does", () => {

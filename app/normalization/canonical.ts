@@ -45,9 +45,10 @@ function isPlainWallTime(y: string, mo: string, d: string, h: string, mi: string
 function offsetMinutes(zone: string): number {
   if (zone === "Z" || zone === "z") return 0;
   const sign = zone.startsWith("-") ? -1 : 1;
-  const digits = zone.slice(1).replace(/:/g, "");
-  const hours = Number(digits.slice(0, 2));
-  const minutes = Number(digits.slice(2, 4) || "0");
+  const hours = Number(zone.slice(1, 3));
+  // The TIMESTAMP pattern allows ":" only before the minutes (and seconds, which do not count).
+  const at = zone.charCodeAt(3) === 58 ? 4 : 3;
+  const minutes = Number(zone.slice(at, at + 2) || "0");
   return sign * (hours * 60 + minutes);
 }
 

@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 /**
  * An API answer as plain data: the Remix route loaders turn it into a Response, the node-native fast path
  * (app/api-fast-path.server.ts) writes it to the ServerResponse, so both answer byte for byte alike.
@@ -73,5 +74,10 @@ async function readLimited(request: Request, maxBytes: number): Promise<string |
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return bodyText(Buffer.concat(chunks));
+}
+
+/** A body's bytes as UTF-8 text. ASCII (most JSON) decodes the same as Latin-1, which skips UTF-8's checks. */
+export function bodyText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../../../app/models/api-token.server";
+import { drainMismatchInbox } from "../../../app/models/mismatch-fold.server";
 import { startTestApp, type TestApp } from "../../support/app-server";
 import { startFastPathServers } from "../../support/fast-path-servers";
 import { apiRecord as record } from "./api-records";
@@ -79,6 +80,8 @@ const cases: Case[] = [
   { label: "202, with an Idempotency-Key", body: batch(record(3)), headers: { "Idempotency-Key": "same-batch" } },
   { label: "202 replayed, the same Idempotency-Key again", body: batch(record(3)), headers: { "Idempotency-Key": "same-batch" } },
   { label: "202, nothing in it", body: "{}" },
+  { label: "202, text beyond ASCII", body: batch(record(12, { userId: "jürgen 😀", sourceValue: { title: "Übung" }, targetValue: { title: "Ubung" } })) },
+  { label: "400, a record beyond ASCII", body: batch(record(13, { table: "ü".repeat(513) })) },
   { label: "400, bad records", body: batch(record(4), record(5, { kind: "oops" }), record(6, { table: "", detectedAt: "soon" })) },
   { label: "400, not an object", body: "[1, 2]" },
   { label: "400, mismatches not an array", body: JSON.stringify({ mismatches: {} }) },
@@ -108,6 +111,17 @@ describe("the mismatch report fast path", () => {
     expect([...statuses].sort()).toEqual([202, 400, 401, 403, 413]);
     const replay = await answer(fastOnlyUrl, cases[2], "-fast");
     expect(JSON.parse(replay.body)).toEqual({ accepted: 1, ignoredByRules: 0, comparisons: 0, replayed: true });
+  });
+
+  it("reads text beyond ASCII as UTF-8, split across chunks or not", async () => {
+    const userId = `jürgen 😀 ${"ü".repeat(100_000)}`.slice(0, 500);
+    const body = new TextEncoder().encode(batch(record(20_001, { userId, table: "utf8_check" })));
+    const split = body.indexOf(0xc3); // a chunk boundary inside a two-byte sequence
+    const chunks = () => new ReadableStream({ start(c) { c.enqueue(body.slice(0, split + 1)); c.enqueue(body.slice(split + 1)); c.close(); } });
+    expect((await answer(fastOnlyUrl, { label: "utf8", body: chunks }, "")).status).toBe(202);
+    await drainMismatchInbox();
+    const [stored] = await app.control.sql`select user_id from mismatches where table_name = 'utf8_check'`;
+    expect(stored.user_id).toBe(userId);
   });
 
   it("answers 413 to a chunked body past the limit", async () => {
