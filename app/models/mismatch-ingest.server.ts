@@ -1,7 +1,7 @@
 import { hash as digest } from "node:crypto";
 import type postgres from "postgres";
 import type { MismatchKind, MismatchOrigin } from "../../db/schema";
-import { canonicalJson, compareRows, createRuleResolver, type Row } from "../normalization";
+import { canonicalJson, compareRows, createRuleResolver, type NormalizationRule, type Row } from "../normalization";
 import { listActiveRules } from "./normalization-rule.server";
 import type { ComparisonInput, MismatchBatch, MismatchInput } from "./mismatch-validation.server";
 import { controlSql } from "~/utils/db.server";
@@ -25,6 +25,11 @@ export interface IngestResult {
   comparisons: number;
   /** True when this answer is the stored one of an earlier request with the same Idempotency-Key. */
   replayed: boolean;
+}
+
+export interface StageOptions extends Omit<IngestOptions, "reconciliationJobId"> {
+  /** The rules in force at `now` (listActiveRules), when the caller loaded them before it had the batch. */
+  rules?: NormalizationRule[];
 }
 
 /** The API's answer: the batch is durably staged in the inbox; whether its records are new is known only once folded. */
@@ -107,9 +112,9 @@ function hasLz4(tx: Tx): Promise<boolean> {
  * rules, as of now), then appends it to mismatch_inbox as one row, with its Idempotency-Key, in one transaction.
  * The commit notifies the folders (`foldMismatchInbox`), which merge it into records, groups and counts.
  */
-export async function stageMismatches(batch: MismatchBatch, options: Omit<IngestOptions, "reconciliationJobId"> = {}): Promise<StageResult> {
+export async function stageMismatches(batch: MismatchBatch, options: StageOptions = {}): Promise<StageResult> {
   const now = options.now ?? new Date();
-  const resolve = createRuleResolver(await listActiveRules(now), now);
+  const resolve = createRuleResolver(options.rules ?? (await listActiveRules(now)), now);
   const records = prepareRecords(batch.mismatches, resolve, now, null);
   const comparisons = aggregateComparisons(batch.comparisons);
   const result: StageResult = {

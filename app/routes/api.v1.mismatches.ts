@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { stageMismatches } from "~/models/mismatch-ingest.server";
 import { MAX_BATCH_RECORDS, validateMismatchBatch } from "~/models/mismatch-validation.server";
+import { listActiveRules } from "~/models/normalization-rule.server";
 import { authorizeApiToken } from "~/utils/api-auth.server";
 import { answerResponse, apiError, apiErrorAnswer, jsonAnswer, jsonBodyAnswer, webRequestBody, type ApiAnswer, type RequestBody } from "~/utils/api.server";
 
@@ -35,6 +36,10 @@ export async function mismatchReportAnswer(
   if (idempotencyKey != null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
     return apiErrorAnswer(400, `Idempotency-Key must be 1..${MAX_IDEMPOTENCY_KEY} characters.`);
   }
+  // The rules before the body: from parsing to staging nothing waits, so no parsed batch sits in the heap while
+  // others are handled (young-generation GCs copy whatever is alive, and several batches are in flight at once).
+  const now = new Date();
+  const rules = await listActiveRules(now);
   const parsed = await jsonBodyAnswer(requestBody, MAX_BODY_BYTES);
   if ("denied" in parsed) return parsed.denied;
   const body = parsed.value;
@@ -47,6 +52,8 @@ export async function mismatchReportAnswer(
     return apiErrorAnswer(400, "The batch was rejected as a whole; nothing was written.", { errors: validation.errors });
   }
   const result = await stageMismatches(validation.batch, {
+    now,
+    rules,
     // Keys are scoped to the token, so two callers can never replay each other's answers.
     idempotencyKey: idempotencyKey ? `${auth.caller.tokenId}:${idempotencyKey}` : null,
   });
