@@ -68,6 +68,9 @@ export interface PreparedRecord {
   occurrences: number;
   firstMs: number;
   lastMs: number;
+  /** firstMs and lastMs as toISOString would write them, when the detection time came in that form (or null). */
+  firstAt: string | null;
+  lastAt: string | null;
 }
 
 export interface AggregatedComparison {
@@ -295,6 +298,7 @@ function prepareRecords(
     const fieldsKey = fields.join(FIELD_SEPARATOR);
     const at = input.detectedAt;
     const detected = !at ? now.getTime() : typeof at === "string" ? Date.parse(at) : at.getTime();
+    const detectedAt = typeof at === "string" && isIsoInstant(at) ? at : null;
     mergeRecord(bySignature, {
       signature: hash(`${input.table}\u0000${primaryKey}\u0000${input.kind}\u0000${fieldsKey}`),
       groupKey: groupKeyOf(groupKeys, `${input.table}\u0000${input.kind}\u0000${fieldsKey}`),
@@ -313,9 +317,27 @@ function prepareRecords(
       occurrences: 1,
       firstMs: detected,
       lastMs: detected,
+      firstAt: detectedAt,
+      lastAt: detectedAt,
     });
   }
   return [...bySignature.values()];
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
+
+/**
+ * Whether a detection time is already what toISOString makes of it (as the client sends it): formatting it again
+ * cost more than the rest of a record's COPY line. Dates a Date would roll over (Feb 30, 24:00) do not count.
+ */
+export function isIsoInstant(text: string): boolean {
+  const m = ISO_INSTANT.exec(text);
+  if (!m) return false;
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return false;
+  // Date.UTC reads years below 100 as 19xx: only year 0's Feb 29 is refused wrongly, and then formatted instead.
+  return day <= 28 || day <= new Date(Date.UTC(Number(m[1]), month, 0)).getUTCDate();
 }
 
 function groupKeyOf(cache: Map<string, string>, group: string): string {
@@ -332,10 +354,15 @@ function mergeRecord(bySignature: Map<string, PreparedRecord>, record: PreparedR
     return;
   }
   existing.occurrences += record.occurrences;
-  existing.firstMs = Math.min(existing.firstMs, record.firstMs);
+  const first = Math.min(existing.firstMs, record.firstMs);
+  if (first !== existing.firstMs) {
+    existing.firstMs = first;
+    existing.firstAt = record.firstAt;
+  }
   if (record.lastMs >= existing.lastMs) {
     // The latest occurrence's values are the ones worth showing.
     existing.lastMs = record.lastMs;
+    existing.lastAt = record.lastAt;
     existing.sourceValue = record.sourceValue;
     existing.targetValue = record.targetValue;
   }
@@ -368,8 +395,8 @@ export function encodeRecords(records: PreparedRecord[]): string {
   const lines: string[] = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    const first = new Date(r.firstMs).toISOString();
-    const last = r.lastMs === r.firstMs ? first : new Date(r.lastMs).toISOString();
+    const first = r.firstAt ?? new Date(r.firstMs).toISOString();
+    const last = r.lastMs === r.firstMs ? first : (r.lastAt ?? new Date(r.lastMs).toISOString());
     lines[i] =
       `${r.signature}\t${r.groupKey}\t${r.origin}\t${r.kind}\t${copyText(r.table)}\t${copyJson(r.primaryKey)}\t` +
       `${copyText(r.userId)}\t${copyText(r.cohortId)}\t${copyText(r.fingerprint)}\t${copyJson(r.sourceValue)}\t` +
