@@ -83,9 +83,13 @@ export interface AggregatedComparison {
 
 type Tx = postgres.TransactionSql;
 
-async function replayedAnswer<T>(tx: Tx, key: string): Promise<T | null> {
+/**
+ * Claims an Idempotency-Key with the answer to store (when it is known before the writes; else stored later with
+ * storeAnswer), or, when an earlier request holds the key, returns that request's answer as replayed.
+ */
+async function replayedAnswer<T>(tx: Tx, key: string, answer: object = {}): Promise<T | null> {
   const claimed = await tx`
-    insert into mismatch_ingest_keys (key, response) values (${key}, '{}'::jsonb)
+    insert into mismatch_ingest_keys (key, response) values (${key}, ${JSON.stringify(answer)}::jsonb)
     on conflict (key) do nothing returning key`;
   if (claimed.length) return null;
   const [stored] = await tx`select response from mismatch_ingest_keys where key = ${key}`;
@@ -132,18 +136,19 @@ export async function stageMismatches(batch: MismatchBatch, options: StageOption
   const recordCount = records.length;
   return controlSql().begin(async (tx): Promise<StageResult> => {
     if (options.idempotencyKey) {
-      const replayed = await replayedAnswer<StageResult>(tx, options.idempotencyKey);
+      const replayed = await replayedAnswer<StageResult>(tx, options.idempotencyKey, result);
       if (replayed) return replayed;
     }
     if (recordCount || comparisons.length) {
       // lz4 compresses a batch several times faster than the default pglz, where the server has it.
       if (await hasLz4(tx)) await tx`set local default_toast_compression = lz4`;
       await tx`
-        insert into mismatch_inbox (records, comparisons, record_count)
-        values (${copyText}, ${JSON.stringify(comparisons)}, ${recordCount})`;
-      await tx`select pg_notify(${MISMATCH_INBOX_CHANNEL}, '')`;
+        with staged as (
+          insert into mismatch_inbox (records, comparisons, record_count)
+          values (${copyText}, ${JSON.stringify(comparisons)}, ${recordCount}) returning 1
+        )
+        select pg_notify(${MISMATCH_INBOX_CHANNEL}, '') from staged`;
     }
-    if (options.idempotencyKey) await storeAnswer(tx, options.idempotencyKey, result);
     return result;
   });
 }
@@ -276,6 +281,8 @@ function countIgnored(records: PreparedRecord[]): number {
   return ignored;
 }
 
+const FIELDS_ONLY = { fieldsOnly: true } as const;
+
 /** Computes fields, signatures and groups, and folds repeats inside the batch (one upsert may not touch a row twice). */
 function prepareRecords(
   inputs: MismatchInput[],
@@ -290,7 +297,7 @@ function prepareRecords(
     let fields: string[] = [];
     let ignoredByRuleId: string | null = null;
     if (input.kind === "value_mismatch" && input.sourceValue != null && input.targetValue != null) {
-      const comparison = compareRows(input.table, asRow(input.sourceValue), asRow(input.targetValue), resolve, now, { fieldsOnly: true });
+      const comparison = compareRows(input.table, asRow(input.sourceValue), asRow(input.targetValue), resolve, now, FIELDS_ONLY);
       fields = comparison.differingFields;
       if (comparison.equal && comparison.ignored.length) ignoredByRuleId = comparison.ignored[0].ruleId;
     }

@@ -153,6 +153,8 @@ function creditedRule(rules: ColumnRules, classification: DiffClassification): s
   return "";
 }
 
+const byField = (a: FieldDiff, b: FieldDiff) => compareCodePoints(a.field, b.field);
+
 export interface CompareOptions {
   /** Column types when known (the reconciliation engine reads them from the catalog); default "auto". */
   columnTypes?: Record<string, ColumnType>;
@@ -239,8 +241,8 @@ export function compareRows(
     if (sourceJson !== undefined && targetJson !== undefined) diff.jsonDiffs = diffJson(sourceJson, targetJson);
     fieldDiffs.push(diff);
   }
-  fieldDiffs.sort((a, b) => compareCodePoints(a.field, b.field));
-  const differingFields = differing.sort(compareCodePoints);
+  if (fieldDiffs.length > 1) fieldDiffs.sort(byField);
+  const differingFields = differing.length > 1 ? differing.sort(compareCodePoints) : differing;
   const equal = differingFields.length === 0;
   return { equal, kind: equal ? null : "value_mismatch", differingFields, ignored, fieldDiffs };
 }
