@@ -36,10 +36,15 @@ function utcSeconds(ms: number): string {
 }
 
 function isPlainWallTime(y: string, mo: string, d: string, h: string, mi: string, s: string): boolean {
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return false;
+  const month = twoDigits(mo);
+  const day = twoDigits(d);
+  if (month < 1 || month > 12 || day < 1 || twoDigits(h) > 23 || twoDigits(mi) > 59 || twoDigits(s) > 59) return false;
   return day <= 28 || day <= new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
+}
+
+/** The value of two ASCII digits (what TIMESTAMP's two-digit groups hold). */
+function twoDigits(text: string): number {
+  return (text.charCodeAt(0) - 48) * 10 + text.charCodeAt(1) - 48;
 }
 
 function offsetMinutes(zone: string): number {
@@ -74,7 +79,8 @@ export function canonicalTimestamp(value: unknown, digits = 6, withZone?: boolea
 /** The canonical form of a TIMESTAMP match (canonicalTimestamp's, and canonicalText's without a second match). */
 function timestampOfMatch(m: RegExpExecArray, digits: number, withZone: boolean | undefined): string {
   const [, y, mo, d, h, mi, s, frac = "", zone] = m;
-  const fraction = truncateFraction((frac + "000000").slice(0, 6), digits);
+  // Six or more digits kept whole need no padding (the common case at full precision).
+  const fraction = digits === 6 && frac.length >= 6 ? frac.slice(0, 6) : truncateFraction((frac + "000000").slice(0, 6), digits);
   const zoned = withZone ?? zone !== undefined;
   if (!zoned || zone === undefined) {
     const wall = `${y}-${mo}-${d}T${h}:${mi}:${s}.${fraction}`;
