@@ -3,7 +3,7 @@ import { createMismatchFolder } from "~/jobs/mismatches.server";
 import { drainMismatchInbox, foldMismatchInbox, mismatchInboxBacklog } from "~/models/mismatch-fold.server";
 import { isIsoInstant, stageMismatches } from "~/models/mismatch-ingest.server";
 import type { MismatchInput } from "~/models/mismatch-validation.server";
-import { createRule } from "~/models/normalization-rule.server";
+import { createRule, deleteRule, listActiveRules } from "~/models/normalization-rule.server";
 import { SYSTEM_ACTOR } from "~/models/audit.server";
 import type { ScratchDatabase } from "../../support/databases";
 import { useControlDatabase } from "./use-control-db";
@@ -134,6 +134,20 @@ describe("staging and folding", () => {
     await drainMismatchInbox();
     const [row] = await sql`select status, ignored_by_rule_id, differing_fields from mismatches`;
     expect(row).toEqual({ status: "ignored", ignored_by_rule_id: rule.id, differing_fields: [] });
+  });
+
+  it("applies only the rules in force when a batch is staged: not deleted, not expired", async () => {
+    const rule = (column: string, expiresAt: Date | null = null) =>
+      createRule(SYSTEM_ACTOR, { kind: "ignore_column", table: "documents", column, reason: "test", expiresAt });
+    const now = new Date("2026-01-01T12:00:00Z");
+    const [, , deleted, live] = [await rule("a", new Date("2026-01-01T11:59:59Z")), await rule("b", now), await rule("c"), await rule("d", new Date("2026-01-01T12:00:01Z"))];
+    await deleteRule(SYSTEM_ACTOR, deleted.id, null);
+    expect((await listActiveRules(now)).map((r) => r.column)).toEqual(["d"]);
+    const staged = await stageMismatches({ mismatches: [record(1, { sourceValue: { d: 1 }, targetValue: { d: 2 } })], comparisons: [] }, { now });
+    expect(staged.ignoredByRules).toBe(1);
+    await drainMismatchInbox();
+    const [row] = await sql`select status, ignored_by_rule_id from mismatches`;
+    expect(row).toEqual({ status: "ignored", ignored_by_rule_id: live.id });
   });
 
   it("lets concurrent folders share the inbox without counting a batch twice", async () => {
