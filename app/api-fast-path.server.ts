@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { assignmentAnswer } from "./routes/api.v1.assignments.$userId";
+import { mismatchReportAnswer } from "./routes/api.v1.mismatches";
 import { rulesetAnswer } from "./routes/api.v1.ruleset";
-import type { ApiAnswer } from "./utils/api.server";
+import { bodyText, type ApiAnswer, type RequestBody } from "./utils/api.server";
 
 const RULESET = "/api/v1/ruleset";
 const ASSIGNMENTS = "/api/v1/assignments/";
+const MISMATCHES = "/api/v1/mismatches";
 /**
  * A user-id segment the fast path decodes exactly as Remix does: unreserved characters, sub-delims, ':' and '@',
  * and percent escapes other than %25 (React Router turns a "%2F" left after decoding into "/"). Anything else,
@@ -15,12 +17,19 @@ const PLAIN_SEGMENT = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%(?!25)[0-9A-Fa-f]{2})+
 const PLAIN_QUERY = /^[\x21-\x22\x24-\x7e]*$/;
 
 /**
- * The two endpoints the application servers hit hardest — ruleset polling and per-user assignments — served
- * straight from node's IncomingMessage/ServerResponse: the same answer functions as their Remix route loaders,
- * without the Request/Response/Headers objects and express, which cost several times the answer itself.
- * Returns false for any other request (the caller hands it to express and Remix), true once it has taken it.
+ * The endpoints the application servers hit hardest — ruleset polling, per-user assignments and mismatch reports
+ * — served straight from node's IncomingMessage/ServerResponse: the same answer functions as their Remix route
+ * loader or action, without the Request/Response/Headers objects, web streams and express, which cost several
+ * times the answer itself. Returns false for any other request (the caller hands it to express and Remix), true
+ * once it has taken it.
  */
 export function serveHotApi(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === "POST") {
+    // Only the exact path: a query string may carry Remix's own parameters (?_data, ?index).
+    if (req.url !== MISMATCHES) return false;
+    send(res, mismatchReportAnswer(req.headers.authorization, header(req, "idempotency-key"), nodeRequestBody(req)));
+    return true;
+  }
   if (req.method !== "GET") return false;
   const url = req.url ?? "";
   const q = url.indexOf("?");
@@ -38,6 +47,44 @@ export function serveHotApi(req: IncomingMessage, res: ServerResponse): boolean 
   } else {
     return false;
   }
+  send(res, answer);
+  return true;
+}
+
+/** A header as the Remix request shows it: the express adapter leaves out empty ones. */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  // node joins a repeated custom header with ", " as Headers.get does; only its type allows an array.
+  const text = Array.isArray(value) ? value.join(", ") : value;
+  return text === "" ? undefined : text;
+}
+
+/** The body straight from the socket's Buffers; past the limit the rest is left for node to discard. */
+function nodeRequestBody(req: IncomingMessage): RequestBody {
+  return {
+    declaredLength: req.headers["content-length"],
+    readText: (maxBytes) =>
+      new Promise((resolve, reject) => {
+        let chunks: Buffer[] = [];
+        let size = 0;
+        // The listeners let go of the chunks once done: the request object lives until the answer is sent.
+        const done = (text: string | null) => {
+          req.off("data", onData).off("end", onEnd);
+          chunks = [];
+          resolve(text);
+        };
+        const onData = (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= maxBytes) chunks.push(chunk);
+          else done(null);
+        };
+        const onEnd = () => done(bodyText(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+        req.on("data", onData).on("end", onEnd).once("error", reject);
+      }),
+  };
+}
+
+function send(res: ServerResponse, answer: Promise<ApiAnswer>) {
   answer.then(
     (a) => {
       if (a.body === null) {
@@ -55,5 +102,4 @@ export function serveHotApi(req: IncomingMessage, res: ServerResponse): boolean 
       res.end(JSON.stringify({ error: { status: 500, message: "Internal error" } }));
     },
   );
-  return true;
 }

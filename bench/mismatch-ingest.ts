@@ -1,6 +1,7 @@
 /**
- * Mismatch ingestion throughput (target: >= 50,000 records/s) through the real route action of
- * POST /api/v1/mismatches (token check, whole-batch validation, normalization, staging in the inbox), fed by a
+ * Mismatch ingestion throughput (target: >= 50,000 records/s) through the production web server (the built app
+ * served by scripts/web-server.ts, where app/api-fast-path.server.ts answers POST /api/v1/mismatches ahead of
+ * express and Remix: token check, whole-batch validation, normalization, staging in the inbox), fed by a
  * SEPARATE process posting batches of 1,000 over HTTP, and folded into records, groups, hourly and comparison counts
  * by BENCH_FOLDERS separate folder processes (the worker's code: LISTEN + drainMismatchInbox). It prints:
  *   1. acceptance: records/s answered 202, i.e. durably in the control DB's inbox (folders stopped),
@@ -21,9 +22,10 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import { ensureBuilt } from "../scripts/runtime";
+import { startWebServer } from "../scripts/web-server";
 import { benchControlDatabase } from "./support/control-database";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
@@ -154,32 +156,15 @@ async function main() {
   const controlUrl = control.url;
 
   const { createApiToken } = await import("../app/models/api-token.server");
-  const { action } = await import("../app/routes/api.v1.mismatches");
   const { closeControlDb } = await import("../app/utils/db.server");
   const token = `cut_bench_${randomBytes(16).toString("hex")}`;
   await createApiToken({ name: "bench", scopes: ["mismatches:write"], createdBy: null, token });
 
-  // A bare node:http front for the route action: what remix-serve does, without the rest of the app.
-  const http = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const request = new Request(`http://127.0.0.1${req.url}`, {
-      method: req.method,
-      headers: req.headers as Record<string, string>,
-      body: Buffer.concat(chunks),
-    });
-    let response: Response;
-    try {
-      response = await action({ request, params: {}, context: {} });
-    } catch (thrown) {
-      response = thrown instanceof Response ? thrown : new Response(String(thrown), { status: 500 });
-    }
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  const address = http.address();
-  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api/v1/mismatches`;
+  // What `npm start` serves: the built app (rebuilt when app/ changed) behind scripts/web-server.ts.
+  process.env.NODE_ENV = "production";
+  ensureBuilt();
+  const web = await startWebServer({ port: 0 });
+  const url = `${web.url}/api/v1/mismatches`;
   const self = fileURLToPath(import.meta.url);
   const sql = postgres(controlUrl, { max: 2, onnotice: () => {} });
   const [{ pid }] = await sql`select pg_backend_pid() as pid`;
@@ -295,7 +280,7 @@ async function main() {
     console.log(`  ratios to COPY: acceptance ${(acceptRate / copyRate).toFixed(2)}, end to end ${(endToEndRate / copyRate).toFixed(2)}`);
   }
 
-  http.close();
+  await web.close();
   await sql.end();
   await closeControlDb();
   await control.drop();

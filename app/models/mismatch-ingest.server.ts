@@ -1,7 +1,7 @@
 import { hash as digest } from "node:crypto";
 import type postgres from "postgres";
 import type { MismatchKind, MismatchOrigin } from "../../db/schema";
-import { canonicalJson, compareRows, createRuleResolver, type Row } from "../normalization";
+import { canonicalJson, compareRows, createRuleResolver, type NormalizationRule, type Row } from "../normalization";
 import { listActiveRules } from "./normalization-rule.server";
 import type { ComparisonInput, MismatchBatch, MismatchInput } from "./mismatch-validation.server";
 import { controlSql } from "~/utils/db.server";
@@ -25,6 +25,11 @@ export interface IngestResult {
   comparisons: number;
   /** True when this answer is the stored one of an earlier request with the same Idempotency-Key. */
   replayed: boolean;
+}
+
+export interface StageOptions extends Omit<IngestOptions, "reconciliationJobId"> {
+  /** The rules in force at `now` (listActiveRules), when the caller loaded them before it had the batch. */
+  rules?: NormalizationRule[];
 }
 
 /** The API's answer: the batch is durably staged in the inbox; whether its records are new is known only once folded. */
@@ -63,6 +68,9 @@ export interface PreparedRecord {
   occurrences: number;
   firstMs: number;
   lastMs: number;
+  /** firstMs and lastMs as toISOString would write them, when the detection time came in that form (or null). */
+  firstAt: string | null;
+  lastAt: string | null;
 }
 
 export interface AggregatedComparison {
@@ -75,9 +83,13 @@ export interface AggregatedComparison {
 
 type Tx = postgres.TransactionSql;
 
-async function replayedAnswer<T>(tx: Tx, key: string): Promise<T | null> {
+/**
+ * Claims an Idempotency-Key with the answer to store (when it is known before the writes; else stored later with
+ * storeAnswer), or, when an earlier request holds the key, returns that request's answer as replayed.
+ */
+async function replayedAnswer<T>(tx: Tx, key: string, answer: object = {}): Promise<T | null> {
   const claimed = await tx`
-    insert into mismatch_ingest_keys (key, response) values (${key}, '{}'::jsonb)
+    insert into mismatch_ingest_keys (key, response) values (${key}, ${JSON.stringify(answer)}::jsonb)
     on conflict (key) do nothing returning key`;
   if (claimed.length) return null;
   const [stored] = await tx`select response from mismatch_ingest_keys where key = ${key}`;
@@ -107,9 +119,9 @@ function hasLz4(tx: Tx): Promise<boolean> {
  * rules, as of now), then appends it to mismatch_inbox as one row, with its Idempotency-Key, in one transaction.
  * The commit notifies the folders (`foldMismatchInbox`), which merge it into records, groups and counts.
  */
-export async function stageMismatches(batch: MismatchBatch, options: Omit<IngestOptions, "reconciliationJobId"> = {}): Promise<StageResult> {
+export async function stageMismatches(batch: MismatchBatch, options: StageOptions = {}): Promise<StageResult> {
   const now = options.now ?? new Date();
-  const resolve = createRuleResolver(await listActiveRules(now), now);
+  const resolve = createRuleResolver(options.rules ?? (await listActiveRules(now)), now);
   const records = prepareRecords(batch.mismatches, resolve, now, null);
   const comparisons = aggregateComparisons(batch.comparisons);
   const result: StageResult = {
@@ -118,20 +130,25 @@ export async function stageMismatches(batch: MismatchBatch, options: Omit<Ingest
     comparisons: batch.comparisons.length,
     replayed: false,
   };
+  // Encoded before the transaction: only this one large string, not the batch's objects, waits on the database
+  // (several batches wait at once, and every young-generation GC would copy their objects).
+  const copyText = encodeRecords(records);
+  const recordCount = records.length;
   return controlSql().begin(async (tx): Promise<StageResult> => {
     if (options.idempotencyKey) {
-      const replayed = await replayedAnswer<StageResult>(tx, options.idempotencyKey);
+      const replayed = await replayedAnswer<StageResult>(tx, options.idempotencyKey, result);
       if (replayed) return replayed;
     }
-    if (records.length || comparisons.length) {
+    if (recordCount || comparisons.length) {
       // lz4 compresses a batch several times faster than the default pglz, where the server has it.
       if (await hasLz4(tx)) await tx`set local default_toast_compression = lz4`;
       await tx`
-        insert into mismatch_inbox (records, comparisons, record_count)
-        values (${encodeRecords(records)}, ${JSON.stringify(comparisons)}, ${records.length})`;
-      await tx`select pg_notify(${MISMATCH_INBOX_CHANNEL}, '')`;
+        with staged as (
+          insert into mismatch_inbox (records, comparisons, record_count)
+          values (${copyText}, ${JSON.stringify(comparisons)}, ${recordCount}) returning 1
+        )
+        select pg_notify(${MISMATCH_INBOX_CHANNEL}, '') from staged`;
     }
-    if (options.idempotencyKey) await storeAnswer(tx, options.idempotencyKey, result);
     return result;
   });
 }
@@ -264,6 +281,8 @@ function countIgnored(records: PreparedRecord[]): number {
   return ignored;
 }
 
+const FIELDS_ONLY = { fieldsOnly: true } as const;
+
 /** Computes fields, signatures and groups, and folds repeats inside the batch (one upsert may not touch a row twice). */
 function prepareRecords(
   inputs: MismatchInput[],
@@ -278,13 +297,15 @@ function prepareRecords(
     let fields: string[] = [];
     let ignoredByRuleId: string | null = null;
     if (input.kind === "value_mismatch" && input.sourceValue != null && input.targetValue != null) {
-      const comparison = compareRows(input.table, asRow(input.sourceValue), asRow(input.targetValue), resolve, now, { fieldsOnly: true });
+      const comparison = compareRows(input.table, asRow(input.sourceValue), asRow(input.targetValue), resolve, now, FIELDS_ONLY);
       fields = comparison.differingFields;
       if (comparison.equal && comparison.ignored.length) ignoredByRuleId = comparison.ignored[0].ruleId;
     }
     const primaryKey = canonicalJson(input.primaryKey, true);
     const fieldsKey = fields.join(FIELD_SEPARATOR);
-    const detected = input.detectedAt ? new Date(input.detectedAt).getTime() : now.getTime();
+    const at = input.detectedAt;
+    const detected = !at ? now.getTime() : typeof at === "string" ? Date.parse(at) : at.getTime();
+    const detectedAt = typeof at === "string" && isIsoInstant(at) ? at : null;
     mergeRecord(bySignature, {
       signature: hash(`${input.table}\u0000${primaryKey}\u0000${input.kind}\u0000${fieldsKey}`),
       groupKey: groupKeyOf(groupKeys, `${input.table}\u0000${input.kind}\u0000${fieldsKey}`),
@@ -303,9 +324,27 @@ function prepareRecords(
       occurrences: 1,
       firstMs: detected,
       lastMs: detected,
+      firstAt: detectedAt,
+      lastAt: detectedAt,
     });
   }
   return [...bySignature.values()];
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
+
+/**
+ * Whether a detection time is already what toISOString makes of it (as the client sends it): formatting it again
+ * cost more than the rest of a record's COPY line. Dates a Date would roll over (Feb 30, 24:00) do not count.
+ */
+export function isIsoInstant(text: string): boolean {
+  const m = ISO_INSTANT.exec(text);
+  if (!m) return false;
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return false;
+  // Date.UTC reads years below 100 as 19xx: only year 0's Feb 29 is refused wrongly, and then formatted instead.
+  return day <= 28 || day <= new Date(Date.UTC(Number(m[1]), month, 0)).getUTCDate();
 }
 
 function groupKeyOf(cache: Map<string, string>, group: string): string {
@@ -322,10 +361,15 @@ function mergeRecord(bySignature: Map<string, PreparedRecord>, record: PreparedR
     return;
   }
   existing.occurrences += record.occurrences;
-  existing.firstMs = Math.min(existing.firstMs, record.firstMs);
+  const first = Math.min(existing.firstMs, record.firstMs);
+  if (first !== existing.firstMs) {
+    existing.firstMs = first;
+    existing.firstAt = record.firstAt;
+  }
   if (record.lastMs >= existing.lastMs) {
     // The latest occurrence's values are the ones worth showing.
     existing.lastMs = record.lastMs;
+    existing.lastAt = record.lastAt;
     existing.sourceValue = record.sourceValue;
     existing.targetValue = record.targetValue;
   }
@@ -358,8 +402,8 @@ export function encodeRecords(records: PreparedRecord[]): string {
   const lines: string[] = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    const first = new Date(r.firstMs).toISOString();
-    const last = r.lastMs === r.firstMs ? first : new Date(r.lastMs).toISOString();
+    const first = r.firstAt ?? new Date(r.firstMs).toISOString();
+    const last = r.lastMs === r.firstMs ? first : (r.lastAt ?? new Date(r.lastMs).toISOString());
     lines[i] =
       `${r.signature}\t${r.groupKey}\t${r.origin}\t${r.kind}\t${copyText(r.table)}\t${copyJson(r.primaryKey)}\t` +
       `${copyText(r.userId)}\t${copyText(r.cohortId)}\t${copyText(r.fingerprint)}\t${copyJson(r.sourceValue)}\t` +

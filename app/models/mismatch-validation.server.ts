@@ -45,16 +45,27 @@ const MAX_TEXT = 512;
 // Detection times far in the future would pin a record to the top of every list; allow clock skew only.
 const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
-function optionalText(value: unknown, field: string, push: (field: string, reason: string) => void) {
-  if (value === undefined || value === null) return;
-  if (typeof value !== "string") push(field, "must be a string or null");
-  else if (value.length > MAX_TEXT) push(field, `must be at most ${MAX_TEXT} characters`);
+/** Where a check's findings go: the section and index are fixed per entry, so no closure is made per record. */
+interface Findings {
+  errors: BatchError[];
+  section: "mismatches" | "comparisons";
+  index: number;
 }
 
-function timestamp(value: unknown, field: string, now: number, push: (field: string, reason: string) => void) {
+function push(at: Findings, field: string, reason: string) {
+  at.errors.push({ section: at.section, index: at.index, field, reason });
+}
+
+function optionalText(value: unknown, field: string, at: Findings) {
+  if (value === undefined || value === null) return;
+  if (typeof value !== "string") push(at, field, "must be a string or null");
+  else if (value.length > MAX_TEXT) push(at, field, `must be at most ${MAX_TEXT} characters`);
+}
+
+function timestamp(value: unknown, field: string, now: number, at: Findings) {
   const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms)) push(field, "must be an ISO 8601 timestamp");
-  else if (ms > now + MAX_FUTURE_MS) push(field, "is more than a day in the future");
+  if (!Number.isFinite(ms)) push(at, field, "must be an ISO 8601 timestamp");
+  else if (ms > now + MAX_FUTURE_MS) push(at, field, "is more than a day in the future");
 }
 
 /**
@@ -81,40 +92,42 @@ export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: tr
   }
   if (errors.length) return { ok: false, errors };
 
+  const at: Findings = { errors, section: "mismatches", index: 0 };
   for (let index = 0; index < records.length && errors.length < MAX_ERRORS; index++) {
-    const push = (field: string, reason: string) => errors.push({ section: "mismatches", index, field, reason });
+    at.index = index;
     const record = records[index];
     if (typeof record !== "object" || record === null || Array.isArray(record)) {
-      push("", "must be an object");
+      push(at, "", "must be an object");
       continue;
     }
     const r = record as Record<string, unknown>;
-    if (typeof r.origin !== "string" || !ORIGINS.has(r.origin)) push("origin", `must be one of ${MISMATCH_ORIGINS.join(", ")}`);
-    if (typeof r.kind !== "string" || !KINDS.has(r.kind)) push("kind", `must be one of ${MISMATCH_KINDS.join(", ")}`);
-    if (typeof r.table !== "string" || r.table.length === 0) push("table", "is required");
-    else if (r.table.length > MAX_TEXT) push("table", `must be at most ${MAX_TEXT} characters`);
-    if (r.primaryKey === undefined || r.primaryKey === null || r.primaryKey === "") push("primaryKey", "is required");
-    optionalText(r.userId, "userId", push);
-    optionalText(r.cohort, "cohort", push);
-    optionalText(r.fingerprint, "fingerprint", push);
-    if (r.detectedAt !== undefined && r.detectedAt !== null) timestamp(r.detectedAt, "detectedAt", now, push);
+    if (typeof r.origin !== "string" || !ORIGINS.has(r.origin)) push(at, "origin", `must be one of ${MISMATCH_ORIGINS.join(", ")}`);
+    if (typeof r.kind !== "string" || !KINDS.has(r.kind)) push(at, "kind", `must be one of ${MISMATCH_KINDS.join(", ")}`);
+    if (typeof r.table !== "string" || r.table.length === 0) push(at, "table", "is required");
+    else if (r.table.length > MAX_TEXT) push(at, "table", `must be at most ${MAX_TEXT} characters`);
+    if (r.primaryKey === undefined || r.primaryKey === null || r.primaryKey === "") push(at, "primaryKey", "is required");
+    optionalText(r.userId, "userId", at);
+    optionalText(r.cohort, "cohort", at);
+    optionalText(r.fingerprint, "fingerprint", at);
+    if (r.detectedAt !== undefined && r.detectedAt !== null) timestamp(r.detectedAt, "detectedAt", now, at);
   }
+  at.section = "comparisons";
   for (let index = 0; index < counts.length && errors.length < MAX_ERRORS; index++) {
-    const push = (field: string, reason: string) => errors.push({ section: "comparisons", index, field, reason });
+    at.index = index;
     const entry = counts[index];
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-      push("", "must be an object");
+      push(at, "", "must be an object");
       continue;
     }
     const c = entry as Record<string, unknown>;
-    optionalText(c.cohort, "cohort", push);
-    if (typeof c.table !== "string" || c.table.length === 0) push("table", "is required");
-    timestamp(c.windowStart, "windowStart", now, push);
+    optionalText(c.cohort, "cohort", at);
+    if (typeof c.table !== "string" || c.table.length === 0) push(at, "table", "is required");
+    timestamp(c.windowStart, "windowStart", now, at);
     const compared = c.compared;
     const mismatched = c.mismatched;
-    if (typeof compared !== "number" || !Number.isSafeInteger(compared) || compared < 0) push("compared", "must be a non-negative integer");
-    if (typeof mismatched !== "number" || !Number.isSafeInteger(mismatched) || mismatched < 0) push("mismatched", "must be a non-negative integer");
-    else if (typeof compared === "number" && mismatched > compared) push("mismatched", "cannot exceed compared");
+    if (typeof compared !== "number" || !Number.isSafeInteger(compared) || compared < 0) push(at, "compared", "must be a non-negative integer");
+    if (typeof mismatched !== "number" || !Number.isSafeInteger(mismatched) || mismatched < 0) push(at, "mismatched", "must be a non-negative integer");
+    else if (typeof compared === "number" && mismatched > compared) push(at, "mismatched", "cannot exceed compared");
   }
   if (errors.length) return { ok: false, errors };
   return { ok: true, batch: { mismatches: records as MismatchInput[], comparisons: counts as ComparisonInput[] } };

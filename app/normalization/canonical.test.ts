@@ -16,6 +16,23 @@ describe("canonical timestamps", () => {
   it("converts offsets to UTC, across a day boundary, keeping the fraction", () => {
     expect(canonicalText("2024-03-01 01:30:00.5+05:30")).toBe("2024-02-29T20:00:00.500000Z");
     expect(canonicalText("2024-03-01 23:00:00.000001-0200")).toBe("2024-03-02T01:00:00.000001Z");
+    for (const zone of ["+0530", "+05:30", "+05:30:15", "+0530:15", "+053015"]) {
+      expect(canonicalText(`2024-03-01 01:30:00${zone}`), zone).toBe("2024-02-29T20:00:00.000000Z");
+    }
+    expect(canonicalText("2024-03-01 01:30:00-05")).toBe("2024-03-01T06:30:00.000000Z");
+  });
+
+  it("takes UTC wall times as they are, and rolls impossible ones over as a Date does", () => {
+    expect(canonicalText("2024-02-29 23:59:59.999999-00:00")).toBe("2024-02-29T23:59:59.999999Z");
+    expect(canonicalText("0099-12-31T00:00:00z")).toBe("0099-12-31T00:00:00.000000Z");
+    expect(canonicalText("2023-02-29 10:00:00+00")).toBe("2023-03-01T10:00:00.000000Z");
+    expect(canonicalText("2024-04-31 10:00:00+00")).toBe("2024-05-01T10:00:00.000000Z");
+    expect(canonicalText("0000-02-29 10:00:00+00")).toBe("0000-02-29T10:00:00.000000Z");
+    expect(canonicalText("2024-12-31 24:00:00+00")).toBe("2025-01-01T00:00:00.000000Z");
+    expect(canonicalText("2024-12-31 23:59:60+00")).toBe("2025-01-01T00:00:00.000000Z");
+    expect(canonicalText("2024-13-01 00:00:00+00")).toBe("2025-01-01T00:00:00.000000Z");
+    expect(canonicalText("02024-03-01 00:00:00+00")).toBe("2024-03-01T00:00:00.000000Z");
+    expect(canonicalText("  2024-03-01 10:00:00+00  ")).toBe("2024-03-01T10:00:00.000000Z");
   });
 
   it("keeps timestamp without time zone as wall-clock time", () => {
@@ -64,6 +81,8 @@ describe("canonical numbers", () => {
     expect(canonicalText("0042", NO_RULES, "integer")).toBe("42");
     expect(canonicalText(-0)).toBe("0");
     expect(canonicalText(1e21)).toBe("1000000000000000000000");
+    expect(canonicalText(-9007199254740991)).toBe("-9007199254740991");
+    expect(canonicalText(2 ** 60)).toBe("1152921504606847000");
   });
 
   it("renders floats as shortest round-trip text and compares them within a tolerance", () => {

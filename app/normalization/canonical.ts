@@ -35,12 +35,25 @@ function utcSeconds(ms: number): string {
   );
 }
 
+function isPlainWallTime(y: string, mo: string, d: string, h: string, mi: string, s: string): boolean {
+  const month = twoDigits(mo);
+  const day = twoDigits(d);
+  if (month < 1 || month > 12 || day < 1 || twoDigits(h) > 23 || twoDigits(mi) > 59 || twoDigits(s) > 59) return false;
+  return day <= 28 || day <= new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
+}
+
+/** The value of two ASCII digits (what TIMESTAMP's two-digit groups hold). */
+function twoDigits(text: string): number {
+  return (text.charCodeAt(0) - 48) * 10 + text.charCodeAt(1) - 48;
+}
+
 function offsetMinutes(zone: string): number {
   if (zone === "Z" || zone === "z") return 0;
   const sign = zone.startsWith("-") ? -1 : 1;
-  const digits = zone.slice(1).replace(/:/g, "");
-  const hours = Number(digits.slice(0, 2));
-  const minutes = Number(digits.slice(2, 4) || "0");
+  const hours = Number(zone.slice(1, 3));
+  // The TIMESTAMP pattern allows ":" only before the minutes (and seconds, which do not count).
+  const at = zone.charCodeAt(3) === 58 ? 4 : 3;
+  const minutes = Number(zone.slice(at, at + 2) || "0");
   return sign * (hours * 60 + minutes);
 }
 
@@ -60,14 +73,22 @@ export function canonicalTimestamp(value: unknown, digits = 6, withZone?: boolea
   const text = value.trim();
   if (text === "infinity" || text === "-infinity") return text;
   const m = TIMESTAMP.exec(text);
-  if (!m) return null;
+  return m ? timestampOfMatch(m, digits, withZone) : null;
+}
+
+/** The canonical form of a TIMESTAMP match (canonicalTimestamp's, and canonicalText's without a second match). */
+function timestampOfMatch(m: RegExpExecArray, digits: number, withZone: boolean | undefined): string {
   const [, y, mo, d, h, mi, s, frac = "", zone] = m;
-  const fraction = truncateFraction((frac + "000000").slice(0, 6), digits);
+  // Six or more digits kept whole need no padding (the common case at full precision).
+  const fraction = digits === 6 && frac.length >= 6 ? frac.slice(0, 6) : truncateFraction((frac + "000000").slice(0, 6), digits);
   const zoned = withZone ?? zone !== undefined;
   if (!zoned || zone === undefined) {
     const wall = `${y}-${mo}-${d}T${h}:${mi}:${s}.${fraction}`;
     return zoned ? `${wall}Z` : wall;
   }
+  // Already UTC and a valid wall time: the text is its own UTC form (most values; the Date round trip costs more
+  // than the rest). Out-of-range fields and other years roll over as a Date does, below.
+  if (offsetMinutes(zone) === 0 && y.length === 4 && isPlainWallTime(y, mo, d, h, mi, s)) return `${y}-${mo}-${d}T${h}:${mi}:${s}.${fraction}Z`;
   const base = new Date(0);
   base.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
   base.setUTCHours(Number(h), Number(mi), Number(s), 0);
@@ -122,6 +143,8 @@ function canonicalInteger(value: unknown): string | null {
   if (typeof value === "bigint") return value.toString();
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return String(value);
+    // Below 2^53 String() is already plain decimal without leading zeros (and -0 prints as 0).
+    if (Number.isSafeInteger(value)) return String(value);
     return Number.isInteger(value) ? canonicalDecimal(String(value), true) : canonicalFloat(value);
   }
   if (typeof value === "string") return canonicalDecimal(value, false);
@@ -188,9 +211,17 @@ export function canonicalJson(value: unknown, sortKeys: boolean): string {
       return "null";
   }
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item, sortKeys)).join(",")}]`;
-  let entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-  if (sortKeys) entries = entries.sort(([a], [b]) => compareCodePoints(a, b));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, sortKeys)}`).join(",")}}`;
+  // Built by hand rather than with entries/filter/sort/map: ingestion serializes every record's key this way.
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  if (sortKeys && keys.length > 1) keys.sort(compareCodePoints);
+  let out = "{";
+  for (const key of keys) {
+    const item = object[key];
+    if (item === undefined) continue;
+    out += `${out.length > 1 ? "," : ""}${JSON.stringify(key)}:${canonicalJson(item, sortKeys)}`;
+  }
+  return `${out}}`;
 }
 
 /** A JSON document given as text, parsed; undefined when it is not JSON. */
@@ -242,8 +273,13 @@ function asText(value: unknown): string {
  */
 export function canonicalText(value: unknown, rules: ColumnRules = NO_RULES, type: ColumnType = "auto"): string | null {
   if (value === null || value === undefined) return null;
-  const resolved = type === "auto" ? inferType(value, rules) : type;
   const digits = rules.timestampPrecision?.digits ?? 6;
+  if (type === "auto" && typeof value === "string") {
+    // inferType's own test, kept: a timestamp-shaped string is formatted from this one match, not parsed again.
+    const m = TIMESTAMP.exec(value.trim());
+    if (m) return timestampOfMatch(m, digits, m[8] !== undefined);
+  }
+  const resolved = type === "auto" ? inferType(value, rules) : type;
   let text: string | null = null;
   switch (resolved) {
     case "timestamptz":

@@ -25,6 +25,8 @@ const MAX_JSON_DIFFS = 50;
 const FLOAT_PRECISION_RELATIVE = 1e-9;
 
 const TIMESTAMP_TYPES = new Set(["timestamptz", "timestamp"]);
+// An own enumerable key is exactly what Object.keys lists.
+const isEnumerable = Object.prototype.propertyIsEnumerable;
 
 /** A JSON document as a JS value (objects, arrays, or JSON text); undefined when it is not one. */
 function asJsonDocument(value: unknown): unknown {
@@ -151,6 +153,8 @@ function creditedRule(rules: ColumnRules, classification: DiffClassification): s
   return "";
 }
 
+const byField = (a: FieldDiff, b: FieldDiff) => compareCodePoints(a.field, b.field);
+
 export interface CompareOptions {
   /** Column types when known (the reconciliation engine reads them from the catalog); default "auto". */
   columnTypes?: Record<string, ColumnType>;
@@ -184,7 +188,9 @@ export function compareRows(
     };
   }
   const resolve = typeof rules === "function" ? rules : createRuleResolver(rules, now);
-  const fields = [...new Set([...Object.keys(sourceRow), ...Object.keys(targetRow)])];
+  // The union of both rows' fields, source order first, without a Set per row.
+  const fields = Object.keys(sourceRow);
+  for (const field of Object.keys(targetRow)) if (!isEnumerable.call(sourceRow, field)) fields.push(field);
   const ignored: IgnoredField[] = [];
   const fieldDiffs: FieldDiff[] = [];
   const differing: string[] = [];
@@ -235,8 +241,8 @@ export function compareRows(
     if (sourceJson !== undefined && targetJson !== undefined) diff.jsonDiffs = diffJson(sourceJson, targetJson);
     fieldDiffs.push(diff);
   }
-  fieldDiffs.sort((a, b) => compareCodePoints(a.field, b.field));
-  const differingFields = differing.sort(compareCodePoints);
+  if (fieldDiffs.length > 1) fieldDiffs.sort(byField);
+  const differingFields = differing.length > 1 ? differing.sort(compareCodePoints) : differing;
   const equal = differingFields.length === 0;
   return { equal, kind: equal ? null : "value_mismatch", differingFields, ignored, fieldDiffs };
 }

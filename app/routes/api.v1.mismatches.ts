@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { json } from "@remix-run/node";
 import { stageMismatches } from "~/models/mismatch-ingest.server";
 import { MAX_BATCH_RECORDS, validateMismatchBatch } from "~/models/mismatch-validation.server";
-import { requireApiToken } from "~/utils/api-auth.server";
-import { apiError, readJsonBody } from "~/utils/api.server";
+import { listActiveRules } from "~/models/normalization-rule.server";
+import { authorizeApiToken } from "~/utils/api-auth.server";
+import { answerResponse, apiError, apiErrorAnswer, jsonAnswer, jsonBodyAnswer, webRequestBody, type ApiAnswer, type RequestBody } from "~/utils/api.server";
 
 // 5,000 records with row-sized source and target values fit comfortably; anything larger is refused unread.
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -21,23 +21,41 @@ export async function loader() {
  */
 export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") return apiError(405, "Use POST to report mismatches.", undefined, { Allow: "POST" });
-  const caller = await requireApiToken(request, "mismatches:write");
-  const idempotencyKey = request.headers.get("idempotency-key");
-  if (idempotencyKey !== null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
-    return apiError(400, `Idempotency-Key must be 1..${MAX_IDEMPOTENCY_KEY} characters.`);
+  const answer = await mismatchReportAnswer(request.headers.get("authorization"), request.headers.get("idempotency-key"), webRequestBody(request));
+  return answerResponse(answer);
+}
+
+/** The answer from the request's Authorization and Idempotency-Key headers and its body (also served by the fast path). */
+export async function mismatchReportAnswer(
+  authorization: string | null | undefined,
+  idempotencyKey: string | null | undefined,
+  requestBody: RequestBody,
+): Promise<ApiAnswer> {
+  const auth = await authorizeApiToken(authorization, "mismatches:write");
+  if ("denied" in auth) return auth.denied;
+  if (idempotencyKey != null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
+    return apiErrorAnswer(400, `Idempotency-Key must be 1..${MAX_IDEMPOTENCY_KEY} characters.`);
   }
-  const body = await readJsonBody(request, MAX_BODY_BYTES);
+  // The rules before the body: from parsing to staging nothing waits, so no parsed batch sits in the heap while
+  // others are handled (young-generation GCs copy whatever is alive, and several batches are in flight at once).
+  const now = new Date();
+  const rules = await listActiveRules(now);
+  const parsed = await jsonBodyAnswer(requestBody, MAX_BODY_BYTES);
+  if ("denied" in parsed) return parsed.denied;
+  const body = parsed.value;
   const records = (body as { mismatches?: unknown } | null)?.mismatches;
   if (Array.isArray(records) && records.length > MAX_BATCH_RECORDS) {
-    return apiError(413, `Too many records: ${records.length}, at most ${MAX_BATCH_RECORDS} per request.`);
+    return apiErrorAnswer(413, `Too many records: ${records.length}, at most ${MAX_BATCH_RECORDS} per request.`);
   }
   const validation = validateMismatchBatch(body);
   if (!validation.ok) {
-    return apiError(400, "The batch was rejected as a whole; nothing was written.", { errors: validation.errors });
+    return apiErrorAnswer(400, "The batch was rejected as a whole; nothing was written.", { errors: validation.errors });
   }
   const result = await stageMismatches(validation.batch, {
+    now,
+    rules,
     // Keys are scoped to the token, so two callers can never replay each other's answers.
-    idempotencyKey: idempotencyKey ? `${caller.tokenId}:${idempotencyKey}` : null,
+    idempotencyKey: idempotencyKey ? `${auth.caller.tokenId}:${idempotencyKey}` : null,
   });
-  return json(result, { status: 202 });
+  return jsonAnswer(result, 202);
 }

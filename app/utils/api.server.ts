@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 /**
  * An API answer as plain data: the Remix route loaders turn it into a Response, the node-native fast path
  * (app/api-fast-path.server.ts) writes it to the ServerResponse, so both answer byte for byte alike.
@@ -25,19 +26,40 @@ export function apiError(status: number, message: string, details?: unknown, hea
   return answerResponse(apiErrorAnswer(status, message, details, headers));
 }
 
-/** Parses a JSON body with a byte limit: 413 past it, 400 for bad JSON (thrown as Responses). */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw apiError(413, `Body too large: ${declared} bytes, the limit is ${maxBytes}.`);
-  const text = await readLimited(request, maxBytes);
+/**
+ * A request body as the answer functions read it, whether from a Web Request (Remix) or node's IncomingMessage
+ * (the fast path): its declared Content-Length, and its bytes as text, or null once more than `maxBytes` came.
+ */
+export interface RequestBody {
+  declaredLength: string | null | undefined;
+  readText(maxBytes: number): Promise<string | null>;
+}
+
+/** Parses a JSON body with a byte limit: the value, or the answer to give instead (413 past it, 400 for bad JSON). */
+export async function jsonBodyAnswer(body: RequestBody, maxBytes: number): Promise<{ value: unknown } | { denied: ApiAnswer }> {
+  const declared = Number(body.declaredLength ?? "0");
+  if (declared > maxBytes) return { denied: apiErrorAnswer(413, `Body too large: ${declared} bytes, the limit is ${maxBytes}.`) };
+  const text = await body.readText(maxBytes);
+  if (text === null) return { denied: apiErrorAnswer(413, `Body too large: more than ${maxBytes} bytes.`) };
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text) };
   } catch (error) {
-    throw apiError(400, `Body is not valid JSON: ${(error as Error).message}`);
+    return { denied: apiErrorAnswer(400, `Body is not valid JSON: ${(error as Error).message}`) };
   }
 }
 
-async function readLimited(request: Request, maxBytes: number): Promise<string> {
+/** Parses a JSON body with a byte limit: 413 past it, 400 for bad JSON (thrown as Responses). */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const parsed = await jsonBodyAnswer(webRequestBody(request), maxBytes);
+  if ("denied" in parsed) throw answerResponse(parsed.denied);
+  return parsed.value;
+}
+
+export function webRequestBody(request: Request): RequestBody {
+  return { declaredLength: request.headers.get("content-length"), readText: (maxBytes) => readLimited(request, maxBytes) };
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<string | null> {
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -48,9 +70,14 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw apiError(413, `Body too large: more than ${maxBytes} bytes.`);
+      return null;
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return bodyText(Buffer.concat(chunks));
+}
+
+/** A body's bytes as UTF-8 text. ASCII (most JSON) decodes the same as Latin-1, which skips UTF-8's checks. */
+export function bodyText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
 }

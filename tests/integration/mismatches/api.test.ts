@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "~/models/api-token.server";
 import { drainMismatchInbox } from "~/models/mismatch-fold.server";
 import { startTestApp, type TestApp } from "../../support/app-server";
+import { apiRecord } from "./api-records";
 
 let app: TestApp;
 const READ_ONLY_TOKEN = "cut_test_metrics_only_0123456789abcdef";
@@ -16,21 +17,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-function record(i: number, overrides: Record<string, unknown> = {}) {
-  return {
-    origin: "shadow_read",
-    kind: "value_mismatch",
-    table: "documents",
-    primaryKey: { id: i },
-    userId: `user-${i}`,
-    cohort: "cohort-eu",
-    fingerprint: null,
-    sourceValue: { id: i, title: "A" },
-    targetValue: { id: i, title: "B" },
-    detectedAt: new Date().toISOString(),
-    ...overrides,
-  };
-}
+const record = apiRecord;
 
 async function post(body: unknown, headers: Record<string, string> = {}, token = app.token) {
   return fetch(`${app.baseUrl}/api/v1/mismatches`, {

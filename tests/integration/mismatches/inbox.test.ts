@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMismatchFolder } from "~/jobs/mismatches.server";
 import { drainMismatchInbox, foldMismatchInbox, mismatchInboxBacklog } from "~/models/mismatch-fold.server";
-import { stageMismatches } from "~/models/mismatch-ingest.server";
+import { isIsoInstant, stageMismatches } from "~/models/mismatch-ingest.server";
 import type { MismatchInput } from "~/models/mismatch-validation.server";
-import { createRule } from "~/models/normalization-rule.server";
+import { createRule, deleteRule, listActiveRules } from "~/models/normalization-rule.server";
 import { SYSTEM_ACTOR } from "~/models/audit.server";
 import type { ScratchDatabase } from "../../support/databases";
 import { useControlDatabase } from "./use-control-db";
@@ -91,6 +91,29 @@ describe("staging and folding", () => {
     expect(await totals()).toMatchObject({ groupRecords: 1, groupOccurrences: 3 });
   });
 
+  it("stores detection times exactly, whether or not they came as toISOString writes them", async () => {
+    const times = ["2026-01-01T10:00:00.123Z", "2026-02-30T10:00:00.000Z", "2026-01-01T24:00:00.000Z", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00.5+01:00"];
+    await stageMismatches({ mismatches: times.map((detectedAt, i) => record(i, { detectedAt })), comparisons: [] });
+    await drainMismatchInbox();
+    const rows = await sql`select primary_key, first_seen_at, last_seen_at from mismatches order by (primary_key->>'id')::int`;
+    expect(rows.map((r) => [r.first_seen_at.toISOString(), r.last_seen_at.toISOString()])).toEqual(
+      times.map((t) => [new Date(t).toISOString(), new Date(t).toISOString()]),
+    );
+  });
+
+  it("takes a detection time as it came exactly when toISOString would write it so", () => {
+    const edge = ["2024-02-29T23:59:59.999Z", "2023-02-29T00:00:00.000Z", "2024-04-31T00:00:00.000Z", "0000-02-29T00:00:00.000Z", "0099-12-31T00:00:00.000Z",
+      "2024-01-01T24:00:00.000Z", "2024-01-01T23:60:00.000Z", "2024-13-01T00:00:00.000Z", "2024-00-01T00:00:00.000Z", "2024-01-00T00:00:00.000Z", "2024-01-01T00:00:00Z"];
+    const samples = [...edge, ...Array.from({ length: 2000 }, (_, i) => new Date(-62e12 + i * 1.234567e11 + (i % 1000)).toISOString())];
+    for (const text of samples) {
+      const ms = Date.parse(text);
+      const roundTrips = Number.isFinite(ms) && new Date(ms).toISOString() === text;
+      // Year 0's Feb 29 is the one round-tripping time it formats again rather than takes.
+      if (text !== "0000-02-29T00:00:00.000Z") expect(isIsoInstant(text), text).toBe(roundTrips);
+      else expect(isIsoInstant(text)).toBe(false);
+    }
+  });
+
   it("makes a retried batch with the same Idempotency-Key a no-op answering the first answer", async () => {
     const batch = { mismatches: [record(1)], comparisons: [window] };
     const first = await stageMismatches(batch, { idempotencyKey: "t:abc" });
@@ -111,6 +134,20 @@ describe("staging and folding", () => {
     await drainMismatchInbox();
     const [row] = await sql`select status, ignored_by_rule_id, differing_fields from mismatches`;
     expect(row).toEqual({ status: "ignored", ignored_by_rule_id: rule.id, differing_fields: [] });
+  });
+
+  it("applies only the rules in force when a batch is staged: not deleted, not expired", async () => {
+    const rule = (column: string, expiresAt: Date | null = null) =>
+      createRule(SYSTEM_ACTOR, { kind: "ignore_column", table: "documents", column, reason: "test", expiresAt });
+    const now = new Date("2026-01-01T12:00:00Z");
+    const [, , deleted, live] = [await rule("a", new Date("2026-01-01T11:59:59Z")), await rule("b", now), await rule("c"), await rule("d", new Date("2026-01-01T12:00:01Z"))];
+    await deleteRule(SYSTEM_ACTOR, deleted.id, null);
+    expect((await listActiveRules(now)).map((r) => r.column)).toEqual(["d"]);
+    const staged = await stageMismatches({ mismatches: [record(1, { sourceValue: { d: 1 }, targetValue: { d: 2 } })], comparisons: [] }, { now });
+    expect(staged.ignoredByRules).toBe(1);
+    await drainMismatchInbox();
+    const [row] = await sql`select status, ignored_by_rule_id from mismatches`;
+    expect(row).toEqual({ status: "ignored", ignored_by_rule_id: live.id });
   });
 
   it("lets concurrent folders share the inbox without counting a batch twice", async () => {

@@ -1,14 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../../../app/models/api-token.server";
 import { SYSTEM_ACTOR } from "../../../app/models/audit.server";
 import { createCohort } from "../../../app/models/cohort.server";
 import { gates } from "../../../app/gates/index.server";
 import { setPin } from "../../../app/models/pin.server";
-import { startWebServer, type WebServer } from "../../../scripts/web-server";
 import { startTestApp, type TestApp } from "../../support/app-server";
+import { startFastPathServers } from "../../support/fast-path-servers";
 
 /**
  * The node-native fast path (app/api-fast-path.server.ts) must answer exactly as the Remix route loaders do.
@@ -16,8 +13,8 @@ import { startTestApp, type TestApp } from "../../support/app-server";
  * only what the fast path takes and answers 599 to anything it declines, so each case also shows which path ran.
  */
 let app: TestApp;
-let remix: WebServer;
-let fastOnly: Server;
+let servers: Awaited<ReturnType<typeof startFastPathServers>>;
+let remixUrl: string;
 let fastOnlyUrl: string;
 let metricsToken: string;
 let etag: string;
@@ -44,24 +41,13 @@ beforeAll(async () => {
   metricsToken = `metrics-${crypto.randomUUID()}`;
   await createApiToken({ name: "metrics only", scopes: ["metrics:read"], createdBy: null, token: metricsToken });
 
-  remix = await startWebServer({ port: 0, fastApi: false });
-  const build = await import(pathToFileURL(path.resolve("build/index.js")).href);
-  const serveHotApi = build.entry.module.serveHotApi as (req: IncomingMessage, res: ServerResponse) => boolean;
-  fastOnly = createServer((req, res) => {
-    if (serveHotApi(req, res)) return;
-    res.writeHead(599);
-    res.end();
-  });
-  await new Promise<void>((resolve) => fastOnly.listen(0, "127.0.0.1", resolve));
-  const address = fastOnly.address();
-  fastOnlyUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  etag = (await fetch(`${remix.url}/api/v1/ruleset`, { headers: { Authorization: `Bearer ${app.token}` } })).headers.get("etag")!;
+  servers = await startFastPathServers();
+  ({ remixUrl, fastOnlyUrl } = servers);
+  etag = (await fetch(`${remixUrl}/api/v1/ruleset`, { headers: { Authorization: `Bearer ${app.token}` } })).headers.get("etag")!;
 });
 
 afterAll(async () => {
-  fastOnly?.closeAllConnections();
-  fastOnly?.close();
-  await remix?.close();
+  await servers?.close();
   await app?.close();
 });
 
@@ -105,7 +91,7 @@ function ask(base: string, [, target, which, headers = {}]: Case) {
 
 describe("the API fast path", () => {
   it.each(cases)("answers %s exactly as the Remix route does", async (...request) => {
-    const viaRemix = await ask(remix.url, request);
+    const viaRemix = await ask(remixUrl, request);
     const viaFastPath = await ask(fastOnlyUrl, request);
     expect(viaFastPath.status).not.toBe(599); // the fast path took it
     expect(viaFastPath).toEqual(viaRemix);
