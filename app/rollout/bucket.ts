@@ -194,15 +194,15 @@ export function bucketOfHash(h: number): number {
 }
 
 /**
- * The buckets of the loaded key under four seeds at once (seeds[0..3] -> out[0..3]). Each murmur3 round depends
+ * The buckets of the loaded key under four seeds at once (s0..s3 -> out[0..3]). Each murmur3 round depends
  * on the previous one, so one hash leaves the CPU mostly waiting; four independent chains interleaved run side by
  * side for little more than the time of one.
  */
-export function loadedBuckets4(seeds: Int32Array, out: Int32Array): void {
-  let h0 = seeds[0];
-  let h1 = seeds[1];
-  let h2 = seeds[2];
-  let h3 = seeds[3];
+export function loadedBuckets4(s0: number, s1: number, s2: number, s3: number, out: Int32Array): void {
+  let h0 = s0 | 0;
+  let h1 = s1 | 0;
+  let h2 = s2 | 0;
+  let h3 = s3 | 0;
   // module bindings copied to locals: read in the loop, each would be re-loaded and re-checked every round
   const blocks = loadedBlocks;
   const count = loadedBlockCount;

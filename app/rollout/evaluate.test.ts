@@ -13,19 +13,21 @@ function ruleset(overrides: Partial<Ruleset> = {}): Ruleset {
 }
 
 /** The evaluation order written as plainly as possible, to check the indexed implementation against. */
-function reference(r: Ruleset, userId: string, attributes: UserAttributes = {}, nowMs: number): Mode {
-  if (r.emergency) return r.emergency.mode;
+function reference(r: Ruleset, userId: string, attributes: UserAttributes = {}, nowMs: number): { mode: Mode; cohort: string | null; bucket: number } {
+  const fallback = (mode: Mode) => ({ mode, cohort: null, bucket: bucketOf(userId) });
+  if (r.emergency) return fallback(r.emergency.mode);
   const pin = r.pins.find((p) => p.userId === userId);
-  if (pin && (pin.expiresAt === null || nowMs < Date.parse(pin.expiresAt))) return pin.mode;
+  if (pin && (pin.expiresAt === null || nowMs < Date.parse(pin.expiresAt))) return fallback(pin.mode);
   const ordered = [...r.cohorts].sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const ok = (list: string[] | undefined, value: string | undefined) => !list?.length || (value !== undefined && list.includes(value));
   for (const c of ordered) {
     const k = c.constraints;
     if (!ok(k.userIds, userId) || !ok(k.regions, attributes.region) || !ok(k.countries, attributes.country)) continue;
     if (!ok(k.schoolIds, attributes.schoolId) || !ok(k.plans, attributes.plan)) continue;
-    if (bucketOf(userId, c.salt) < c.percentBasisPoints) return c.mode;
+    const bucket = bucketOf(userId, c.salt);
+    if (bucket < c.percentBasisPoints) return { mode: c.mode, cohort: c.id, bucket };
   }
-  return r.defaultMode;
+  return fallback(r.defaultMode);
 }
 
 /** A user id whose bucket under `salt` is exactly `bucket`. */
@@ -167,7 +169,8 @@ describe("evaluate", () => {
       const compiled = compileRuleset(r);
       for (let u = 0; u < 300; u++) {
         const attributes: UserAttributes = { region: pick([...regions, undefined] as const), plan: pick(plans), schoolId: `s${u % 45}` };
-        expect(evaluate(compiled, `user-${u}`, attributes, NOW).mode).toBe(reference(r, `user-${u}`, attributes, NOW));
+        const { mode, cohort, bucket } = evaluate(compiled, `user-${u}`, attributes, NOW);
+        expect({ mode, cohort: cohort?.id ?? null, bucket }).toEqual(reference(r, `user-${u}`, attributes, NOW));
       }
     }
   });
