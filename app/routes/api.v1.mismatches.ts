@@ -3,7 +3,7 @@ import { stageMismatches } from "~/models/mismatch-ingest.server";
 import { MAX_BATCH_RECORDS, validateMismatchBatch } from "~/models/mismatch-validation.server";
 import { listActiveRules } from "~/models/normalization-rule.server";
 import { authorizeApiToken } from "~/utils/api-auth.server";
-import { answerResponse, apiError, apiErrorAnswer, jsonAnswer, jsonBodyAnswer, webRequestBody, type ApiAnswer, type RequestBody } from "~/utils/api.server";
+import { answerResponse, answerUnlessUnavailable, apiError, apiErrorAnswer, jsonAnswer, jsonBodyAnswer, webRequestBody, type ApiAnswer, type RequestBody } from "~/utils/api.server";
 
 // 5,000 records with row-sized source and target values fit comfortably; anything larger is refused unread.
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -25,12 +25,19 @@ export async function action({ request }: ActionFunctionArgs) {
   return answerResponse(answer);
 }
 
-/** The answer from the request's Authorization and Idempotency-Key headers and its body (also served by the fast path). */
-export async function mismatchReportAnswer(
+/**
+ * The answer from the request's Authorization and Idempotency-Key headers and its body (also served by the fast
+ * path); 503 while the control database cannot be reached.
+ */
+export function mismatchReportAnswer(
   authorization: string | null | undefined,
   idempotencyKey: string | null | undefined,
   requestBody: RequestBody,
 ): Promise<ApiAnswer> {
+  return answerUnlessUnavailable(reportAnswer(authorization, idempotencyKey, requestBody));
+}
+
+async function reportAnswer(authorization: string | null | undefined, idempotencyKey: string | null | undefined, requestBody: RequestBody): Promise<ApiAnswer> {
   const auth = await authorizeApiToken(authorization, "mismatches:write");
   if ("denied" in auth) return auth.denied;
   if (idempotencyKey != null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getServedRuleset } from "~/models/ruleset.server";
 import { authorizeApiToken } from "~/utils/api-auth.server";
-import { answerResponse, type ApiAnswer } from "~/utils/api.server";
+import { answerResponse, answerUnlessUnavailable, type ApiAnswer } from "~/utils/api.server";
 
 /**
  * GET /api/v1/ruleset: the whole ruleset (exactly the Ruleset type) for local evaluation, with an ETag;
@@ -11,8 +11,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return answerResponse(await rulesetAnswer(request.headers.get("authorization"), request.headers.get("if-none-match")));
 }
 
-/** The answer from the request's Authorization and If-None-Match headers (also served by the fast path). */
-export async function rulesetAnswer(authorization: string | null | undefined, ifNoneMatch: string | null | undefined): Promise<ApiAnswer> {
+/**
+ * The answer from the request's Authorization and If-None-Match headers (also served by the fast path); 503 while
+ * the control database cannot be reached (before the first load: later ones serve the cached ruleset).
+ */
+export function rulesetAnswer(authorization: string | null | undefined, ifNoneMatch: string | null | undefined): Promise<ApiAnswer> {
+  return answerUnlessUnavailable(answer(authorization, ifNoneMatch));
+}
+
+async function answer(authorization: string | null | undefined, ifNoneMatch: string | null | undefined): Promise<ApiAnswer> {
   const auth = await authorizeApiToken(authorization, "assignments:read");
   if ("denied" in auth) return auth.denied;
   const served = await getServedRuleset();

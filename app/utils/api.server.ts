@@ -18,6 +18,36 @@ export function apiErrorAnswer(status: number, message: string, details?: unknow
   return jsonAnswer({ error: { status, message, ...(details === undefined ? {} : { details }) } }, status, headers);
 }
 
+// Node's socket errors and postgres.js's own for a connection that cannot be made or was lost.
+const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE",
+  "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"]);
+
+/**
+ * Whether an error means the database cannot be reached now: no connection, a lost one, a server shutting down
+ * or starting (SQLSTATE 08xxx, 57P01-57P03) or out of connection slots (53300). drizzle wraps driver errors, so
+ * their causes are looked at too.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === "string" ? e.code : "";
+    if (UNREACHABLE.has(code) || code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === "53300") return true;
+  }
+  return false;
+}
+
+/**
+ * The answer of `work`, or 503 with Retry-After when the control database cannot be reached: nothing was
+ * written, and a caller retries (the client's reporter does, with the same Idempotency-Key).
+ */
+export async function answerUnlessUnavailable(work: Promise<ApiAnswer>): Promise<ApiAnswer> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    return apiErrorAnswer(503, "The control database cannot be reached: nothing was written. Retry in a few seconds.", undefined, { "Retry-After": "5" });
+  }
+}
+
 export function answerResponse(answer: ApiAnswer): Response {
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
