@@ -1,7 +1,7 @@
 import { hash as digest } from "node:crypto";
 import type postgres from "postgres";
 import type { MismatchKind, MismatchOrigin } from "../../db/schema";
-import { canonicalJson, compareRows, createRuleResolver, type NormalizationRule, type Row } from "../normalization";
+import { canonicalJson, compareRows, createRuleResolver, isCalendarTime, type NormalizationRule, type Row } from "../normalization";
 import { listActiveRules } from "./normalization-rule.server";
 import type { ComparisonInput, MismatchBatch, MismatchInput } from "./mismatch-validation.server";
 import { controlSql } from "~/utils/db.server";
@@ -339,12 +339,7 @@ const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
  */
 export function isIsoInstant(text: string): boolean {
   const m = ISO_INSTANT.exec(text);
-  if (!m) return false;
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return false;
-  // Date.UTC reads years below 100 as 19xx: only year 0's Feb 29 is refused wrongly, and then formatted instead.
-  return day <= 28 || day <= new Date(Date.UTC(Number(m[1]), month, 0)).getUTCDate();
+  return m !== null && isCalendarTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
 }
 
 function groupKeyOf(cache: Map<string, string>, group: string): string {

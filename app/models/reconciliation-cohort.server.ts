@@ -120,7 +120,21 @@ export async function checkCohortScope(schemaName: string, tableName: string, sc
   return { ok: true };
 }
 
-/** "cohort 'Pilot' (1,234 users at ruleset version 42) through user_id", for the job pages. */
+/** A scope in a word or two, for the jobs list, from its kind and a cohort scope's resolved cohort name. */
+export function scopeLabel(kind: JobScope["kind"], cohortName: string | null): string {
+  switch (kind) {
+    case "table":
+      return "whole table";
+    case "range":
+      return "key range";
+    case "users":
+      return "listed users";
+    case "cohort":
+      return cohortName ? `cohort ${cohortName}` : "a cohort (resolving)";
+  }
+}
+
+/** "cohort 'Pilot': 1,234 of 20,000 users (ruleset version 42) through column user_id", for the job page. */
 export function describeScope(scope: JobScope): string {
   switch (scope.kind) {
     case "table":

@@ -35,11 +35,18 @@ function utcSeconds(ms: number): string {
   );
 }
 
+/**
+ * Whether the fields name a real wall time, one a Date would not roll over (Feb 30, 24:00, second 60 would).
+ * Date.UTC reads years below 100 as 19xx: only year 0's Feb 29 is refused wrongly, and callers then take the
+ * Date's own way.
+ */
+export function isCalendarTime(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  return day <= 28 || day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 function isPlainWallTime(y: string, mo: string, d: string, h: string, mi: string, s: string): boolean {
-  const month = twoDigits(mo);
-  const day = twoDigits(d);
-  if (month < 1 || month > 12 || day < 1 || twoDigits(h) > 23 || twoDigits(mi) > 59 || twoDigits(s) > 59) return false;
-  return day <= 28 || day <= new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
+  return isCalendarTime(Number(y), twoDigits(mo), twoDigits(d), twoDigits(h), twoDigits(mi), twoDigits(s));
 }
 
 /** The value of two ASCII digits (what TIMESTAMP's two-digit groups hold). */

@@ -13,7 +13,7 @@ import { getBoss } from "~/jobs/boss.server";
 import { dispatchReconciliation } from "~/jobs/reconciliation.server";
 import { listCohorts } from "~/models/cohort.server";
 import { createReconciliationJob, listReconciliationJobs, progressOf, tableFreshness } from "~/models/reconciliation.server";
-import { checkCohortScope } from "~/models/reconciliation-cohort.server";
+import { checkCohortScope, scopeLabel } from "~/models/reconciliation-cohort.server";
 import { deleteSchedule, listSchedules, saveSchedule } from "~/models/reconciliation-schedule.server";
 import { listTables } from "~/reconciliation/catalog";
 import { splitTableName } from "~/reconciliation/request";
@@ -45,16 +45,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     cohorts: cohorts.map((c) => ({ id: c.id, name: c.name })),
     freshness,
     schedules: schedules.map((s) => ({ table: `${s.schemaName}.${s.tableName}`, everyHours: s.everyHours, lastQueuedAt: s.lastQueuedAt, createdBy: s.createdBy })),
-    jobs: jobs.map((j) => ({ id: j.id, table: `${j.schemaName}.${j.tableName}`, scope: SCOPE_LABEL[j.scopeKind](j.scopeCohort), mode: j.mode, status: j.status, createdBy: j.createdBy, createdAt: j.createdAt, progress: progressOf(j), differences: j.missingInTarget + j.extraInTarget + j.valueMismatch })),
+    jobs: jobs.map((j) => ({ id: j.id, table: `${j.schemaName}.${j.tableName}`, scope: scopeLabel(j.scopeKind, j.scopeCohort), mode: j.mode, status: j.status, createdBy: j.createdBy, createdAt: j.createdAt, progress: progressOf(j), differences: j.missingInTarget + j.extraInTarget + j.valueMismatch })),
   });
 }
-
-const SCOPE_LABEL: Record<JobScope["kind"], (cohort: string | null) => string> = {
-  table: () => "whole table",
-  range: () => "key range",
-  users: () => "listed users",
-  cohort: (cohort) => (cohort ? `cohort ${cohort}` : "a cohort (resolving)"),
-};
 
 const newJobSchema = z.object({
   table: z.string().min(1, "pick a table"),
