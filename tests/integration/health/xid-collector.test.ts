@@ -161,10 +161,11 @@ describe("XID collector on PostgreSQL", () => {
     await vacuumer`set vacuum_cost_limit = 1`;
     const running = vacuumer.unsafe("vacuum (freeze) big").catch((error: Error) => error);
     try {
+      // The row shows up while the vacuum is still initializing, its heap total 0: wait for the scan's progress.
       const vacuum = await waitFor(async () => {
         const snapshot = await collectXidSnapshot(db.sql, ALL);
-        return snapshot.vacuums.find((v) => v.pid === pid);
-      }, "the vacuum to show in pg_stat_progress_vacuum");
+        return snapshot.vacuums.find((v) => v.pid === pid && v.heapBlocksTotal > 0);
+      }, "the vacuum to show in pg_stat_progress_vacuum with its heap blocks");
       expect(vacuum).toMatchObject({ database: db.name, relation: "public.big", antiWraparound: false });
       expect(vacuum.heapBlocksTotal).toBeGreaterThan(0);
     } finally {
