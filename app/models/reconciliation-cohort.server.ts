@@ -1,7 +1,6 @@
 import { compileRuleset, evaluate } from "../rollout/evaluate";
 import { describeTable } from "../reconciliation/catalog";
 import type { CohortMembers, CohortScope, JobScope, ReconciliationScope } from "../reconciliation/types";
-import { STALE_AFTER_MS } from "./reconciliation.server";
 import { loadRuleset } from "./ruleset.server";
 import { forEachSourceUserPage } from "./rollout-population.server";
 import { redactError, sideSql } from "~/utils/databases.server";
@@ -60,13 +59,19 @@ export async function resolveCohortMembers(
 /**
  * The engine's scope for a job. A cohort is resolved once, by the worker that claims the resolution in the job
  * row, and stored there: every worker (and every resumed run) compares the same users. Other workers wait for
- * the list; one whose resolver stopped reporting progress (killed) takes the resolution over. Null: the job
+ * the list; one whose resolver stopped reporting progress for `staleAfterMs` (the workers' own threshold for a
+ * range) takes the resolution over. Null: the job
  * ended meanwhile.
  */
-export async function engineScope(jobId: string, scope: JobScope, signal?: AbortSignal): Promise<ReconciliationScope | null> {
+export async function engineScope(
+  jobId: string,
+  scope: JobScope,
+  options: { staleAfterMs: number; signal?: AbortSignal },
+): Promise<ReconciliationScope | null> {
   if (scope.kind !== "cohort") return scope;
+  const { signal } = options;
   const sql = controlSql();
-  const stale = `${STALE_AFTER_MS} milliseconds`;
+  const stale = `${options.staleAfterMs} milliseconds`;
   for (let current: CohortScope = scope; ; ) {
     if (current.members) return { kind: "users", column: current.column, ids: current.members.ids };
     const [claimed] = await sql`

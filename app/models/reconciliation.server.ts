@@ -152,7 +152,7 @@ export async function runReconciliationWorker(
     if (row?.cancel_requested_at) abort.abort(new Error("cancelled"));
   }, CANCEL_POLL_MS);
   try {
-    const scope = await engineScope(jobId, job.scope, abort.signal);
+    const scope = await engineScope(jobId, job.scope, { staleAfterMs, signal: abort.signal });
     if (!scope) return;
     const { drift, context } = await prepareReconciliation(sides.source, sides.target, {
       schema: job.schemaName,
