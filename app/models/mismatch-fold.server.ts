@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { aggregateComparisons, writeRecords, type AggregatedComparison } from "./mismatch-ingest.server";
+import { aggregateComparisons, mergeEncodedBatches, writeRecords, type AggregatedComparison } from "./mismatch-ingest.server";
 import { controlSql } from "~/utils/db.server";
 
 /** How many inbox batches one fold claims at most: enough to merge repeats across batches, small enough to commit often. */
@@ -33,8 +33,9 @@ export async function foldMismatchInbox(options: FoldOptions = {}): Promise<Fold
     await tx`set local synchronous_commit = off`;
     const comparisons: AggregatedComparison[] = [];
     for (const row of claimed) comparisons.push(...(JSON.parse(row.comparisons) as AggregatedComparison[]));
-    // Each batch is COPY text ending in a newline: the batches concatenated are one COPY.
-    const { records } = await writeRecords(tx, claimed.map((r) => r.records).join(""), aggregateComparisons(comparisons));
+    // Each batch is COPY text ending in a newline, one line per signature; merged, they are one COPY.
+    const copyText = mergeEncodedBatches(claimed.map((r) => r.records));
+    const { records } = await writeRecords(tx, copyText, aggregateComparisons(comparisons));
     await options.beforeCommit?.(tx);
     await tx`delete from mismatch_inbox where id = any(${claimed.map((r) => r.id)}::bigint[])`;
     return { batches: claimed.length, records };

@@ -73,7 +73,11 @@ export function parseMismatchQuery(params: URLSearchParams): MismatchQuery {
 /** Every filter as one SQL condition (values always bound as parameters). */
 function whereClause(sql: postgres.Sql, filter: MismatchFilter) {
   const conditions: postgres.PendingQuery<postgres.Row[]>[] = [];
-  if (filter.status.length) conditions.push(sql`status = any(${filter.status}::mismatch_status[])`);
+  if (filter.status.length) {
+    conditions.push(sql`status = any(${filter.status}::mismatch_status[])`);
+    // Spelled out so the planner can use the partial index of triaged records (it cannot see into the array).
+    if (!filter.status.includes("open")) conditions.push(sql`status <> 'open'`);
+  }
   if (filter.origin) conditions.push(sql`origin = ${filter.origin}::mismatch_origin`);
   if (filter.kind) conditions.push(sql`kind = ${filter.kind}::mismatch_kind`);
   if (filter.table) conditions.push(sql`table_name = ${filter.table}`);
@@ -135,11 +139,17 @@ export async function listMismatches(query: MismatchQuery): Promise<{ rows: Mism
   const order = desc
     ? sql`m.${sql(column)} desc nulls last, m.id desc nulls last`
     : sql`m.${sql(column)} asc nulls first, m.id asc nulls first`;
+  const where = whereClause(sql, query);
+  const limit = query.limit + 1;
+  const candidates =
+    query.sort === "occurrences"
+      ? occurrencesPage(sql, where, desc, cursor, limit)
+      : sql`select * from mismatches m where ${where} ${after} order by ${order} limit ${limit}`;
   const rows = await sql`
     select m.id, m.origin, m.kind, m.table_name, m.primary_key, m.user_id, m.cohort_id, m.differing_fields,
       m.status, u.email as assignee_email, m.occurrences, m.first_seen_at, m.last_seen_at, m.ignored_by_rule_id,
       m.${sql(column)}::text as cursor_value
-    from (select * from mismatches m where ${whereClause(sql, query)} ${after} order by ${order} limit ${query.limit + 1}) m
+    from (${candidates}) m
     left join users u on u.id = m.assignee_id
     order by ${order}`;
   const page = rows.slice(0, query.limit);
@@ -148,6 +158,35 @@ export async function listMismatches(query: MismatchQuery): Promise<{ rows: Mism
     rows: page.map(toListRow),
     nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_value, Number(last.id)) : null,
   };
+}
+
+/**
+ * A page in occurrences order from the two places such records are found cheaply: records seen more than once in
+ * their partial index, records seen once (most of them, all with the same sort value) in id order. Each part reads
+ * at most one page; the union is sorted as one.
+ */
+function occurrencesPage(sql: postgres.Sql, where: postgres.PendingQuery<postgres.Row[]>, desc: boolean, cursor: [string, number] | null, limit: number) {
+  const order = desc ? sql`m.occurrences desc nulls last, m.id desc nulls last` : sql`m.occurrences asc nulls first, m.id asc nulls first`;
+  const at = cursor && /^\d+$/.test(cursor[0]) ? { occurrences: Number(cursor[0]), id: cursor[1] } : null;
+  // A cursor among the records seen once has passed every repeated one (descending) or none of them (ascending).
+  let repeated = sql``;
+  let once = sql``;
+  if (at && at.occurrences <= 1) {
+    repeated = desc ? sql`and false` : sql``;
+    once = desc ? sql`and m.id < ${at.id}` : sql`and m.id > ${at.id}`;
+  } else if (at) {
+    repeated = desc
+      ? sql`and (m.occurrences, m.id) < (${at.occurrences}::int, ${at.id})`
+      : sql`and (m.occurrences, m.id) > (${at.occurrences}::int, ${at.id})`;
+    once = desc ? sql`` : sql`and false`;
+  }
+  const idOrder = desc ? sql`m.id desc` : sql`m.id asc`;
+  return sql`
+    select * from (
+      (select * from mismatches m where ${where} and m.occurrences > 1 ${repeated} order by ${order} limit ${limit})
+      union all
+      (select * from mismatches m where ${where} and m.occurrences = 1 ${once} order by ${idOrder} limit ${limit})
+    ) m order by ${order} limit ${limit}`;
 }
 
 function toListRow(r: postgres.Row): MismatchListRow {

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
+  check,
   doublePrecision,
   index,
   integer,
@@ -59,17 +60,28 @@ export const mismatches = pgTable(
   },
   (t) => [
     unique("mismatches_signature_key").on(t.signature),
-    // Every index is paid on each folded record (and a repeat moves last_seen, so it is never a HOT update): only
-    // what triage must answer at 1M records from an index is indexed. Keyset pagination: every sort ends in id so
-    // equal timestamps still page exactly. Cohort and field filters read the last-seen index with a filter (fast
-    // while the value is common among recent records); the GIN on differing_fields cost more per record than all
-    // the btrees together (bench:mismatch-ingest, -triage). A first-seen sort without its index took 600 ms.
+    // Every index is paid on each folded record (and a repeat moves last_seen, so it is never a HOT update): index
+    // insertion was half of a fold's PostgreSQL CPU (perf), so only what triage must answer at 1M records from an
+    // index is indexed. Keyset pagination: every sort ends in id so equal timestamps still page exactly. Cohort and
+    // field filters read the last-seen index with a filter (fast while the value is common among recent records);
+    // the GIN on differing_fields cost more per record than all the btrees together (bench:mismatch-ingest,
+    // -triage). A first-seen sort without its index took 600 ms.
     index("mismatches_last_seen_idx").on(t.lastSeenAt.desc(), t.id.desc()),
-    index("mismatches_status_last_seen_idx").on(t.status, t.lastSeenAt.desc(), t.id.desc()),
     index("mismatches_table_last_seen_idx").on(t.tableName, t.lastSeenAt.desc(), t.id.desc()),
     index("mismatches_first_seen_idx").on(t.firstSeenAt.desc(), t.id.desc()),
-    index("mismatches_occurrences_idx").on(t.occurrences.desc(), t.id.desc()),
     index("mismatches_user_idx").on(t.userId, t.lastSeenAt.desc()),
+    // Partial, so that a new record (open, seen once) enters neither: "open" is most records and reads the
+    // last-seen index with a filter; the other statuses, and records seen more than once, read these
+    // (app/models/mismatch.server.ts writes the predicates literally so the planner can prove them).
+    index("mismatches_triaged_last_seen_idx")
+      .on(t.status, t.lastSeenAt.desc(), t.id.desc())
+      .where(sql`${t.status} <> 'open'`),
+    index("mismatches_repeated_idx")
+      .on(t.occurrences.desc(), t.id.desc())
+      .where(sql`${t.occurrences} > 1`),
+    // The occurrences sort reads the repeated records from their index and then the rest in id order: that is only
+    // the whole table when no record has fewer than one occurrence.
+    check("mismatches_occurrences_positive", sql`${t.occurrences} >= 1`),
   ],
 );
 

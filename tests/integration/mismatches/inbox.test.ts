@@ -91,6 +91,25 @@ describe("staging and folding", () => {
     expect(await totals()).toMatchObject({ groupRecords: 1, groupOccurrences: 3 });
   });
 
+  it("merges batches folded together whatever their order: latest values, earliest first seen, any known context", async () => {
+    // Staged out of order, the middle one first, and the user and cohort known only to the last one.
+    await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T10:00:00Z", userId: null, cohort: null }), record(2)], comparisons: [] });
+    await stageMismatches({
+      mismatches: [record(1, { detectedAt: "2026-01-01T12:00:00Z", userId: null, cohort: null, targetValue: { id: 1, title: "Latest", pages: 3 } })],
+      comparisons: [],
+    });
+    await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T08:00:00Z", userId: "u-late", cohort: "c-late" }), record(2)], comparisons: [] });
+    expect(await drainMismatchInbox()).toEqual({ batches: 3, records: 5 });
+    const rows = await sql`
+      select primary_key, occurrences, first_seen_at, last_seen_at, target_value, user_id, cohort_id from mismatches order by (primary_key->>'id')::int`;
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ occurrences: 3, target_value: { id: 1, title: "Latest", pages: 3 }, user_id: "u-late", cohort_id: "c-late" });
+    expect(rows[0].first_seen_at.toISOString()).toBe("2026-01-01T08:00:00.000Z");
+    expect(rows[0].last_seen_at.toISOString()).toBe("2026-01-01T12:00:00.000Z");
+    expect(rows[1]).toMatchObject({ occurrences: 2, user_id: "u-2" });
+    expect(await totals()).toMatchObject({ rows: 2, occurrences: 5, groupRecords: 2, groupOccurrences: 5, hourly: 5 });
+  });
+
   it("stores detection times exactly, whether or not they came as toISOString writes them", async () => {
     const times = ["2026-01-01T10:00:00.123Z", "2026-02-30T10:00:00.000Z", "2026-01-01T24:00:00.000Z", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00.5+01:00"];
     await stageMismatches({ mismatches: times.map((detectedAt, i) => record(i, { detectedAt })), comparisons: [] });
