@@ -102,18 +102,6 @@ async function storeAnswer(tx: Tx, key: string, result: unknown) {
   await tx`update mismatch_ingest_keys set response = ${JSON.stringify(result)}::jsonb where key = ${key}`;
 }
 
-let lz4: Promise<boolean> | null = null;
-function hasLz4(tx: Tx): Promise<boolean> {
-  lz4 ??= tx`select 'lz4' = any(enumvals) as ok from pg_settings where name = 'default_toast_compression'`.then(
-    ([row]) => Boolean(row?.ok),
-    (error) => {
-      lz4 = null;
-      throw error;
-    },
-  );
-  return lz4;
-}
-
 /**
  * The API path: computes differing fields, signatures and groups for a validated batch (the shared normalization
  * rules, as of now), then appends it to mismatch_inbox as one row, with its Idempotency-Key, in one transaction.
@@ -140,8 +128,6 @@ export async function stageMismatches(batch: MismatchBatch, options: StageOption
       if (replayed) return replayed;
     }
     if (recordCount || comparisons.length) {
-      // lz4 compresses a batch several times faster than the default pglz, where the server has it.
-      if (await hasLz4(tx)) await tx`set local default_toast_compression = lz4`;
       await tx`
         with staged as (
           insert into mismatch_inbox (records, comparisons, record_count)

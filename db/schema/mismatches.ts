@@ -162,9 +162,10 @@ export const mismatchNotes = pgTable(
 
 /**
  * Accepted API batches waiting to be folded into mismatches, groups, hourly and comparison counts: one row per
- * batch (prepared records as JSON text, see app/models/mismatch-ingest.server.ts) and no index but the key, so
- * accepting a batch is one cheap durable write. Folders claim rows with FOR UPDATE SKIP LOCKED and delete them
- * in the transaction that folds them.
+ * batch (prepared records as COPY text, see app/models/mismatch-ingest.server.ts) and no index but the key, so
+ * accepting a batch is one cheap durable write. `records` is lz4-compressed where the server has lz4 and stored
+ * uncompressed where it has only pglz (migration 0002: drizzle has no word for either). Folders claim rows with FOR UPDATE SKIP LOCKED and delete them in
+ * the transaction that folds them.
  */
 export const mismatchInbox = pgTable("mismatch_inbox", {
   id: bigserial("id", { mode: "number" }).primaryKey(),

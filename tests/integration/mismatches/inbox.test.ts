@@ -62,6 +62,17 @@ describe("staging and folding", () => {
     expect(row).toEqual({ differing_fields: ["title"], occurrences: 2 });
   });
 
+  it("stores staged batches lz4-compressed where the server has lz4, else uncompressed (never pglz)", async () => {
+    const [{ lz4 }] = await sql`select 'lz4' = any(enumvals) as lz4 from pg_settings where name = 'default_toast_compression'`;
+    const [column] = await sql`
+      select attstorage::text as storage, attcompression::text as compression from pg_attribute
+      where attrelid = 'mismatch_inbox'::regclass and attname = 'records'`;
+    expect(column).toEqual(lz4 ? { storage: "x", compression: "l" } : { storage: "e", compression: "" });
+    await stageMismatches({ mismatches: Array.from({ length: 200 }, (_, i) => record(i)), comparisons: [] });
+    const [{ method }] = await sql`select coalesce(pg_column_compression(records), 'none') as method from mismatch_inbox`;
+    expect(method).toBe(lz4 ? "lz4" : "none");
+  });
+
   it("carries any text through the COPY encoding unchanged", async () => {
     const odd = "tab\there, new\nline, back\\slash, \"quote\", \\N, ünïcode \u2028";
     await stageMismatches({
