@@ -402,11 +402,17 @@ const F_LAST = 16;
  */
 export function mergeEncodedBatches(batches: string[]): string {
   const lines = new Map<string, string>();
-  let merged = false;
+  // Whether the batches can no longer be handed on as they are.
+  let rebuild = false;
   for (const batch of batches) {
     let start = 0;
     while (start < batch.length) {
-      const end = batch.indexOf("\n", start);
+      // Every line ends in a newline; a last one without is still one line (and must get one before the next batch).
+      let end = batch.indexOf("\n", start);
+      if (end < 0) {
+        end = batch.length;
+        rebuild = true;
+      }
       const line = batch.slice(start, end);
       start = end + 1;
       const signature = line.slice(0, line.indexOf("\t"));
@@ -414,11 +420,11 @@ export function mergeEncodedBatches(batches: string[]): string {
       if (existing === undefined) lines.set(signature, line);
       else {
         lines.set(signature, mergeLines(existing, line));
-        merged = true;
+        rebuild = true;
       }
     }
   }
-  if (!merged) return batches.join("");
+  if (!rebuild) return batches.join("");
   let text = "";
   for (const line of lines.values()) text += line + "\n";
   return text;
@@ -431,7 +437,7 @@ function mergeLines(a: string, b: string): string {
   const out = (Date.parse(y[F_LAST]) >= Date.parse(x[F_LAST]) ? y : x).slice();
   out[F_OCCURRENCES] = String(Number(x[F_OCCURRENCES]) + Number(y[F_OCCURRENCES]));
   out[F_FIRST] = Date.parse(y[F_FIRST]) < Date.parse(x[F_FIRST]) ? y[F_FIRST] : x[F_FIRST];
-  // Known context is kept from whichever occurrence had it (the earlier one first, as mergeRecord does).
+  // Known context is kept from whichever occurrence had it (the one staged first wins, as in mergeRecord).
   for (const f of [F_USER, F_COHORT, F_JOB]) out[f] = x[f] !== "\\N" ? x[f] : y[f];
   return out.join("\t");
 }

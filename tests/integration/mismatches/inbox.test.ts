@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMismatchFolder } from "~/jobs/mismatches.server";
 import { drainMismatchInbox, foldMismatchInbox, mismatchInboxBacklog } from "~/models/mismatch-fold.server";
-import { isIsoInstant, stageMismatches } from "~/models/mismatch-ingest.server";
+import { isIsoInstant, mergeEncodedBatches, stageMismatches } from "~/models/mismatch-ingest.server";
 import type { MismatchInput } from "~/models/mismatch-validation.server";
 import { createRule, deleteRule, listActiveRules } from "~/models/normalization-rule.server";
 import { SYSTEM_ACTOR } from "~/models/audit.server";
@@ -119,6 +119,19 @@ describe("staging and folding", () => {
     expect(rows[0].last_seen_at.toISOString()).toBe("2026-01-01T12:00:00.000Z");
     expect(rows[1]).toMatchObject({ occurrences: 2, user_id: "u-2" });
     expect(await totals()).toMatchObject({ rows: 2, occurrences: 5, groupRecords: 2, groupOccurrences: 5, hourly: 5 });
+  });
+
+  it("merges encoded lines by signature, and hands batches without repeats on as they are", () => {
+    const line = (sig: string, user: string, occurrences: number, first: string, last: string, target: string) =>
+      [sig, "g", "shadow_read", "value_mismatch", "t", "{}", user, "\\N", "\\N", "{}", target, "f", "\\N", "\\N", occurrences, first, last].join("\t");
+    const a = line("s1", "\\N", 2, "2026-01-01T10:00:00.000Z", "2026-01-01T11:00:00.000Z", '{"v":1}') + "\n";
+    const b = line("s2", "u", 1, "2026-01-01T09:00:00.000Z", "2026-01-01T09:00:00.000Z", '{"v":2}') + "\n";
+    expect(mergeEncodedBatches([a, b])).toBe(a + b);
+    // A repeat of s1, earlier and later at once, with the user known; and a batch missing its last newline.
+    const c = line("s1", "u1", 3, "2026-01-01T08:00:00.000Z", "2026-01-01T12:00:00.000Z", '{"v":3}');
+    const merged = mergeEncodedBatches([a, b, c]).split("\n");
+    expect(merged).toEqual([line("s1", "u1", 5, "2026-01-01T08:00:00.000Z", "2026-01-01T12:00:00.000Z", '{"v":3}'), b.trimEnd(), ""]);
+    expect(mergeEncodedBatches([b.trimEnd(), a])).toBe(b + a);
   });
 
   it("stores detection times exactly, whether or not they came as toISOString writes them", async () => {
