@@ -192,8 +192,14 @@ export async function writeRecords(tx: Tx, copyText: string, comparisons: Aggreg
     await tx`set local work_mem = '64MB'`;
     const writable = await tx`copy mismatch_fold from stdin`.writable();
     await new Promise<void>((resolve, reject) => {
-      writable.on("error", reject);
-      writable.on("finish", resolve);
+      // postgres.js (3.4) drops an error the server raises during COPY FROM STDIN once the stream has ended, and
+      // "finish" then never comes: fail (and roll back) rather than wait forever holding the claimed batches.
+      const timer = setTimeout(
+        () => reject(new Error(`COPY of staged mismatch records got no answer in ${COPY_ANSWER_MS / 1000} s (the server log has the reason)`)),
+        COPY_ANSWER_MS,
+      );
+      writable.on("error", (error) => (clearTimeout(timer), reject(error)));
+      writable.on("finish", () => (clearTimeout(timer), resolve()));
       writable.end(copyText);
     });
     const [result] = await tx`
@@ -252,6 +258,9 @@ export async function writeRecords(tx: Tx, copyText: string, comparisons: Aggreg
   if (comparisons.length) await writeComparisons(tx, comparisons);
   return { created, records };
 }
+
+/** A fold's COPY takes well under a second; this is only the bound on a lost answer. */
+const COPY_ANSWER_MS = 60_000;
 
 function countIgnored(records: PreparedRecord[]): number {
   let ignored = 0;
@@ -326,13 +335,18 @@ function groupKeyOf(cache: Map<string, string>, group: string): string {
   return key;
 }
 
-/** Adds a record to the one with its signature, if any: occurrences add up, first/last seen widen. */
+/** Adds a record to the one with its signature, if any. */
 function mergeRecord(bySignature: Map<string, PreparedRecord>, record: PreparedRecord) {
   const existing = bySignature.get(record.signature);
-  if (!existing) {
-    bySignature.set(record.signature, record);
-    return;
-  }
+  if (existing) mergeInto(existing, record);
+  else bySignature.set(record.signature, record);
+}
+
+/**
+ * The one rule for two occurrences of a signature (inside a batch, and across the batches of a fold): occurrences
+ * add up, first/last seen widen, the latest values win, and known context is kept from the one merged into.
+ */
+function mergeInto(existing: PreparedRecord, record: PreparedRecord): PreparedRecord {
   existing.occurrences += record.occurrences;
   const first = Math.min(existing.firstMs, record.firstMs);
   if (first !== existing.firstMs) {
@@ -349,6 +363,7 @@ function mergeRecord(bySignature: Map<string, PreparedRecord>, record: PreparedR
   existing.userId ??= record.userId;
   existing.cohortId ??= record.cohortId;
   existing.reconciliationJobId ??= record.reconciliationJobId;
+  return existing;
 }
 
 /** COPY text escaping: backslash, newline, carriage return and tab are the only special characters. */
@@ -386,19 +401,10 @@ export function encodeRecords(records: PreparedRecord[]): string {
   return lines.join("");
 }
 
-// Field positions in an encoded line (encodeRecords' order).
-const F_USER = 6;
-const F_COHORT = 7;
-const F_JOB = 13;
-const F_OCCURRENCES = 14;
-const F_FIRST = 15;
-const F_LAST = 16;
-
 /**
  * Merges encoded batches (each already one line per signature) into one COPY text with one line per signature,
- * as mergeRecord merges inside a batch: occurrences add up, first/last seen widen, the latest values win. A fold
- * does this in the folder rather than with a window sort in SQL (which cost about a sixth of a fold's
- * PostgreSQL CPU); only the rare repeated line is split into fields.
+ * by the rule of `mergeInto`. A fold does this in the folder rather than with a window sort in SQL (which cost
+ * about a sixth of a fold's PostgreSQL CPU); only the rare repeated line is decoded.
  */
 export function mergeEncodedBatches(batches: string[]): string {
   const lines = new Map<string, string>();
@@ -431,16 +437,43 @@ export function mergeEncodedBatches(batches: string[]): string {
 }
 
 function mergeLines(a: string, b: string): string {
-  const x = a.split("\t");
-  const y = b.split("\t");
-  // The later occurrence's line, values and last seen included.
-  const out = (Date.parse(y[F_LAST]) >= Date.parse(x[F_LAST]) ? y : x).slice();
-  out[F_OCCURRENCES] = String(Number(x[F_OCCURRENCES]) + Number(y[F_OCCURRENCES]));
-  out[F_FIRST] = Date.parse(y[F_FIRST]) < Date.parse(x[F_FIRST]) ? y[F_FIRST] : x[F_FIRST];
-  // Known context is kept from whichever occurrence had it (the one staged first wins, as in mergeRecord).
-  for (const f of [F_USER, F_COHORT, F_JOB]) out[f] = x[f] !== "\\N" ? x[f] : y[f];
-  return out.join("\t");
+  const merged = encodeRecords([mergeInto(decodeLine(a), decodeLine(b))]);
+  return merged.slice(0, -1);
 }
+
+/** An encodeRecords line back as the record it was (its detection times are in toISOString's form). */
+function decodeLine(line: string): PreparedRecord {
+  const f = line.split("\t").map(copyValue);
+  const [firstAt, lastAt] = [f[15] as string, f[16] as string];
+  return {
+    signature: f[0] as string,
+    groupKey: f[1] as string,
+    origin: f[2] as MismatchOrigin,
+    kind: f[3] as MismatchKind,
+    table: f[4] as string,
+    primaryKey: f[5] as string,
+    userId: f[6],
+    cohortId: f[7],
+    fingerprint: f[8],
+    sourceValue: f[9],
+    targetValue: f[10],
+    fieldsKey: f[11] as string,
+    ignoredByRuleId: f[12],
+    reconciliationJobId: f[13],
+    occurrences: Number(f[14]),
+    firstMs: Date.parse(firstAt),
+    lastMs: Date.parse(lastAt),
+    firstAt,
+    lastAt,
+  };
+}
+
+/** The inverse of copyText and copyJson. */
+function copyValue(field: string): string | null {
+  if (field === "\\N") return null;
+  return field.includes("\\") ? field.replace(/\\(.)/g, (_, c: string) => COPY_ESCAPES[c] ?? c) : field;
+}
+const COPY_ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t" };
 
 export function aggregateComparisons(inputs: ComparisonInput[]): AggregatedComparison[] {
   const byKey = new Map<string, AggregatedComparison>();

@@ -56,16 +56,47 @@ function push(at: Findings, field: string, reason: string) {
   at.errors.push({ section: at.section, index: at.index, field, reason });
 }
 
+// Earlier detection times are mistakes, and this keeps out years JavaScript writes in forms PostgreSQL refuses (BC).
+const MIN_TIME_MS = Date.UTC(2000, 0, 1);
+const NUL_REASON = "cannot contain the NUL character (U+0000): PostgreSQL text cannot store it";
+
+function requiredText(value: unknown, field: string, at: Findings) {
+  if (typeof value !== "string" || value.length === 0) push(at, field, "is required");
+  else textLimits(value, field, at);
+}
+
 function optionalText(value: unknown, field: string, at: Findings) {
   if (value === undefined || value === null) return;
   if (typeof value !== "string") push(at, field, "must be a string or null");
-  else if (value.length > MAX_TEXT) push(at, field, `must be at most ${MAX_TEXT} characters`);
+  else textLimits(value, field, at);
+}
+
+function textLimits(value: string, field: string, at: Findings) {
+  if (value.length > MAX_TEXT) push(at, field, `must be at most ${MAX_TEXT} characters`);
+  else if (value.includes("\0")) push(at, field, NUL_REASON);
+}
+
+/** Whether a JSON value holds a NUL in any string or key (jsonb, which the primary key is stored as, refuses it). */
+function hasNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\0");
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasNul);
+  for (const key in value) if (key.includes("\0") || hasNul((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
+/** Whether a row's column names (what differing fields are made of) hold a NUL. */
+function hasNulColumn(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const key in value) if (key.includes("\0")) return true;
+  return false;
 }
 
 function timestamp(value: unknown, field: string, now: number, at: Findings) {
   const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : NaN;
   if (!Number.isFinite(ms)) push(at, field, "must be an ISO 8601 timestamp");
   else if (ms > now + MAX_FUTURE_MS) push(at, field, "is more than a day in the future");
+  else if (ms < MIN_TIME_MS) push(at, field, "must be after 2000-01-01");
 }
 
 /**
@@ -103,9 +134,11 @@ export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: tr
     const r = record as Record<string, unknown>;
     if (typeof r.origin !== "string" || !ORIGINS.has(r.origin)) push(at, "origin", `must be one of ${MISMATCH_ORIGINS.join(", ")}`);
     if (typeof r.kind !== "string" || !KINDS.has(r.kind)) push(at, "kind", `must be one of ${MISMATCH_KINDS.join(", ")}`);
-    if (typeof r.table !== "string" || r.table.length === 0) push(at, "table", "is required");
-    else if (r.table.length > MAX_TEXT) push(at, "table", `must be at most ${MAX_TEXT} characters`);
+    requiredText(r.table, "table", at);
     if (r.primaryKey === undefined || r.primaryKey === null || r.primaryKey === "") push(at, "primaryKey", "is required");
+    else if (hasNul(r.primaryKey)) push(at, "primaryKey", NUL_REASON);
+    if (hasNulColumn(r.sourceValue)) push(at, "sourceValue", `column names ${NUL_REASON}`);
+    if (hasNulColumn(r.targetValue)) push(at, "targetValue", `column names ${NUL_REASON}`);
     optionalText(r.userId, "userId", at);
     optionalText(r.cohort, "cohort", at);
     optionalText(r.fingerprint, "fingerprint", at);
@@ -121,7 +154,7 @@ export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: tr
     }
     const c = entry as Record<string, unknown>;
     optionalText(c.cohort, "cohort", at);
-    if (typeof c.table !== "string" || c.table.length === 0) push(at, "table", "is required");
+    requiredText(c.table, "table", at);
     timestamp(c.windowStart, "windowStart", now, at);
     const compared = c.compared;
     const mismatched = c.mismatched;

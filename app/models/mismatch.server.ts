@@ -143,7 +143,7 @@ export async function listMismatches(query: MismatchQuery): Promise<{ rows: Mism
   const limit = query.limit + 1;
   const candidates =
     query.sort === "occurrences"
-      ? occurrencesPage(sql, where, desc, cursor, limit)
+      ? occurrencesPage(sql, where, order, desc, cursor, limit)
       : sql`select * from mismatches m where ${where} ${after} order by ${order} limit ${limit}`;
   const rows = await sql`
     select m.id, m.origin, m.kind, m.table_name, m.primary_key, m.user_id, m.cohort_id, m.differing_fields,
@@ -165,8 +165,14 @@ export async function listMismatches(query: MismatchQuery): Promise<{ rows: Mism
  * their partial index, records seen once (most of them, all with the same sort value) in id order. Each part reads
  * at most one page; the union is sorted as one.
  */
-function occurrencesPage(sql: postgres.Sql, where: postgres.PendingQuery<postgres.Row[]>, desc: boolean, cursor: [string, number] | null, limit: number) {
-  const order = desc ? sql`m.occurrences desc nulls last, m.id desc nulls last` : sql`m.occurrences asc nulls first, m.id asc nulls first`;
+function occurrencesPage(
+  sql: postgres.Sql,
+  where: postgres.PendingQuery<postgres.Row[]>,
+  order: postgres.PendingQuery<postgres.Row[]>,
+  desc: boolean,
+  cursor: [string, number] | null,
+  limit: number,
+) {
   const at = cursor && /^\d+$/.test(cursor[0]) ? { occurrences: Number(cursor[0]), id: cursor[1] } : null;
   // A cursor among the records seen once has passed every repeated one (descending) or none of them (ascending).
   let repeated = sql``;

@@ -86,6 +86,19 @@ describe("staging and folding", () => {
     });
   });
 
+  it("carries any text through a merge of repeats across batches unchanged", async () => {
+    const odd = "tab\there, new\nline, back\\slash, \"quote\", \\N, ünïcode \u2028";
+    const oddRecord = (detectedAt: string) =>
+      record(1, { table: odd, userId: odd, primaryKey: { [odd]: odd }, sourceValue: { [odd]: odd }, targetValue: { [odd]: `${odd}!` }, detectedAt });
+    await stageMismatches({ mismatches: [oddRecord("2026-01-01T09:00:00.000Z")], comparisons: [] });
+    await stageMismatches({ mismatches: [oddRecord("2026-01-01T10:00:00.000Z")], comparisons: [] });
+    expect(await drainMismatchInbox()).toEqual({ batches: 2, records: 2 });
+    const rows = await sql`select table_name, user_id, primary_key, source_value, target_value, differing_fields, occurrences from mismatches`;
+    expect(rows).toEqual([
+      { table_name: odd, user_id: odd, primary_key: { [odd]: odd }, source_value: { [odd]: odd }, target_value: { [odd]: `${odd}!` }, differing_fields: [odd], occurrences: 2 },
+    ]);
+  });
+
   it("merges repeats across batches folded together, and with records folded before", async () => {
     await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T09:00:00Z" })], comparisons: [] });
     await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T11:00:00Z", targetValue: { id: 1, title: "Essay?", pages: 3 } })], comparisons: [] });

@@ -212,6 +212,43 @@ describe("validateMismatchBatch", () => {
     ]);
   });
 
+  it("refuses what PostgreSQL could not store: NUL characters, BC and pre-2000 times", () => {
+    const nul = "a\u0000b";
+    const result = validateMismatchBatch({
+      mismatches: [
+        record({ primaryKey: { id: nul } }),
+        record({ table: nul, userId: nul }),
+        record({ sourceValue: { [nul]: 1 }, targetValue: { [nul]: 2 } }),
+        record({ detectedAt: "-000001-01-01T00:00:00.000Z" }),
+        record({ sourceValue: { title: nul }, targetValue: { title: "x" } }),
+      ],
+      comparisons: [{ table: nul, windowStart: "1999-12-31T23:00:00Z", compared: 1, mismatched: 0 }],
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const reason = "cannot contain the NUL character (U+0000): PostgreSQL text cannot store it";
+    expect(result.errors).toEqual([
+      { section: "mismatches", index: 0, field: "primaryKey", reason },
+      { section: "mismatches", index: 1, field: "table", reason },
+      { section: "mismatches", index: 1, field: "userId", reason },
+      { section: "mismatches", index: 2, field: "sourceValue", reason: `column names ${reason}` },
+      { section: "mismatches", index: 2, field: "targetValue", reason: `column names ${reason}` },
+      { section: "mismatches", index: 3, field: "detectedAt", reason: "must be after 2000-01-01" },
+      { section: "comparisons", index: 0, field: "table", reason },
+      { section: "comparisons", index: 0, field: "windowStart", reason: "must be after 2000-01-01" },
+    ]);
+  });
+
+  it("folds a record whose values (stored as json) hold a NUL escape", async () => {
+    // Only jsonb and text refuse NUL; a value with one is a legitimate difference to report.
+    const batch = { mismatches: [record({ primaryKey: { id: 7 }, sourceValue: { title: "a\u0000b" }, targetValue: { title: "ab" } })], comparisons: [] };
+    const checked = validateMismatchBatch(batch);
+    expect(checked.ok).toBe(true);
+    await ingestMismatches(batch);
+    const [row] = await sql`select differing_fields from mismatches where primary_key = '{"id":7}'`;
+    expect(row.differing_fields).toEqual(["title"]);
+  });
+
   it("refuses more than 5,000 records", () => {
     const result = validateMismatchBatch({ mismatches: Array.from({ length: 5001 }, () => record()), comparisons: [] });
     expect(result).toMatchObject({ ok: false, errors: [{ section: "body", field: "mismatches" }] });
