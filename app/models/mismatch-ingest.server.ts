@@ -178,7 +178,12 @@ export async function ingestMismatches(batch: MismatchBatch, options: IngestOpti
  * Tables are written in one order and rows in key order, so concurrent writers wait instead of deadlocking.
  * Returns how many records were new and how many occurrences were written.
  */
-export async function writeRecords(tx: Tx, copyText: string, comparisons: AggregatedComparison[]): Promise<{ created: number; records: number }> {
+export async function writeRecords(
+  tx: Tx,
+  copyText: string,
+  comparisons: AggregatedComparison[],
+  { copyAnswerMs = COPY_ANSWER_MS }: { copyAnswerMs?: number } = {},
+): Promise<{ created: number; records: number }> {
   let created = 0;
   let records = 0;
   if (copyText.length) {
@@ -194,10 +199,7 @@ export async function writeRecords(tx: Tx, copyText: string, comparisons: Aggreg
     await new Promise<void>((resolve, reject) => {
       // postgres.js (3.4) drops an error the server raises during COPY FROM STDIN once the stream has ended, and
       // "finish" then never comes: fail (and roll back) rather than wait forever holding the claimed batches.
-      const timer = setTimeout(
-        () => reject(new Error(`COPY of staged mismatch records got no answer in ${COPY_ANSWER_MS / 1000} s (the server log has the reason)`)),
-        COPY_ANSWER_MS,
-      );
+      const timer = setTimeout(() => reject(new CopyNoAnswerError(copyAnswerMs)), copyAnswerMs);
       writable.on("error", (error) => (clearTimeout(timer), reject(error)));
       writable.on("finish", () => (clearTimeout(timer), resolve()));
       writable.end(copyText);
@@ -261,6 +263,14 @@ export async function writeRecords(tx: Tx, copyText: string, comparisons: Aggreg
 
 /** A fold's COPY takes well under a second; this is only the bound on a lost answer. */
 const COPY_ANSWER_MS = 60_000;
+
+/** The server refused a COPY's rows (so far the only cause seen) and postgres.js lost its answer. */
+export class CopyNoAnswerError extends Error {
+  constructor(ms: number) {
+    super(`COPY of staged mismatch records got no answer in ${ms / 1000} s (the server log has the reason)`);
+    this.name = "CopyNoAnswerError";
+  }
+}
 
 function countIgnored(records: PreparedRecord[]): number {
   let ignored = 0;

@@ -8,6 +8,7 @@ import { MISMATCH_KINDS, MISMATCH_ORIGINS, MISMATCH_STATUSES } from "../../db/sc
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CohortRateChart, MismatchesPerHourChart, MismatchStatusChart } from "~/components/mismatches/mismatch-charts";
 import { MismatchTable, type MismatchTableRow } from "~/components/mismatches/mismatch-table";
+import { SetAsideBatches } from "~/components/mismatches/set-aside-batches";
 import { Sparkline } from "~/components/mismatches/sparkline";
 import { StatusChangeSelect } from "~/components/mismatches/status-change-select";
 import { Banner } from "~/components/ui/banner";
@@ -25,6 +26,7 @@ import {
   updateMismatches,
 } from "~/models/mismatch.server";
 import { mismatchInboxBacklog } from "~/models/mismatch-fold.server";
+import { discardSetAsideBatch, listSetAsideBatches, retrySetAsideBatch } from "~/models/mismatch-set-aside.server";
 import { listUsers } from "~/models/user.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
@@ -35,7 +37,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const query = parseMismatchQuery(url.searchParams);
   const view = url.searchParams.get("view") === "groups" ? "groups" : "list";
-  const [page, groups, tables, perHour, statusCounts, cohortRates, users, backlog] = await Promise.all([
+  const [page, groups, tables, perHour, statusCounts, cohortRates, users, backlog, setAside] = await Promise.all([
     view === "list" ? listMismatches(query) : null,
     view === "groups" ? listMismatchGroups({ table: query.table }) : null,
     listMismatchTables(),
@@ -44,6 +46,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     cohortRatesAgainstBudget(),
     hasRole(user, "engineer") ? listUsers() : Promise.resolve([]),
     mismatchInboxBacklog(),
+    listSetAsideBatches(),
   ]);
   return json({
     view,
@@ -54,7 +57,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     statusCounts,
     cohortRates,
     backlog: { records: backlog.records, oldestAgeSeconds: Math.round(backlog.oldestAgeSeconds) },
+    setAside,
     canEdit: hasRole(user, "engineer"),
+    canDiscard: hasRole(user, "admin"),
     assignees: users.filter((u) => !u.disabled && hasRole(u, "support")).map((u) => ({ id: u.id, email: u.email })),
   });
 }
@@ -67,9 +72,16 @@ const bulkSchema = z.object({
   note: z.string().trim().max(5_000).default(""),
 });
 
+const batchSchema = z.object({
+  intent: z.enum(["retry-batch", "discard-batch"]),
+  batchId: z.coerce.number().int().positive("Choose a set-aside batch"),
+  reason: z.string().trim().max(2_000).default(""),
+});
+
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "engineer");
   const form = await request.formData();
+  if (String(form.get("intent")).endsWith("-batch")) return setAsideAction(user, form);
   const parsed = bulkSchema.safeParse({
     intent: form.get("intent"),
     ids: form.getAll("ids"),
@@ -87,7 +99,25 @@ export async function action({ request }: ActionFunctionArgs) {
     assigneeId: assignee === "none" ? null : assignee || undefined,
     note: note || undefined,
   });
-  return json({ ok: true as const, errors: {}, changed });
+  return json({ ok: true as const, errors: {}, changed, notice: `Updated ${changed} mismatch${changed === 1 ? "" : "es"}.` });
+}
+
+/** Retry (engineer) or discard (admin, with a reason) a batch the folders set aside. */
+async function setAsideAction(user: Awaited<ReturnType<typeof requireRole>>, form: FormData) {
+  const parsed = batchSchema.safeParse({ intent: form.get("intent"), batchId: form.get("batchId"), reason: form.get("reason") ?? "" });
+  if (!parsed.success) return json({ ok: false as const, errors: parsed.error.flatten().fieldErrors, changed: 0 }, { status: 400 });
+  const { intent, batchId, reason } = parsed.data;
+  const gone = { ok: false as const, errors: { batchId: [`Batch ${batchId} is no longer set aside (retried or discarded meanwhile)`] }, changed: 0 };
+  if (intent === "retry-batch") {
+    if (!(await retrySetAsideBatch(userActor(user), batchId))) return json(gone, { status: 404 });
+    return json({ ok: true as const, errors: {}, changed: 0, notice: `Batch ${batchId} is back in the inbox and will be folded shortly.` });
+  }
+  if (!hasRole(user, "admin")) {
+    return json({ ok: false as const, errors: { batchId: ["Only an admin can discard a batch"] }, changed: 0 }, { status: 403 });
+  }
+  if (!reason) return json({ ok: false as const, errors: { reason: ["Say why its records are discarded"] }, changed: 0 }, { status: 400 });
+  if (!(await discardSetAsideBatch(userActor(user), batchId, reason))) return json(gone, { status: 404 });
+  return json({ ok: true as const, errors: {}, changed: 0, notice: `Batch ${batchId} was discarded.` });
 }
 
 function FilterSelect({ name, label, options, value }: { name: string; label: string; options: readonly string[]; value: string }) {
@@ -190,9 +220,10 @@ export default function MismatchesPage() {
         </Link>
       </nav>
 
+      <SetAsideBatches {...data.setAside} canRetry={data.canEdit} canDiscard={data.canDiscard} />
       <InboxBacklog records={data.backlog.records} oldestAgeSeconds={data.backlog.oldestAgeSeconds} />
       {actionData && !actionData.ok ? <Banner tone="critical" title="Nothing changed">{Object.values(actionData.errors).flat().join(" ")}</Banner> : null}
-      {actionData?.ok ? <Banner tone="ok" title={`Updated ${actionData.changed} mismatch${actionData.changed === 1 ? "" : "es"}.`} /> : null}
+      {actionData?.ok ? <Banner tone="ok" title={actionData.notice} /> : null}
 
       {data.page ? (
         <Form method="post" key={get("cursor")}>

@@ -175,6 +175,22 @@ export const mismatchInbox = pgTable("mismatch_inbox", {
   receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Inbox batches set aside because folding them alone failed on their own data (a constraint, a value PostgreSQL
+ * refuses): kept whole, with the error, so the batches queued behind them keep flowing and nothing is lost. The
+ * triage page lists them; an engineer puts one back in the inbox once the cause is fixed, an admin may discard it.
+ */
+export const mismatchInboxSetAside = pgTable("mismatch_inbox_set_aside", {
+  /** The inbox id it had, so a batch put back keeps its place in the order. */
+  id: bigint("id", { mode: "number" }).primaryKey(),
+  records: text("records").notNull(),
+  comparisons: text("comparisons").notNull(),
+  recordCount: integer("record_count").notNull(),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull(),
+  setAsideAt: timestamp("set_aside_at", { withTimezone: true }).notNull().defaultNow(),
+  error: text("error").notNull(),
+});
+
 /** A retried batch with the same Idempotency-Key returns the stored answer and writes nothing. */
 export const mismatchIngestKeys = pgTable("mismatch_ingest_keys", {
   key: text("key").primaryKey(),

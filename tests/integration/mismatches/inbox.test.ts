@@ -5,6 +5,7 @@ import { isIsoInstant, mergeEncodedBatches, stageMismatches } from "~/models/mis
 import type { MismatchInput } from "~/models/mismatch-validation.server";
 import { createRule, deleteRule, listActiveRules } from "~/models/normalization-rule.server";
 import { SYSTEM_ACTOR } from "~/models/audit.server";
+import { discardSetAsideBatch, isBatchFault, listSetAsideBatches, retrySetAsideBatch } from "~/models/mismatch-set-aside.server";
 import type { ScratchDatabase } from "../../support/databases";
 import { useControlDatabase } from "./use-control-db";
 
@@ -19,7 +20,7 @@ afterAll(async () => {
   await control?.close();
 });
 beforeEach(async () => {
-  await sql`truncate mismatches, mismatch_groups, mismatch_hourly, mismatch_comparisons, mismatch_inbox, mismatch_ingest_keys, normalization_rules cascade`;
+  await sql`truncate mismatches, mismatch_groups, mismatch_hourly, mismatch_comparisons, mismatch_inbox, mismatch_inbox_set_aside, mismatch_ingest_keys, normalization_rules, audit_log cascade`;
 });
 
 function record(id: number, overrides: Partial<MismatchInput> = {}): MismatchInput {
@@ -54,7 +55,7 @@ describe("staging and folding", () => {
     expect(staged).toEqual({ accepted: 3, ignoredByRules: 0, comparisons: 1, replayed: false });
     expect(await mismatchInboxBacklog()).toMatchObject({ batches: 1, records: 2 });
     expect((await totals()).rows).toBe(0);
-    expect(await drainMismatchInbox()).toEqual({ batches: 1, records: 3 });
+    expect(await drainMismatchInbox()).toEqual({ batches: 1, records: 3, setAside: 0 });
     expect(await totals()).toEqual({
       rows: 2, occurrences: 3, groupRecords: 2, groupOccurrences: 3, hourly: 3, compared: 100, mismatched: 10, inbox: 0,
     });
@@ -92,7 +93,7 @@ describe("staging and folding", () => {
       record(1, { table: odd, userId: odd, primaryKey: { [odd]: odd }, sourceValue: { [odd]: odd }, targetValue: { [odd]: `${odd}!` }, detectedAt });
     await stageMismatches({ mismatches: [oddRecord("2026-01-01T09:00:00.000Z")], comparisons: [] });
     await stageMismatches({ mismatches: [oddRecord("2026-01-01T10:00:00.000Z")], comparisons: [] });
-    expect(await drainMismatchInbox()).toEqual({ batches: 2, records: 2 });
+    expect(await drainMismatchInbox()).toEqual({ batches: 2, records: 2, setAside: 0 });
     const rows = await sql`select table_name, user_id, primary_key, source_value, target_value, differing_fields, occurrences from mismatches`;
     expect(rows).toEqual([
       { table_name: odd, user_id: odd, primary_key: { [odd]: odd }, source_value: { [odd]: odd }, target_value: { [odd]: `${odd}!` }, differing_fields: [odd], occurrences: 2 },
@@ -123,7 +124,7 @@ describe("staging and folding", () => {
       comparisons: [],
     });
     await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T08:00:00Z", userId: "u-late", cohort: "c-late" }), record(2)], comparisons: [] });
-    expect(await drainMismatchInbox()).toEqual({ batches: 3, records: 5 });
+    expect(await drainMismatchInbox()).toEqual({ batches: 3, records: 5, setAside: 0 });
     const rows = await sql`
       select primary_key, occurrences, first_seen_at, last_seen_at, target_value, user_id, cohort_id from mismatches order by (primary_key->>'id')::int`;
     expect(rows).toHaveLength(2);
@@ -266,5 +267,103 @@ describe("staging and folding", () => {
     const second = folder.wake();
     await Promise.all([first, second]);
     expect(drains).toBe(3);
+  });
+});
+
+describe("a batch the database refuses", () => {
+  const engineer = { type: "user" as const, id: null, label: "eng@example.com" };
+
+  /** Stages three batches of two records each and returns their inbox ids. */
+  async function stageThree(): Promise<number[]> {
+    for (const id of [1, 3, 5]) await stageMismatches({ mismatches: [record(id), record(id + 1)], comparisons: [window] });
+    return (await sql`select id from mismatch_inbox order by id`).map((r) => Number(r.id));
+  }
+
+  // A staged record seen zero times passes COPY and breaks the records' check constraint at the upsert.
+  const breakOccurrences = (id: number) =>
+    sql`update mismatch_inbox set records = replace(records, ${"\t1\t2026-"}, ${"\t0\t2026-"}) where id = ${id}`;
+
+  async function auditActions() {
+    return (await sql`select action, entity_id, actor_label, reason from audit_log order by id`).map((r) => ({ ...r }));
+  }
+
+  it("sets aside only the batch at fault, folds the ones claimed with it, and loses nothing", async () => {
+    const [first, bad, last] = await stageThree();
+    await breakOccurrences(bad);
+    expect(await drainMismatchInbox()).toEqual({ batches: 2, records: 4, setAside: 1 });
+    expect(await totals()).toMatchObject({ rows: 4, occurrences: 4, groupRecords: 4, compared: 200, mismatched: 20, inbox: 0 });
+    const keys = await sql`select (primary_key->>'id')::int as id from mismatches order by 1`;
+    expect(keys.map((r) => r.id)).toEqual([1, 2, 5, 6]);
+    const aside = await listSetAsideBatches();
+    expect(aside).toMatchObject({ total: 1, records: 2, batches: [{ id: bad, records: 2 }] });
+    expect(aside.batches[0].error).toContain("mismatches_occurrences_positive");
+    expect(aside.batches[0].error).toContain("SQLSTATE 23514");
+    expect(await auditActions()).toEqual([{ action: "mismatch_batch.set_aside", entity_id: String(bad), actor_label: "cutover", reason: null }]);
+    expect([first, last]).not.toContain(bad);
+  });
+
+  it("puts a set-aside batch back in the inbox in its place, and folds it once its cause is fixed", async () => {
+    const [, bad] = await stageThree();
+    await breakOccurrences(bad);
+    await drainMismatchInbox();
+    // Retried unchanged, it fails alone again and is set aside again.
+    expect(await retrySetAsideBatch(engineer, bad)).toBe(true);
+    expect(await drainMismatchInbox()).toEqual({ batches: 0, records: 0, setAside: 1 });
+    await sql`update mismatch_inbox_set_aside set records = replace(records, ${"\t0\t2026-"}, ${"\t1\t2026-"}) where id = ${bad}`;
+    expect(await retrySetAsideBatch(engineer, bad)).toBe(true);
+    expect((await sql`select id from mismatch_inbox`).map((r) => Number(r.id))).toEqual([bad]);
+    expect(await drainMismatchInbox()).toEqual({ batches: 1, records: 2, setAside: 0 });
+    expect(await totals()).toMatchObject({ rows: 6, occurrences: 6, compared: 300, inbox: 0 });
+    expect((await listSetAsideBatches()).total).toBe(0);
+    expect(await retrySetAsideBatch(engineer, bad)).toBe(false);
+    expect((await auditActions()).map((a) => a.action)).toEqual([
+      "mismatch_batch.set_aside", "mismatch_batch.retry", "mismatch_batch.set_aside", "mismatch_batch.retry",
+    ]);
+  });
+
+  it("discards a set-aside batch only with its reason in the audit log", async () => {
+    const [, bad] = await stageThree();
+    await breakOccurrences(bad);
+    await drainMismatchInbox();
+    expect(await discardSetAsideBatch(engineer, bad, "test data sent to production")).toBe(true);
+    expect(await discardSetAsideBatch(engineer, bad, "again")).toBe(false);
+    expect((await listSetAsideBatches()).total).toBe(0);
+    expect((await auditActions()).at(-1)).toEqual({
+      action: "mismatch_batch.discard", entity_id: String(bad), actor_label: "eng@example.com", reason: "test data sent to production",
+    });
+  });
+
+  it("sets aside a batch whose COPY gets no answer (postgres.js loses the error), after the bound", async () => {
+    const [, bad] = await stageThree();
+    // An origin the enum does not know: the server refuses the COPY row, and the answer never reaches the fold.
+    await sql`update mismatch_inbox set records = replace(records, ${"\tshadow_read\t"}, ${"\tbogus\t"}) where id = ${bad}`;
+    const started = Date.now();
+    expect(await drainMismatchInbox({ copyAnswerMs: 500 })).toEqual({ batches: 2, records: 4, setAside: 1 });
+    // The merged fold and the batch alone each waited out the bound once.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    const [aside] = (await listSetAsideBatches()).batches;
+    expect(aside).toMatchObject({ id: bad });
+    expect(aside.error).toContain("got no answer in 0.5 s");
+    // The connections the timed-out COPYs ran on are fine for the next fold.
+    await stageMismatches({ mismatches: [record(9)], comparisons: [] });
+    expect(await drainMismatchInbox()).toEqual({ batches: 1, records: 1, setAside: 0 });
+  });
+
+  it("sets aside a batch whose comparisons are not JSON", async () => {
+    const [, bad] = await stageThree();
+    await sql`update mismatch_inbox set comparisons = '[{"cohort":' where id = ${bad}`;
+    expect(await drainMismatchInbox()).toEqual({ batches: 2, records: 4, setAside: 1 });
+    expect((await listSetAsideBatches()).batches[0].error).toMatch(/JSON/);
+  });
+
+  it("tells data faults from a database that is down or busy", () => {
+    expect(isBatchFault(Object.assign(new Error("check"), { code: "23514" }))).toBe(true);
+    expect(isBatchFault(Object.assign(new Error("bad time"), { code: "22007" }))).toBe(true);
+    expect(isBatchFault(Object.assign(new Error("index row too large"), { code: "54000" }))).toBe(true);
+    expect(isBatchFault(Object.assign(new Error("terminating connection"), { code: "57P01" }))).toBe(false);
+    expect(isBatchFault(Object.assign(new Error("deadlock"), { code: "40P01" }))).toBe(false);
+    expect(isBatchFault(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }))).toBe(false);
+    expect(isBatchFault(new Error("folder died"))).toBe(false);
+    expect(isBatchFault(null)).toBe(false);
   });
 });

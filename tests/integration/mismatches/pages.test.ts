@@ -143,4 +143,60 @@ describe("mismatch pages over HTTP", () => {
     await drainMismatchInbox();
     expect(await page()).not.toContain("still being folded in");
   });
+
+  it("shows set-aside batches to everyone, lets an engineer retry one and only an admin discard one, audited", async () => {
+    const post = (cookie: string, form: Record<string, string>) =>
+      fetch(`${app.baseUrl}/mismatches?_data=routes%2Fmismatches._index`, { method: "POST", headers: { Cookie: cookie }, body: new URLSearchParams(form) });
+    const stage = async (id: number) => {
+      const record = { origin: "shadow_read", kind: "missing_in_target", table: "documents", primaryKey: { id }, sourceValue: { id } };
+      const posted = await fetch(`${app.baseUrl}/api/v1/mismatches`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${app.token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ mismatches: [record], comparisons: [] }),
+      });
+      expect(posted.status).toBe(202);
+    };
+    await stage(501);
+    await stage(502);
+    // As a fold does when a batch fails alone (inbox.test.ts covers how it gets there).
+    const moved = await app.control.sql`
+      with moved as (delete from mismatch_inbox returning *)
+      insert into mismatch_inbox_set_aside (id, records, comparisons, record_count, received_at, error)
+      select id, records, comparisons, record_count, received_at, 'value refused <b>here</b> · SQLSTATE 22P02' from moved
+      returning id`;
+    const [first, second] = moved.map((r) => Number(r.id)).sort((a, b) => a - b);
+
+    const viewer = await app.login("viewer");
+    const html = await (await fetch(`${app.baseUrl}/mismatches`, { headers: { Cookie: viewer } })).text();
+    expect(html).toContain("2 reported batches (2 records) could not be folded and are set aside");
+    expect(html).toContain("value refused &lt;b&gt;here&lt;/b&gt; · SQLSTATE 22P02");
+    expect(html).not.toContain(`Retry batch ${first}`);
+
+    expect((await post(await app.login("support"), { intent: "retry-batch", batchId: String(first) })).status).toBe(403);
+    const engineer = await app.login("engineer");
+    const refused = await post(engineer, { intent: "discard-batch", batchId: String(first), reason: "junk" });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ ok: false, errors: { batchId: ["Only an admin can discard a batch"] } });
+    expect((await post(engineer, { intent: "retry-batch", batchId: "x" })).status).toBe(400);
+
+    const retried = await post(engineer, { intent: "retry-batch", batchId: String(first) });
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toMatchObject({ ok: true, notice: `Batch ${first} is back in the inbox and will be folded shortly.` });
+    expect((await app.control.sql`select id from mismatch_inbox`).map((r) => Number(r.id))).toEqual([first]);
+    expect((await post(engineer, { intent: "retry-batch", batchId: String(first) })).status).toBe(404);
+    await drainMismatchInbox();
+    expect(await app.control.sql`select 1 from mismatches where table_name = ${"documents"} and primary_key = ${app.control.sql.json({ id: 501 })}`).toHaveLength(1);
+
+    const admin = await app.login("admin");
+    expect((await post(admin, { intent: "discard-batch", batchId: String(second), reason: " " })).status).toBe(400);
+    expect((await post(admin, { intent: "discard-batch", batchId: String(second), reason: "a load test's batch" })).status).toBe(200);
+    expect(await app.control.sql`select 1 from mismatch_inbox_set_aside`).toHaveLength(0);
+    const audits = await app.control.sql`
+      select action, actor_label, reason from audit_log where entity_type = 'mismatch_batch' order by id`;
+    expect(audits.map((a) => ({ ...a }))).toEqual([
+      { action: "mismatch_batch.retry", actor_label: "engineer@demo.local", reason: null },
+      { action: "mismatch_batch.discard", actor_label: "admin@demo.local", reason: "a load test's batch" },
+    ]);
+    expect(await (await fetch(`${app.baseUrl}/mismatches`, { headers: { Cookie: viewer } })).text()).not.toContain("could not be folded");
+  });
 });
