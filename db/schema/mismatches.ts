@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  customType,
   bigserial,
   check,
   doublePrecision,
@@ -23,6 +24,13 @@ export const MISMATCH_ORIGINS = ["shadow_read", "dual_write_error", "reconciliat
 export const MISMATCH_KINDS = ["missing_in_target", "extra_in_target", "value_mismatch", "write_error"] as const;
 export const MISMATCH_STATUSES = ["open", "investigating", "resolved", "ignored", "repaired"] as const;
 
+/**
+ * Text compared byte by byte (COLLATE "C") rather than by the database's locale: for hashes and identifiers a
+ * btree only needs equality and some fixed order, and under a libc locale (C.UTF-8 included) every comparison is a
+ * strcoll call (the signature index takes about 18 per new record).
+ */
+const byteText = customType<{ data: string }>({ dataType: () => 'text collate "C"' });
+
 export const mismatchOriginEnum = pgEnum("mismatch_origin", MISMATCH_ORIGINS);
 export const mismatchKindEnum = pgEnum("mismatch_kind", MISMATCH_KINDS);
 export const mismatchStatusEnum = pgEnum("mismatch_status", MISMATCH_STATUSES);
@@ -35,7 +43,7 @@ export const mismatches = pgTable(
   "mismatches",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    signature: text("signature").notNull(),
+    signature: byteText("signature").notNull(),
     /** Hash of table + kind + differing fields: the mismatch_groups row this record counts in. */
     groupKey: text("group_key").notNull(),
     origin: mismatchOriginEnum("origin").notNull(),

@@ -1,0 +1,1 @@
+ALTER TABLE "mismatches" ALTER COLUMN "signature" SET DATA TYPE text collate "C";
