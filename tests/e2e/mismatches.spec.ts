@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import postgres from "postgres";
 import { e2eDatabaseUrls, expect, loginAs, test, DEMO_TOKEN } from "./fixtures";
 
@@ -73,4 +74,45 @@ test("support can view a mismatch but not change its status", async ({ page }) =
     form: { intent: "update", status: "resolved", note: "" },
   });
   expect(response.status()).toBe(403);
+});
+
+test("an engineer sees a batch the database refused, and retries it once the cause is fixed", async ({ page }) => {
+  const key = `e2e-aside-${Date.now()}`;
+  const sql = postgres(e2eDatabaseUrls().controlUrl, { max: 1, onnotice: () => {} });
+  try {
+    // A staged batch whose one record is seen zero times: it passes COPY and breaks the records' check constraint,
+    // as a batch the API let through and PostgreSQL refuses would. The e2e server's worker folds it and sets it aside.
+    const at = new Date().toISOString();
+    const line = [
+      createHash("sha1").update(key).digest("hex"), createHash("sha1").update("e2e_set_aside").digest("hex"), "shadow_read", "value_mismatch",
+      "e2e_set_aside", JSON.stringify({ id: key }), "\\N", "\\N", "\\N", JSON.stringify({ id: key, v: 1 }), JSON.stringify({ id: key, v: 2 }),
+      "v", "\\N", "\\N", "0", at, at,
+    ].join("\t");
+    const [{ id }] = await sql`
+      with staged as (insert into mismatch_inbox (records, comparisons, record_count) values (${line + "\n"}, '[]', 1) returning id)
+      select id::int, pg_notify('mismatch_inbox', '') from staged`;
+    await expect.poll(async () => (await sql`select count(*)::int as n from mismatch_inbox_set_aside where id = ${id}`)[0].n).toBe(1);
+
+    await loginAs(page, "engineer");
+    await page.goto("/mismatches");
+    const aside = page.getByRole("region", { name: /could not be folded and is set aside/ });
+    await expect(aside).toBeVisible();
+    await expect(aside.getByText(/mismatches_occurrences_positive/)).toBeVisible();
+    // An engineer can retry but not discard.
+    await expect(aside.getByText("Discard…")).toHaveCount(0);
+
+    await sql`update mismatch_inbox_set_aside set records = replace(records, ${"\t0\t"}, ${"\t1\t"}) where id = ${id}`;
+    await aside.getByRole("button", { name: `Retry batch ${id}` }).click();
+    await expect(page.getByText(`Batch ${id} is back in the inbox and will be folded shortly.`)).toBeVisible();
+    await expect.poll(async () => (await sql`select count(*)::int as n from mismatches where primary_key->>'id' = ${key}`)[0].n).toBe(1);
+    await page.goto("/mismatches?table=e2e_set_aside");
+    await expect(page.getByRole("row").filter({ hasText: key })).toBeVisible();
+    await expect(page.getByRole("region", { name: /could not be folded/ })).toHaveCount(0);
+
+    await page.goto("/audit?entityType=mismatch_batch");
+    await expect(page.getByRole("cell", { name: "mismatch_batch.retry" })).toBeVisible();
+    await expect(page.getByRole("cell", { name: "engineer@demo.local" }).first()).toBeVisible();
+  } finally {
+    await sql.end();
+  }
 });

@@ -32,7 +32,7 @@ export function SetAsideBatches({
   return (
     <section aria-labelledby="set-aside-title" className="mb-4 rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900">
       <h2 id="set-aside-title" className="font-semibold">
-        {`${total.toLocaleString("en")} reported batch${total === 1 ? "" : "es"} (${records.toLocaleString("en")} records) could not be folded and ${total === 1 ? "is" : "are"} set aside`}
+        {`${total.toLocaleString("en")} reported batch${total === 1 ? "" : "es"} (${records.toLocaleString("en")} record${records === 1 ? "" : "s"}) could not be folded and ${total === 1 ? "is" : "are"} set aside`}
       </h2>
       <p className="mt-1">
         Each passed validation, but PostgreSQL refused its rows when folding it alone. It is kept whole, and the batches after it keep flowing.
@@ -74,7 +74,7 @@ export function SetAsideBatches({
                           <input type="hidden" name="intent" value="discard-batch" />
                           <input type="hidden" name="batchId" value={b.id} />
                           <label className="flex flex-col font-medium">
-                            Why discard its {b.records.toLocaleString("en")} records for good?
+                            {`Why discard its ${b.records.toLocaleString("en")} record${b.records === 1 ? "" : "s"} for good?`}
                             <input name="reason" required maxLength={2000} className="mt-1 rounded border border-red-300 px-2 py-1 text-sm font-normal text-slate-900" />
                           </label>
                           <Button type="submit" variant="danger" disabled={busy}>
