@@ -221,6 +221,8 @@ export async function listMismatchesForUser(userId: string, limit = 20): Promise
 }
 
 export interface MismatchDetail extends MismatchListRow {
+  /** The name of the cohort `cohortId` names, when it is one of ours (clients may report any id). */
+  cohortName: string | null;
   fingerprint: string | null;
   sourceValue: unknown;
   targetValue: unknown;
@@ -234,7 +236,9 @@ export interface MismatchDetail extends MismatchListRow {
 export async function getMismatch(id: number): Promise<MismatchDetail | null> {
   const sql = controlSql();
   const [row] = await sql`
-    select m.*, u.email as assignee_email from mismatches m left join users u on u.id = m.assignee_id where m.id = ${id}`;
+    select m.*, u.email as assignee_email, c.name as cohort_name
+    from mismatches m left join users u on u.id = m.assignee_id left join cohorts c on c.id::text = m.cohort_id
+    where m.id = ${id}`;
   if (!row) return null;
   const [notes, history, rules] = await Promise.all([
     sql`select id, author_label, body, created_at from mismatch_notes where mismatch_id = ${id} order by created_at, id`,
@@ -248,6 +252,7 @@ export async function getMismatch(id: number): Promise<MismatchDetail | null> {
       : null;
   return {
     ...toListRow(row),
+    cohortName: row.cohort_name,
     fingerprint: row.fingerprint,
     sourceValue: row.source_value,
     targetValue: row.target_value,

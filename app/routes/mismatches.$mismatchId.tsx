@@ -153,7 +153,15 @@ export default function MismatchDetailPage() {
               <dt className="text-slate-500">User</dt>
               <dd className="col-span-2">{mismatch.userId ?? "—"}</dd>
               <dt className="text-slate-500">Cohort</dt>
-              <dd className="col-span-2">{mismatch.cohortId ?? "—"}</dd>
+              <dd className="col-span-2">
+                {mismatch.cohortName && mismatch.cohortId ? (
+                  <Link className="text-sky-700 hover:underline" to={`/cohorts/${mismatch.cohortId}`}>
+                    {mismatch.cohortName}
+                  </Link>
+                ) : (
+                  (mismatch.cohortId ?? "—")
+                )}
+              </dd>
               <dt className="text-slate-500">Fingerprint</dt>
               <dd className="col-span-2 break-all font-mono text-xs">{mismatch.fingerprint ?? "—"}</dd>
               <dt className="text-slate-500">Assignee</dt>

@@ -2,6 +2,7 @@ import postgres from "postgres";
 import { seedDemoApplicationData } from "../demo/seeder";
 import { seedDemoControl } from "./demo-control";
 import { seedDemoHealthHistory } from "./demo-health";
+import { seedDemoMismatches } from "./demo-mismatches";
 import { seedRolloutCohorts } from "./rollout-cohorts";
 
 export interface DemoUrls {
@@ -14,7 +15,7 @@ export interface DemoUrls {
 export type DemoSeeder = (urls: DemoUrls) => Promise<void>;
 
 // Application data first: later steps (cohorts, mismatch history) refer to its users and rows.
-export const demoSeeders: DemoSeeder[] = [seedDemoApplicationData, seedRolloutCohorts, seedDemoHealthHistory];
+export const demoSeeders: DemoSeeder[] = [seedDemoApplicationData, seedRolloutCohorts, seedDemoMismatches, seedDemoHealthHistory];
 
 /** Seeds the whole demo once; later starts find the marker and skip it. */
 export async function seedDemo(urls: DemoUrls): Promise<boolean> {
