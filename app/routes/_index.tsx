@@ -15,20 +15,23 @@ import { getEnv } from "~/utils/env.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 import { RolloutProgressCard } from "~/components/rollout/rollout-progress";
 import { loadRolloutProgress } from "~/models/rollout-progress.server";
+import { MismatchSummaryCard } from "~/components/overview/mismatch-summary-card";
+import { loadMismatchOverview } from "~/models/mismatch-overview.server";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Cutover" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
   const demo = getEnv().CUTOVER_DEMO;
-  const [statuses, health, simulator, traffic, rollout] = await Promise.all([
+  const [statuses, health, simulator, traffic, rollout, mismatches] = await Promise.all([
     getDatabaseStatuses(),
     loadHealthOverview(),
     demo ? getSimulatorSettings() : null,
     demo ? getSimulatorMinutes({ minutes: 60 }) : null,
     loadRolloutProgress(),
+    loadMismatchOverview(),
   ]);
-  return json({ statuses, health, simulator, traffic, rollout, canControlSimulator: hasRole(user, "engineer") });
+  return json({ statuses, health, simulator, traffic, rollout, mismatches, canControlSimulator: hasRole(user, "engineer") });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -42,7 +45,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Overview() {
-  const { statuses, health, simulator, traffic, rollout, canControlSimulator } = useLoaderData<typeof loader>();
+  const { statuses, health, simulator, traffic, rollout, mismatches, canControlSimulator } = useLoaderData<typeof loader>();
   return (
     <div>
       <PageHeader title="Overview" description="Where the migration stands: who is on which database, what differs, and how much runway is left." />
@@ -52,6 +55,7 @@ export default function Overview() {
           <DatabaseStatusList statuses={statuses} />
         </Card>
         <HealthOverviewCard health={health} />
+        <MismatchSummaryCard summary={mismatches} />
         {simulator && traffic ? (
           <DemoTrafficCard minutes={traffic} status={simulator.status} operationsPerSecond={simulator.operationsPerSecond} canControl={canControlSimulator} />
         ) : null}

@@ -8,6 +8,7 @@ import { MISMATCH_KINDS, MISMATCH_ORIGINS, MISMATCH_STATUSES } from "../../db/sc
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CohortRateChart, MismatchesPerHourChart, MismatchStatusChart } from "~/components/mismatches/mismatch-charts";
 import { MismatchTable, type MismatchTableRow } from "~/components/mismatches/mismatch-table";
+import { groupRecordsPath } from "~/components/mismatches/group-link";
 import { SetAsideBatches } from "~/components/mismatches/set-aside-batches";
 import { Sparkline } from "~/components/mismatches/sparkline";
 import { StatusChangeSelect } from "~/components/mismatches/status-change-select";
@@ -289,7 +290,7 @@ export default function MismatchesPage() {
               {data.groups.map((g) => (
                 <tr key={g.key}>
                   <td className="px-3 py-2 font-mono">
-                    <Link className="text-sky-700 hover:underline" to={`/mismatches?table=${encodeURIComponent(g.table)}&kind=${g.kind}${g.differingFields[0] ? `&field=${encodeURIComponent(g.differingFields[0])}` : ""}`}>
+                    <Link className="text-sky-700 hover:underline" to={groupRecordsPath(g)}>
                       {g.table}
                     </Link>
                   </td>

@@ -170,10 +170,11 @@ export async function seedDemoMismatches(urls: DemoUrls) {
     for (const d of DEMO_DIVERGENCES) {
       if (d.table === "users") continue;
       const [sourceRow, targetRow] = await Promise.all([divergentRow(source, d), divergentRow(target, d)]);
+      const row = sourceRow ?? targetRow;
       occurrences(
         {
           origin: "shadow_read", kind: KIND_OF[d.kind], table: d.table, primaryKey: d.primaryKey,
-          userId: sourceRow?.owner_id ?? sourceRow?.author_id ?? sourceRow?.user_id ?? null, cohort: pickCohort(),
+          userId: row?.owner_id ?? row?.author_id ?? row?.user_id ?? null, cohort: pickCohort(),
           fingerprint: `select ${d.table} by id`, sourceValue: sourceRow, targetValue: targetRow,
         },
         [0.05, HISTORY_HOURS],

@@ -50,7 +50,7 @@ test("an engineer filters to a table, opens a mismatch, sees the differing field
   await expect(page.locator('[data-differs="true"]')).toHaveCount(1);
 
   await page.getByLabel("Status").selectOption("investigating");
-  await page.getByLabel("Note").fill("e2e: title drift from the v2 editor");
+  await page.getByRole("textbox", { name: "Note" }).fill("e2e: title drift from the v2 editor");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("e2e: title drift from the v2 editor", { exact: true })).toBeVisible();
   await expect(page.getByText("investigating", { exact: true }).first()).toBeVisible();
@@ -115,4 +115,19 @@ test("an engineer sees a batch the database refused, and retries it once the cau
   } finally {
     await sql.end();
   }
+});
+
+test("the CTO sees open mismatches and each cohort against its budget on the Overview, and follows a top offender to triage", async ({ page }) => {
+  await loginAs(page, "viewer");
+  await page.goto("/");
+  const card = page.getByRole("region", { name: "Mismatches" });
+  await expect(card.getByText("Open", { exact: true })).toBeVisible();
+  for (const cohort of ["Internal staff", "Oceania schools", "Everyone"]) await expect(card.getByRole("link", { name: cohort })).toBeVisible();
+  await expect(card.getByRole("img", { name: "Mismatch occurrences per hour over the last 24 hours" })).toBeVisible();
+  // The demo's worst offender: documents whose updated_at a client cut to milliseconds.
+  const top = card.getByRole("row").first();
+  await expect(top).toContainText("updated_at");
+  await top.getByRole("link", { name: "documents" }).click();
+  await expect(page).toHaveURL(/\/mismatches\?table=documents&kind=value_mismatch&field=updated_at/);
+  await expect(page.getByRole("row").filter({ hasText: "updated_at" }).first()).toBeVisible();
 });

@@ -33,7 +33,7 @@ export function DemoTrafficCard({
   return (
     <Card
       title="Demo traffic (simulated users)"
-      className="lg:col-span-2"
+      className="lg:col-span-3"
       actions={
         <div className="flex items-center gap-2">
           <Badge tone={running ? "ok" : "warning"}>{running ? `running · ${operationsPerSecond} op/s` : "paused"}</Badge>

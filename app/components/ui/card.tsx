@@ -1,11 +1,19 @@
-import type { ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 
 export function Card({ title, children, actions, className = "" }: { title?: ReactNode; children: ReactNode; actions?: ReactNode; className?: string }) {
+  // Named by its title, a card is a landmark region screen readers (and tests) can find.
+  const titleId = useId();
   return (
-    <section className={`rounded-lg border border-slate-200 bg-white p-4 shadow-sm ${className}`}>
+    <section aria-labelledby={title ? titleId : undefined} className={`rounded-lg border border-slate-200 bg-white p-4 shadow-sm ${className}`}>
       {title || actions ? (
         <div className="mb-3 flex items-center justify-between gap-2">
-          {title ? <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">{title}</h2> : <span />}
+          {title ? (
+            <h2 id={titleId} className="text-sm font-semibold uppercase tracking-wide text-slate-500">
+              {title}
+            </h2>
+          ) : (
+            <span />
+          )}
           {actions}
         </div>
       ) : null}

@@ -5,6 +5,7 @@ import { seedDemoMismatches } from "../../../db/seed/demo-mismatches";
 import { seedRolloutCohorts } from "../../../db/seed/rollout-cohorts";
 import { cohortRatesAgainstBudget } from "~/models/comparison.server";
 import { getMismatch } from "~/models/mismatch.server";
+import { loadMismatchOverview } from "~/models/mismatch-overview.server";
 import { recheckMismatch } from "~/models/mismatch-recheck.server";
 import { closeSideConnections } from "~/utils/databases.server";
 import { createScratchDatabase, type ScratchDatabase } from "../../support/databases";
@@ -90,5 +91,21 @@ describe("the demo's mismatch history", () => {
     const recheck = await recheckMismatch(row.table_name, row.primary_key);
     expect(recheck).toMatchObject({ stillDiffers: true, sourceFound: true, targetFound: true });
     expect(recheck.comparison.differingFields).toEqual(["title"]);
+  });
+
+  it("sums up on the Overview: open work, the last day per hour, cohorts against budget, top offenders", async () => {
+    const sql = control.db.sql;
+    const overview = await loadMismatchOverview();
+    const [open] = await sql`select count(*)::int as n from mismatches where status = 'open'`;
+    const [day] = await sql`
+      select coalesce(sum(occurrences), 0)::int as n from mismatch_hourly where hour >= date_trunc('hour', now()) - interval '23 hours'`;
+    expect(overview.open).toBe(open.n);
+    expect(overview.lastDay).toHaveLength(24);
+    expect(overview.lastDay.reduce((a, b) => a + b, 0)).toBe(day.n);
+    expect(overview.lastDay.filter((n) => n > 0).length).toBeGreaterThan(12);
+    expect(overview.cohorts.map((c) => c.cohortName)).toEqual(["Internal staff", "Oceania schools", "Everyone"]);
+    expect(overview.topGroups).toHaveLength(3);
+    expect(overview.topGroups[0].occurrences).toBeGreaterThanOrEqual(overview.topGroups[1].occurrences);
+    expect(overview).toMatchObject({ setAsideBatches: 0, waitingRecords: 0 });
   });
 });
