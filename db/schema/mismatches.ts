@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
-  customType,
   bigserial,
   check,
+  customType,
   doublePrecision,
   index,
   integer,
