@@ -198,9 +198,10 @@ export async function seedDemoMismatches(urls: DemoUrls) {
       for (const table of tables) {
         for (let hour = firstHour; hour <= now; hour += HOUR) {
           const diurnal = 0.6 + 0.4 * Math.sin(((new Date(hour).getUTCHours() - 6) / 24) * 2 * Math.PI);
-          // Mismatched counts every differing read, repeats of one record included, so it is at least the records.
+          // Mismatched counts every differing read, repeats of one record included, so it is at least the records;
+          // and at least one, so even a small cohort in a quiet hour has a rate to show.
           const rate = (cohort.budget ?? 0.005) * (0.25 + next() * 0.25);
-          const found = Math.max(mismatched.get(`${cohort.id}\u0000${table}\u0000${hour}`) ?? 0, Math.round(base * diurnal * rate));
+          const found = Math.max(mismatched.get(`${cohort.id}\u0000${table}\u0000${hour}`) ?? 0, Math.ceil(base * diurnal * rate));
           const compared = Math.max(Math.round(base * diurnal), Math.ceil(found / rate));
           comparisons.push({ cohort: cohort.id, table, windowStart: new Date(hour).toISOString(), compared, mismatched: found });
         }
