@@ -102,6 +102,12 @@ const STORIES: Story[] = [
     triage: { status: "investigating", note: "Trailing spaces on the target: the new editor's sanitizer?", assign: true, triagedBeforeHours: 3 },
   },
   {
+    // The user the support page opens first: a support engineer asked about them sees their recent mismatches.
+    table: "annotations", origin: "shadow_read", kind: "value_mismatch", where: "author_id = 'u_000042'", records: 6,
+    target: (row) => ({ ...row, updated_at: row.updated_at && toMilliseconds(row.updated_at) }),
+    fingerprint: "select annotations by document", hoursAgo: [0.3, 10], maxOccurrences: 3, userColumn: "author_id",
+  },
+  {
     table: "document_collaborators", origin: "dual_write_error", kind: "missing_in_target", where: "true", records: 40,
     target: () => null, fingerprint: "insert document_collaborators", hoursAgo: [0.1, 6], maxOccurrences: 2, userColumn: "user_id",
   },

@@ -55,6 +55,9 @@ describe("the demo's mismatch history", () => {
     expect(empty.n).toBe(0);
     const [users] = await sql`select count(*)::int as n from mismatches where table_name = 'users'`;
     expect(users.n).toBe(0);
+    // The user the support page opens first has recent ones to show.
+    const [featured] = await sql`select count(*)::int as n from mismatches where user_id = 'u_000042' and last_seen_at > now() - interval '12 hours'`;
+    expect(featured.n).toBeGreaterThan(0);
   });
 
   it("was triaged by the engineer: statuses, an assignee, notes, each change in the audit log", async () => {
