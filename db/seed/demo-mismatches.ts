@@ -3,7 +3,9 @@ import type { MismatchKind, MismatchOrigin, MismatchStatus } from "../schema";
 import type { ComparisonInput, MismatchInput } from "../../app/models/mismatch-validation.server";
 import { ingestMismatches } from "../../app/models/mismatch-ingest.server";
 import { updateMismatches } from "../../app/models/mismatch.server";
+import { describeTable } from "../../app/reconciliation/catalog";
 import { quoteIdent } from "../../app/utils/sql-identifier";
+import { APP_TABLES } from "../demo/app-schema";
 import { DEMO_DIVERGENCES, type DemoDivergence } from "../demo/divergences";
 import type { DemoUrls } from "./index";
 
@@ -22,21 +24,20 @@ function random(seed: number) {
   };
 }
 
-/** Rows with every column as PostgreSQL's own text, as a shadow read and the re-check see them. */
-async function rowsAsText(sql: postgres.Sql, table: string, where: string, limit: number): Promise<Row[]> {
-  const columns = await sql<{ name: string }[]>`
-    select column_name as name from information_schema.columns
-    where table_schema = 'public' and table_name = ${table} order by ordinal_position`;
-  const list = columns.map((c) => `${quoteIdent(c.name)}::text as ${quoteIdent(c.name)}`).join(", ");
-  // Table names and conditions are this file's constants, never input.
-  return sql.unsafe<Row[]>(`select ${list} from ${quoteIdent(table)} where ${where} order by 1 limit ${limit}`);
+/**
+ * Rows with every column as PostgreSQL's own text, as a shadow read and the re-check see them. Columns come from
+ * the reconciliation catalog; table names and conditions are this file's constants, values are bound.
+ */
+async function rowsAsText(sql: postgres.Sql, table: string, where: string, params: string[], limit: number): Promise<Row[]> {
+  const { table: described } = await describeTable(sql, "public", table);
+  const list = (described?.columns ?? []).map((c) => `${quoteIdent(c.name)}::text as ${quoteIdent(c.name)}`).join(", ");
+  return sql.unsafe<Row[]>(`select ${list} from ${quoteIdent(table)} where ${where} order by 1 limit ${limit}`, params);
 }
 
 async function divergentRow(sql: postgres.Sql, d: DemoDivergence): Promise<Row | null> {
-  const where = Object.entries(d.primaryKey)
-    .map(([column, value]) => `${quoteIdent(column)}::text = '${value.replace(/'/g, "''")}'`)
-    .join(" and ");
-  const [row] = await rowsAsText(sql, d.table, where, 1);
+  const columns = Object.keys(d.primaryKey);
+  const where = columns.map((column, i) => `${quoteIdent(column)}::text = $${i + 1}`).join(" and ");
+  const [row] = await rowsAsText(sql, d.table, where, columns.map((c) => d.primaryKey[c]), 1);
   return row ?? null;
 }
 
@@ -114,9 +115,8 @@ const STORIES: Story[] = [
 ];
 
 function primaryKeyOf(table: string, row: Row): Record<string, string | null> {
-  if (table === "enrollments") return { course_code: row.course_code, user_id: row.user_id };
-  if (table === "document_collaborators") return { document_id: row.document_id, user_id: row.user_id };
-  return { id: row.id };
+  const columns = APP_TABLES.find((t) => t.name === table)?.primaryKey ?? [];
+  return Object.fromEntries(columns.map((c) => [c, row[c]]));
 }
 
 /**
@@ -156,7 +156,7 @@ export async function seedDemoMismatches(urls: DemoUrls) {
     };
 
     for (const story of STORIES) {
-      const rows = await rowsAsText(source, story.table, story.where, story.records);
+      const rows = await rowsAsText(source, story.table, story.where, [], story.records);
       for (const row of rows) {
         const other = story.target(row);
         // A row the change leaves as it was (a timestamp already in milliseconds) would be no mismatch at all.

@@ -1,6 +1,7 @@
 import { Link } from "@remix-run/react";
 import { groupRecordsPath } from "~/components/mismatches/group-link";
 import { Sparkline } from "~/components/mismatches/sparkline";
+import { Badge } from "~/components/ui/badge";
 import { Card, type Tone } from "~/components/ui/card";
 
 export interface MismatchSummary {
@@ -14,14 +15,6 @@ export interface MismatchSummary {
   waitingRecords: number;
 }
 
-const TONE_TEXT: Record<Tone, string> = {
-  default: "text-slate-700",
-  ok: "text-emerald-700",
-  warning: "text-amber-700",
-  critical: "text-red-700",
-  info: "text-sky-700",
-};
-
 function percent(rate: number): string {
   return `${(rate * 100).toFixed(rate < 0.001 ? 3 : 2)}%`;
 }
@@ -30,7 +23,7 @@ function windowText(minutes: number[]): string {
   return new Set(minutes).size === 1 ? `over the last ${minutes[0]} min, the budget window` : "over each cohort's budget window";
 }
 
-/** Past 80% of its budget a cohort is close; over it, its ramp's mismatch gate holds. */
+/** Past 80% of its budget a cohort is close; over it, its ramp's mismatch gate holds (app/gates/mismatch-budget.server.ts). */
 function budgetTone(rate: number | null, budget: number | null): Tone {
   if (rate === null || budget === null) return "default";
   if (rate > budget) return "critical";
@@ -81,8 +74,8 @@ export function MismatchSummaryCard({ summary }: { summary: MismatchSummary }) {
                 <Link to={`/cohorts/${c.cohortId}`} className="truncate text-sky-700 hover:underline">
                   {c.cohortName}
                 </Link>
-                <span className={`tabular-nums ${TONE_TEXT[budgetTone(c.rate, c.budget)]}`}>
-                  {c.rate === null ? "nothing compared" : percent(c.rate)}
+                <span className="tabular-nums">
+                  <Badge tone={budgetTone(c.rate, c.budget)}>{c.rate === null ? "nothing compared" : percent(c.rate)}</Badge>
                   {c.budget !== null ? <span className="text-slate-400">{` / ${percent(c.budget)}`}</span> : null}
                 </span>
               </li>
