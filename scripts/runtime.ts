@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { ensureDatabase, startEmbeddedPostgres, takeOverShutdown, type EmbeddedServer } from "../db/embedded";
+import { EmbeddedStartError, ensureDatabase, startEmbeddedPostgres, takeOverShutdown, type EmbeddedServer } from "../db/embedded";
 import { EnvError, parseEnv, type Env } from "../app/utils/env.server";
 
 export const ROOT = process.cwd();
@@ -44,7 +44,17 @@ export async function resolveDatabases(): Promise<Databases> {
 
   const dataDir = path.resolve(process.env.CUTOVER_DATA_DIR ?? ".data/embedded");
   mkdirSync(dataDir, { recursive: true });
-  const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "postgres") });
+  claimDataDir(dataDir);
+  let embedded: EmbeddedServer;
+  try {
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, "postgres"),
+      onStaleServer: (pid) => process.stderr.write(`cutover: stopped the PostgreSQL (pid ${pid}) an earlier start left running on ${dataDir}\n`),
+    });
+  } catch (error) {
+    if (error instanceof EmbeddedStartError) fail(error.message);
+    throw error;
+  }
   const admin = embedded.url("postgres");
   const created = await Promise.all([
     ensureDatabase(admin, "cutover_control"),
@@ -62,6 +72,29 @@ export async function resolveDatabases(): Promise<Databases> {
     process.env.SESSION_SECRET = readFileSync(secretFile, "utf8").trim();
   }
   return { embedded, firstStart: created[0] };
+}
+
+/**
+ * One `npm start` per data folder: a second one would fight the first over its PostgreSQL. The supervisor's pid
+ * is kept in the folder; a pid file whose process is gone (killed -9) is simply taken over.
+ */
+function claimDataDir(dataDir: string) {
+  const pidFile = path.join(dataDir, "cutover.pid");
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isCutoverStart(pid)) {
+      fail(`Cutover is already running on ${dataDir} (pid ${pid}): stop it first, or set CUTOVER_DATA_DIR to another folder.`);
+    }
+  }
+  writeFileSync(pidFile, String(process.pid));
+}
+
+function isCutoverStart(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("scripts/start.ts");
+  } catch {
+    return false;
+  }
 }
 
 function newestMtime(dir: string): number {
@@ -88,13 +121,13 @@ export function ensureBuilt() {
  * anything: a Ctrl-C during start-up must stop what has started so far, not crash half-way.
  * Returns a function telling whether shutdown has begun.
  */
-export function onShutdown(steps: () => Promise<void>, deadlineMs = 8_000): () => boolean {
+export function onShutdown(steps: () => Promise<void>, deadlineMs = 8_000, options: { quiet?: boolean } = {}): () => boolean {
   takeOverShutdown();
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`\ncutover: ${signal} received, stopping…\n`);
+    if (!options.quiet) process.stdout.write(`\ncutover: ${signal} received, stopping…\n`);
     const timer = setTimeout(() => {
       process.stderr.write("cutover: shutdown took too long, exiting.\n");
       process.exit(1);

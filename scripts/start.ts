@@ -1,32 +1,26 @@
-import { closeControlDb } from "../app/utils/db.server";
-import { closeSideConnections } from "../app/utils/databases.server";
 import { runMigrations } from "../db/migrate";
 import { seedDemo } from "../db/seed";
 import { DEMO_PASSWORD, DEMO_TOKEN, DEMO_USERS } from "../db/seed/demo-control";
 import { ensureBuilt, loadEnv, onShutdown, resolveDatabases, type Databases } from "./runtime";
-import { startWebServer, type WebServer } from "./web-server";
-import { startWorker } from "./worker-runtime";
-import { startDemoTraffic } from "./demo-traffic";
+import { supervise, type SupervisedChild } from "./supervisor";
 
-// `npm start`: the web app and the job worker (and, on the embedded default, the demo traffic simulator) in one
-// process tree. `--web-only` leaves jobs to separate `npm run worker` processes.
+// `npm start`: a supervisor that owns the databases (the embedded default, when no URL is set), migrates and seeds,
+// then runs the web app, the job worker and (on the embedded default) the demo traffic simulator as child
+// processes, each restarted with backoff if it dies. `--web-only` leaves jobs to separate `npm run worker` processes.
 const started = performance.now();
 const webOnly = process.argv.includes("--web-only");
-const running: {
-  databases?: Databases;
-  web?: WebServer;
-  worker?: { stop(): Promise<void> } | null;
-  traffic?: { stop(): Promise<void> } | null;
-} = {};
+const log = (line: string) => process.stderr.write(`cutover: ${line}\n`);
+const running: { databases?: Databases; children: SupervisedChild[] } = { children: [] };
 
-const stopping = onShutdown(async () => {
-  await running.traffic?.stop();
-  await running.web?.close();
-  await running.worker?.stop();
-  await closeSideConnections();
-  await closeControlDb();
+async function stopAll() {
+  const byName = (names: string[]) => running.children.filter((c) => names.includes(c.name));
+  // The simulator talks to the web process, so it goes first; the database goes last.
+  await Promise.all(byName(["simulator"]).map((c) => c.stop()));
+  await Promise.all(byName(["web", "worker"]).map((c) => c.stop()));
   await running.databases?.embedded?.stop();
-});
+}
+
+const stopping = onShutdown(stopAll, 15_000);
 
 const phases: string[] = [];
 async function phase<T>(name: string, work: () => Promise<T> | T): Promise<T> {
@@ -46,17 +40,16 @@ try {
   const seeded = env.CUTOVER_DEMO ? await phase("demo seed", () => seedDemo(urls)) : false;
   if (!seeded && env.CUTOVER_DEMO) phases.pop();
 
-  const web = (running.web = await startWebServer({
-    port: env.PORT,
-    host: process.env.HOST ?? "127.0.0.1",
-    trustProxy: process.env.CUTOVER_TRUST_PROXY === "true",
-  }));
-  running.worker = webOnly ? null : await startWorker();
-  running.traffic = env.CUTOVER_DEMO && !webOnly ? await startDemoTraffic(urls) : null;
+  const web = supervise("web", "web.ts", log);
+  const worker = webOnly ? null : supervise("worker", "worker.ts", log);
+  running.children.push(web, ...(worker ? [worker] : []));
+  const [url] = await phase("processes", () => Promise.all([web.ready, worker?.ready]));
+  // The simulator is a client of the web process: it starts once that answers.
+  if (env.CUTOVER_DEMO && !webOnly) running.children.push(supervise("simulator", "simulator.ts", log));
 
   const lines = [
     "",
-    `Cutover is running: open ${web.url}`,
+    `Cutover is running: open ${url}`,
     `  ready in ${((performance.now() - started) / 1000).toFixed(1)} s (${phases.join(", ")})`,
   ];
   if (env.CUTOVER_DEMO) {
@@ -77,5 +70,9 @@ try {
   process.stdout.write(lines.join("\n"));
 } catch (error) {
   // Errors caused by our own shutdown (connections terminated mid start-up) are not worth a stack trace.
-  if (!stopping()) throw error;
+  if (!stopping()) {
+    log(`could not start: ${(error as Error).message}`);
+    await stopAll().catch(() => {});
+    process.exit(1);
+  }
 }

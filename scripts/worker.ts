@@ -2,15 +2,25 @@ import { closeControlDb } from "../app/utils/db.server";
 import { closeSideConnections } from "../app/utils/databases.server";
 import { runMigrations } from "../db/migrate";
 import { loadEnv, onShutdown } from "./runtime";
+import { reportCrashesTo, reportReady, supervised } from "./supervised";
 import { startWorker } from "./worker-runtime";
 
 // `npm run worker`: only the job worker, for scaling out beside `npm start` (needs the three database URLs).
+// `npm start` runs one too, under its supervisor.
 const env = loadEnv();
-await runMigrations(env.CUTOVER_DATABASE_URL);
-const worker = await startWorker();
-process.stdout.write("cutover worker: running (Ctrl-C stops it)\n");
-onShutdown(async () => {
-  await worker.stop();
-  await closeSideConnections();
-  await closeControlDb();
-});
+let worker: { stop(): Promise<void> } | undefined;
+onShutdown(
+  async () => {
+    await worker?.stop();
+    await closeSideConnections();
+    await closeControlDb();
+  },
+  8_000,
+  { quiet: supervised },
+);
+reportCrashesTo("worker", () => process.kill(process.pid, "SIGTERM"));
+// Under the supervisor the migrations ran before; alone, this may be the first process on a new control DB.
+if (!supervised) await runMigrations(env.CUTOVER_DATABASE_URL);
+worker = await startWorker();
+if (supervised) reportReady();
+else process.stdout.write("cutover worker: running (Ctrl-C stops it)\n");

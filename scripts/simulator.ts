@@ -1,0 +1,12 @@
+import { loadEnv, onShutdown } from "./runtime";
+import { startDemoTraffic } from "./demo-traffic";
+import { reportCrashesTo, reportReady, supervised } from "./supervised";
+
+// The demo's traffic simulator as its own process under `npm start`'s supervisor: simulated users of the demo
+// application talking to Cutover through the real client, over HTTP like any application server.
+const env = loadEnv();
+let traffic: { stop(): Promise<void> } | null = null;
+onShutdown(async () => void (await traffic?.stop()), 8_000, { quiet: supervised });
+reportCrashesTo("simulator", () => process.kill(process.pid, "SIGTERM"));
+traffic = await startDemoTraffic({ controlUrl: env.CUTOVER_DATABASE_URL, sourceUrl: env.SOURCE_DATABASE_URL, targetUrl: env.TARGET_DATABASE_URL });
+reportReady(traffic ? "running" : "not started");

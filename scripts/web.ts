@@ -1,0 +1,23 @@
+import { closeControlDb } from "../app/utils/db.server";
+import { closeSideConnections } from "../app/utils/databases.server";
+import { loadEnv, onShutdown } from "./runtime";
+import { reportCrashesTo, reportReady, supervised } from "./supervised";
+import { startWebServer, type WebServer } from "./web-server";
+
+// One web process: the pages and the API on PORT. `npm start` runs it under its supervisor; behind a load
+// balancer any number may run against one control DB.
+const env = loadEnv();
+let web: WebServer | undefined;
+onShutdown(
+  async () => {
+    await web?.close();
+    await closeSideConnections();
+    await closeControlDb();
+  },
+  8_000,
+  { quiet: supervised },
+);
+reportCrashesTo("web", () => process.kill(process.pid, "SIGTERM"));
+web = await startWebServer({ port: env.PORT, host: process.env.HOST ?? "127.0.0.1", trustProxy: process.env.CUTOVER_TRUST_PROXY === "true" });
+if (supervised) reportReady(web.url);
+else process.stdout.write(`cutover web: ${web.url} (Ctrl-C stops it)\n`);
