@@ -41,7 +41,12 @@ export function serveHotApi(req: IncomingMessage, res: ServerResponse): boolean 
   } else if (path.startsWith(ASSIGNMENTS)) {
     const segment = path.slice(ASSIGNMENTS.length);
     if (!PLAIN_SEGMENT.test(segment) || !PLAIN_QUERY.test(query)) return false;
-    const userId = decodeURIComponent(segment);
+    let userId: string;
+    try {
+      userId = decodeURIComponent(segment);
+    } catch {
+      return false; // a malformed escape (%FF): Remix answers it (the web server's request gate refuses it first)
+    }
     if (userId === "." || userId === "..") return false; // a dot segment: the URL parser removes it
     answer = assignmentAnswer(req.headers.authorization, userId, new URLSearchParams(query));
   } else {
@@ -96,10 +101,11 @@ function send(res: ServerResponse, answer: Promise<ApiAnswer>) {
       }
     },
     (error: unknown) => {
-      // A real failure (the control DB unreachable before the first load): report it as Remix would log it.
+      // A bug: the answer functions turn every expected failure (the control DB down included) into an answer.
       process.stderr.write(`api error: ${error instanceof Error ? error.stack : String(error)}\n`);
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json; charset=utf-8" });
-      res.end(JSON.stringify({ error: { status: 500, message: "Internal error" } }));
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { "Content-Type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify({ error: { status: 500, message: "Internal error." } }));
     },
   );
 }

@@ -4,6 +4,7 @@ import { Form, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRout
 import type { ReactNode } from "react";
 import css from "~/tailwind.css";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { useNonce } from "~/utils/nonce-provider";
 import { getSessionUser } from "~/utils/session.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: css }];
@@ -29,6 +30,7 @@ const NAV = [
 ];
 
 export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce();
   const data = useRouteLoaderData<typeof loader>("root");
   const user = data?.user;
   return (
@@ -75,8 +77,8 @@ export function Layout({ children }: { children: ReactNode }) {
           </header>
         ) : null}
         <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

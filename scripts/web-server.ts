@@ -4,6 +4,9 @@ import express from "express";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { refuseRequest, type Refusal } from "../app/http/request-gate.server";
+import { guardServerBuild } from "../app/http/route-guard.server";
+import { applySecurityHeaders, newCspNonce } from "../app/http/security-headers.server";
 
 /** The node-native fast path of the hottest API GETs (app/api-fast-path.server.ts): true when it took the request. */
 type HotApi = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -19,21 +22,43 @@ export interface WebServer {
  */
 export async function startWebServer(options: { port: number; host?: string; root?: string; trustProxy?: boolean; fastApi?: boolean }): Promise<WebServer> {
   const root = options.root ?? process.cwd();
-  const build = (await import(pathToFileURL(path.join(root, "build/index.js")).href)) as ServerBuild;
+  const build = guardServerBuild((await import(pathToFileURL(path.join(root, "build/index.js")).href)) as ServerBuild);
+  const trustProxy = options.trustProxy === true;
   const app = express();
+  // Never express's development error page (stack traces with absolute paths), whatever NODE_ENV says.
+  app.set("env", "production");
   app.disable("x-powered-by");
-  app.use((req, _res, next) => {
-    // The login rate limit keys on the client address: only a trusted proxy may set X-Forwarded-For.
-    if (!options.trustProxy) req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "unknown";
-    next();
-  });
   app.use("/build", express.static(path.join(root, "public/build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
-  app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV ?? "production" }));
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: "production",
+      getLoadContext: (_req, res) => ({ cspNonce: (res.locals.cspNonce ??= newCspNonce()) as string }),
+    }),
+  );
+  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    internalError(res, error);
+  });
 
   const hot = options.fastApi === false ? undefined : (build.entry.module as { serveHotApi?: HotApi }).serveHotApi;
   const server: Server = createServer((req, res) => {
-    if (!hot?.(req, res)) app(req, res);
+    try {
+      applySecurityHeaders(req, res, trustProxy);
+      const refusal = refuseRequest(req.method, req.url, req.headers);
+      if (refusal) return refuse(res, refusal);
+      if (!trustProxy) {
+        // The login rate limit keys on the client address and the session cookie's Secure flag on the protocol:
+        // only a trusted proxy may say either.
+        req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "unknown";
+        delete req.headers["x-forwarded-proto"];
+        delete req.headers["x-forwarded-host"];
+      }
+      if (!hot?.(req, res)) app(req, res);
+    } catch (error) {
+      internalError(res, error);
+    }
   });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -52,4 +77,23 @@ export async function startWebServer(options: { port: number; host?: string; roo
         server.closeAllConnections();
       }),
   };
+}
+
+function refuse(res: ServerResponse, refusal: Refusal) {
+  const body = JSON.stringify({ error: { status: refusal.status, message: refusal.message } });
+  // The request's body is not read: close the connection rather than parse what follows it as a request.
+  res.writeHead(refusal.status, { ...refusal.headers, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body), Connection: "close" });
+  res.end(body);
+}
+
+/** A bug, not the caller's fault: logged with its stack here, answered without one. */
+function internalError(res: ServerResponse, error: unknown) {
+  process.stderr.write(`web error: ${error instanceof Error ? error.stack : String(error)}\n`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { status: 500, message: "Internal error." } });
+  res.writeHead(500, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
 }

@@ -24,21 +24,21 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-async function probeSide(side: Side): Promise<DatabaseStatus> {
+async function probeSide(side: Side, timeoutMs = TIMEOUT_MS): Promise<DatabaseStatus> {
   const label = databaseLabel(side);
   const started = performance.now();
   try {
-    const engine = await withTimeout(detectEngine(sideSql(side)), TIMEOUT_MS);
+    const engine = await withTimeout(detectEngine(sideSql(side)), timeoutMs);
     return { name: side, up: true, latencyMs: Math.round(performance.now() - started), engine, where: `${label.host}/${label.database}`, error: null };
   } catch (error) {
     return { name: side, up: false, latencyMs: null, engine: null, where: `${label.host}/${label.database}`, error: redactError(error) };
   }
 }
 
-async function probeControl(): Promise<DatabaseStatus> {
+async function probeControl(timeoutMs = TIMEOUT_MS): Promise<DatabaseStatus> {
   const started = performance.now();
   try {
-    await withTimeout(controlSql()`select 1`, TIMEOUT_MS);
+    await withTimeout(controlSql()`select 1`, timeoutMs);
     return { name: "control", up: true, latencyMs: Math.round(performance.now() - started), engine: null, where: "control store", error: null };
   } catch (error) {
     return { name: "control", up: false, latencyMs: null, engine: null, where: "control store", error: redactError(error) };
@@ -50,9 +50,11 @@ async function probeControl(): Promise<DatabaseStatus> {
 let cached: { at: number; statuses: DatabaseStatus[] } | null = null;
 const CACHE_MS = 10_000;
 
-export async function getDatabaseStatuses(options: { fresh?: boolean } = {}): Promise<DatabaseStatus[]> {
+/** `timeoutMs`: how long a probe may wait for an answer before its database counts as down (default 2 s). */
+export async function getDatabaseStatuses(options: { fresh?: boolean; timeoutMs?: number } = {}): Promise<DatabaseStatus[]> {
   if (!options.fresh && cached && Date.now() - cached.at < CACHE_MS) return cached.statuses;
-  const statuses = await Promise.all([probeControl(), probeSide("source"), probeSide("target")]);
+  const t = options.timeoutMs;
+  const statuses = await Promise.all([probeControl(t), probeSide("source", t), probeSide("target", t)]);
   cached = { at: Date.now(), statuses };
   return statuses;
 }

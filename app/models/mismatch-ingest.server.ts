@@ -502,6 +502,9 @@ export function aggregateComparisons(inputs: ComparisonInput[]): AggregatedCompa
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
 }
 
+// A window's counts saturate instead of overflowing: an overflow would fail every later batch for the window.
+const BIGINT_MAX = "9223372036854775807";
+
 async function writeComparisons(tx: Tx, rows: AggregatedComparison[]) {
   await tx`
     insert into mismatch_comparisons (cohort_id, table_name, window_start, compared, mismatched)
@@ -510,6 +513,6 @@ async function writeComparisons(tx: Tx, rows: AggregatedComparison[]) {
       ${rows.map((r) => r.windowStart)}::text[], ${rows.map((r) => r.compared)}::bigint[], ${rows.map((r) => r.mismatched)}::bigint[])
       as u(cohort_id, table_name, window_start, compared, mismatched)
     on conflict (cohort_id, table_name, window_start) do update set
-      compared = mismatch_comparisons.compared + excluded.compared,
-      mismatched = mismatch_comparisons.mismatched + excluded.mismatched`;
+      compared = least(mismatch_comparisons.compared::numeric + excluded.compared, ${BIGINT_MAX}::numeric)::bigint,
+      mismatched = least(mismatch_comparisons.mismatched::numeric + excluded.mismatched, ${BIGINT_MAX}::numeric)::bigint`;
 }

@@ -39,6 +39,10 @@ export interface BatchError {
   reason: string;
 }
 
+// One report's count for one cohort, table and window: far above any real window (a billion reads), far below
+// bigint, so a window's running sum stays countable whatever other clients send.
+export const MAX_COMPARISON_COUNT = 1_000_000_000;
+
 const ORIGINS = new Set<string>(MISMATCH_ORIGINS);
 const KINDS = new Set<string>(MISMATCH_KINDS);
 const MAX_TEXT = 512;
@@ -85,6 +89,18 @@ function hasNul(value: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether a primary key holds a number JSON cannot carry: JSON.parse reads 1e309 as Infinity, which
+ * JSON.stringify would then write as null, silently turning the key into another one.
+ */
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasNonFinite);
+  for (const key in value) if (hasNonFinite((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
 /** Whether a row's column names (what differing fields are made of) hold a NUL. */
 function hasNulColumn(value: unknown): boolean {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
@@ -97,6 +113,10 @@ function timestamp(value: unknown, field: string, now: number, at: Findings) {
   if (!Number.isFinite(ms)) push(at, field, "must be an ISO 8601 timestamp");
   else if (ms > now + MAX_FUTURE_MS) push(at, field, "is more than a day in the future");
   else if (ms < MIN_TIME_MS) push(at, field, "must be after 2000-01-01");
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_COMPARISON_COUNT;
 }
 
 /**
@@ -137,6 +157,7 @@ export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: tr
     requiredText(r.table, "table", at);
     if (r.primaryKey === undefined || r.primaryKey === null || r.primaryKey === "") push(at, "primaryKey", "is required");
     else if (hasNul(r.primaryKey)) push(at, "primaryKey", NUL_REASON);
+    else if (hasNonFinite(r.primaryKey)) push(at, "primaryKey", "holds a number out of range (JSON numbers must be finite)");
     if (hasNulColumn(r.sourceValue)) push(at, "sourceValue", `column names ${NUL_REASON}`);
     if (hasNulColumn(r.targetValue)) push(at, "targetValue", `column names ${NUL_REASON}`);
     optionalText(r.userId, "userId", at);
@@ -158,8 +179,8 @@ export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: tr
     timestamp(c.windowStart, "windowStart", now, at);
     const compared = c.compared;
     const mismatched = c.mismatched;
-    if (typeof compared !== "number" || !Number.isSafeInteger(compared) || compared < 0) push(at, "compared", "must be a non-negative integer");
-    if (typeof mismatched !== "number" || !Number.isSafeInteger(mismatched) || mismatched < 0) push(at, "mismatched", "must be a non-negative integer");
+    if (!isCount(compared)) push(at, "compared", `must be an integer from 0 to ${MAX_COMPARISON_COUNT}`);
+    if (!isCount(mismatched)) push(at, "mismatched", `must be an integer from 0 to ${MAX_COMPARISON_COUNT}`);
     else if (typeof compared === "number" && mismatched > compared) push(at, "mismatched", "cannot exceed compared");
   }
   if (errors.length) return { ok: false, errors };

@@ -1,4 +1,5 @@
 import { isAscii } from "node:buffer";
+import { jsonValueProblem } from "~/http/json-depth";
 /**
  * An API answer as plain data: the Remix route loaders turn it into a Response, the node-native fast path
  * (app/api-fast-path.server.ts) writes it to the ServerResponse, so both answer byte for byte alike.
@@ -71,11 +72,14 @@ export async function jsonBodyAnswer(body: RequestBody, maxBytes: number): Promi
   if (declared > maxBytes) return { denied: apiErrorAnswer(413, `Body too large: ${declared} bytes, the limit is ${maxBytes}.`) };
   const text = await body.readText(maxBytes);
   if (text === null) return { denied: apiErrorAnswer(413, `Body too large: more than ${maxBytes} bytes.`) };
+  let value: unknown;
   try {
-    return { value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (error) {
     return { denied: apiErrorAnswer(400, `Body is not valid JSON: ${(error as Error).message}`) };
   }
+  const problem = jsonValueProblem(value);
+  return problem ? { denied: apiErrorAnswer(400, `Body ${problem}.`) } : { value };
 }
 
 /** Parses a JSON body with a byte limit: 413 past it, 400 for bad JSON (thrown as Responses). */

@@ -1,5 +1,6 @@
 import postgres from "postgres";
 import { getEnv } from "./env.server";
+import { reconnectBackoff } from "./reconnect-backoff.server";
 import { singleton } from "./singleton.server";
 
 export type Side = "source" | "target";
@@ -21,6 +22,7 @@ function connect(side: Side, readOnly: boolean) {
     max: readOnly ? 6 : 2,
     idle_timeout: 30,
     connect_timeout: 5,
+    backoff: reconnectBackoff,
     onnotice: () => {},
     // Production databases: Cutover reads by default and never waits on locks for long. Only repair
     // connections may write, and they are opened explicitly.

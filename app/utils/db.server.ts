@@ -3,13 +3,15 @@ import postgres from "postgres";
 import * as schema from "../../db/schema";
 import { closeControlNotifications } from "./control-notifications.server";
 import { getEnv } from "./env.server";
+import { reconnectBackoff } from "./reconnect-backoff.server";
 import { dropSingleton, existingSingleton, singleton } from "./singleton.server";
 
 function createControl() {
   const client = postgres(getEnv().CUTOVER_DATABASE_URL, {
     max: 10,
     idle_timeout: 30,
-    connect_timeout: 10,
+    connect_timeout: 5,
+    backoff: reconnectBackoff,
     onnotice: () => {},
     connection: { application_name: "cutover" },
   });

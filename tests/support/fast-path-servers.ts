@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { applySecurityHeaders } from "../../app/http/security-headers.server";
 import { startWebServer } from "../../scripts/web-server";
 
 /**
@@ -13,6 +14,8 @@ export async function startFastPathServers(): Promise<{ remixUrl: string; fastOn
   const build = await import(pathToFileURL(path.resolve("build/index.js")).href);
   const serveHotApi = build.entry.module.serveHotApi as (req: IncomingMessage, res: ServerResponse) => boolean;
   const fastOnly: Server = createServer((req, res) => {
+    // The headers every answer of the real web server carries, whichever path made it.
+    applySecurityHeaders(req, res, false);
     if (serveHotApi(req, res)) return;
     res.writeHead(599);
     res.end();

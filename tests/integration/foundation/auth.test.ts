@@ -92,8 +92,11 @@ describe("sessions and roles over HTTP", () => {
     expect(after.headers.get("location")).toBe("/login");
   });
 
-  it("reports the three connections on /healthz", async () => {
-    const response = await fetch(`${app.baseUrl}/healthz`);
+  it("reports the three connections on /healthz to signed-in callers only", async () => {
+    const anonymous = await fetch(`${app.baseUrl}/healthz`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ ok: true });
+    const response = await fetch(`${app.baseUrl}/healthz`, { headers: { Cookie: await app.login("viewer") } });
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body).toMatchObject({ ok: true, control: { up: true }, source: { up: true, engine: "postgresql" }, target: { up: true, engine: "postgresql" } });

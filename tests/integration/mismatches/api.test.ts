@@ -36,7 +36,7 @@ async function count() {
 
 describe("POST /api/v1/mismatches", () => {
   it("refuses a missing token with 401 and a token without mismatches:write with 403", async () => {
-    const anonymous = await fetch(`${app.baseUrl}/api/v1/mismatches`, { method: "POST", body: "{}" });
+    const anonymous = await fetch(`${app.baseUrl}/api/v1/mismatches`, { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } });
     expect(anonymous.status).toBe(401);
     const wrongScope = await post({ mismatches: [record(1)], comparisons: [] }, {}, READ_ONLY_TOKEN);
     expect(wrongScope.status).toBe(403);
