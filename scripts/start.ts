@@ -45,7 +45,7 @@ try {
   running.children.push(web, ...(worker ? [worker] : []));
   const [url] = await phase("processes", () => Promise.all([web.ready, worker?.ready]));
   // The simulator is a client of the web process: it starts once that answers.
-  if (env.CUTOVER_DEMO && !webOnly) running.children.push(supervise("simulator", "simulator.ts", log));
+  if (env.CUTOVER_DEMO && !webOnly) running.children.push(supervise("simulator", "simulator.ts", log, { failIfStartFails: false }));
 
   const lines = [
     "",

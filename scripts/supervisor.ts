@@ -18,9 +18,12 @@ const HEALTHY_AFTER_MS = 60_000;
 /**
  * Runs `scripts/<script>` as a child process (node + tsx, same environment) and restarts it with backoff when it
  * dies, logging why: an uncaught error in the web server must not take the worker, the simulator or the embedded
- * database with it. Stopping sends SIGTERM and waits for the child's own shutdown.
+ * database with it. A child that dies before it was ever ready fails `ready` instead (a start-up error, such as a
+ * port in use, that restarting would only repeat), unless `failIfStartFails` is false. Stopping sends SIGTERM and
+ * waits for the child's own shutdown.
  */
-export function supervise(name: string, script: string, log: (line: string) => void): SupervisedChild {
+export function supervise(name: string, script: string, log: (line: string) => void, options: { failIfStartFails?: boolean } = {}): SupervisedChild {
+  const failIfStartFails = options.failIfStartFails ?? true;
   let child: ChildProcess | null = null;
   let stopping = false;
   let failures = 0;
@@ -53,7 +56,7 @@ export function supervise(name: string, script: string, log: (line: string) => v
       if (stopping) return;
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
       const reason = lastReason ? `: ${lastReason}` : "";
-      if (onFirstFailure) {
+      if (onFirstFailure && failIfStartFails) {
         // Dying before it was ever ready is a start-up error (a port in use, a bad build): restarting won't help.
         onFirstFailure(new Error(`the ${name} process ${how} while starting${reason}`));
         onFirstReady = onFirstFailure = null;
@@ -68,6 +71,7 @@ export function supervise(name: string, script: string, log: (line: string) => v
       }, delay).unref();
     });
   };
+  if (!failIfStartFails) ready.catch(() => {});
   start();
 
   return {

@@ -19,7 +19,7 @@ if (!only || only === "unit") {
   run("build", "npx", ["remix", "build"]);
   run("unit and integration tests", "npx", ["vitest", "run"]);
   const extra = process.env.CUTOVER_TEST_EXTRA_DATABASE_URL;
-  if (extra) run(`integration tests again on ${new URL(extra).host}`, "npx", ["vitest", "run"], { TEST_DATABASE_URL: extra });
+  if (extra) run(`integration tests again on ${new URL(extra).host}`, "npx", ["vitest", "run"], { TEST_DATABASE_URL: extra, CUTOVER_TEST_EXTRA_RUN: "true" });
 }
 
 if (!only || only === "e2e") {
