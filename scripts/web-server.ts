@@ -4,6 +4,7 @@ import express from "express";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { crossSiteReason, crossSiteRefusal, isBearerApiRequest } from "../app/utils/csrf.server";
 
 /** The node-native fast path of the hottest API GETs (app/api-fast-path.server.ts): true when it took the request. */
 type HotApi = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -26,6 +27,14 @@ export async function startWebServer(options: { port: number; host?: string; roo
     // The login rate limit keys on the client address: only a trusted proxy may set X-Forwarded-For.
     if (!options.trustProxy) req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "unknown";
     next();
+  });
+  app.use((req, res, next) => {
+    // The API authenticates by bearer token alone: no cookie may reach it (which is why CSRF cannot apply to it).
+    if (isBearerApiRequest(req.url)) delete req.headers.cookie;
+    const reason = crossSiteReason({ method: req.method, url: req.url, headers: req.headers, encrypted: "encrypted" in req.socket, trustProxy: options.trustProxy ?? false });
+    if (!reason) return next();
+    const refusal = crossSiteRefusal(req.url, reason);
+    res.status(refusal.status).set(refusal.headers).send(refusal.body);
   });
   app.use("/build", express.static(path.join(root, "public/build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
