@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import { refuseRequest, type Refusal } from "../app/http/request-gate.server";
 import { guardServerBuild } from "../app/http/route-guard.server";
 import { applySecurityHeaders, newCspNonce } from "../app/http/security-headers.server";
+import { crossSiteReason, crossSiteRefusal, isBearerApiRequest } from "../app/utils/csrf.server";
 
 /** The node-native fast path of the hottest API GETs (app/api-fast-path.server.ts): true when it took the request. */
 type HotApi = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -28,6 +29,14 @@ export async function startWebServer(options: { port: number; host?: string; roo
   // Never express's development error page (stack traces with absolute paths), whatever NODE_ENV says.
   app.set("env", "production");
   app.disable("x-powered-by");
+  app.use((req, res, next) => {
+    // The API authenticates by bearer token alone: no cookie may reach it (which is why CSRF cannot apply to it).
+    if (isBearerApiRequest(req.url)) delete req.headers.cookie;
+    const reason = crossSiteReason({ method: req.method, url: req.url, headers: req.headers, encrypted: "encrypted" in req.socket, trustProxy });
+    if (!reason) return next();
+    const refusal = crossSiteRefusal(req.url, reason);
+    res.status(refusal.status).set(refusal.headers).send(refusal.body);
+  });
   app.use("/build", express.static(path.join(root, "public/build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
   app.all(

@@ -4,7 +4,8 @@ import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/
 import { z } from "zod";
 import { Button } from "~/components/ui/button";
 import { Field } from "~/components/ui/field";
-import { clearLoginFailures, isLoginThrottled, recordLoginFailure } from "~/models/login-attempt.server";
+import { clientAddress } from "~/auth/login-address";
+import { clearLoginLimits, LOGIN_WINDOW_MINUTES, recordLoginFailure, reserveLoginAttempt } from "~/models/login-attempt.server";
 import { findUserForLogin } from "~/models/user.server";
 import { verifyPassword } from "~/utils/password.server";
 import { createUserSession, getSessionUser, safeRedirect } from "~/utils/session.server";
@@ -23,28 +24,42 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ demo: getEnv().CUTOVER_DEMO });
 }
 
-function clientAddress(request: Request) {
-  // Behind a proxy the first X-Forwarded-For hop is the client; the express server also sets it for direct hits.
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
+const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
+
+/** The posted form, or why it is refused: a JSON or text body is not a sign-in (formData() would throw, a 500). */
+async function readLoginForm(request: Request): Promise<FormData | { status: 400 | 415; message: string }> {
+  const type = request.headers.get("content-type")?.split(";")[0].trim().toLowerCase() ?? "";
+  if (!FORM_TYPES.includes(type)) {
+    return { status: 415, message: "Sign in with the form: the body must be application/x-www-form-urlencoded or multipart/form-data." };
+  }
+  try {
+    return await request.formData();
+  } catch {
+    return { status: 400, message: "The sign-in form could not be read." };
+  }
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const parsed = LoginSchema.safeParse(Object.fromEntries(await request.formData()));
+  const form = await readLoginForm(request);
+  if ("message" in form) return json({ errors: {}, formError: form.message }, { status: form.status });
+  const parsed = LoginSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
     return json({ errors: parsed.error.flatten().fieldErrors, formError: null }, { status: 400 });
   }
   const { email, password, redirectTo } = parsed.data;
-  const ip = clientAddress(request);
-  if (await isLoginThrottled(email, ip)) {
-    return json({ errors: {}, formError: "Too many failed sign-ins. Wait 15 minutes and try again." }, { status: 429 });
+  const address = clientAddress(request.headers);
+  const reservation = await reserveLoginAttempt(email, address);
+  if (!reservation.allowed) {
+    return json({ errors: {}, formError: `Too many sign-in attempts from here. Wait ${LOGIN_WINDOW_MINUTES} minutes and try again.` }, { status: 429 });
   }
+  if (reservation.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, reservation.delayMs));
   const user = await findUserForLogin(email);
   const ok = user && !user.disabled && (await verifyPassword(password, user.passwordHash));
   if (!ok) {
-    await recordLoginFailure(email, ip);
+    await recordLoginFailure(email, address);
     return json({ errors: {}, formError: "Wrong email or password." }, { status: 401 });
   }
-  await clearLoginFailures(email);
+  await clearLoginLimits(email, address);
   return createUserSession(request, user.id, safeRedirect(redirectTo));
 }
 

@@ -1,7 +1,7 @@
 import { redirect } from "@remix-run/node";
 import type { Actor } from "~/models/audit.server";
 import type { Role } from "~/models/user.server";
-import { getSessionUser } from "./session.server";
+import { getSessionUser, safeRedirect } from "./session.server";
 
 export type SessionUser = NonNullable<Awaited<ReturnType<typeof getSessionUser>>>;
 
@@ -17,7 +17,8 @@ export async function requireUser(request: Request): Promise<SessionUser> {
   const user = await getSessionUser(request);
   if (!user) {
     const url = new URL(request.url);
-    const back = url.pathname + url.search;
+    // Only a path the login action will honour: a request for "//host/x" must not suggest going there.
+    const back = safeRedirect(url.pathname + url.search);
     throw redirect(back === "/" ? "/login" : `/login?redirectTo=${encodeURIComponent(back)}`);
   }
   return user;

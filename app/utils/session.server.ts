@@ -60,8 +60,25 @@ export async function destroyUserSession(request: Request) {
   return redirect("/login", { headers: { "Set-Cookie": await store.destroySession(session) } });
 }
 
-/** Only same-site paths: never an open redirect after login. */
+// A throw-away origin to resolve a redirect target against: whatever leaves it is not one of our paths.
+const REDIRECT_BASE = "http://cutover.invalid";
+// Browsers drop tabs, CR and LF from URLs and read a backslash as "/", so "/\t/evil.example" becomes "//evil.example":
+// refuse every control character and backslash rather than guess how a browser will read them.
+const UNSAFE_IN_REDIRECT = /[\u0000-\u001f\u007f\\]/;
+
+/**
+ * Only same-origin paths, never an open redirect after login: the target is resolved against a dummy origin and
+ * must stay on it, and what comes back is the normalised, percent-encoded path (safe in a Location header).
+ */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/") {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
+  if (typeof to !== "string" || !to.startsWith("/") || UNSAFE_IN_REDIRECT.test(to)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(to, REDIRECT_BASE);
+  } catch {
+    return fallback;
+  }
+  // "/.//evil" normalises to the path "//evil", which a browser would read as another host.
+  if (url.origin !== REDIRECT_BASE || url.pathname.startsWith("//")) return fallback;
+  return url.pathname + url.search + url.hash;
 }

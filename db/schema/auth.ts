@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { API_SCOPES, ROLES } from "../../app/auth/permissions";
-import { bigserial, boolean, index, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export { API_SCOPES, ROLES };
 
@@ -28,7 +28,7 @@ export const sessions = pgTable(
   (t) => [index("sessions_user_idx").on(t.userId)],
 );
 
-/** Failed logins, kept in the control DB so the rate limit holds across any number of web processes. */
+/** Failed logins whose password was checked and wrong: who tried which email from where (the limits are below). */
 export const loginAttempts = pgTable(
   "login_attempts",
   {
@@ -38,6 +38,23 @@ export const loginAttempts = pgTable(
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("login_attempts_email_at_idx").on(t.email, t.at), index("login_attempts_ip_at_idx").on(t.ip, t.at)],
+);
+
+/**
+ * The login limits' counters, in the control DB so they hold across any number of web processes. One row per
+ * scope and subject: `email_address` (`<address> <email>`) and `address` count attempts, reserved by one upsert
+ * before a password is checked; `email` counts wrong passwords from every address. A window starts at its first
+ * count and ends 15 minutes later.
+ */
+export const loginLimits = pgTable(
+  "login_limits",
+  {
+    scope: text("scope").notNull().$type<"email_address" | "address" | "email">(),
+    subject: text("subject").notNull(),
+    count: integer("count").notNull(),
+    windowStartedAt: timestamp("window_started_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.subject] }), index("login_limits_window_idx").on(t.windowStartedAt)],
 );
 
 export const apiTokens = pgTable("api_tokens", {

@@ -71,6 +71,7 @@ test("support can view a mismatch but not change its status", async ({ page }) =
   await expect(page.getByLabel("Status")).toHaveCount(0);
   const path = new URL(page.url()).pathname;
   const response = await page.request.post(`${path}?_data=${encodeURIComponent("routes/mismatches.$mismatchId")}`, {
+    headers: { Origin: new URL(page.url()).origin },
     form: { intent: "update", status: "resolved", note: "" },
   });
   expect(response.status()).toBe(403);

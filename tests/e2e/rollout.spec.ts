@@ -45,6 +45,7 @@ test("a viewer sees the cohort controls disabled and gets 403 when posting anywa
   await expect(page.getByLabel("Percentage")).toBeDisabled();
   const url = new URL(page.url());
   const response = await page.request.post(`${url.pathname}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, {
+    headers: { Origin: url.origin },
     form: { intent: "save", name: "Everyone", priority: "100", mode: "dual_write", percent: "50", reason: "sneaky", version: "1" },
   });
   expect(response.status()).toBe(403);

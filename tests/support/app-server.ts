@@ -23,9 +23,10 @@ const EMAIL = { viewer: "cto@demo.local", support: "support@demo.local", enginee
 /**
  * The built app served over real HTTP on a free port, against three fresh scratch databases (control migrated,
  * demo logins and token seeded). One per test file: the app's connections are per-process singletons.
- * `prepare` runs before the server starts (e.g. create tables on source/target).
+ * `prepare` runs before the server starts (e.g. create tables on source/target); `trustProxy` as CUTOVER_TRUST_PROXY.
+ * Form posts must send `Origin: baseUrl`, as a browser does: without it the web server refuses them (CSRF).
  */
-export async function startTestApp(options: { prepare?: (dbs: { control: ScratchDatabase; source: ScratchDatabase; target: ScratchDatabase }) => Promise<void> } = {}): Promise<TestApp> {
+export async function startTestApp(options: { prepare?: (dbs: { control: ScratchDatabase; source: ScratchDatabase; target: ScratchDatabase }) => Promise<void>; trustProxy?: boolean } = {}): Promise<TestApp> {
   ensureBuilt();
   const [control, source, target] = await Promise.all([createControlDatabase("app_control"), createScratchDatabase("app_source"), createScratchDatabase("app_target")]);
   await seedDemoControl(control.url);
@@ -38,7 +39,7 @@ export async function startTestApp(options: { prepare?: (dbs: { control: Scratch
     SESSION_SECRET: "test-session-secret-0123456789",
     CUTOVER_DEMO: "true",
   });
-  const web = await startWebServer({ port: 0 });
+  const web = await startWebServer({ port: 0, trustProxy: options.trustProxy });
   return {
     baseUrl: web.url,
     control,
@@ -48,6 +49,8 @@ export async function startTestApp(options: { prepare?: (dbs: { control: Scratch
     async login(role) {
       const response = await fetch(`${web.url}/login`, {
         method: "POST",
+        // Every form post carries its page's Origin, as a browser's does (the web server refuses it otherwise).
+        headers: { Origin: web.url },
         body: new URLSearchParams({ email: EMAIL[role], password: DEMO_PASSWORD, redirectTo: "/" }),
         redirect: "manual",
       });

@@ -21,6 +21,7 @@ describe("sessions and roles over HTTP", () => {
   it("rejects a wrong password with 401 and sets no session", async () => {
     const response = await fetch(`${app.baseUrl}/login`, {
       method: "POST",
+      headers: { Origin: app.baseUrl },
       body: new URLSearchParams({ email: "admin@demo.local", password: "nope" }),
       redirect: "manual",
     });
@@ -32,6 +33,7 @@ describe("sessions and roles over HTTP", () => {
   it("sets an HttpOnly, SameSite=Lax session cookie and never redirects off-site", async () => {
     const response = await fetch(`${app.baseUrl}/login`, {
       method: "POST",
+      headers: { Origin: app.baseUrl },
       body: new URLSearchParams({ email: "cto@demo.local", password: "cutover-demo", redirectTo: "//evil.example/" }),
       redirect: "manual",
     });
@@ -46,7 +48,7 @@ describe("sessions and roles over HTTP", () => {
     const cookie = await app.login("support");
     const response = await fetch(`${app.baseUrl}/settings?_data=routes%2Fsettings._index`, {
       method: "POST",
-      headers: { Cookie: cookie },
+      headers: { Cookie: cookie, Origin: app.baseUrl },
       body: new URLSearchParams({ intent: "create-token", name: "sneaky", scopes: "metrics:read" }),
     });
     expect(response.status).toBe(403);
@@ -58,7 +60,7 @@ describe("sessions and roles over HTTP", () => {
     const cookie = await app.login("admin");
     const response = await fetch(`${app.baseUrl}/settings?_data=routes%2Fsettings._index`, {
       method: "POST",
-      headers: { Cookie: cookie },
+      headers: { Cookie: cookie, Origin: app.baseUrl },
       body: new URLSearchParams([["intent", "create-token"], ["name", "app-servers"], ["scopes", "assignments:read"]]),
     });
     expect(response.status).toBe(200);
@@ -71,21 +73,23 @@ describe("sessions and roles over HTTP", () => {
     expect(audit).toMatchObject({ actor_label: "admin@demo.local", action: "api_token.create" });
   });
 
-  it("rate-limits repeated failed logins for one email", async () => {
-    for (let i = 0; i < 5; i++) {
-      await fetch(`${app.baseUrl}/login`, { method: "POST", body: new URLSearchParams({ email: "engineer@demo.local", password: `bad-${i}` }), redirect: "manual" });
-    }
-    const response = await fetch(`${app.baseUrl}/login`, {
-      method: "POST",
-      body: new URLSearchParams({ email: "engineer@demo.local", password: "cutover-demo" }),
-      redirect: "manual",
-    });
+  it("rate-limits repeated failed logins for one email from one address, whatever X-Forwarded-For says without a trusted proxy", async () => {
+    // Without CUTOVER_TRUST_PROXY the server counts the socket's address, so a client cannot pick a fresh one.
+    const signIn = (password: string, forwardedFor: string) =>
+      fetch(`${app.baseUrl}/login`, {
+        method: "POST",
+        headers: { Origin: app.baseUrl, "X-Forwarded-For": forwardedFor },
+        body: new URLSearchParams({ email: "engineer@demo.local", password }),
+        redirect: "manual",
+      });
+    for (let i = 0; i < 5; i++) expect((await signIn(`bad-${i}`, `198.51.100.${i}`)).status).toBe(401);
+    const response = await signIn("cutover-demo", "198.51.100.99");
     expect(response.status).toBe(429);
   });
 
   it("logs out by deleting the server-side session", async () => {
     const cookie = await app.login("viewer");
-    const out = await fetch(`${app.baseUrl}/logout`, { method: "POST", headers: { Cookie: cookie }, redirect: "manual" });
+    const out = await fetch(`${app.baseUrl}/logout`, { method: "POST", headers: { Cookie: cookie, Origin: app.baseUrl }, redirect: "manual" });
     expect(out.status).toBe(302);
     const after = await fetch(`${app.baseUrl}/`, { headers: { Cookie: cookie }, redirect: "manual" });
     expect(after.status).toBe(302);

@@ -81,7 +81,7 @@ describe("mismatch pages over HTTP", () => {
     const id = await idOf("documents", 1);
     const response = await fetch(`${app.baseUrl}/mismatches/${id}?_data=routes%2Fmismatches.%24mismatchId`, {
       method: "POST",
-      headers: { Cookie: cookie },
+      headers: { Cookie: cookie, Origin: app.baseUrl },
       body: new URLSearchParams({ intent: "update", status: "resolved", note: "" }),
     });
     expect(response.status).toBe(403);
@@ -93,7 +93,7 @@ describe("mismatch pages over HTTP", () => {
     const cookie = await app.login("engineer");
     const ids = [await idOf("annotations", 10), await idOf("annotations", 11)];
     const form = new URLSearchParams([["intent", "bulk"], ["ids", String(ids[0])], ["ids", String(ids[1])], ["status", "investigating"], ["note", "checking the ORM"]]);
-    const response = await fetch(`${app.baseUrl}/mismatches?_data=routes%2Fmismatches._index`, { method: "POST", headers: { Cookie: cookie }, body: form });
+    const response = await fetch(`${app.baseUrl}/mismatches?_data=routes%2Fmismatches._index`, { method: "POST", headers: { Cookie: cookie, Origin: app.baseUrl }, body: form });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ ok: true, changed: 2 });
     const rows = await app.control.sql`select status from mismatches where id = any(${ids}::bigint[])`;
@@ -108,7 +108,7 @@ describe("mismatch pages over HTTP", () => {
     const id = await idOf("documents", 1);
     const response = await fetch(`${app.baseUrl}/mismatches/${id}?_data=routes%2Fmismatches.%24mismatchId`, {
       method: "POST",
-      headers: { Cookie: cookie },
+      headers: { Cookie: cookie, Origin: app.baseUrl },
       body: new URLSearchParams({ intent: "recheck" }),
     });
     expect(response.status).toBe(200);
@@ -119,7 +119,7 @@ describe("mismatch pages over HTTP", () => {
     const again = await (
       await fetch(`${app.baseUrl}/mismatches/${same}?_data=routes%2Fmismatches.%24mismatchId`, {
         method: "POST",
-        headers: { Cookie: cookie },
+        headers: { Cookie: cookie, Origin: app.baseUrl },
         body: new URLSearchParams({ intent: "recheck" }),
       })
     ).json();
@@ -146,7 +146,7 @@ describe("mismatch pages over HTTP", () => {
 
   it("shows set-aside batches to everyone, lets an engineer retry one and only an admin discard one, audited", async () => {
     const post = (cookie: string, form: Record<string, string>) =>
-      fetch(`${app.baseUrl}/mismatches?_data=routes%2Fmismatches._index`, { method: "POST", headers: { Cookie: cookie }, body: new URLSearchParams(form) });
+      fetch(`${app.baseUrl}/mismatches?_data=routes%2Fmismatches._index`, { method: "POST", headers: { Cookie: cookie, Origin: app.baseUrl }, body: new URLSearchParams(form) });
     const stage = async (id: number) => {
       const record = { origin: "shadow_read", kind: "missing_in_target", table: "documents", primaryKey: { id }, sourceValue: { id } };
       const posted = await fetch(`${app.baseUrl}/api/v1/mismatches`, {

@@ -21,7 +21,7 @@ afterAll(async () => {
 const post = (cookie: string, form: Record<string, string>) =>
   fetch(`${app.baseUrl}/cohorts/${cohortId}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, {
     method: "POST",
-    headers: { Cookie: cookie },
+    headers: { Cookie: cookie, Origin: app.baseUrl },
     body: new URLSearchParams({ intent: "verified-tables", ...form }),
   });
 

@@ -106,7 +106,7 @@ describe("cohort scope", () => {
     const post = (form: Record<string, string>) =>
       fetch(`${app.baseUrl}/reconciliations?_data=${encodeURIComponent("routes/reconciliations._index")}`, {
         method: "POST",
-        headers: { Cookie: engineer },
+        headers: { Cookie: engineer, Origin: app.baseUrl },
         body: new URLSearchParams({ table: "public.grades", concurrency: "2", rowsPerSecond: "", reason: "before EU moves on", ...form }),
         redirect: "manual",
       });

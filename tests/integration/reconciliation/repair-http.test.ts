@@ -46,7 +46,7 @@ async function verifyJob(): Promise<string> {
 const jobAction = (jobId: string, cookie: string, form: Record<string, string>) =>
   fetch(`${app.baseUrl}/reconciliations/${jobId}?_data=${encodeURIComponent("routes/reconciliations.$id")}`, {
     method: "POST",
-    headers: { Cookie: cookie },
+    headers: { Cookie: cookie, Origin: app.baseUrl },
     body: new URLSearchParams(form),
   });
 
@@ -136,7 +136,7 @@ describe("repair of one mismatch", () => {
       select id from mismatches where reconciliation_job_id = ${jobId} and primary_key->>'student' = '150'`;
     const url = `${app.baseUrl}/mismatches/${record.id}?_data=${encodeURIComponent("routes/mismatches.$mismatchId")}`;
     const post = async (role: "support" | "engineer", form: Record<string, string>) =>
-      fetch(url, { method: "POST", headers: { Cookie: await app.login(role) }, body: new URLSearchParams(form) });
+      fetch(url, { method: "POST", headers: { Cookie: await app.login(role), Origin: app.baseUrl }, body: new URLSearchParams(form) });
 
     expect((await post("support", { intent: "plan-repair" })).status).toBe(403);
     const planned = await post("engineer", { intent: "plan-repair" });

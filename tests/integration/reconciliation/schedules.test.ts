@@ -21,7 +21,7 @@ afterAll(async () => {
 const post = async (role: "viewer" | "support" | "engineer", form: Record<string, string>) =>
   fetch(`${app.baseUrl}/reconciliations?_data=${encodeURIComponent("routes/reconciliations._index")}`, {
     method: "POST",
-    headers: { Cookie: await app.login(role) },
+    headers: { Cookie: await app.login(role), Origin: app.baseUrl },
     body: new URLSearchParams(form),
   });
 

@@ -26,7 +26,7 @@ afterAll(async () => {
 const form = (fields: Record<string, string>) =>
   new URLSearchParams({ name: "Pilot", priority: "1", mode: "dual_write", percent: "25", budgetWindowMinutes: "60", version: String(cohort.version), ...fields });
 const postCohort = (cookie: string, fields: Record<string, string>) =>
-  fetch(`${app.baseUrl}/cohorts/${cohort.id}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, { method: "POST", headers: { Cookie: cookie }, body: form(fields) });
+  fetch(`${app.baseUrl}/cohorts/${cohort.id}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, { method: "POST", headers: { Cookie: cookie, Origin: app.baseUrl }, body: form(fields) });
 
 function userInBucket(bucket: number) {
   for (let i = 0; ; i++) if (bucketOf(`user-${i}`, cohort.salt) === bucket) return `user-${i}`;

@@ -62,14 +62,14 @@ const SETTINGS = "/settings?_data=routes%2Fsettings._index";
 const HOSTILE = { schema: SCHEMA, table: TABLE, idColumn: "user id", regionColumn: "Region's", countryColumn: "", schoolIdColumn: "school.id", planColumn: 'plan "tier"' };
 
 const postSettings = async (cookie: string, fields: Record<string, string>) =>
-  fetch(`${app.baseUrl}${SETTINGS}`, { method: "POST", headers: { Cookie: cookie }, body: new URLSearchParams({ intent: "population", ...fields }) });
+  fetch(`${app.baseUrl}${SETTINGS}`, { method: "POST", headers: { Cookie: cookie, Origin: app.baseUrl }, body: new URLSearchParams({ intent: "population", ...fields }) });
 
 /** The cohort page's preview of raising the EU cohort from 0% to 100%. */
 async function previewEuAt100() {
   const engineer = await app.login("engineer");
   const response = await fetch(`${app.baseUrl}/cohorts/${cohort.id}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, {
     method: "POST",
-    headers: { Cookie: engineer },
+    headers: { Cookie: engineer, Origin: app.baseUrl },
     body: new URLSearchParams({ intent: "preview", name: "EU", priority: "1", mode: "dual_write", percent: "100", regions: "eu", budgetWindowMinutes: "60", version: String(cohort.version), reason: "x" }),
   });
   expect(response.status).toBe(200);
