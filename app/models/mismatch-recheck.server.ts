@@ -1,6 +1,7 @@
 import type postgres from "postgres";
 import { compareRows, type RowComparison } from "../normalization";
 import { listActiveRules } from "./normalization-rule.server";
+import { guardReconciliationTable } from "./schema-guard.server";
 import { redactError, sideSql, type Side } from "~/utils/databases.server";
 
 export interface RecheckResult {
@@ -66,6 +67,10 @@ async function readRow(side: Side, table: string, key: unknown): Promise<Record<
 
 /** Reads the row from both databases now and compares it under today's rules. */
 export async function recheckMismatch(table: string, primaryKey: unknown): Promise<RecheckResult> {
+  // a reported table name could name a catalog: re-checks read only what a reconciliation may read
+  const { schema, name } = splitTable(table);
+  const guard = await guardReconciliationTable({ schemaName: schema ?? "public", tableName: name });
+  if (!guard.ok) throw new Response(guard.message, { status: 400 });
   try {
     const [source, target, rules] = await Promise.all([readRow("source", table, primaryKey), readRow("target", table, primaryKey), listActiveRules()]);
     const comparison = compareRows(table, source, target, rules);
