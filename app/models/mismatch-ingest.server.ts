@@ -3,7 +3,7 @@ import type postgres from "postgres";
 import type { MismatchKind, MismatchOrigin } from "../../db/schema";
 import { canonicalJson, compareRows, createRuleResolver, isCalendarTime, type NormalizationRule, type Row } from "../normalization";
 import { listActiveRules } from "./normalization-rule.server";
-import { loadSensitiveMask } from "./sensitive-column.server";
+import { loadSensitiveMask } from "./sensitive-mask.server";
 import type { SensitiveMask } from "../sensitive/sensitive-values";
 import type { ComparisonInput, MismatchBatch, MismatchInput } from "./mismatch-validation.server";
 import { controlSql } from "~/utils/db.server";
@@ -458,6 +458,28 @@ export function mergeEncodedBatches(batches: string[]): string {
 function mergeLines(a: string, b: string): string {
   const merged = encodeRecords([mergeInto(decodeLine(a), decodeLine(b))]);
   return merged.slice(0, -1);
+}
+
+/**
+ * Staged records (encodeRecords text) with the mask's columns hashed: for batches staged before a column was
+ * marked sensitive. Lines of other tables are kept as they are; unchanged text comes back as the same string.
+ */
+export function maskEncodedRecords(text: string, mask: SensitiveMask): string {
+  let changed = false;
+  const lines = text.split("\n").map((line) => {
+    if (!line) return line;
+    const record = decodeLine(line);
+    if (!mask.columnsOf(record.table)) return line;
+    const masked = { ...record };
+    for (const side of ["sourceValue", "targetValue"] as const) {
+      const value = record[side];
+      if (value !== null) masked[side] = JSON.stringify(mask.row(record.table, JSON.parse(value)));
+    }
+    if (masked.sourceValue === record.sourceValue && masked.targetValue === record.targetValue) return line;
+    changed = true;
+    return encodeRecords([masked]).slice(0, -1);
+  });
+  return changed ? lines.join("\n") : text;
 }
 
 /** An encodeRecords line back as the record it was (its detection times are in toISOString's form). */

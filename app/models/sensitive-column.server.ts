@@ -1,34 +1,15 @@
-import { hkdfSync } from "node:crypto";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { sensitiveColumns } from "../../db/schema";
-import { SensitiveMask, sensitiveTableKey, type SensitiveColumn } from "../sensitive/sensitive-values";
+import { sensitiveTableKey, type SensitiveColumn } from "../sensitive/sensitive-values";
 import { recordAudit, type Actor } from "./audit.server";
-import { controlDb, controlSql, type ControlTx } from "~/utils/db.server";
-import { getEnv } from "~/utils/env.server";
-import { singleton } from "~/utils/singleton.server";
+import { maskEncodedRecords } from "./mismatch-ingest.server";
+import { sensitiveMaskOf } from "./sensitive-mask.server";
+import { controlDb, type ControlTx } from "~/utils/db.server";
 
 export type SensitiveColumnRow = typeof sensitiveColumns.$inferSelect;
 
-/**
- * The HMAC key, derived from SESSION_SECRET (HKDF, its own label): never stored next to the hashes it keys.
- * A new SESSION_SECRET makes new hashes, so values hashed before and after compare as different.
- */
-export function sensitiveHashKey(): Buffer {
-  return singleton("sensitive-hash-key", () => Buffer.from(hkdfSync("sha256", getEnv().SESSION_SECRET, "cutover", "sensitive-column-hash v1", 32)));
-}
-
 export async function listSensitiveColumns(): Promise<SensitiveColumnRow[]> {
   return controlDb().select().from(sensitiveColumns).orderBy(asc(sensitiveColumns.tableName), asc(sensitiveColumns.columnName));
-}
-
-/** What ingestion hashes with: the marked columns and the key (one small query per batch, like the rules). */
-export async function loadSensitiveMask(): Promise<SensitiveMask> {
-  const rows = await controlSql()<{ table_name: string; column_name: string }[]>`select table_name, column_name from sensitive_columns`;
-  return sensitiveMaskOf(rows.map((r) => ({ table: r.table_name, column: r.column_name })));
-}
-
-export function sensitiveMaskOf(columns: SensitiveColumn[]): SensitiveMask {
-  return new SensitiveMask(columns, sensitiveHashKey());
 }
 
 /**
@@ -40,6 +21,9 @@ export async function markSensitiveColumn(input: SensitiveColumn, actor: Actor, 
   const row = { tableName: sensitiveTableKey(input.table), columnName: input.column.trim().toLowerCase() };
   return controlDb().transaction(async (tx) => {
     const inserted = await tx.insert(sensitiveColumns).values({ ...row, createdBy: actor.label }).onConflictDoNothing().returning();
+    // Staged batches first: the UPDATE waits for a fold that holds them, and the rows it locks are skipped by
+    // later folds until this commits, so no record reaches the table in clear after the rehash below.
+    await hashStagedValues(tx, row.tableName, row.columnName);
     const rehashed = await hashStoredValues(tx, row.tableName, row.columnName);
     if (inserted.length) {
       await recordAudit(
@@ -67,6 +51,18 @@ export async function unmarkSensitiveColumn(input: { tableName: string; columnNa
     );
     return true;
   });
+}
+
+/** Hashes the column in batches waiting in the inbox or set aside (COPY text, rewritten only where it changes). */
+async function hashStagedValues(tx: ControlTx, tableKey: string, column: string) {
+  const mask = sensitiveMaskOf([{ table: tableKey, column }]);
+  for (const table of [sql`mismatch_inbox`, sql`mismatch_inbox_set_aside`]) {
+    const rows = (await tx.execute(sql`select id, records from ${table} order by id for update`)) as unknown as { id: string; records: string }[];
+    for (const r of rows) {
+      const masked = maskEncodedRecords(r.records, mask);
+      if (masked !== r.records) await tx.execute(sql`update ${table} set records = ${masked} where id = ${r.id}`);
+    }
+  }
 }
 
 const REHASH_PAGE = 1_000;

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { stageMismatches } from "~/models/mismatch-ingest.server";
 import { MAX_BATCH_RECORDS, validateMismatchBatch } from "~/models/mismatch-validation.server";
 import { listActiveRules } from "~/models/normalization-rule.server";
-import { loadSensitiveMask } from "~/models/sensitive-column.server";
+import { loadSensitiveMask } from "~/models/sensitive-mask.server";
 import { authorizeApiToken } from "~/utils/api-auth.server";
 import { answerResponse, answerUnlessUnavailable, apiError, apiErrorAnswer, jsonAnswer, jsonBodyAnswer, webRequestBody, type ApiAnswer, type RequestBody } from "~/utils/api.server";
 

@@ -52,6 +52,8 @@ describe("sensitive columns", () => {
     // a record stored before the column was marked: hashed when it is marked
     expect((await report([{ origin: "shadow_read", kind: "value_mismatch", table: "users", primaryKey: 9, sourceValue: { email: "early@example.com" }, targetValue: { email: "early@example.net" } }])).status).toBe(202);
     await drainMismatchInbox();
+    // and one still staged in the inbox when the column is marked: hashed where it waits
+    expect((await report([{ origin: "shadow_read", kind: "value_mismatch", table: "users", primaryKey: 10, sourceValue: { email: "early@example.com", name: "E" }, targetValue: { email: "early@example.com", name: "F" } }])).status).toBe(202);
 
     expect((await settings({ intent: "mark-sensitive", table: "users", column: "email", reason: "e-mail addresses" }, "engineer")).status).toBe(403);
     expect((await settings({ intent: "mark-sensitive", table: "users", column: "email", reason: "" })).status).toBe(400);
@@ -60,6 +62,12 @@ describe("sensitive columns", () => {
     expect(early.s).toMatch(HASH);
     expect(early.t).toMatch(HASH);
     expect(early.s).not.toBe(early.t);
+    expectNoEmail((await app.control.sql`select string_agg(records, '') as text from mismatch_inbox`)[0].text, "the inbox");
+    await drainMismatchInbox();
+    const [staged] = await app.control.sql`select differing_fields, source_value->>'email' as s, target_value->>'email' as t from mismatches where primary_key = '10'`;
+    expect(staged.differing_fields).toEqual(["name"]);
+    expect(staged.s).toMatch(HASH);
+    expect(staged.s).toBe(staged.t);
 
     // the API path (inbox, fold): a shadow read and a dual-write error
     expect(
