@@ -61,8 +61,8 @@ export function ReconciliationGuardSettings({ data, isAdmin, errors, busy }: { d
         {isAdmin ? (
           <Form method="post" className="grid gap-3 md:grid-cols-3">
             <input type="hidden" name="intent" value="mark-sensitive" />
-            <Field label="Table" id="sensitive-table" name="table" placeholder="users or schema.table" error={errors.sensitiveTable?.[0]} />
-            <Field label="Column" id="sensitive-column" name="column" placeholder="email" error={errors.sensitiveColumn?.[0]} />
+            <Field label="Table of the sensitive column" id="sensitive-table" name="table" placeholder="users or schema.table" error={errors.sensitiveTable?.[0]} />
+            <Field label="Sensitive column" id="sensitive-column" name="column" placeholder="email" error={errors.sensitiveColumn?.[0]} />
             <Field label="Why it is sensitive" id="sensitive-reason" name="reason" error={errors.sensitiveReason?.[0]} />
             <div className="md:col-span-3">
               <Button type="submit" disabled={busy}>
