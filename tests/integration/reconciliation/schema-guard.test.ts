@@ -74,6 +74,26 @@ describe("reconciliation schema guard", () => {
     expect(await app.control.sql`select 1 from cohort_verified_tables where cohort_id = ${cohortId}`).toEqual([]);
   });
 
+  it("refuses to repair or re-check a reported mismatch whose table is a catalog", async () => {
+    const descriptions = await targetDescriptions();
+    const reported = await fetch(`${app.baseUrl}/api/v1/mismatches`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${app.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ mismatches: [{ origin: "shadow_read", kind: "missing_in_target", table: "pg_catalog.pg_description", primaryKey: { objoid: 1, classoid: 1, objsubid: 0 }, sourceValue: { description: "x" } }] }),
+    });
+    expect(reported.status).toBe(202);
+    const { drainMismatchInbox } = await import("../../../app/models/mismatch-fold.server");
+    await drainMismatchInbox();
+    const [{ id }] = await app.control.sql`select id from mismatches where table_name = 'pg_catalog.pg_description'`;
+    for (const form of [{ intent: "plan-repair" }, { intent: "apply-repair", reason: "probe", digest: "0".repeat(64), confirm: "on" }, { intent: "recheck" }]) {
+      const answer = await postForm(`/mismatches/${id}`, "routes/mismatches.$mismatchId", form);
+      expect(answer.status, form.intent).toBe(400);
+      expect(await answer.text(), form.intent).toMatch(/system schema/);
+    }
+    expect(await targetDescriptions()).toBe(descriptions);
+    expect(await app.control.sql`select 1 from audit_log where action like 'reconciliation.repair%'`).toEqual([]);
+  });
+
   it("fails a job row inserted directly for a catalog when it starts, before reading anything", async () => {
     const [{ id }] = await app.control.sql<{ id: string }[]>`
       insert into reconciliation_jobs (schema_name, table_name, scope, mode, created_by)
