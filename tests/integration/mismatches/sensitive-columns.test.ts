@@ -69,6 +69,10 @@ describe("sensitive columns", () => {
     expect(staged.s).toMatch(HASH);
     expect(staged.s).toBe(staged.t);
 
+    const settingsPage = await fetch(`${app.baseUrl}/settings`, { headers: { Cookie: await app.login("viewer") } });
+    expect(settingsPage.status).toBe(200);
+    expect(await settingsPage.text()).toMatch(/Sensitive columns[\s\S]*users<!-- -->.<!-- -->email/);
+
     // the API path (inbox, fold): a shadow read and a dual-write error
     expect(
       (
