@@ -85,7 +85,7 @@ describe("reconciliation schema guard", () => {
     const { drainMismatchInbox } = await import("../../../app/models/mismatch-fold.server");
     await drainMismatchInbox();
     const [{ id }] = await app.control.sql`select id from mismatches where table_name = 'pg_catalog.pg_description'`;
-    for (const form of [{ intent: "plan-repair" }, { intent: "apply-repair", reason: "probe", digest: "0".repeat(64), confirm: "on" }, { intent: "recheck" }]) {
+    for (const form of <Record<string, string>[]>[{ intent: "plan-repair" }, { intent: "apply-repair", reason: "probe", digest: "0".repeat(64), confirm: "on" }, { intent: "recheck" }]) {
       const answer = await postForm(`/mismatches/${id}`, "routes/mismatches.$mismatchId", form);
       expect(answer.status, form.intent).toBe(400);
       expect(await answer.text(), form.intent).toMatch(/system schema/);
