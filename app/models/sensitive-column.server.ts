@@ -13,9 +13,8 @@ export async function listSensitiveColumns(): Promise<SensitiveColumnRow[]> {
 }
 
 /**
- * Marks a column sensitive (audited) and hashes its values in the records already stored, in one transaction:
- * from its commit on no mismatch record holds the column in clear. (A batch staged in the inbox just before is
- * folded as it was staged; one set aside earlier keeps what it held until it is retried.)
+ * Marks a column sensitive (audited) and hashes its values in the records already stored and in the batches
+ * waiting in the inbox or set aside, in one transaction: from its commit on, the control DB holds none in clear.
  */
 export async function markSensitiveColumn(input: SensitiveColumn, actor: Actor, reason: string): Promise<{ rehashed: number }> {
   const row = { tableName: sensitiveTableKey(input.table), columnName: input.column.trim().toLowerCase() };
