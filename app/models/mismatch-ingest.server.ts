@@ -3,6 +3,8 @@ import type postgres from "postgres";
 import type { MismatchKind, MismatchOrigin } from "../../db/schema";
 import { canonicalJson, compareRows, createRuleResolver, isCalendarTime, type NormalizationRule, type Row } from "../normalization";
 import { listActiveRules } from "./normalization-rule.server";
+import { loadSensitiveMask } from "./sensitive-mask.server";
+import type { SensitiveMask } from "../sensitive/sensitive-values";
 import type { ComparisonInput, MismatchBatch, MismatchInput } from "./mismatch-validation.server";
 import { controlSql } from "~/utils/db.server";
 
@@ -12,6 +14,8 @@ export interface IngestOptions {
   /** Set by the reconciliation engine (origin `reconciliation`) to link records to its job. */
   reconciliationJobId?: string | null;
   now?: Date;
+  /** The sensitive columns to hash (loadSensitiveMask), when the caller loaded them before it had the batch. */
+  sensitive?: SensitiveMask;
 }
 
 export interface IngestResult {
@@ -109,8 +113,8 @@ async function storeAnswer(tx: Tx, key: string, result: unknown) {
  */
 export async function stageMismatches(batch: MismatchBatch, options: StageOptions = {}): Promise<StageResult> {
   const now = options.now ?? new Date();
-  const resolve = createRuleResolver(options.rules ?? (await listActiveRules(now)), now);
-  const records = prepareRecords(batch.mismatches, resolve, now, null);
+  const [rules, sensitive] = await Promise.all([options.rules ?? listActiveRules(now), options.sensitive ?? loadSensitiveMask()]);
+  const records = prepareRecords(batch.mismatches, createRuleResolver(rules, now), sensitive, now, null);
   const comparisons = aggregateComparisons(batch.comparisons);
   const result: StageResult = {
     accepted: batch.mismatches.length,
@@ -145,8 +149,8 @@ export async function stageMismatches(batch: MismatchBatch, options: StageOption
  */
 export async function ingestMismatches(batch: MismatchBatch, options: IngestOptions = {}): Promise<IngestResult> {
   const now = options.now ?? new Date();
-  const resolve = createRuleResolver(await listActiveRules(now), now);
-  const records = prepareRecords(batch.mismatches, resolve, now, options.reconciliationJobId ?? null);
+  const [rules, sensitive] = await Promise.all([listActiveRules(now), options.sensitive ?? loadSensitiveMask()]);
+  const records = prepareRecords(batch.mismatches, createRuleResolver(rules, now), sensitive, now, options.reconciliationJobId ?? null);
   const comparisons = aggregateComparisons(batch.comparisons);
   const ignoredByRules = countIgnored(records);
 
@@ -280,10 +284,15 @@ function countIgnored(records: PreparedRecord[]): number {
 
 const FIELDS_ONLY = { fieldsOnly: true } as const;
 
-/** Computes fields, signatures and groups, and folds repeats inside the batch (one upsert may not touch a row twice). */
+/**
+ * Computes fields, signatures and groups, and folds repeats inside the batch (one upsert may not touch a row twice).
+ * Sensitive columns are hashed after the differing fields are computed on the clear values: every path that
+ * stores source and target values (the API's inbox, the reconciliation engine) comes through here.
+ */
 function prepareRecords(
   inputs: MismatchInput[],
   resolve: ReturnType<typeof createRuleResolver>,
+  sensitive: SensitiveMask,
   now: Date,
   reconciliationJobId: string | null,
 ): PreparedRecord[] {
@@ -313,8 +322,8 @@ function prepareRecords(
       userId: input.userId ?? null,
       cohortId: input.cohort ?? null,
       fingerprint: input.fingerprint ?? null,
-      sourceValue: input.sourceValue == null ? null : JSON.stringify(input.sourceValue),
-      targetValue: input.targetValue == null ? null : JSON.stringify(input.targetValue),
+      sourceValue: input.sourceValue == null ? null : JSON.stringify(sensitive.row(input.table, input.sourceValue)),
+      targetValue: input.targetValue == null ? null : JSON.stringify(sensitive.row(input.table, input.targetValue)),
       fieldsKey,
       ignoredByRuleId,
       reconciliationJobId,
@@ -449,6 +458,28 @@ export function mergeEncodedBatches(batches: string[]): string {
 function mergeLines(a: string, b: string): string {
   const merged = encodeRecords([mergeInto(decodeLine(a), decodeLine(b))]);
   return merged.slice(0, -1);
+}
+
+/**
+ * Staged records (encodeRecords text) with the mask's columns hashed: for batches staged before a column was
+ * marked sensitive. Lines of other tables are kept as they are; unchanged text comes back as the same string.
+ */
+export function maskEncodedRecords(text: string, mask: SensitiveMask): string {
+  let changed = false;
+  const lines = text.split("\n").map((line) => {
+    if (!line) return line;
+    const record = decodeLine(line);
+    if (!mask.columnsOf(record.table)) return line;
+    const masked = { ...record };
+    for (const side of ["sourceValue", "targetValue"] as const) {
+      const value = record[side];
+      if (value !== null) masked[side] = JSON.stringify(mask.row(record.table, JSON.parse(value)));
+    }
+    if (masked.sourceValue === record.sourceValue && masked.targetValue === record.targetValue) return line;
+    changed = true;
+    return encodeRecords([masked]).slice(0, -1);
+  });
+  return changed ? lines.join("\n") : text;
 }
 
 /** An encodeRecords line back as the record it was (its detection times are in toISOString's form). */

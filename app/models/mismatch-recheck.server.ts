@@ -1,6 +1,7 @@
 import type postgres from "postgres";
 import { compareRows, type RowComparison } from "../normalization";
 import { listActiveRules } from "./normalization-rule.server";
+import { guardReconciliationTable } from "./schema-guard.server";
 import { redactError, sideSql, type Side } from "~/utils/databases.server";
 
 export interface RecheckResult {
@@ -41,7 +42,9 @@ async function keyColumns(sql: postgres.Sql, schema: string | null, name: string
 
 async function readRow(side: Side, table: string, key: unknown): Promise<Record<string, unknown> | null> {
   const sql = sideSql(side);
-  const { schema, name } = splitTable(table);
+  const { schema: named, name } = splitTable(table);
+  // An unqualified name is read from the current schema, never through the search path (pg_catalog comes first there).
+  const schema = named ?? (((await sql`select current_schema() as s`)[0].s as string | null) ?? "public");
   const catalog = await sql`
     select column_name from information_schema.columns
     where table_name = ${name} and table_schema = coalesce(${schema}, current_schema()) order by ordinal_position`;
@@ -53,7 +56,7 @@ async function readRow(side: Side, table: string, key: unknown): Promise<Record<
   const selectList = columns
     .map((column) => sql`${sql(column)}::text as ${sql(column)}`)
     .reduce((all, item) => sql`${all}, ${item}`);
-  const target = schema ? sql`${sql(schema)}.${sql(name)}` : sql`${sql(name)}`;
+  const target = sql`${sql(schema)}.${sql(name)}`;
   // Identifiers were checked against the catalog and are quoted; key values are bound, compared as text so a
   // JSON number matches an int8 or numeric column alike.
   const conditions = Object.entries(where).reduce(
@@ -66,6 +69,10 @@ async function readRow(side: Side, table: string, key: unknown): Promise<Record<
 
 /** Reads the row from both databases now and compares it under today's rules. */
 export async function recheckMismatch(table: string, primaryKey: unknown): Promise<RecheckResult> {
+  // a reported table name could name a catalog: re-checks read only what a reconciliation may read
+  const { schema, name } = splitTable(table);
+  const guard = await guardReconciliationTable({ schemaName: schema ?? "public", tableName: name });
+  if (!guard.ok) throw new Response(guard.message, { status: 400 });
   try {
     const [source, target, rules] = await Promise.all([readRow("source", table, primaryKey), readRow("target", table, primaryKey), listActiveRules()]);
     const comparison = compareRows(table, source, target, rules);

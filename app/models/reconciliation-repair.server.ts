@@ -6,6 +6,7 @@ import { splitTableName } from "../reconciliation/request";
 import { recordAudit, type Actor } from "./audit.server";
 import { updateMismatches } from "./mismatch.server";
 import { getReconciliationJob } from "./reconciliation.server";
+import { guardReconciliationTable } from "./schema-guard.server";
 import { controlSql } from "~/utils/db.server";
 import { redactError, repairSql, sideSql } from "~/utils/databases.server";
 
@@ -32,6 +33,9 @@ export interface RepairOutcome {
 }
 
 async function contextFor(schemaName: string, tableName: string): Promise<ReconcileContext> {
+  // a mismatch's table comes from whoever reported it: a catalog or the control DB is never repaired
+  const guard = await guardReconciliationTable({ schemaName, tableName });
+  if (!guard.ok) throw new Response(guard.message, { status: 400 });
   try {
     const { drift, context } = await prepareReconciliation(sideSql("source"), sideSql("target"), { schema: schemaName, table: tableName });
     if (!context) throw new Response(`Schema drift prevents a repair: ${drift.map((d) => d.message).join("; ")}`, { status: 409 });

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { reconciliationSchedules } from "../../db/schema";
 import { recordAudit, SYSTEM_ACTOR, type Actor } from "./audit.server";
 import { createReconciliationJob } from "./reconciliation.server";
+import { guardReconciliationTable } from "./schema-guard.server";
 import { controlDb, controlSql } from "~/utils/db.server";
 
 export type ReconciliationSchedule = typeof reconciliationSchedules.$inferSelect;
@@ -65,6 +66,12 @@ export async function queueDueSchedules(): Promise<string[]> {
     returning schema_name, table_name, every_hours`;
   const ids: string[] = [];
   for (const s of due) {
+    // a schedule saved before the guard (or written another way) queues nothing: its refusal is audited instead
+    const guard = await guardReconciliationTable({ schemaName: s.schema_name, tableName: s.table_name });
+    if (!guard.ok) {
+      await recordAudit(SYSTEM_ACTOR, { action: "reconciliation.schedule_refused", entityType: "reconciliation_schedule", entityId: `${s.schema_name}.${s.table_name}`, reason: guard.message });
+      continue;
+    }
     ids.push(
       await createReconciliationJob(
         { schemaName: s.schema_name, tableName: s.table_name, scope: { kind: "table" }, mode: "verify", reason: `scheduled sweep every ${s.every_hours} h` },

@@ -16,6 +16,7 @@ import type { Difference, JobScope } from "../reconciliation/types";
 import { recordAudit, type Actor } from "./audit.server";
 import { engineScope } from "./reconciliation-cohort.server";
 import { ingestMismatches } from "./mismatch-ingest.server";
+import { guardReconciliationTable } from "./schema-guard.server";
 import { controlDb, controlSql } from "~/utils/db.server";
 
 export type ReconciliationJob = typeof reconciliationJobs.$inferSelect;
@@ -146,6 +147,13 @@ export async function runReconciliationWorker(
   const sql = controlSql();
   const job = await getReconciliationJob(jobId);
   if (!job || job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return;
+  // Defence in depth: a job row written any other way than through the guarded entry points still reads nothing.
+  const guard = await guardReconciliationTable({ schemaName: job.schemaName, tableName: job.tableName }, sides);
+  if (!guard.ok) {
+    await sql`update reconciliation_jobs set status = 'failed', error = ${`refused: ${guard.message}`}, finished_at = now()
+      where id = ${jobId} and status in ('queued', 'running')`;
+    return;
+  }
   const abort = new AbortController();
   const cancelWatch = setInterval(async () => {
     const [row] = await sql`select cancel_requested_at from reconciliation_jobs where id = ${jobId}`.catch(() => [null]);

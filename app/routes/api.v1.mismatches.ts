@@ -2,6 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { stageMismatches } from "~/models/mismatch-ingest.server";
 import { MAX_BATCH_RECORDS, validateMismatchBatch } from "~/models/mismatch-validation.server";
 import { listActiveRules } from "~/models/normalization-rule.server";
+import { loadSensitiveMask } from "~/models/sensitive-mask.server";
 import { authorizeApiToken } from "~/utils/api-auth.server";
 import { answerResponse, answerUnlessUnavailable, apiError, apiErrorAnswer, jsonAnswer, jsonBodyAnswer, webRequestBody, type ApiAnswer, type RequestBody } from "~/utils/api.server";
 
@@ -46,7 +47,7 @@ async function reportAnswer(authorization: string | null | undefined, idempotenc
   // The rules before the body: from parsing to staging nothing waits, so no parsed batch sits in the heap while
   // others are handled (young-generation GCs copy whatever is alive, and several batches are in flight at once).
   const now = new Date();
-  const rules = await listActiveRules(now);
+  const [rules, sensitive] = await Promise.all([listActiveRules(now), loadSensitiveMask()]);
   const parsed = await jsonBodyAnswer(requestBody, MAX_BODY_BYTES);
   if ("denied" in parsed) return parsed.denied;
   const body = parsed.value;
@@ -61,6 +62,7 @@ async function reportAnswer(authorization: string | null | undefined, idempotenc
   const result = await stageMismatches(validation.batch, {
     now,
     rules,
+    sensitive,
     // Keys are scoped to the token, so two callers can never replay each other's answers.
     idempotencyKey: idempotencyKey ? `${auth.caller.tokenId}:${idempotencyKey}` : null,
   });

@@ -4,6 +4,7 @@ import { getBoss } from "~/jobs/boss.server";
 import { dispatchReconciliation } from "~/jobs/reconciliation.server";
 import { createReconciliationJob } from "~/models/reconciliation.server";
 import { checkCohortScope } from "~/models/reconciliation-cohort.server";
+import { guardReconciliationTable } from "~/models/schema-guard.server";
 import { reconciliationRequestSchema, splitTableName } from "~/reconciliation/request";
 import { requireApiToken } from "~/utils/api-auth.server";
 import { apiError, readJsonBody } from "~/utils/api.server";
@@ -31,6 +32,8 @@ export async function action({ request }: ActionFunctionArgs) {
     });
   }
   const { schemaName, tableName } = splitTableName(body.table);
+  const guard = await guardReconciliationTable({ schemaName, tableName });
+  if (!guard.ok) return apiError(400, guard.message, { errors: { table: [guard.message] } });
   if (body.scope.kind === "cohort") {
     const check = await checkCohortScope(schemaName, tableName, body.scope);
     if (!check.ok) return apiError(400, "Invalid reconciliation request.", { errors: { scope: [`${check.field}: ${check.message}`] } });

@@ -12,6 +12,7 @@ import { PageHeader } from "~/components/ui/page-header";
 import { getCohort, listCohortHistory, pick, updateCohort } from "~/models/cohort.server";
 import { cohortTableFreshness, isFresh, setCohortVerifiedTables } from "~/models/reconciliation-freshness.server";
 import { RolloutError } from "~/models/rollout-error.server";
+import { guardReconciliationTables } from "~/models/schema-guard.server";
 import { describeRamp, lastRampEvent } from "~/models/rollout-ramp.server";
 import { sampleSourceUsers } from "~/models/rollout-population.server";
 import { loadRuleset } from "~/models/ruleset.server";
@@ -93,6 +94,8 @@ async function saveVerifiedTables(cohortId: string, form: Record<string, FormDat
     return json({ errors, preview: null, saved: false }, { status: 400 });
   }
   const { tables, maxAgeHours, reason } = parsed.data;
+  const guard = await guardReconciliationTables(tables.map(splitTableName));
+  if (!guard.ok) return json({ errors: { "tables.tables": guard.message }, preview: null, saved: false }, { status: 400 });
   await setCohortVerifiedTables(cohortId, tables.map(splitTableName), maxAgeHours, actor, reason);
   return json({ errors: {}, preview: null, saved: false, tablesSaved: true });
 }

@@ -15,6 +15,7 @@ import { listCohorts } from "~/models/cohort.server";
 import { createReconciliationJob, listReconciliationJobs, progressOf, tableFreshness } from "~/models/reconciliation.server";
 import { checkCohortScope, scopeLabel } from "~/models/reconciliation-cohort.server";
 import { deleteSchedule, listSchedules, saveSchedule } from "~/models/reconciliation-schedule.server";
+import { guardReconciliationTable } from "~/models/schema-guard.server";
 import { listTables } from "~/reconciliation/catalog";
 import { splitTableName } from "~/reconciliation/request";
 import type { JobScope } from "~/reconciliation/types";
@@ -74,7 +75,10 @@ export async function action({ request }: ActionFunctionArgs) {
   if (form.intent === "schedule") {
     const parsed = scheduleSchema.safeParse(form);
     if (!parsed.success) return json({ intent: "schedule" as const, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
-    await saveSchedule({ ...splitTableName(parsed.data.table), everyHours: parsed.data.everyHours }, userActor(user), parsed.data.reason);
+    const table = splitTableName(parsed.data.table);
+    const guard = await guardReconciliationTable(table);
+    if (!guard.ok) return json({ intent: "schedule" as const, errors: { table: [guard.message] } }, { status: 400 });
+    await saveSchedule({ ...table, everyHours: parsed.data.everyHours }, userActor(user), parsed.data.reason);
     return json({ intent: "schedule" as const, errors: null });
   }
   if (form.intent === "unschedule") {
@@ -89,6 +93,8 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.success) return json({ intent: "start" as const, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
   const input = parsed.data;
   const { schemaName, tableName } = splitTableName(input.table);
+  const guard = await guardReconciliationTable({ schemaName, tableName });
+  if (!guard.ok) return json({ intent: "start" as const, errors: { table: [guard.message] } }, { status: 400 });
   let scope: JobScope = { kind: "table" };
   if (input.scope !== "table") {
     if (!input.userColumn) return json({ intent: "start" as const, errors: { userColumn: ["name the table's user id column"] } }, { status: 400 });

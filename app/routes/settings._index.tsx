@@ -9,9 +9,13 @@ import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
 import { PopulationSettings, type PopulationSettingsData } from "~/components/rollout/population-settings";
+import { ReconciliationGuardSettings } from "~/components/settings/reconciliation-guard-settings";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/models/api-token.server";
 import { API_SCOPES, ROLES, type ApiScope } from "~/auth/permissions";
 import { recordAudit } from "~/models/audit.server";
+import { getSchemaAllowList, saveSchemaAllowList } from "~/models/schema-guard.server";
+import { listSensitiveColumns, markSensitiveColumn, unmarkSensitiveColumn } from "~/models/sensitive-column.server";
+import { markSensitiveFormSchema, schemaAllowListFormSchema, unmarkSensitiveFormSchema } from "~/reconciliation/guard-settings-form";
 import { getPopulationSource, listActivityColumns, listSourceColumns, listSourceTables, sampleSourceUsers, savePopulationSource } from "~/models/rollout-population.server";
 import { createUser, listUsers, updateUserRole } from "~/models/user.server";
 import { describeBasis, guessColumns, populationFormSchema, tableLabel } from "~/rollout/population";
@@ -27,12 +31,15 @@ export const meta: MetaFunction = () => [{ title: "Settings · Cutover" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
   const isAdmin = hasRole(user, "admin");
-  const [adminData, population] = await Promise.all([
+  const [adminData, population, allowList, sensitiveColumns] = await Promise.all([
     isAdmin ? Promise.all([listUsers(), listApiTokens()]) : null,
     loadPopulation(isAdmin, new URL(request.url).searchParams.get("table")),
+    getSchemaAllowList(),
+    listSensitiveColumns(),
   ]);
   const [users, tokens] = adminData ?? [[], []];
-  return json({ isAdmin, users, tokens, population });
+  const guard = { allowList, sensitiveColumns: sensitiveColumns.map((c) => ({ table: c.tableName, column: c.columnName, createdBy: c.createdBy })) };
+  return json({ isAdmin, users, tokens, population, guard });
 }
 
 const tableParam = z.tuple([z.string(), z.string()]);
@@ -96,6 +103,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const form = await request.formData();
   // The mapping's schema carries cross-field checks, which a discriminated union cannot hold: its own path.
   if (form.get("intent") === "population") return savePopulation(admin, form);
+  const intent = form.get("intent");
+  if (intent === "schema-allow-list" || intent === "mark-sensitive" || intent === "unmark-sensitive") return saveGuardSettings(admin, form);
   const parsed = ActionSchema.safeParse({ ...Object.fromEntries(form), scopes: form.getAll("scopes") });
   if (!parsed.success) return json({ ok: false as const, errors: parsed.error.flatten().fieldErrors as Record<string, string[]> }, { status: 400 });
   const input = parsed.data;
@@ -157,8 +166,40 @@ async function savePopulation(admin: Awaited<ReturnType<typeof requireRole>>, fo
   return json({ ok: true as const, shownOnce: null, population: `Saved. The mapping counts ${labels.population.text}; writes: ${labels.writes.text}.` });
 }
 
+/** The reconciliation guard's settings: the schema allow-list and the sensitive columns (audited, with a reason). */
+async function saveGuardSettings(admin: Awaited<ReturnType<typeof requireRole>>, form: FormData) {
+  const refuse = (errors: Record<string, string[] | undefined>) => json({ ok: false as const, errors: errors as Record<string, string[]> }, { status: 400 });
+  const values = Object.fromEntries(form);
+  const actor = userActor(admin);
+  if (values.intent === "schema-allow-list") {
+    const parsed = schemaAllowListFormSchema.safeParse(values);
+    if (!parsed.success) {
+      const { schemas, reason } = parsed.error.flatten().fieldErrors;
+      return refuse({ schemas, allowListReason: reason });
+    }
+    const saved = await saveSchemaAllowList(parsed.data.schemas, actor, parsed.data.reason);
+    if (!saved.ok) return refuse({ schemas: [saved.message] });
+    return json({ ok: true as const, shownOnce: null });
+  }
+  if (values.intent === "mark-sensitive") {
+    const parsed = markSensitiveFormSchema.safeParse(values);
+    if (!parsed.success) {
+      const { table, column, reason } = parsed.error.flatten().fieldErrors;
+      return refuse({ sensitiveTable: table, sensitiveColumn: column, sensitiveReason: reason });
+    }
+    await markSensitiveColumn({ table: parsed.data.table, column: parsed.data.column }, actor, parsed.data.reason);
+    return json({ ok: true as const, shownOnce: null });
+  }
+  const parsed = unmarkSensitiveFormSchema.safeParse(values);
+  if (!parsed.success) return refuse({ sensitiveReason: parsed.error.flatten().fieldErrors.reason ?? ["not a sensitive column"] });
+  if (!(await unmarkSensitiveColumn({ tableName: parsed.data.table, columnName: parsed.data.column }, actor, parsed.data.reason))) {
+    throw new Response("That column is not marked sensitive.", { status: 404 });
+  }
+  return json({ ok: true as const, shownOnce: null });
+}
+
 export default function Settings() {
-  const { isAdmin, users, tokens, population } = useLoaderData<typeof loader>();
+  const { isAdmin, users, tokens, population, guard } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const errors: Record<string, string[] | undefined> = actionData && !actionData.ok ? actionData.errors : {};
@@ -273,6 +314,7 @@ export default function Settings() {
         savedMessage={actionData && "population" in actionData ? String(actionData.population) : null}
         busy={navigation.state !== "idle"}
       />
+      <ReconciliationGuardSettings data={guard} isAdmin={isAdmin} errors={errors} busy={navigation.state !== "idle"} />
     </div>
   );
 }

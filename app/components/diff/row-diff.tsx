@@ -1,5 +1,6 @@
 import type { FieldDiff, IgnoredField } from "../../normalization/types";
 import { Badge } from "~/components/ui/badge";
+import { isSensitiveHash } from "~/sensitive/hashed-value";
 
 const CLASSIFICATION_LABELS: Record<string, string> = {
   timestamp_precision: "precision difference",
@@ -16,6 +17,18 @@ function show(value: unknown): string {
   if (value === undefined) return "(absent)";
   if (value === null) return "NULL";
   return typeof value === "string" ? value : JSON.stringify(value, null, 2);
+}
+
+/** A value as stored; a sensitive column's keyed hash says what it is instead of showing the hash. */
+function Value({ value }: { value: unknown }) {
+  if (isSensitiveHash(value)) {
+    return (
+      <span className="font-sans italic text-slate-600" title="Stored only as a keyed hash (Settings: sensitive columns)">
+        sensitive (hashed)
+      </span>
+    );
+  }
+  return <>{show(value)}</>;
 }
 
 /**
@@ -59,9 +72,14 @@ export function RowDiff({
                     {rule ? <Badge tone="info">{`normalized by rule ${rule.slice(0, 8)}`}</Badge> : null}
                   </div>
                 </th>
-                <td className="whitespace-pre-wrap break-all px-3 py-2 align-top font-mono text-xs">{show(source?.[field])}</td>
                 <td className="whitespace-pre-wrap break-all px-3 py-2 align-top font-mono text-xs">
-                  {show(target?.[field])}
+                  <Value value={source?.[field]} />
+                </td>
+                <td className="whitespace-pre-wrap break-all px-3 py-2 align-top font-mono text-xs">
+                  <Value value={target?.[field]} />
+                  {isSensitiveHash(source?.[field]) || isSensitiveHash(target?.[field]) ? (
+                    <span className="ml-2 font-sans">{source?.[field] === target?.[field] ? "(equal to the source)" : "(different from the source)"}</span>
+                  ) : null}
                   {diff?.jsonDiffs?.length ? (
                     <ul className="mt-2 space-y-0.5 border-t border-rose-200 pt-1" aria-label={`JSON differences in ${field}`}>
                       {diff.jsonDiffs.map((j) => (

@@ -141,7 +141,7 @@ describe("fuzzing every endpoint", () => {
     const refusedMarkers: string[] = [];
     for (const spec of specs) {
       const { status, text } = await send(spec);
-      const shown = `${spec.method} ${spec.path.slice(0, 80)}${spec.query.slice(0, 80)} (${spec.auth}, ${spec.body?.type ?? "no body"}) -> ${status}`;
+      const shown = `${spec.method} ${spec.path.slice(0, 80)}${spec.query.slice(0, 80)} (${spec.auth}, origin ${spec.origin}, ${spec.body?.type ?? "no body"}) -> ${status}`;
       if (status >= 500) failures.push(`${shown}: ${text.slice(0, 200)}`);
       if (STACK.test(text)) failures.push(`${shown}: shows a stack or a server path`);
       const marker = spec.body?.text.match(/fuzz_([0-9a-f-]{36})/)?.[1];
