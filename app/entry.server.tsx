@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
-import type { AppLoadContext, EntryContext } from "@remix-run/node";
+import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { newCspNonce, pageContentSecurityPolicy } from "./http/security-headers.server";
@@ -11,6 +11,16 @@ import { NonceProvider } from "./utils/nonce-provider";
 export { serveHotApi } from "./api-fast-path.server";
 
 const ABORT_DELAY = 5_000;
+
+/**
+ * Remix logs every error it meets; a 4xx it answers itself (a POST to a page without an action, an OPTIONS
+ * request) is the caller's mistake, not news for the operator, and an aborted request is the caller leaving.
+ */
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (request.signal.aborted) return;
+  if (isRouteErrorResponse(error) && error.status < 500) return;
+  process.stderr.write(`remix error: ${error instanceof Error ? error.stack : String(error)}\n`);
+};
 
 /** Remix's default document rendering: bots get the whole page at once, browsers a stream. */
 export default function handleRequest(

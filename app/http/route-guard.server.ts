@@ -46,6 +46,11 @@ export function answerFor(error: unknown): Response | null {
     const issues = error.issues.slice(0, 10).map((i) => `${i.path.join(".") || "value"}: ${i.message}`);
     return errorResponse(400, `The request is not valid: ${issues.join("; ")}.`);
   }
+  // request.formData() on a body that is not a form (a bodiless POST has no Content-Type): the request gate lets
+  // bodiless mutations through, since some actions (sign out) read nothing.
+  if (error instanceof TypeError && error.message.startsWith("Content-Type was not one of")) {
+    return errorResponse(415, "Send the form as application/x-www-form-urlencoded or multipart/form-data.");
+  }
   const code = sqlState(error);
   // Class 22 (data exception: a value out of range, malformed, a NUL) and 54 (too complex): the input's fault.
   if (code?.startsWith("22") || code?.startsWith("54")) {
