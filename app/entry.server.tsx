@@ -4,6 +4,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { RETRY_AFTER_SECONDS } from "./http/route-guard.server";
 import { newCspNonce, pageContentSecurityPolicy } from "./http/security-headers.server";
 import { NonceProvider } from "./utils/nonce-provider";
 
@@ -32,6 +33,8 @@ export default function handleRequest(
 ) {
   const nonce = typeof loadContext.cspNonce === "string" ? loadContext.cspNonce : newCspNonce();
   responseHeaders.set("Content-Security-Policy", pageContentSecurityPolicy(nonce));
+  // A page whose database is down (the route guard's 503): browsers and monitors are told when to come back.
+  if (responseStatusCode === 503) responseHeaders.set("Retry-After", String(RETRY_AFTER_SECONDS));
   const waitForAll = isbot(request.headers.get("user-agent") ?? "") || remixContext.isSpaMode;
   return new Promise((resolve, reject) => {
     let shellRendered = false;

@@ -1,5 +1,6 @@
 import { closeControlDb } from "../app/utils/db.server";
 import { closeSideConnections } from "../app/utils/databases.server";
+import { isDatabaseUnavailable } from "../app/utils/api.server";
 import { runMigrations } from "../db/migrate";
 import { loadEnv, onShutdown } from "./runtime";
 import { reportCrashesTo, reportReady, supervised } from "./supervised";
@@ -21,6 +22,15 @@ onShutdown(
 reportCrashesTo("worker", () => process.kill(process.pid, "SIGTERM"));
 // Under the supervisor the migrations ran before; alone, this may be the first process on a new control DB.
 if (!supervised) await runMigrations(env.CUTOVER_DATABASE_URL);
-worker = await startWorker();
+// The control DB may be down right now (an outage while this process restarts): wait for it rather than die.
+for (;;) {
+  try {
+    worker = await startWorker();
+    break;
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
 if (supervised) reportReady();
 else process.stdout.write("cutover worker: running (Ctrl-C stops it)\n");

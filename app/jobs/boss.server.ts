@@ -1,6 +1,6 @@
 import PgBoss from "pg-boss";
 import { getEnv } from "~/utils/env.server";
-import { singleton } from "~/utils/singleton.server";
+import { dropSingleton, singleton } from "~/utils/singleton.server";
 
 // On globalThis, not in a module variable: the web build bundles its own copy of this module beside the worker's.
 const shutdown = globalThis as unknown as { __cutoverBossStopping?: boolean };
@@ -23,7 +23,14 @@ export function getBoss(options: { worker?: boolean } = {}): Promise<PgBoss> {
     boss.on("error", (error) => {
       if (!shutdown.__cutoverBossStopping) process.stderr.write(`pg-boss: ${error.message}\n`);
     });
-    await boss.start();
+    try {
+      await boss.start();
+    } catch (error) {
+      // Not kept: a process that first asked while the control DB was down must get a working pg-boss once it is back.
+      dropSingleton("pg-boss");
+      await boss.stop({ graceful: false, wait: false }).catch(() => {});
+      throw error;
+    }
     return boss;
   });
 }

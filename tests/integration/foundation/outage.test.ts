@@ -135,7 +135,7 @@ describe.skipIf(skip)("database outages under traffic", () => {
         }
         await new Promise((r) => setTimeout(r, 500));
       }
-      pgCtl(["start", "-w", "-o", `-p ${server.port} -c listen_addresses=127.0.0.1 -c max_connections=300 -c wal_level=logical -c max_replication_slots=10 -c max_prepared_transactions=10`, "-l", path.join(dir, "postgres.log")]);
+      pgCtl(["start", "-w", "-o", `-p ${server.port} -c listen_addresses=127.0.0.1 -c max_connections=300 -c wal_level=logical -c max_replication_slots=10 -c max_prepared_transactions=10`, "-l", path.join(dir, "postgres", "restart.log")]);
       const back = Date.now();
       await waitFor(
         async () => {
