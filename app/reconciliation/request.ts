@@ -6,7 +6,8 @@ export const tableNameSchema = z
   .trim()
   .min(1)
   .max(200)
-  .regex(/^[^.\s]+(\.[^.\s]+)?$/, "must be table or schema.table");
+  // Control characters (a NUL above all, which PostgreSQL cannot take in a name) are never part of a table name.
+  .regex(/^[^.\s\p{Cc}]+(\.[^.\s\p{Cc}]+)?$/u, "must be table or schema.table");
 
 /** What a caller may ask for (API body and the new-job form alike): one schema, validated on the server. */
 export const reconciliationRequestSchema = z.object({
