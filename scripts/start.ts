@@ -7,6 +7,8 @@ import { supervise, type SupervisedChild } from "./supervisor";
 // `npm start`: a supervisor that owns the databases (the embedded default, when no URL is set), migrates and seeds,
 // then runs the web app, the job worker and (on the embedded default) the demo traffic simulator as child
 // processes, each restarted with backoff if it dies. `--web-only` leaves jobs to separate `npm run worker` processes.
+// React and express pick their production builds and error pages by this; the children inherit it.
+process.env.NODE_ENV ??= "production";
 const started = performance.now();
 const webOnly = process.argv.includes("--web-only");
 const log = (line: string) => process.stderr.write(`cutover: ${line}\n`);

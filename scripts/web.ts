@@ -6,6 +6,7 @@ import { startWebServer, type WebServer } from "./web-server";
 
 // One web process: the pages and the API on PORT. `npm start` runs it under its supervisor; behind a load
 // balancer any number may run against one control DB.
+process.env.NODE_ENV ??= "production"; // run alone too (not under npm start), React's production build
 const env = loadEnv();
 let web: WebServer | undefined;
 onShutdown(

@@ -8,6 +8,7 @@ import { startWorker } from "./worker-runtime";
 
 // `npm run worker`: only the job worker, for scaling out beside `npm start` (needs the three database URLs).
 // `npm start` runs one too, under its supervisor.
+process.env.NODE_ENV ??= "production"; // run alone too (not under npm start), React's production build
 const env = loadEnv();
 let worker: { stop(): Promise<void> } | undefined;
 onShutdown(
