@@ -27,30 +27,30 @@ export function refuseRequest(method: string | undefined, url: string | undefine
   if (url.length > MAX_URL_LENGTH) return { status: 414, message: `The URL is longer than ${MAX_URL_LENGTH} characters.` };
   const q = url.indexOf("?");
   const path = q === -1 ? url : url.slice(0, q);
-  const problem = componentProblem(path, false) ?? (q === -1 ? null : queryProblem(url.slice(q + 1)));
+  const problem = pathProblem(path) ?? (q === -1 ? null : queryProblem(url.slice(q + 1)));
   if (problem) return { status: 400, message: `The URL ${problem}.` };
   if (BODY_METHODS.has(method) && hasBody(headers)) return contentTypeRefusal(path, headers["content-type"]);
   return null;
 }
 
-/** Why a URL component cannot be decoded, or null. A NUL is refused too: PostgreSQL text cannot hold one. */
-function componentProblem(text: string, plusIsSpace: boolean): string | null {
+/** Why a URL's path cannot be decoded (routers decode it whole), or null. A NUL is refused too: PostgreSQL text cannot hold one. */
+function pathProblem(text: string): string | null {
   if (text.indexOf("%") === -1 && text.indexOf("\0") === -1) return null;
   let decoded: string;
   try {
-    decoded = decodeURIComponent(plusIsSpace ? text.replaceAll("+", " ") : text);
+    decoded = decodeURIComponent(text);
   } catch {
     return "has a malformed percent-encoding (a % must start a valid UTF-8 escape like %20)";
   }
   return decoded.includes("\0") ? "contains a NUL character (%00)" : null;
 }
 
+/**
+ * A query string's parameters are read with URLSearchParams, which keeps a malformed escape (%ZZ) as it is: only a
+ * NUL matters there, escaped or not.
+ */
 function queryProblem(query: string): string | null {
-  for (const part of query.split("&")) {
-    const problem = componentProblem(part, true);
-    if (problem) return problem;
-  }
-  return null;
+  return /%00|\0/.test(query) ? "contains a NUL character (%00)" : null;
 }
 
 function hasBody(headers: IncomingHttpHeaders): boolean {

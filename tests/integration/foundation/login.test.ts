@@ -64,7 +64,7 @@ describe("login body", () => {
     for (const { body, ...headers } of bodies) {
       const response = await fetch(`${app.baseUrl}/login?_data=routes%2Flogin`, { method: "POST", headers: { Origin: app.baseUrl, ...headers }, body, redirect: "manual" });
       expect(response.status).toBe(415);
-      expect((await response.json()).formError).toMatch(/application\/x-www-form-urlencoded/);
+      expect((await response.json()).error.message).toMatch(/application\/x-www-form-urlencoded/);
     }
     const page = await fetch(`${app.baseUrl}/login`, { method: "POST", headers: { Origin: app.baseUrl, "Content-Type": "application/json" }, body: "{}", redirect: "manual" });
     expect(page.status).toBe(415);
