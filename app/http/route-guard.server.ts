@@ -51,6 +51,9 @@ export function answerFor(error: unknown): Response | null {
   if (error instanceof TypeError && error.message.startsWith("Content-Type was not one of")) {
     return errorResponse(415, "Send the form as application/x-www-form-urlencoded or multipart/form-data.");
   }
+  if (error instanceof TypeError && error.message.startsWith("Failed to parse body as FormData")) {
+    return errorResponse(400, "The form could not be read: its body is not what its Content-Type says.");
+  }
   const code = sqlState(error);
   // Class 22 (data exception: a value out of range, malformed, a NUL) and 54 (too complex): the input's fault.
   if (code?.startsWith("22") || code?.startsWith("54")) {
