@@ -5,3 +5,4 @@ export * from "./health";
 export * from "./simulator";
 export * from "./rollout";
 export * from "./reconciliations";
+export * from "./backfills";
