@@ -129,13 +129,3 @@ export function backfillSummary(job: BackfillJob) {
     finishedAt: job.finishedAt,
   };
 }
-
-/** Cohort page: the latest backfill per table of one cohort. */
-export async function latestCohortBackfills(cohortId: string) {
-  if (!UUID.test(cohortId)) return [];
-  return controlSql()<{ id: string; schema_name: string; table_name: string; status: BackfillStatus; estimated_rows: number | null; rows_handled: number; copied_at: Date | null; finished_at: Date | null }[]>`
-    select distinct on (schema_name, table_name) id, schema_name, table_name, status::text as status, estimated_rows::float8 as estimated_rows,
-      (rows_copied + rows_skipped_existing + rows_set_aside)::float8 as rows_handled, copied_at, finished_at
-    from backfill_jobs where cohort_id = ${cohortId}
-    order by schema_name, table_name, created_at desc`;
-}
