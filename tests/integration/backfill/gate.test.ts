@@ -88,3 +88,33 @@ describe("the backfilled gate", () => {
     expect(audit).toEqual({ action: "backfill.gate_override", actor_label: "admin@test", reason: "US data was restored on the target from a snapshot" });
   });
 });
+
+describe("backfill pages", () => {
+  const page = async (path: string, role: "viewer" | "engineer" | "admin") => fetch(`${app.baseUrl}${path}`, { headers: { Cookie: await app.login(role) } });
+
+  it("shows each table's data state on the cohort page; only engineers get the button, only admins the override", async () => {
+    const asViewer = await (await page(`/cohorts/${euCohort}`, "viewer")).text();
+    expect(asViewer).toContain("Data on the target");
+    expect(asViewer).toMatch(/converged at/);
+    expect(asViewer).not.toContain("Override the backfilled gate");
+    const other = await (await page(`/cohorts/${usCohort}`, "engineer")).text();
+    expect(other.replace(/<!-- -->/g, "")).toContain("Gate overridden by admin@test");
+    const post = (role: "viewer" | "engineer", intent: string) =>
+      page(`/cohorts/${usCohort}`, role).then(async () =>
+        fetch(`${app.baseUrl}/cohorts/${usCohort}`, { method: "POST", body: new URLSearchParams({ intent, reason: "r" }), headers: { Cookie: await app.login(role) }, redirect: "manual" }),
+      );
+    expect((await post("viewer", "backfill-cohort")).status).toBe(403);
+    expect((await post("engineer", "backfill-override")).status).toBe(403);
+  });
+
+  it("lists backfills and shows a job's rounds; a malformed id is a 404", async () => {
+    const list = await (await page("/backfills", "viewer")).text();
+    expect(list).toContain("public.annotations");
+    const [{ id }] = await app.control.sql<{ id: string }[]>`select id from backfill_jobs where table_name = 'annotations' limit 1`;
+    const job = await (await page(`/backfills/${id}`, "viewer")).text();
+    expect(job).toContain("Converge rounds");
+    expect(job).toContain("verify job");
+    expect((await page("/backfills/not-a-uuid", "viewer")).status).toBe(404);
+    expect((await fetch(`${app.baseUrl}/backfills/${id}`, { method: "POST", headers: { Cookie: await app.login("viewer") } })).status).toBe(403);
+  });
+});
