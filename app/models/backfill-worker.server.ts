@@ -218,7 +218,7 @@ export async function backfillsNeedingWorkers(): Promise<string[]> {
   const rows = await controlSql()<{ id: string }[]>`
     select j.id from backfill_jobs j
     where j.cancel_requested_at is null and (
-      j.status in ('queued', 'copying') and (j.ranges_total is null and j.created_at < now() - interval '1 minute'
+      j.status in ('queued', 'copying') and (j.ranges_total is null and j.created_at < now() - interval '10 seconds'
         or exists (select 1 from backfill_ranges r where r.job_id = j.id and not r.done
           and (r.claimed_by is null or r.heartbeat_at < now() - ${`${BACKFILL_STALE_AFTER_MS} milliseconds`}::interval)))
       or j.status = 'converging' and j.converge_heartbeat_at < now() - ${`${CONVERGE_STALE_MS} milliseconds`}::interval)`;
