@@ -50,7 +50,7 @@ const SET_ASIDE_VALUE_CHARS = 2_000;
  * Copies the rows of [cursor or lower, upper) in key order: a keyset read on the source (read-only, statement
  * timeout), then one `INSERT ... ON CONFLICT (key) DO NOTHING` per batch on the target, so a row a mirrored
  * write already put there is never overwritten by this older copy. A batch is bounded by rows and by bytes
- * (the next read's size follows the last batch's average row), so memory stays bounded by one batch.
+ * (the next read's size follows the last batch's average row), so memory stays bounded by two batches.
  */
 export async function copyRange(
   table: CopyTable,
@@ -60,24 +60,30 @@ export async function copyRange(
   options: CopyOptions,
 ): Promise<void> {
   const insert = insertStatement(table);
-  let cursor = range.cursor;
-  let limit = Math.min(options.batchRows, FIRST_BATCH_ROWS);
-  for (;;) {
-    if (options.signal?.aborted) throw abortError(options.signal);
-    const rows = await withRetry(() => readBatch(table, sides.source, scope, range, cursor, limit, options.statementTimeoutMs), {
+  const read = (cursor: KeyTuple | null, limit: number) => {
+    const rows = withRetry(() => readBatch(table, sides.source, scope, range, cursor, limit, options.statementTimeoutMs), {
       signal: options.signal,
       onRetry: options.onRetry,
     });
-      if (rows.length === 0) return;
+    rows.catch(() => {}); // awaited by the loop; never an unhandled rejection while a write is in flight
+    return rows;
+  };
+  let limit = Math.min(options.batchRows, FIRST_BATCH_ROWS);
+  let next = read(range.cursor, limit);
+  for (;;) {
+    if (options.signal?.aborted) throw abortError(options.signal);
+    const rows = await next;
+    if (rows.length === 0) return;
+    const cursor = rows[rows.length - 1].slice(0, table.key.length) as KeyTuple;
     let bytes = 0;
     for (const row of rows) for (const value of row) bytes += value === null ? 1 : value.length + 1;
+    const more = rows.length >= limit;
+    limit = Math.max(1, Math.min(options.batchRows, Math.floor(options.batchBytes / Math.max(1, bytes / rows.length))));
+    // the next batch is read while this one is written: source and target work side by side (two batches in memory)
+    next = more ? read(cursor, limit) : Promise.resolve([]);
     const batch = await writeRows(table, sides.target, insert, rows, options);
-    cursor = rows[rows.length - 1].slice(0, table.key.length) as KeyTuple;
     await options.onBatch({ ...batch, read: rows.length, bytes, cursor });
     await options.limiter.take(rows.length, options.signal);
-    if (rows.length < limit) return;
-    const average = Math.max(1, bytes / rows.length);
-    limit = Math.max(1, Math.min(options.batchRows, Math.floor(options.batchBytes / average)));
   }
 }
 
