@@ -110,7 +110,7 @@ export function CohortDataCard({
         <Form method="post" className="mt-3 flex flex-wrap items-end gap-3">
           <input type="hidden" name="intent" value="backfill-override" />
           <div className="min-w-72 flex-1">
-            <Field label="Override the backfilled gate: reason" id="override-reason" name="reason" error={errors["override.reason"]} />
+            <Field label="Why override the backfilled gate" id="override-reason" name="reason" error={errors["override.reason"]} />
           </div>
           <Button type="submit" variant="danger">Override gate</Button>
         </Form>

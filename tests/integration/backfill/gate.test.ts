@@ -96,7 +96,8 @@ describe("backfill pages", () => {
     const asViewer = await (await page(`/cohorts/${euCohort}`, "viewer")).text();
     expect(asViewer).toContain("Data on the target");
     expect(asViewer).toMatch(/converged at/);
-    expect(asViewer).not.toContain("Override the backfilled gate");
+    expect(asViewer).not.toContain("Why override the backfilled gate");
+    expect(asViewer).not.toContain("Backfill this cohort");
     const other = await (await page(`/cohorts/${usCohort}`, "engineer")).text();
     expect(other.replace(/<!-- -->/g, "")).toContain("Gate overridden by admin@test");
     const post = (role: "viewer" | "engineer", intent: string) =>
