@@ -23,6 +23,7 @@ const NAV = [
   { to: "/users", label: "Users" },
   { to: "/mismatches", label: "Mismatches" },
   { to: "/reconciliations", label: "Reconciliation" },
+  { to: "/backfills", label: "Backfills" },
   { to: "/wraparound", label: "Wraparound" },
   { to: "/capacity", label: "Capacity" },
   { to: "/audit", label: "Audit" },

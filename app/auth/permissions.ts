@@ -3,5 +3,5 @@
 export const ROLES = ["viewer", "support", "engineer", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
-export const API_SCOPES = ["assignments:read", "mismatches:write", "reconciliations:write", "metrics:read"] as const;
+export const API_SCOPES = ["assignments:read", "mismatches:write", "reconciliations:write", "backfills:write", "metrics:read"] as const;
 export type ApiScope = (typeof API_SCOPES)[number];

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { CohortDataCard, type CohortDataRow } from "~/components/backfill/cohort-data-card";
 import { CohortFields } from "~/components/rollout/cohort-fields";
 import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
@@ -9,6 +10,9 @@ import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
+import { getBoss } from "~/jobs/boss.server";
+import { dispatchBackfill } from "~/jobs/backfill.server";
+import { backfillGateOverride, cohortDataStates, cohortTables, overrideBackfillGate, startCohortBackfill } from "~/models/backfill-cohort.server";
 import { getCohort, listCohortHistory, pick, updateCohort } from "~/models/cohort.server";
 import { cohortTableFreshness, isFresh, setCohortVerifiedTables } from "~/models/reconciliation-freshness.server";
 import { RolloutError } from "~/models/rollout-error.server";
@@ -24,6 +28,9 @@ import { describeBasis } from "~/rollout/population";
 import { previewChange } from "~/rollout/preview";
 import { rampStatus } from "~/rollout/ramp";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+import { redactError } from "~/utils/databases.server";
+import { BACKFILL_DEFAULTS } from "~/backfill/types";
+import { z } from "zod";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.cohort.name ?? "Cohort"} · Cutover` }];
 
@@ -31,7 +38,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
   const cohort = await getCohort(params.cohortId ?? "");
   if (!cohort) throw new Response("No such cohort.", { status: 404 });
-  const [history, lastEvent, verifiedTables] = await Promise.all([listCohortHistory(cohort.id), lastRampEvent(cohort.id), cohortTableFreshness(cohort.id)]);
+  const [history, lastEvent, verifiedTables, data, override] = await Promise.all([
+    listCohortHistory(cohort.id),
+    lastRampEvent(cohort.id),
+    cohortTableFreshness(cohort.id),
+    cohortData(cohort.id),
+    backfillGateOverride(cohort.id),
+  ]);
   const ramp =
     cohort.rampSteps && cohort.rampEveryHours
       ? describeRamp(rampStatus({ steps: cohort.rampSteps, everyHours: cohort.rampEveryHours }, cohort.percentBasisPoints, cohort.updatedAt.getTime(), Date.now()))
@@ -43,9 +56,55 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     verifiedTables: verifiedTables.map((t) => ({
       table: `${t.schemaName}.${t.tableName}`, maxAgeHours: t.maxAgeHours, verifiedAt: t.verifiedAt?.toISOString() ?? null, fresh: isFresh(t),
     })),
+    canOverride: hasRole(user, "admin"),
+    data,
+    override: override ? { reason: override.reason, createdBy: override.createdBy, createdAt: override.createdAt.toISOString() } : null,
     lastRampEvent: lastEvent ? { outcome: lastEvent.outcome, detail: lastEvent.detail, at: lastEvent.at.toISOString() } : null,
     history: history.map((h) => ({ id: h.id, action: h.action, actor: h.actorLabel, reason: h.reason, diff: h.diff, at: h.at.toISOString(), cohortVersion: h.cohortVersion })),
   });
+}
+
+/** Each table of the cohort's data and its state; a source that cannot be read is shown, not an empty list. */
+async function cohortData(cohortId: string): Promise<{ rows: CohortDataRow[]; error: string | null }> {
+  try {
+    const tables = await cohortTables();
+    const states = await cohortDataStates(cohortId, tables);
+    const rows = tables.map((t) => {
+      const table = `${t.schemaName}.${t.tableName}`;
+      const s = states.get(table)!;
+      return {
+        table, column: t.column, estimatedRows: t.estimatedRows, estimatedBytes: t.estimatedBytes, state: s.state,
+        percent: s.state === "copying" ? s.percent : null,
+        jobId: "jobId" in s ? s.jobId : null,
+        at: "at" in s && s.at ? s.at.toISOString() : null,
+      };
+    });
+    return { rows, error: null };
+  } catch (error) {
+    return { rows: [], error: redactError(error) };
+  }
+}
+
+const reasonSchema = z.object({ reason: z.string().trim().min(1, "say why").max(500) });
+
+/** intent=backfill-cohort (engineers): one backfill per table not converged yet, dispatched parents first. */
+async function backfillCohort(cohortId: string, form: Record<string, FormDataEntryValue>, actor: ReturnType<typeof userActor>) {
+  if (!(await getCohort(cohortId))) throw new Response("No such cohort.", { status: 404 });
+  const parsed = reasonSchema.safeParse(form);
+  if (!parsed.success) return json({ errors: { "backfill.reason": "say why" }, preview: null, saved: false }, { status: 400 });
+  const started = await startCohortBackfill(cohortId, actor, parsed.data.reason);
+  const boss = await getBoss();
+  for (const s of started.started) await dispatchBackfill(boss, s.id, BACKFILL_DEFAULTS.workers);
+  return json({ errors: {}, preview: null, saved: false, backfill: started });
+}
+
+/** intent=backfill-override (admins only): the backfilled gate passes for this cohort, with the reason audited. */
+async function overrideGate(cohortId: string, form: Record<string, FormDataEntryValue>, actor: ReturnType<typeof userActor>) {
+  if (!(await getCohort(cohortId))) throw new Response("No such cohort.", { status: 404 });
+  const parsed = reasonSchema.safeParse(form);
+  if (!parsed.success) return json({ errors: { "override.reason": "say why" }, preview: null, saved: false }, { status: 400 });
+  await overrideBackfillGate(cohortId, actor, parsed.data.reason);
+  return json({ errors: {}, preview: null, saved: false });
 }
 
 /**
@@ -56,6 +115,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireRole(request, "engineer");
   const form = Object.fromEntries(await request.formData());
   if (form.intent === "verified-tables") return saveVerifiedTables(params.cohortId ?? "", form, userActor(user));
+  if (form.intent === "backfill-cohort") return backfillCohort(params.cohortId ?? "", form, userActor(user));
+  if (form.intent === "backfill-override") {
+    if (!hasRole(user, "admin")) throw new Response("Only an admin can override the backfilled gate.", { status: 403 });
+    return overrideGate(params.cohortId ?? "", form, userActor(user));
+  }
   const parsed = cohortFormSchema.safeParse(form);
   if (!parsed.success) return json({ errors: fieldErrors(parsed.error), preview: null, saved: false }, { status: 400 });
   const { input, reason, confirmed } = parsed.data;
@@ -101,7 +165,7 @@ async function saveVerifiedTables(cohortId: string, form: Record<string, FormDat
 }
 
 export default function CohortPage() {
-  const { canEdit, cohort, ramp, verifiedTables, lastRampEvent, history } = useLoaderData<typeof loader>();
+  const { canEdit, canOverride, cohort, ramp, verifiedTables, data, override, lastRampEvent, history } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const errors: Record<string, string> = actionData?.errors ?? {};
@@ -161,6 +225,15 @@ export default function CohortPage() {
           </div>
         </Form>
       </Card>
+      <CohortDataCard
+        rows={data.rows}
+        error={data.error}
+        override={override}
+        canStart={canEdit}
+        canOverride={canOverride}
+        errors={errors}
+        started={actionData && "backfill" in actionData ? (actionData.backfill as Parameters<typeof CohortDataCard>[0]["started"]) : null}
+      />
       <Card title="Reconciliation freshness">
         <p className="text-sm text-slate-600">
           Tables this cohort must have verified clean (a verify of the whole table, or of this cohort's rows, with no difference) before it advances.

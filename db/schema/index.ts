@@ -6,3 +6,4 @@ export * from "./simulator";
 export * from "./rollout";
 export * from "./reconciliations";
 export * from "./security";
+export * from "./backfills";

@@ -1,5 +1,6 @@
 import postgres from "postgres";
 import { seedDemoApplicationData } from "../demo/seeder";
+import { seedDemoBackfills } from "./demo-backfills";
 import { seedDemoControl } from "./demo-control";
 import { seedDemoHealthHistory } from "./demo-health";
 import { seedDemoMismatches } from "./demo-mismatches";
@@ -15,7 +16,7 @@ export interface DemoUrls {
 export type DemoSeeder = (urls: DemoUrls) => Promise<void>;
 
 // Application data first: later steps (cohorts, mismatch history) refer to its users and rows.
-export const demoSeeders: DemoSeeder[] = [seedDemoApplicationData, seedRolloutCohorts, seedDemoMismatches, seedDemoHealthHistory];
+export const demoSeeders: DemoSeeder[] = [seedDemoApplicationData, seedRolloutCohorts, seedDemoMismatches, seedDemoHealthHistory, seedDemoBackfills];
 
 /** Seeds the whole demo once; later starts find the marker and skip it. */
 export async function seedDemo(urls: DemoUrls): Promise<boolean> {
