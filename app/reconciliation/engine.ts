@@ -164,7 +164,10 @@ async function readOnly<T extends readonly unknown[]>(
     // SET LOCAL: CockroachDB documents it for statement_timeout too (untested here).
     // PostgreSQL's JIT compiles our long canonical expressions for seconds on each statement (seen on 15).
     // DateStyle ISO: the canonical SQL of dates relies on it (app/normalization/sql.ts).
-    const extra = side.dialect === "postgres" ? `; set local jit = off; set local datestyle = 'ISO, YMD'${postgresSettings}` : "";
+    // TimeZone, extra_float_digits and bytea_output: the output texts of ruled columns hashed as they are depend on them
+    const extra = side.dialect === "postgres"
+      ? `; set local jit = off; set local datestyle = 'ISO, YMD'; set local timezone = 'UTC'; set local extra_float_digits = 1; set local bytea_output = 'hex'${postgresSettings}`
+      : "";
     await tx.unsafe(`set local statement_timeout = ${Math.trunc(ctx.options.statementTimeoutMs)}${extra}`).simple();
     return (await tx.unsafe(query, params.values as never[]).values()) as unknown as T[];
   }) as Promise<T[]>;
@@ -189,21 +192,38 @@ function rangePredicate(side: Side, lower: KeyTuple | null, upper: KeyTuple | nu
   return parts.length ? parts.join(" and ") : "true";
 }
 
-/** Key columns and every compared column's canonical text, the inner select all queries share. */
-function canonicalSelect(ctx: ReconcileContext, side: Side): string {
+/**
+ * Key columns and every compared column's canonical text, the inner select all queries share. `detail` (the
+ * re-read of differing rows) adds the ruled columns' rule-free canonical texts, which attribute a covered
+ * difference to its rule.
+ */
+function canonicalSelect(ctx: ReconcileContext, side: Side, detail = false): string {
   const keys = side.key.map((c) => quoteIdent(c.name));
   const canon = side.columns.map(
     (c, i) => `${canonicalSql(quoteIdent(c.name), c, ctx.rules.get(c.name) ?? NO_RULES, side.dialect)} as ${canonAlias(i)}`,
   );
   const raw = side.columns.flatMap((c, i) => (passedAsIs(ctx, side, c) ? [`${quoteIdent(c.name)} as ${rawAlias(i)}`] : []));
   // the ruled columns' canonical text without rules: a difference only they show is one a rule covers
-  const unruled = side.ruled.map((c, i) => `${canonicalSql(quoteIdent(c.name), c, NO_RULES, side.dialect)} as ${unruledAlias(i)}`);
+  const unruled = side.ruled.map((c, i) =>
+    detail || !rawUnruled(side) ? `${canonicalSql(quoteIdent(c.name), c, NO_RULES, side.dialect)} as ${unruledAlias(i)}` : `${quoteIdent(c.name)} as ${unruledAlias(i)}`,
+  );
   const owner = side.owner ? [`(${quoteIdent(side.owner.name)})::text as ${OWNER_ALIAS}`] : [];
   return [...keys, ...canon, ...raw, ...unruled, ...owner].join(", ");
 }
 
 /** A ruled column's canonical text without its rules. */
 const unruledAlias = (i: number) => `"cutover u${i}"`;
+
+/**
+ * On PostgreSQL the checksums and streamed hashes take a ruled column's rule-free side from its output function
+ * (concat_ws calls it), not from its canonical SQL: the output is injective on values, so every difference
+ * without rules still shows (readOnly fixes the session settings it depends on), at a fraction of the cost
+ * (a second to_char per row halved a ruled table's rate). CockroachDB's output may differ from PostgreSQL's, so
+ * it keeps the canonical text.
+ */
+function rawUnruled(side: Side): boolean {
+  return side.dialect === "postgres";
+}
 const OWNER_ALIAS = `"cutover owner"`;
 
 /** The value itself, for rowText on PostgreSQL, where its output function prints its canonical text. */
@@ -251,7 +271,14 @@ function rowText(ctx: ReconcileContext, side: Side, withKey: boolean, parts_: "r
   }
   // checksums cover the unruled texts too, so a bucket whose only differences a rule covers is streamed and
   // its rows counted as ignored by rule
-  if (parts_ !== "ruled") side.ruled.forEach((c, i) => add(unruledAlias(i), c, null, false));
+  if (parts_ !== "ruled") {
+    side.ruled.forEach((c, i) => {
+      const ref = unruledAlias(i);
+      // an output text may hold commas: free text, JSON and arrays go in after their byte length
+      if (rawUnruled(side) && !DELIMITED_BY_COMMA.has(columnFamily(c))) parts.push(`octet_length((${ref})::text)`, `(case when ${ref} is null then '' end)`, ref);
+      else add(ref, c, rawUnruled(side) ? ref : null, false);
+    });
+  }
   return parts.length ? `concat_ws(',', ${parts.join(", ")})` : `''`;
 }
 
@@ -592,7 +619,7 @@ async function readRows(ctx: ReconcileContext, side: Side, keys: KeyTuple[]): Pr
     const owner = side.owner ? `, ${OWNER_ALIAS}` : "";
     const query =
       `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${canon}${unruled}${owner} from (` +
-      `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${plainRow} in (${list}) offset 0) r`;
+      `select ${canonicalSelect(ctx, side, true)} from ${side.relation} where ${plainRow} in (${list}) offset 0) r`;
     const rows = await readOnly<(string | null)[]>(ctx, side, query, params);
     for (const r of rows) {
       const key = r.slice(0, nKey) as string[];
