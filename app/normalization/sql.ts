@@ -9,7 +9,7 @@
  * picks it; those branches follow CockroachDB's docs and are not exercised by the tests here (PostgreSQL only).
  * Pure module: relative imports only.
  */
-import type { ColumnRules } from "./types";
+import type { ColumnRules, RuleKind } from "./types";
 
 export type SqlDialect = "postgres" | "cockroach";
 
@@ -229,4 +229,30 @@ function jsonText(ref: string, flavour: "json" | "jsonb", depth: number, normali
     `(case ${f}_typeof(${ref}) when 'object' then ${object} when 'array' then ${array}` +
     ` when 'number' then ${number} else (${ref})::text end)`
   );
+}
+
+type Family = ReturnType<typeof columnFamily>;
+const NUMBER_FAMILIES = new Set<Family>(["integer", "numeric", "float"]);
+/** The column families each rule kind has SQL for; elsewhere canonicalSql leaves the value as it is. */
+const RULE_FAMILIES: Partial<Record<RuleKind, Set<Family>>> = {
+  numeric_scale: NUMBER_FAMILIES,
+  float_tolerance: NUMBER_FAMILIES,
+  timestamp_precision: new Set<Family>(["timestamptz", "timestamp"]),
+  json_normalize: new Set<Family>(["json", "jsonb", "array"]),
+  trailing_spaces: new Set<Family>(["text"]),
+  null_equals_empty: new Set<Family>(["text"]),
+};
+
+/**
+ * Why the SQL twin cannot apply a rule to a column of this type, or null when it can. The TypeScript rules infer
+ * a type from a value (a decimal-looking string is a number under numeric_scale, text starting with "{" is JSON
+ * under json_normalize), the SQL twin goes by the column's catalog type: on another type the two would disagree,
+ * so such a rule is refused when saved rather than applied by one side only.
+ */
+export function sqlTwinRefusal(kind: RuleKind, columnName: string, column: SqlColumn): string | null {
+  const families = RULE_FAMILIES[kind];
+  if (!families) return null;
+  const family = columnFamily(column);
+  if (families.has(family)) return null;
+  return `${kind} cannot be applied by reconciliation to ${columnName}: its type on the source is ${column.typeName}, and the SQL twin of this rule only handles ${[...families].join(", ")} columns`;
 }

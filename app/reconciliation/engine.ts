@@ -91,7 +91,8 @@ export async function prepareReconciliation(
     const r = rulesFor(c.name);
     rules.set(c.name, r);
     if (hasRules(r)) ruled.push(c);
-    if (r.floatTolerance) tolerance.set(c.name, r.floatTolerance.tolerance);
+    // only numbers compare numerically: elsewhere Number() is NaN, and NaN > tolerance would call any two values equal
+    if (r.floatTolerance && ["integer", "numeric", "float"].includes(columnFamily(c.source))) tolerance.set(c.name, r.floatTolerance.tolerance);
     return !r.ignore;
   });
   const keyOf = (side: "source" | "target") =>

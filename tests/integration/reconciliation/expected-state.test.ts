@@ -117,4 +117,16 @@ describe("expected state", () => {
     expect(typed.status).toBe(400);
     expect(JSON.stringify(await typed.json())).toContain("owner column user_id is text on the source but bigint on the target");
   });
+
+  it("refuses a rule the SQL twin cannot apply to its column, with the reason, and saves nothing", async () => {
+    const before = await app.control.sql`select count(*)::int as n from normalization_rules`;
+    const response = await fetch(`${app.baseUrl}/mismatches/rules?_data=${encodeURIComponent("routes/mismatches.rules")}`, {
+      method: "POST",
+      headers: { Cookie: await app.login("engineer"), Origin: app.baseUrl },
+      body: new URLSearchParams({ intent: "create", kind: "numeric_scale", table: "enrollments", column: "note", reason: "grades as text" }),
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()).errors.kind[0]).toContain("numeric_scale cannot be applied by reconciliation to note: its type on the source is text");
+    expect(await app.control.sql`select count(*)::int as n from normalization_rules`).toEqual(before);
+  });
 });
