@@ -90,7 +90,8 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
       expr = `(${ref})::text`;
       break;
     case "numeric":
-      expr = rules.numericScale ? trimScale(`(${ref})::text`) : `(${ref})::text`;
+      // trim_scale (PostgreSQL 13+) is the regexps' result at a fraction of their cost
+      expr = rules.numericScale ? (dialect === "postgres" ? `(trim_scale(${ref}))::text` : trimScale(`(${ref})::text`)) : `(${ref})::text`;
       break;
     case "float":
       // float4 keeps its own shortest text (widening to float8 would print 1.100000023841858)
@@ -102,11 +103,16 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
       }
       break;
     case "timestamptz":
-      expr = timestampText(ref, true, rules.timestampPrecision?.digits ?? 6, dialect);
+    case "timestamp": {
+      const digits = rules.timestampPrecision?.digits ?? 6;
+      // PostgreSQL: milliseconds and seconds are date_trunc units (whatever the session's zone, whose offsets are
+      // whole seconds), and the truncated value takes the full-precision path, two thirds of to_char's cost
+      const unit = dialect === "postgres" ? ({ 3: "milliseconds", 0: "second" } as Record<number, string>)[digits] : undefined;
+      expr = unit
+        ? `(case when ${ref} in ('infinity', '-infinity') then (${ref})::text else ${timestampText(`date_trunc('${unit}', ${ref})`, family === "timestamptz", 6, dialect)} end)`
+        : timestampText(ref, family === "timestamptz", digits, dialect);
       break;
-    case "timestamp":
-      expr = timestampText(ref, false, rules.timestampPrecision?.digits ?? 6, dialect);
-      break;
+    }
     case "date":
       expr = `to_char(${ref}, 'YYYY-MM-DD')`;
       // PostgreSQL's own output of an AD date under DateStyle ISO (which the reconciliation engine sets) is the
