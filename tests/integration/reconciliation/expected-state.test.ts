@@ -118,6 +118,24 @@ describe("expected state", () => {
     expect(JSON.stringify(await typed.json())).toContain("owner column user_id is text on the source but bigint on the target");
   });
 
+  it("serves the active rules beside the ruleset with their own ETag, which the client's poller applies", async () => {
+    const { NormalizationRulesPoller } = await import("../../../client/src/normalization-rules-poller");
+    let served: readonly { id: string }[] = [];
+    const poller = new NormalizationRulesPoller({ url: app.baseUrl, token: app.token, pollIntervalMs: 60_000, onRules: (r) => (served = r) });
+    expect(await poller.poll()).toBe(true);
+    expect(served.map((r) => r.id).sort()).toEqual(Object.values(rules).sort());
+    const etag = poller.etag;
+    expect(etag).toMatch(/^"/);
+    const again = await fetch(`${app.baseUrl}/api/v1/normalization-rules`, { headers: { authorization: `Bearer ${app.token}`, "if-none-match": etag! } });
+    expect(again.status).toBe(304);
+    await app.control.sql`update normalization_rules set deleted_at = now() where id = ${rules.note}`;
+    expect(await poller.poll()).toBe(true);
+    expect(poller.etag).not.toBe(etag);
+    expect(served.map((r) => r.id).sort()).toEqual([rules.grade, rules.at].sort());
+    await app.control.sql`update normalization_rules set deleted_at = null where id = ${rules.note}`;
+    poller.close();
+  });
+
   it("refuses a rule the SQL twin cannot apply to its column, with the reason, and saves nothing", async () => {
     const before = await app.control.sql`select count(*)::int as n from normalization_rules`;
     const response = await fetch(`${app.baseUrl}/mismatches/rules?_data=${encodeURIComponent("routes/mismatches.rules")}`, {
