@@ -44,21 +44,19 @@ export async function checkOwnerColumn(schemaName: string, tableName: string, co
 }
 
 /**
- * Columns of the table whose foreign key points at the rollout population's users table (Settings): the
- * likely owner columns, offered as suggestions. Read from the source's catalog.
+ * Columns whose single-column foreign key points at the rollout population's users table (Settings): the likely
+ * owner columns, offered as suggestions. Read from the source's catalog.
  */
-export async function suggestOwnerColumns(schemaName: string, tableName: string): Promise<string[]> {
+export async function suggestOwnerColumns(limit = 200): Promise<{ schemaName: string; tableName: string; columnName: string }[]> {
   const population = await getPopulationSource();
-  const rows = await sideSql("source")<{ column: string }[]>`
-    select a.attname as column
+  return sideSql("source")<{ schemaName: string; tableName: string; columnName: string }[]>`
+    select n.nspname as "schemaName", c.relname as "tableName", a.attname as "columnName"
     from pg_catalog.pg_constraint k
     join pg_catalog.pg_class c on c.oid = k.conrelid join pg_catalog.pg_namespace n on n.oid = c.relnamespace
     join pg_catalog.pg_class f on f.oid = k.confrelid join pg_catalog.pg_namespace fn on fn.oid = f.relnamespace
     join pg_catalog.pg_attribute a on a.attrelid = k.conrelid and a.attnum = k.conkey[1]
-    where k.contype = 'f' and cardinality(k.conkey) = 1 and n.nspname = ${schemaName} and c.relname = ${tableName}
-      and fn.nspname = ${population.schema} and f.relname = ${population.table}
-    order by 1`;
-  return rows.map((r) => r.column);
+    where k.contype = 'f' and cardinality(k.conkey) = 1 and fn.nspname = ${population.schema} and f.relname = ${population.table}
+    order by 1, 2, 3 limit ${limit}`;
 }
 
 /**

@@ -98,15 +98,26 @@ describe("expected state", () => {
       select (primary_key #>> '{}')::int as key, user_id from mismatches where reconciliation_job_id = ${job.id} order by 1`;
     expect(records).toEqual(mirrored.map((id) => ({ key: id, user_id: `user-${id % USERS}` })));
 
-    // the owner column comes from Settings when the request does not name one
-    const { setOwnerColumn } = await import("../../../app/models/table-owner-column.server");
-    await setOwnerColumn({ type: "user", id: null, label: "engineer@test" }, { schemaName: "public", tableName: "grades", columnName: "user_id" }, "partial rollout");
+    // the owner column comes from Settings (engineers, audited) when the request does not name one
+    const settings = async (role: "viewer" | "engineer", form: Record<string, string>) =>
+      fetch(`${app.baseUrl}/settings?_data=${encodeURIComponent("routes/settings._index")}`, {
+        method: "POST",
+        headers: { Cookie: await app.login(role), Origin: app.baseUrl },
+        body: new URLSearchParams({ intent: "owner-column", ...form }),
+      });
+    expect((await settings("viewer", { table: "grades", column: "user_id", reason: "r" })).status).toBe(403);
+    const wrong = await settings("engineer", { table: "grades", column: "owner_id", reason: "r" });
+    expect(wrong.status).toBe(400);
+    expect(JSON.stringify(await wrong.json())).toContain("has no column owner_id on the source");
+    expect((await settings("engineer", { table: "grades", column: "user_id", reason: "partial rollout" })).status).toBe(200);
+    const page = await (await fetch(`${app.baseUrl}/settings`, { headers: { Cookie: await app.login("viewer") } })).text();
+    expect(page).toMatch(/public\.grades(<!-- -->)?: <code>user_id<\/code>/);
     const fromSettings = await start({ table: "grades" });
     expect(fromSettings).toMatchObject({ ownerColumn: "user_id", missingInTarget: mirrored.length, notYetMigrated: missing.length - mirrored.length });
     const [audit] = await app.control.sql`select reason, after from audit_log where action = 'reconciliation.owner_column'`;
     expect(audit).toMatchObject({ reason: "partial rollout", after: { column: "user_id" } });
-    const page = await fetch(`${app.baseUrl}/reconciliations/${fromSettings.id}`, { headers: { Cookie: await app.login("viewer") } });
-    expect(await page.text()).toContain("Owner column user_id");
+    const jobPage = await fetch(`${app.baseUrl}/reconciliations/${fromSettings.id}`, { headers: { Cookie: await app.login("viewer") } });
+    expect(await jobPage.text()).toContain("Owner column user_id");
   });
 
   it("refuses an owner column that does not exist, or has another type on one side, with 400 naming it", async () => {
