@@ -353,15 +353,38 @@ async function recordDifferences(job: ReconciliationJob, rangeIndex: number, dif
   );
 }
 
-/** When each table was last verified clean: the latest succeeded verify job with no differences. */
-export async function tableFreshness(): Promise<{ schemaName: string; tableName: string; verifiedAt: Date | null; lastRunAt: Date | null }[]> {
-  const rows = await controlSql()<{ schema_name: string; table_name: string; verified_at: Date | null; last_run_at: Date | null }[]>`
-    select schema_name, table_name,
-      max(finished_at) filter (where status = 'succeeded' and missing_in_target + extra_in_target + value_mismatch = 0
-                                 and scope->>'kind' = 'table') as verified_at,
-      max(finished_at) as last_run_at
-    from reconciliation_jobs group by 1, 2 order by 1, 2`;
-  return rows.map((r) => ({ schemaName: r.schema_name, tableName: r.table_name, verifiedAt: r.verified_at, lastRunAt: r.last_run_at }));
+/**
+ * When each table was last verified clean (real mismatches only: rows not yet migrated and rows a rule covers
+ * never count), and what its latest finished verify found that is not a mismatch, with its owner column.
+ */
+export async function tableFreshness(): Promise<
+  { schemaName: string; tableName: string; verifiedAt: Date | null; lastRunAt: Date | null; notYetMigrated: number | null; ignoredByRule: number | null; ownerColumn: string | null }[]
+> {
+  const rows = await controlSql()<
+    { schema_name: string; table_name: string; verified_at: Date | null; last_run_at: Date | null; not_yet_migrated: number | null; ignored_by_rule: number | null; owner_column: string | null }[]
+  >`
+    with t as (
+      select schema_name, table_name,
+        max(finished_at) filter (where status = 'succeeded' and missing_in_target + extra_in_target + value_mismatch = 0
+                                   and scope->>'kind' = 'table') as verified_at,
+        max(finished_at) as last_run_at
+      from reconciliation_jobs group by 1, 2)
+    select t.*, l.not_yet_migrated, l.ignored_by_rule, o.column_name as owner_column
+    from t
+    left join lateral (select j.not_yet_migrated, j.ignored_by_rule from reconciliation_jobs j
+      where j.schema_name = t.schema_name and j.table_name = t.table_name and j.status = 'succeeded' and j.mode = 'verify'
+      order by j.finished_at desc limit 1) l on true
+    left join table_owner_columns o on o.schema_name = t.schema_name and o.table_name = t.table_name
+    order by 1, 2`;
+  return rows.map((r) => ({
+    schemaName: r.schema_name,
+    tableName: r.table_name,
+    verifiedAt: r.verified_at,
+    lastRunAt: r.last_run_at,
+    notYetMigrated: r.not_yet_migrated,
+    ignoredByRule: r.ignored_by_rule,
+    ownerColumn: r.owner_column,
+  }));
 }
 
 /** Jobs still running whose ranges lost their worker (SIGKILL, crash): the resume sweep re-dispatches them. */

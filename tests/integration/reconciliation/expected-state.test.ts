@@ -118,6 +118,9 @@ describe("expected state", () => {
     expect(audit).toMatchObject({ reason: "partial rollout", after: { column: "user_id" } });
     const jobPage = await fetch(`${app.baseUrl}/reconciliations/${fromSettings.id}`, { headers: { Cookie: await app.login("viewer") } });
     expect(await jobPage.text()).toContain("Owner column user_id");
+    // per table: what its latest verify found not yet migrated, and its owner column
+    const list = await (await fetch(`${app.baseUrl}/reconciliations`, { headers: { Cookie: await app.login("viewer") } })).text();
+    expect(list).toMatch(new RegExp(`public(<!-- -->)?\\.(<!-- -->)?grades</td>.*?<td>${missing.length - mirrored.length}</td><td>0</td><td>user_id</td>`));
   });
 
   it("refuses an owner column that does not exist, or has another type on one side, with 400 naming it", async () => {
