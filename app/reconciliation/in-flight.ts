@@ -45,8 +45,8 @@ export async function settleInFlight<T extends { key: KeyTuple }>(
   }
 }
 
-/** Re-reads of runs in progress at once per worker: each holds its run's candidates until its window ends. */
-export const MAX_PENDING_RECHECKS = 16;
+/** Re-reads of runs in progress at once per worker: each holds its run's candidates (keys only) until its window ends; enough that a window costs a job about once. */
+export const MAX_PENDING_RECHECKS = 64;
 
 /**
  * Runs' re-reads in progress while later runs are scanned. `add` waits only when MAX_PENDING_RECHECKS are
