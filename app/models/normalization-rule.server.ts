@@ -1,7 +1,10 @@
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { normalizationRules, type NormalizationRuleRow } from "../../db/schema";
 import { compareRows, createRuleResolver, type NormalizationRule, type RuleKind } from "../normalization";
+import { sqlTwinRefusal } from "../normalization/sql";
+import { describeTable } from "../reconciliation/catalog";
 import { recordAudit, type Actor } from "./audit.server";
+import { sideSql } from "~/utils/databases.server";
 import { controlDb, controlSql, type ControlDb } from "~/utils/db.server";
 
 // The preview re-compares stored open records; past this many it says "at least".
@@ -95,6 +98,20 @@ export async function previewRule(input: NewRule, now = new Date()): Promise<Rul
     if (compareRows(row.table_name, asRow(row.source_value), asRow(row.target_value), resolve, now).equal) ids.push(Number(row.id));
   }
   return { ids, scanned: Math.min(candidates.length, PREVIEW_SCAN_LIMIT), capped: candidates.length > PREVIEW_SCAN_LIMIT };
+}
+
+/**
+ * Why reconciliation's SQL twin cannot apply the rule to its column (by the column's type on the source), or null.
+ * Only a named table and column that exist on the source are checked: rules also cover API entities that are no
+ * table, and a wildcard applies per column wherever the type fits.
+ */
+export async function sqlTwinRefusalOf(input: Pick<NewRule, "kind" | "table" | "column">): Promise<string | null> {
+  if (input.table === "*" || input.column === "*") return null;
+  const dot = input.table.indexOf(".");
+  const [schema, table] = dot === -1 ? ["public", input.table] : [input.table.slice(0, dot), input.table.slice(dot + 1)];
+  const described = await describeTable(sideSql("source"), schema, table);
+  const column = described.table?.columns.find((c) => c.name === input.column);
+  return column ? sqlTwinRefusal(input.kind, input.column, column) : null;
 }
 
 /** Saves the rule and marks the open records it explains as ignored by it, audited together. */

@@ -1,8 +1,9 @@
 import { compileRuleset, evaluate } from "../rollout/evaluate";
+import type { Mode } from "../rollout/modes";
 import { describeTable } from "../reconciliation/catalog";
 import type { CohortMembers, CohortScope, JobScope, ReconciliationScope } from "../reconciliation/types";
 import { loadRuleset } from "./ruleset.server";
-import { forEachSourceUserPage } from "./rollout-population.server";
+import { findSourceUsers, forEachSourceUserPage } from "./rollout-population.server";
 import { redactError, sideSql } from "~/utils/databases.server";
 import { controlSql } from "~/utils/db.server";
 
@@ -54,6 +55,31 @@ export async function resolveCohortMembers(
     { signal: options.signal, pageSize: options.pageSize },
   );
   return { cohortName: cohort.name, rulesetVersion: ruleset.version, usersRead, ids };
+}
+
+/** A row owner's place in the rollout: its mode and the cohort that decides it (null: default or pin). */
+export interface OwnerAssignment {
+  mode: Mode;
+  cohortId: string | null;
+}
+
+/**
+ * The mode of each owner under the current ruleset and pins, with the shared evaluation and the population's
+ * attributes, as cohort membership is resolved above (the emergency switch is left out here too: it overrides
+ * modes for a while, and whether a row belongs on the target is about where its owner's data has gone).
+ */
+export async function evaluateOwners(userIds: string[]): Promise<Map<string, OwnerAssignment>> {
+  const result = new Map<string, OwnerAssignment>();
+  const unique = [...new Set(userIds)];
+  if (unique.length === 0) return result;
+  const ruleset = await loadRuleset();
+  const compiled = compileRuleset({ ...ruleset, emergency: null });
+  const attributes = await findSourceUsers(unique);
+  for (const id of unique) {
+    const assignment = evaluate(compiled, id, attributes.get(id));
+    result.set(id, { mode: assignment.mode, cohortId: assignment.cohort?.id ?? null });
+  }
+  return result;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { and, desc, eq, getTableColumns, sql as dsql } from "drizzle-orm";
 import type postgres from "postgres";
 import { reconciliationJobs, reconciliationRanges, type RECONCILIATION_MODES } from "../../db/schema";
@@ -12,9 +13,15 @@ import {
   type BucketRangeScan,
   type ReconcileContext,
 } from "../reconciliation/engine";
+import { splitByExpectedState } from "../reconciliation/expected-state";
+import { DEFAULT_IN_FLIGHT_WINDOW_MS, MAX_PENDING_RECHECKS, RecheckPipeline } from "../reconciliation/in-flight";
 import type { Difference, JobScope } from "../reconciliation/types";
+import { createRuleResolver } from "../normalization/rules";
+import { cohortDataCopied } from "./cohort-backfill.server";
+import { listActiveRules } from "./normalization-rule.server";
+import { getOwnerColumn } from "./table-owner-column.server";
 import { recordAudit, type Actor } from "./audit.server";
-import { engineScope } from "./reconciliation-cohort.server";
+import { engineScope, evaluateOwners } from "./reconciliation-cohort.server";
 import { ingestMismatches } from "./mismatch-ingest.server";
 import { guardReconciliationTable } from "./schema-guard.server";
 import { controlDb, controlSql } from "~/utils/db.server";
@@ -37,9 +44,15 @@ export interface NewReconciliation {
   rowsPerSecond?: number | null;
   concurrency?: number;
   reason?: string;
+  /** The owner column for this job; undefined: the table's from Settings (checked by the caller when given). */
+  ownerColumn?: string | null;
+  /** How long a differing row is re-read before it counts (default 5 s). */
+  inFlightWindowMs?: number;
 }
 
 export async function createReconciliationJob(input: NewReconciliation, actor: Actor): Promise<string> {
+  // stored with the job, so every worker and every resumed run classifies rows by the same column
+  const ownerColumn = input.ownerColumn === undefined ? await getOwnerColumn(input.schemaName, input.tableName) : input.ownerColumn;
   return controlDb().transaction(async (tx) => {
     const [job] = await tx
       .insert(reconciliationJobs)
@@ -50,11 +63,13 @@ export async function createReconciliationJob(input: NewReconciliation, actor: A
         mode: input.mode,
         rowsPerSecond: input.rowsPerSecond ?? null,
         concurrency: input.concurrency ?? 2,
+        ownerColumn,
+        inFlightWindowMs: input.inFlightWindowMs ?? DEFAULT_IN_FLIGHT_WINDOW_MS,
         createdBy: actor.label,
         reason: input.reason ?? "",
       })
       .returning({ id: reconciliationJobs.id });
-    await recordAudit(actor, { action: "reconciliation.start", entityType: "reconciliation", entityId: job.id, after: input, reason: input.reason }, tx);
+    await recordAudit(actor, { action: "reconciliation.start", entityType: "reconciliation", entityId: job.id, after: { ...input, ownerColumn }, reason: input.reason }, tx);
     return job.id;
   });
 }
@@ -126,6 +141,11 @@ export function countsOf(job: Omit<ReconciliationJob, "scope">) {
   return { missing_in_target: job.missingInTarget, extra_in_target: job.extraInTarget, value_mismatch: job.valueMismatch };
 }
 
+/** What a job found that is not a mismatch: rows a rule covers, rows not expected on the target yet. */
+export function expectedOf(job: Omit<ReconciliationJob, "scope">) {
+  return { ignoredByRule: job.ignoredByRule, ignoredRules: job.ignoredRules, notYetMigrated: job.notYetMigrated, ownerColumn: job.ownerColumn };
+}
+
 export interface Sides {
   source: postgres.Sql;
   target: postgres.Sql;
@@ -155,6 +175,8 @@ export async function runReconciliationWorker(
     return;
   }
   const abort = new AbortController();
+  // every range re-read in the pipeline waits on this signal (MAX_PENDING_RECHECKS, plus the scan's rate limiter)
+  setMaxListeners(4 * MAX_PENDING_RECHECKS, abort.signal);
   const cancelWatch = setInterval(async () => {
     const [row] = await sql`select cancel_requested_at from reconciliation_jobs where id = ${jobId}`.catch(() => [null]);
     if (row?.cancel_requested_at) abort.abort(new Error("cancelled"));
@@ -162,6 +184,9 @@ export async function runReconciliationWorker(
   try {
     const scope = await engineScope(jobId, job.scope, { staleAfterMs, signal: abort.signal });
     if (!scope) return;
+    // the rules in force when the job starts, resolved for the table as ingestion resolves them
+    const resolve = createRuleResolver(await listActiveRules());
+    const table = findingsTable(job);
     const { drift, context } = await prepareReconciliation(sides.source, sides.target, {
       schema: job.schemaName,
       table: job.tableName,
@@ -169,6 +194,9 @@ export async function runReconciliationWorker(
       rowsPerSecond: job.rowsPerSecond,
       concurrency: 1,
       signal: abort.signal,
+      rulesFor: (column) => resolve(table, column),
+      ownerColumn: job.ownerColumn,
+      inFlightWindowMs: job.inFlightWindowMs,
     });
     if (!context) {
       await sql`update reconciliation_jobs set status = 'failed', drift = ${JSON.stringify(drift)}::text::jsonb, error = 'schema drift prevents the comparison',
@@ -177,8 +205,8 @@ export async function runReconciliationWorker(
     }
     await planOnce(jobId, context, drift);
     const seen = { buckets: 0, differing: 0 };
-    // a range's re-read waits out the recheck delay (and is recorded) while the next range is scanned
-    let finishing: Promise<void> | null = null;
+    // ranges' re-reads wait out the in-flight window (and are recorded) while the next ranges are scanned
+    const finishing = new RecheckPipeline();
     for (;;) {
       if (abort.signal.aborted) break;
       const range = await claimRange(jobId, workerId, staleAfterMs);
@@ -195,11 +223,9 @@ export async function runReconciliationWorker(
       }
       seen.buckets += scan.buckets.length;
       seen.differing += scan.bucketsDiffering;
-      await finishing;
-      finishing = finishRange(job, range.index, context, scan).finally(() => clearInterval(heartbeat));
-      finishing.catch(() => {}); // awaited above or below; never an unhandled rejection meanwhile
+      await finishing.add(finishRange(job, range.index, context, scan).finally(() => clearInterval(heartbeat)));
     }
-    await finishing;
+    await finishing.drain();
     if (abort.signal.aborted) {
       await sql`update reconciliation_jobs set status = 'cancelled', finished_at = coalesce(finished_at, now()) where id = ${jobId} and status in ('queued', 'running')`;
       return;
@@ -228,20 +254,25 @@ export async function runReconciliationWorker(
 async function finishRange(job: ReconciliationJob, rangeIndex: number, context: ReconcileContext, scan: BucketRangeScan) {
   const jobId = job.id;
   const result = await recheckBucketRange(context, scan);
-  await recordDifferences(job, rangeIndex, result.differences, result.rowsCompared);
+  const { mismatches, notYetMigrated } = await splitExpected(job, result.differences);
+  await recordDifferences(job, rangeIndex, mismatches, result.rowsCompared);
   await controlSql().begin(async (tx) => {
     const [updated] = await tx`
-      update reconciliation_ranges set done = true, rows_compared = ${result.rowsCompared}, differences = ${result.differences.length}
+      update reconciliation_ranges set done = true, rows_compared = ${result.rowsCompared}, differences = ${mismatches.length}
       where job_id = ${jobId} and index = ${rangeIndex} and not done returning index`;
     // another worker finished the same range meanwhile (it took it over as stale): count it once
     if (!updated) return;
     const counts = { missing_in_target: 0, extra_in_target: 0, value_mismatch: 0 };
-    for (const d of result.differences) counts[d.kind]++;
+    for (const d of mismatches) counts[d.kind]++;
     await tx`
       update reconciliation_jobs set
         rows_compared = rows_compared + ${result.rowsCompared}, buckets_done = buckets_done + ${scan.buckets.length},
         missing_in_target = missing_in_target + ${counts.missing_in_target}, extra_in_target = extra_in_target + ${counts.extra_in_target},
         value_mismatch = value_mismatch + ${counts.value_mismatch}, cleared_on_recheck = cleared_on_recheck + ${result.clearedOnRecheck},
+        not_yet_migrated = not_yet_migrated + ${notYetMigrated.length}, ignored_by_rule = ignored_by_rule + ${result.ignoredByRule ?? 0},
+        ignored_rules = (select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
+          select k, sum(v::int) as n from (select * from jsonb_each_text(ignored_rules) union all
+            select * from jsonb_each_text(${JSON.stringify(result.ignoredRules ?? {})}::text::jsonb)) as e(k, v) group by k) as s),
         samples = (samples || jsonb_build_array(jsonb_build_object('at', now(), 'rowsCompared', rows_compared + ${result.rowsCompared})))
       where id = ${jobId}`;
   });
@@ -276,13 +307,32 @@ async function claimRange(jobId: string, workerId: string, staleAfterMs: number)
       select job_id, index from reconciliation_ranges
       where job_id = ${jobId} and not done
         and (claimed_by is null or heartbeat_at < now() - ${`${staleAfterMs} milliseconds`}::interval)
+        -- its own ranges are still being re-read in this worker's pipeline, however stale they look
+        and claimed_by is distinct from ${workerId}
       order by index limit 1 for update skip locked)
     returning index, buckets`;
   return row ?? null;
 }
 
+/** The table as findings and normalization rules name it: `table` in public, `schema.table` elsewhere. */
+function findingsTable(job: Pick<ReconciliationJob, "schemaName" | "tableName">): string {
+  return job.schemaName === "public" ? job.tableName : `${job.schemaName}.${job.tableName}`;
+}
+
+/** Rows missing on the target whose owner is still on source_only (and not copied) are expected: not mismatches. */
+async function splitExpected(job: ReconciliationJob, differences: Difference[]) {
+  const owners = differences.flatMap((d) => (d.kind === "missing_in_target" && d.userId ? [d.userId] : []));
+  if (!job.ownerColumn || owners.length === 0) return { mismatches: differences, notYetMigrated: [] };
+  const assignments = await evaluateOwners(owners);
+  const copied = new Map<string | null, boolean>();
+  for (const a of assignments.values()) {
+    if (a.mode === "source_only" && !copied.has(a.cohortId)) copied.set(a.cohortId, await cohortDataCopied(a.cohortId, job));
+  }
+  return splitByExpectedState(differences, (id) => assignments.get(id), (cohortId) => copied.get(cohortId) ?? false);
+}
+
 async function recordDifferences(job: ReconciliationJob, rangeIndex: number, differences: Difference[], compared: number) {
-  const table = job.schemaName === "public" ? job.tableName : `${job.schemaName}.${job.tableName}`;
+  const table = findingsTable(job);
   const now = new Date();
   await ingestMismatches(
     {
@@ -291,6 +341,7 @@ async function recordDifferences(job: ReconciliationJob, rangeIndex: number, dif
         kind: d.kind,
         table,
         primaryKey: d.key.length === 1 ? d.key[0] : d.keyObject,
+        userId: d.userId ?? undefined,
         sourceValue: d.source,
         targetValue: d.target,
         detectedAt: now,
@@ -302,15 +353,38 @@ async function recordDifferences(job: ReconciliationJob, rangeIndex: number, dif
   );
 }
 
-/** When each table was last verified clean: the latest succeeded verify job with no differences. */
-export async function tableFreshness(): Promise<{ schemaName: string; tableName: string; verifiedAt: Date | null; lastRunAt: Date | null }[]> {
-  const rows = await controlSql()<{ schema_name: string; table_name: string; verified_at: Date | null; last_run_at: Date | null }[]>`
-    select schema_name, table_name,
-      max(finished_at) filter (where status = 'succeeded' and missing_in_target + extra_in_target + value_mismatch = 0
-                                 and scope->>'kind' = 'table') as verified_at,
-      max(finished_at) as last_run_at
-    from reconciliation_jobs group by 1, 2 order by 1, 2`;
-  return rows.map((r) => ({ schemaName: r.schema_name, tableName: r.table_name, verifiedAt: r.verified_at, lastRunAt: r.last_run_at }));
+/**
+ * When each table was last verified clean (real mismatches only: rows not yet migrated and rows a rule covers
+ * never count), and what its latest finished verify found that is not a mismatch, with its owner column.
+ */
+export async function tableFreshness(): Promise<
+  { schemaName: string; tableName: string; verifiedAt: Date | null; lastRunAt: Date | null; notYetMigrated: number | null; ignoredByRule: number | null; ownerColumn: string | null }[]
+> {
+  const rows = await controlSql()<
+    { schema_name: string; table_name: string; verified_at: Date | null; last_run_at: Date | null; not_yet_migrated: number | null; ignored_by_rule: number | null; owner_column: string | null }[]
+  >`
+    with t as (
+      select schema_name, table_name,
+        max(finished_at) filter (where status = 'succeeded' and missing_in_target + extra_in_target + value_mismatch = 0
+                                   and scope->>'kind' = 'table') as verified_at,
+        max(finished_at) as last_run_at
+      from reconciliation_jobs group by 1, 2)
+    select t.*, l.not_yet_migrated, l.ignored_by_rule, o.column_name as owner_column
+    from t
+    left join lateral (select j.not_yet_migrated, j.ignored_by_rule from reconciliation_jobs j
+      where j.schema_name = t.schema_name and j.table_name = t.table_name and j.status = 'succeeded' and j.mode = 'verify'
+      order by j.finished_at desc limit 1) l on true
+    left join table_owner_columns o on o.schema_name = t.schema_name and o.table_name = t.table_name
+    order by 1, 2`;
+  return rows.map((r) => ({
+    schemaName: r.schema_name,
+    tableName: r.table_name,
+    verifiedAt: r.verified_at,
+    lastRunAt: r.last_run_at,
+    notYetMigrated: r.not_yet_migrated,
+    ignoredByRule: r.ignored_by_rule,
+    ownerColumn: r.owner_column,
+  }));
 }
 
 /** Jobs still running whose ranges lost their worker (SIGKILL, crash): the resume sweep re-dispatches them. */

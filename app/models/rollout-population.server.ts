@@ -342,6 +342,27 @@ export async function forEachSourceUserPage(
   }
 }
 
+/**
+ * Attributes of the given users from the mapped users table (those it has), for evaluating row owners. Ids are
+ * compared as text: an owner column may be text where the users table's id is an integer.
+ */
+export async function findSourceUsers(ids: string[]): Promise<Map<string, PreviewUser["attributes"]>> {
+  const found = new Map<string, PreviewUser["attributes"]>();
+  if (ids.length === 0) return found;
+  const source = await getPopulationSource();
+  for (let i = 0; i < ids.length; i += 10_000) {
+    const rows = await sideSql("source").unsafe<SampleRow[]>(
+      `select ${projection(source)} from ${tableLabel(source)} u where (u.${quoteIdent(source.idColumn)})::text = any($1::text[])`,
+      [ids.slice(i, i + 10_000)],
+    );
+    for (const row of rows) {
+      const user = toPreviewUser(row);
+      found.set(user.id, user.attributes);
+    }
+  }
+  return found;
+}
+
 // Not a valid value of the id column's type (e.g. "abc" for an integer id): no such user, not an error.
 const NOT_AN_ID = new Set(["22P02", "22003", "22007", "22008"]);
 

@@ -9,7 +9,7 @@
  * picks it; those branches follow CockroachDB's docs and are not exercised by the tests here (PostgreSQL only).
  * Pure module: relative imports only.
  */
-import type { ColumnRules } from "./types";
+import type { ColumnRules, RuleKind } from "./types";
 
 export type SqlDialect = "postgres" | "cockroach";
 
@@ -90,7 +90,8 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
       expr = `(${ref})::text`;
       break;
     case "numeric":
-      expr = rules.numericScale ? trimScale(`(${ref})::text`) : `(${ref})::text`;
+      // trim_scale (PostgreSQL 13+) is the regexps' result at a fraction of their cost
+      expr = rules.numericScale ? (dialect === "postgres" ? `(trim_scale(${ref}))::text` : trimScale(`(${ref})::text`)) : `(${ref})::text`;
       break;
     case "float":
       // float4 keeps its own shortest text (widening to float8 would print 1.100000023841858)
@@ -102,11 +103,16 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
       }
       break;
     case "timestamptz":
-      expr = timestampText(ref, true, rules.timestampPrecision?.digits ?? 6, dialect);
+    case "timestamp": {
+      const digits = rules.timestampPrecision?.digits ?? 6;
+      // PostgreSQL: milliseconds and seconds are date_trunc units (whatever the session's zone, whose offsets are
+      // whole seconds), and the truncated value takes the full-precision path, two thirds of to_char's cost
+      const unit = dialect === "postgres" ? ({ 3: "milliseconds", 0: "second" } as Record<number, string>)[digits] : undefined;
+      expr = unit
+        ? `(case when ${ref} in ('infinity', '-infinity') then (${ref})::text else ${timestampText(`date_trunc('${unit}', ${ref})`, family === "timestamptz", 6, dialect)} end)`
+        : timestampText(ref, family === "timestamptz", digits, dialect);
       break;
-    case "timestamp":
-      expr = timestampText(ref, false, rules.timestampPrecision?.digits ?? 6, dialect);
-      break;
+    }
     case "date":
       expr = `to_char(${ref}, 'YYYY-MM-DD')`;
       // PostgreSQL's own output of an AD date under DateStyle ISO (which the reconciliation engine sets) is the
@@ -229,4 +235,30 @@ function jsonText(ref: string, flavour: "json" | "jsonb", depth: number, normali
     `(case ${f}_typeof(${ref}) when 'object' then ${object} when 'array' then ${array}` +
     ` when 'number' then ${number} else (${ref})::text end)`
   );
+}
+
+type Family = ReturnType<typeof columnFamily>;
+const NUMBER_FAMILIES = new Set<Family>(["integer", "numeric", "float"]);
+/** The column families each rule kind has SQL for; elsewhere canonicalSql leaves the value as it is. */
+const RULE_FAMILIES: Partial<Record<RuleKind, Set<Family>>> = {
+  numeric_scale: NUMBER_FAMILIES,
+  float_tolerance: NUMBER_FAMILIES,
+  timestamp_precision: new Set<Family>(["timestamptz", "timestamp"]),
+  json_normalize: new Set<Family>(["json", "jsonb", "array"]),
+  trailing_spaces: new Set<Family>(["text"]),
+  null_equals_empty: new Set<Family>(["text"]),
+};
+
+/**
+ * Why the SQL twin cannot apply a rule to a column of this type, or null when it can. The TypeScript rules infer
+ * a type from a value (a decimal-looking string is a number under numeric_scale, text starting with "{" is JSON
+ * under json_normalize), the SQL twin goes by the column's catalog type: on another type the two would disagree,
+ * so such a rule is refused when saved rather than applied by one side only.
+ */
+export function sqlTwinRefusal(kind: RuleKind, columnName: string, column: SqlColumn): string | null {
+  const families = RULE_FAMILIES[kind];
+  if (!families) return null;
+  const family = columnFamily(column);
+  if (families.has(family)) return null;
+  return `${kind} cannot be applied by reconciliation to ${columnName}: its type on the source is ${column.typeName}, and the SQL twin of this rule only handles ${[...families].join(", ")} columns`;
 }

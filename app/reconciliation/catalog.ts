@@ -190,7 +190,7 @@ function keyIndex(key: string[], name: string): number {
  * Type identity across engines: CockroachDB spells some types differently in format_type (e.g. "bigint" for
  * every INT, "text" for STRING), so widths of integers and varchar lengths are not drift; everything else is.
  */
-function comparableType(column: CatalogColumn): string {
+export function comparableType(column: CatalogColumn): string {
   const t = column.type.toLowerCase();
   if (/^(smallint|integer|bigint)$/.test(t)) return "integer";
   if (/^(character varying|varchar|text)(\(\d+\))?$/.test(t)) return "text";

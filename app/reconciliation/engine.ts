@@ -4,7 +4,9 @@ import { NO_RULES, type ColumnRules, type MismatchKind } from "../normalization/
 import { describeBothSides, type CatalogColumn, type SchemaDrift } from "./catalog";
 import { quoteIdent, qualifiedName, type Dialect } from "./dialect";
 import { keyComparator, keyOrder, keyRow, keyTextList, orderExpression, paramRow, type KeyTuple } from "./keys";
-import { abortError, delay, RowRateLimiter } from "./rate-limit";
+import { DEFAULT_IN_FLIGHT_WINDOW_MS, RecheckPipeline, settleInFlight } from "./in-flight";
+import { abortError, RowRateLimiter } from "./rate-limit";
+import { canonicalColumnType, coveringRules, hasRules, type RuledColumns } from "./rule-coverage";
 import type { Bucket, BucketRangeResult, Difference, ReconcileOptions, ReconcileResult, ReconciliationScope, Strategy } from "./types";
 
 /** One side of the comparison: its client and the catalog's view of the compared columns. */
@@ -17,6 +19,10 @@ export interface Side {
   key: CatalogColumn[];
   /** Compared non-key columns, same order on both sides. */
   columns: CatalogColumn[];
+  /** Non-key columns under at least one active rule (ignored ones too), same order on both sides. */
+  ruled: CatalogColumn[];
+  /** The owner (user id) column, read with every re-read row; null = whole-table meaning. */
+  owner: CatalogColumn | null;
 }
 
 export interface ReconcileContext {
@@ -29,10 +35,12 @@ export interface ReconcileContext {
   /** Columns compared numerically under float_tolerance (kept out of the row hash). */
   tolerance: Map<string, number>;
   rules: Map<string, ColumnRules>;
+  /** Names of the columns under a rule (Side.ruled), whose unruled differences are counted as ignored by rule. */
+  ruledNames: string[];
   scope: ReconciliationScope;
   compareKeys: (a: KeyTuple, b: KeyTuple) => number;
   limiter: RowRateLimiter;
-  options: Required<Pick<ReconcileOptions, "bucketCount" | "batchSize" | "concurrency" | "recheckDelayMs" | "statementTimeoutMs" | "denseThreshold">> &
+  options: Required<Pick<ReconcileOptions, "bucketCount" | "batchSize" | "concurrency" | "recheckDelayMs" | "inFlightWindowMs" | "statementTimeoutMs" | "denseThreshold">> &
     Pick<ReconcileOptions, "signal" | "strategy" | "onCandidates">;
 }
 
@@ -42,6 +50,7 @@ const DEFAULTS = {
   batchSize: 10_000,
   concurrency: 2,
   recheckDelayMs: 250,
+  inFlightWindowMs: DEFAULT_IN_FLIGHT_WINDOW_MS,
   statementTimeoutMs: 60_000,
   denseThreshold: 0.2,
 };
@@ -68,15 +77,22 @@ export async function prepareReconciliation(
   if (scope.kind === "users" && !plan.columns.some((c) => c.name === scope.column)) {
     drift.push({ kind: "column_missing", side: "both", column: scope.column, blocking: true, message: `user column ${scope.column} is not a column of ${schema}.${options.table} on both sides` });
   }
+  const owner = options.ownerColumn ? plan.columns.find((c) => c.name === options.ownerColumn) : null;
+  if (options.ownerColumn && !owner) {
+    drift.push({ kind: "column_missing", side: "both", column: options.ownerColumn, blocking: true, message: `owner column ${options.ownerColumn} is not a column of ${schema}.${options.table} on both sides` });
+  }
   if (drift.some((d) => d.blocking) || !plan.source || !plan.target) return { drift, context: null };
   const rulesFor = options.rulesFor ?? (() => NO_RULES);
   const rules = new Map<string, ColumnRules>();
   const tolerance = new Map<string, number>();
+  const ruled: typeof plan.columns = [];
   const compared = plan.columns.filter((c) => {
     if (plan.primaryKey.includes(c.name)) return false;
     const r = rulesFor(c.name);
     rules.set(c.name, r);
-    if (r.floatTolerance) tolerance.set(c.name, r.floatTolerance.tolerance);
+    if (hasRules(r)) ruled.push(c);
+    // only numbers compare numerically: elsewhere Number() is NaN, and NaN > tolerance would call any two values equal
+    if (r.floatTolerance && ["integer", "numeric", "float"].includes(columnFamily(c.source))) tolerance.set(c.name, r.floatTolerance.tolerance);
     return !r.ignore;
   });
   const keyOf = (side: "source" | "target") =>
@@ -88,6 +104,8 @@ export async function prepareReconciliation(
     relation: qualifiedName(schema, options.table),
     key: keyOf(name),
     columns: compared.map((c) => c[name]),
+    ruled: ruled.map((c) => c[name]),
+    owner: owner ? owner[name] : null,
   });
   const src = side("source", source, sourceDialect);
   return {
@@ -100,6 +118,7 @@ export async function prepareReconciliation(
       keyNames: plan.primaryKey,
       tolerance,
       rules,
+      ruledNames: ruled.map((c) => c.name),
       scope,
       compareKeys: keyComparator(src.key),
       limiter: new RowRateLimiter(options.rowsPerSecond),
@@ -108,6 +127,7 @@ export async function prepareReconciliation(
         batchSize: options.batchSize ?? DEFAULTS.batchSize,
         concurrency: Math.max(1, options.concurrency ?? DEFAULTS.concurrency),
         recheckDelayMs: options.recheckDelayMs ?? DEFAULTS.recheckDelayMs,
+        inFlightWindowMs: Math.max(0, options.inFlightWindowMs ?? DEFAULTS.inFlightWindowMs),
         statementTimeoutMs: options.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs,
         denseThreshold: options.denseThreshold ?? DEFAULTS.denseThreshold,
         signal: options.signal,
@@ -145,7 +165,10 @@ async function readOnly<T extends readonly unknown[]>(
     // SET LOCAL: CockroachDB documents it for statement_timeout too (untested here).
     // PostgreSQL's JIT compiles our long canonical expressions for seconds on each statement (seen on 15).
     // DateStyle ISO: the canonical SQL of dates relies on it (app/normalization/sql.ts).
-    const extra = side.dialect === "postgres" ? `; set local jit = off; set local datestyle = 'ISO, YMD'${postgresSettings}` : "";
+    // TimeZone, extra_float_digits and bytea_output: the output texts of ruled columns hashed as they are depend on them
+    const extra = side.dialect === "postgres"
+      ? `; set local jit = off; set local datestyle = 'ISO, YMD'; set local timezone = 'UTC'; set local extra_float_digits = 1; set local bytea_output = 'hex'${postgresSettings}`
+      : "";
     await tx.unsafe(`set local statement_timeout = ${Math.trunc(ctx.options.statementTimeoutMs)}${extra}`).simple();
     return (await tx.unsafe(query, params.values as never[]).values()) as unknown as T[];
   }) as Promise<T[]>;
@@ -170,15 +193,39 @@ function rangePredicate(side: Side, lower: KeyTuple | null, upper: KeyTuple | nu
   return parts.length ? parts.join(" and ") : "true";
 }
 
-/** Key columns and every compared column's canonical text, the inner select all queries share. */
-function canonicalSelect(ctx: ReconcileContext, side: Side): string {
+/**
+ * Key columns and every compared column's canonical text, the inner select all queries share. `detail` (the
+ * re-read of differing rows) adds the ruled columns' rule-free canonical texts, which attribute a covered
+ * difference to its rule.
+ */
+function canonicalSelect(ctx: ReconcileContext, side: Side, detail = false): string {
   const keys = side.key.map((c) => quoteIdent(c.name));
   const canon = side.columns.map(
     (c, i) => `${canonicalSql(quoteIdent(c.name), c, ctx.rules.get(c.name) ?? NO_RULES, side.dialect)} as ${canonAlias(i)}`,
   );
   const raw = side.columns.flatMap((c, i) => (passedAsIs(ctx, side, c) ? [`${quoteIdent(c.name)} as ${rawAlias(i)}`] : []));
-  return [...keys, ...canon, ...raw].join(", ");
+  // the ruled columns' canonical text without rules: a difference only they show is one a rule covers
+  const unruled = side.ruled.map((c, i) =>
+    detail || !rawUnruled(side) ? `${canonicalSql(quoteIdent(c.name), c, NO_RULES, side.dialect)} as ${unruledAlias(i)}` : `${quoteIdent(c.name)} as ${unruledAlias(i)}`,
+  );
+  const owner = side.owner ? [`(${quoteIdent(side.owner.name)})::text as ${OWNER_ALIAS}`] : [];
+  return [...keys, ...canon, ...raw, ...unruled, ...owner].join(", ");
 }
+
+/** A ruled column's canonical text without its rules. */
+const unruledAlias = (i: number) => `"cutover u${i}"`;
+
+/**
+ * On PostgreSQL the checksums and streamed hashes take a ruled column's rule-free side from its output function
+ * (concat_ws calls it), not from its canonical SQL: the output is injective on values, so every difference
+ * without rules still shows (readOnly fixes the session settings it depends on), at a fraction of the cost
+ * (a second to_char per row halved a ruled table's rate). CockroachDB's output may differ from PostgreSQL's, so
+ * it keeps the canonical text.
+ */
+function rawUnruled(side: Side): boolean {
+  return side.dialect === "postgres";
+}
+const OWNER_ALIAS = `"cutover owner"`;
 
 /** The value itself, for rowText on PostgreSQL, where its output function prints its canonical text. */
 const rawAlias = (i: number) => `"cutover r${i}"`;
@@ -201,7 +248,7 @@ const DELIMITED_BY_COMMA = new Set(["integer", "numeric", "float", "boolean", "u
  * lengths go in as values (no text made and read back: 8% of a row's database CPU), each followed by a
  * CASE that is '' where the value is NULL (and skipped) and NULL (skipped) otherwise: the same text.
  */
-function rowText(ctx: ReconcileContext, side: Side, withKey: boolean): string {
+function rowText(ctx: ReconcileContext, side: Side, withKey: boolean, parts_: "ruled" | "unruled" | "both" = "ruled"): string {
   const parts: string[] = [];
   const postgres = side.dialect === "postgres";
   const orEmpty = (ref: string, notNull: boolean) => (notNull ? [] : [`(case when ${ref} is null then '' end)`]);
@@ -218,9 +265,21 @@ function rowText(ctx: ReconcileContext, side: Side, withKey: boolean): string {
       add(canonicalSql(ref, c, NO_RULES, side.dialect), c, postgres && outputIsCanonical(c, NO_RULES) ? ref : null, true);
     });
   }
-  side.columns.forEach((c, i) => {
-    if (!ctx.tolerance.has(c.name)) add(canonAlias(i), c, passedAsIs(ctx, side, c) ? rawAlias(i) : null, false);
-  });
+  if (parts_ !== "unruled") {
+    side.columns.forEach((c, i) => {
+      if (!ctx.tolerance.has(c.name)) add(canonAlias(i), c, passedAsIs(ctx, side, c) ? rawAlias(i) : null, false);
+    });
+  }
+  // checksums cover the unruled texts too, so a bucket whose only differences a rule covers is streamed and
+  // its rows counted as ignored by rule
+  if (parts_ !== "ruled") {
+    side.ruled.forEach((c, i) => {
+      const ref = unruledAlias(i);
+      // an output text may hold commas: free text, JSON and arrays go in after their byte length
+      if (rawUnruled(side) && !DELIMITED_BY_COMMA.has(columnFamily(c))) parts.push(`octet_length((${ref})::text)`, `(case when ${ref} is null then '' end)`, ref);
+      else add(ref, c, rawUnruled(side) ? ref : null, false);
+    });
+  }
   return parts.length ? `concat_ws(',', ${parts.join(", ")})` : `''`;
 }
 
@@ -240,6 +299,11 @@ function digest(text: string, dialect: Dialect): string {
  */
 function rowHash(ctx: ReconcileContext, side: Side): string {
   return `md5(${rowText(ctx, side, false)})`;
+}
+
+/** md5 of the ruled columns' unruled texts, streamed beside rowHash when rules apply to the table. */
+function unruledHash(ctx: ReconcileContext, side: Side): string {
+  return side.ruled.length ? `, md5(${rowText(ctx, side, false, "unruled")})` : "";
 }
 
 /** Nested CASE that finds a row's bucket among sorted boundaries in log2(n) comparisons. */
@@ -296,7 +360,7 @@ function postgresChecksumQuery(ctx: ReconcileContext, side: Side, buckets: Bucke
   const scope = scopePredicate(ctx, side, params);
   const aggregate = (range: string) =>
     `select count(*)::text, ${digest(`string_agg(t, '')`, side.dialect)} from (` +
-    `select ${rowText(ctx, side, true)} as t from (` +
+    `select ${rowText(ctx, side, true, "both")} as t from (` +
     `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope}` +
     ` order by ${keyOrder(side.key, side.dialect)} offset 0) r) h`;
   const parts = buckets
@@ -331,12 +395,12 @@ function cockroachChecksumQuery(ctx: ReconcileContext, side: Side, buckets: Buck
   const keys = side.key.map((c) => `r.${quoteIdent(c.name)}`).join(", ");
   return (
     `select b, count(*)::text, ${digest(agg, side.dialect)} from (` +
-    `select ${bucket} as b, ${rowText(ctx, side, true)} as t, ${keys} from (` +
+    `select ${bucket} as b, ${rowText(ctx, side, true, "both")} as t, ${keys} from (` +
     `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope} offset 0) r) h group by b`
   );
 }
 
-type StreamRow = { key: KeyTuple; hash: string; tolerance: (string | null)[] };
+type StreamRow = { key: KeyTuple; hash: string; unruled: string | null; tolerance: (string | null)[] };
 
 /**
  * Reads a key range in key order, `batchSize` rows per statement (keyset pagination); the next batch is
@@ -383,12 +447,13 @@ class RangeReader {
     if (this.groups) scope += ` and ${keyGroup(side)} = any(${params.add(this.groups)}::int8[])`;
     const limit = params.add(String(ctx.options.batchSize));
     const query =
-      `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${this.toleranceIdx.map((i) => `, ${canonAlias(i)}`).join("")} from (` +
+      `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${unruledHash(ctx, side)}${this.toleranceIdx.map((i) => `, ${canonAlias(i)}`).join("")} from (` +
       `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope}` +
       ` order by ${keyOrder(side.key, side.dialect)} limit ${limit}::int) r order by ${keyOrder(side.key, side.dialect, "r.")}`;
     const rows = await readOnly<(string | null)[]>(ctx, side, query, params);
     await ctx.limiter.take(rows.length, ctx.options.signal);
-    return rows.map((r) => ({ key: r.slice(0, nKey) as string[], hash: r[nKey] as string, tolerance: r.slice(nKey + 1) }));
+    const u = side.ruled.length ? 1 : 0;
+    return rows.map((r) => ({ key: r.slice(0, nKey) as string[], hash: r[nKey] as string, unruled: u ? r[nKey + 1] : null, tolerance: r.slice(nKey + 1 + u) }));
   }
 }
 
@@ -422,7 +487,8 @@ class RowCursor {
 
 export interface Candidate {
   key: KeyTuple;
-  kind: MismatchKind;
+  /** "covered": equal under the rules, different without them (counted as ignored by rule once re-read). */
+  kind: MismatchKind | "covered";
 }
 
 function toleranceEqual(ctx: ReconcileContext, a: (string | null)[], b: (string | null)[], names: string[]): boolean {
@@ -460,7 +526,7 @@ async function groupChecksums(ctx: ReconcileContext, side: Side, lower: KeyTuple
   const agg = ordered ? `string_agg(t, '')` : `string_agg(t, '' order by h.k)`;
   const query =
     `select g::text, count(*)::text || ':' || ${digest(agg, side.dialect)} from (` +
-    `select ${keyGroup(side)} as g, ${quoteIdent(side.key[0].name)} as k, ${rowText(ctx, side, true)} as t from (` +
+    `select ${keyGroup(side)} as g, ${quoteIdent(side.key[0].name)} as k, ${rowText(ctx, side, true, "both")} as t from (` +
     `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${range} and ${scope}` +
     `${ordered ? ` order by ${keyOrder(side.key, side.dialect)}` : ""} offset 0) r) h group by g`;
   const rows = await readOnly<[string, string]>(ctx, side, query, params, HASH_GROUPS);
@@ -520,6 +586,8 @@ async function mergeRange(
     } else {
       if (a!.hash !== b!.hash || !toleranceEqual(ctx, a!.tolerance, b!.tolerance, toleranceNames)) {
         candidates.push({ key: a!.key, kind: "value_mismatch" });
+      } else if (a!.unruled !== b!.unruled) {
+        candidates.push({ key: a!.key, kind: "covered" });
       }
       s.advance();
       t.advance();
@@ -528,12 +596,14 @@ async function mergeRange(
   return { candidates, rows };
 }
 
-type DetailRow = { key: KeyTuple; hash: string; values: (string | null)[] };
+type DetailRow = { key: KeyTuple; hash: string; values: (string | null)[]; unruled: (string | null)[]; owner: string | null };
 
-/** Re-reads rows by key on one side: key, row hash and every compared column's canonical text. */
+/** Re-reads rows by key on one side: key, row hash, every compared column's canonical text, the ruled columns' unruled texts, the owner. */
 async function readRows(ctx: ReconcileContext, side: Side, keys: KeyTuple[]): Promise<Map<string, DetailRow>> {
   const out = new Map<string, DetailRow>();
   const nKey = side.key.length;
+  const nValues = side.columns.length;
+  const nRuled = side.ruled.length;
   for (let i = 0; i < keys.length; i += 500) {
     const chunk = keys.slice(i, i + 500);
     const params = new Params();
@@ -546,16 +616,31 @@ async function readRows(ctx: ReconcileContext, side: Side, keys: KeyTuple[]): Pr
       })
       .join(", ");
     const canon = side.columns.map((_, j) => `, ${canonAlias(j)}`).join("");
+    const unruled = side.ruled.map((_, j) => `, ${unruledAlias(j)}`).join("");
+    const owner = side.owner ? `, ${OWNER_ALIAS}` : "";
     const query =
-      `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${canon} from (` +
-      `select ${canonicalSelect(ctx, side)} from ${side.relation} where ${plainRow} in (${list}) offset 0) r`;
+      `select ${keyTextList(side.key)}, ${rowHash(ctx, side)}${canon}${unruled}${owner} from (` +
+      `select ${canonicalSelect(ctx, side, true)} from ${side.relation} where ${plainRow} in (${list}) offset 0) r`;
     const rows = await readOnly<(string | null)[]>(ctx, side, query, params);
     for (const r of rows) {
       const key = r.slice(0, nKey) as string[];
-      out.set(JSON.stringify(key), { key, hash: r[nKey] as string, values: r.slice(nKey + 1) });
+      const at = nKey + 1 + nValues;
+      out.set(JSON.stringify(key), {
+        key,
+        hash: r[nKey] as string,
+        values: r.slice(nKey + 1, at),
+        unruled: r.slice(at, at + nRuled),
+        owner: side.owner ? r[at + nRuled] : null,
+      });
     }
   }
   return out;
+}
+
+/** A row equal under the rules but not without them, with the rules that made it equal. */
+export interface CoveredRow {
+  key: KeyTuple;
+  ruleIds: string[];
 }
 
 /**
@@ -563,10 +648,21 @@ async function readRows(ctx: ReconcileContext, side: Side, keys: KeyTuple[]): Pr
  * Returns the rows that still differ with their canonical values.
  */
 export async function compareKeys(ctx: ReconcileContext, keys: KeyTuple[], bucketOf: (key: KeyTuple) => number = () => -1): Promise<Difference[]> {
-  if (keys.length === 0) return [];
+  return (await compareKeysUnderRules(ctx, keys, bucketOf)).differences;
+}
+
+/** compareKeys, plus the rows that only a rule makes equal (ignored by rule, never a difference). */
+export async function compareKeysUnderRules(
+  ctx: ReconcileContext,
+  keys: KeyTuple[],
+  bucketOf: (key: KeyTuple) => number = () => -1,
+): Promise<{ differences: Difference[]; covered: CoveredRow[] }> {
+  if (keys.length === 0) return { differences: [], covered: [] };
   const [src, tgt] = await Promise.all([readRows(ctx, ctx.source, keys), readRows(ctx, ctx.target, keys)]);
   const differences: Difference[] = [];
+  const covered: CoveredRow[] = [];
   const toleranceNames = new Set(ctx.tolerance.keys());
+  const ruled: RuledColumns = { table: ctx.label, names: ctx.ruledNames, types: ctx.source.ruled.map(canonicalColumnType), rules: ctx.rules };
   for (const key of keys) {
     const id = JSON.stringify(key);
     const a = src.get(id);
@@ -586,7 +682,13 @@ export async function compareKeys(ctx: ReconcileContext, keys: KeyTuple[], bucke
         if (toleranceNames.has(n) && x !== null && y !== null) return Math.abs(Number(x) - Number(y)) > ctx.tolerance.get(n)!;
         return true;
       });
-      if (columns.length === 0) continue;
+      if (columns.length === 0) {
+        if (ruled.names.length) {
+          const ruleIds = coveringRules(ruled, a.unruled, b.unruled);
+          if (ruleIds?.length) covered.push({ key, ruleIds });
+        }
+        continue;
+      }
       kind = "value_mismatch";
       columns.sort();
     }
@@ -598,9 +700,10 @@ export async function compareKeys(ctx: ReconcileContext, keys: KeyTuple[], bucke
       source: values(a),
       target: values(b),
       bucket: bucketOf(key),
+      userId: ctx.source.owner ? (a?.owner ?? b?.owner ?? null) : undefined,
     });
   }
-  return differences;
+  return { differences, covered };
 }
 
 /** Finds the bucket a key falls in (buckets sorted, contiguous). */
@@ -669,23 +772,41 @@ export async function scanBucketRange(ctx: ReconcileContext, buckets: Bucket[], 
 }
 
 /**
- * Re-reads a scan's candidates once the recheck delay has passed since the scan, so a dual write in flight
- * is not reported. Callers scan the next run meanwhile: the delay costs no throughput.
+ * Re-reads a scan's candidates from the recheck delay on, with backoff, until they match or the in-flight window
+ * has passed (app/reconciliation/in-flight.ts), so a mirrored write in flight is not reported. Callers scan the
+ * next runs meanwhile: the waiting costs no throughput. Rows only a rule makes equal are counted per rule.
  */
 export async function recheckBucketRange(ctx: ReconcileContext, scan: BucketRangeScan): Promise<BucketRangeResult> {
   let differences: Difference[] = [];
+  const ignored = new Map<string, CoveredRow>();
+  const differing = scan.candidates.filter((c) => c.kind !== "covered");
   if (scan.candidates.length) {
-    await ctx.options.onCandidates?.(scan.candidates.map((c) => c.key));
-    await delay(Math.max(0, scan.scannedAt + ctx.options.recheckDelayMs - Date.now()), ctx.options.signal);
-    differences = await compareKeys(ctx, scan.candidates.map((c) => c.key), bucketFinder(ctx, scan.buckets));
+    if (differing.length) await ctx.options.onCandidates?.(differing.map((c) => c.key));
+    const find = bucketFinder(ctx, scan.buckets);
+    const settled = await settleInFlight(
+      scan.candidates.map((c) => c.key),
+      async (keys) => {
+        const found = await compareKeysUnderRules(ctx, keys, find);
+        for (const row of found.covered) ignored.set(JSON.stringify(row.key), row);
+        return found.differences;
+      },
+      { firstReadAt: scan.scannedAt, firstDelayMs: ctx.options.recheckDelayMs, windowMs: ctx.options.inFlightWindowMs, signal: ctx.options.signal },
+    );
+    differences = settled.differing;
+    // a row that settled into one only a rule covers was counted above; one that still differs is not ignored
+    for (const d of differences) ignored.delete(JSON.stringify(d.key));
   }
+  const ignoredRules: Record<string, number> = {};
+  for (const row of ignored.values()) for (const id of row.ruleIds) ignoredRules[id] = (ignoredRules[id] ?? 0) + 1;
   return {
     differences,
     rowsCompared: scan.rowsCompared,
     bucketsDone: scan.buckets.length,
     bucketsDiffering: scan.bucketsDiffering,
-    clearedOnRecheck: scan.candidates.length - differences.length,
+    clearedOnRecheck: differing.length - differences.length,
     strategy: scan.strategy,
+    ignoredByRule: ignored.size,
+    ignoredRules,
   };
 }
 
@@ -797,29 +918,33 @@ export async function reconcileTable(source: postgres.Sql, target: postgres.Sql,
   const runs = bucketRuns(buckets, 25);
   const seen = { buckets: 0, differing: 0 };
   let next = 0;
+  const ignoredRules: Record<string, number> = {};
+  let ignoredByRule = 0;
   const collect = (r: BucketRangeResult) => {
     result.differences.push(...r.differences);
     result.rowsCompared += r.rowsCompared;
     result.bucketsDiffering += r.bucketsDiffering;
     result.clearedOnRecheck += r.clearedOnRecheck;
+    ignoredByRule += r.ignoredByRule ?? 0;
+    for (const [id, n] of Object.entries(r.ignoredRules ?? {})) ignoredRules[id] = (ignoredRules[id] ?? 0) + n;
     result.strategies[r.strategy]++;
     options.onRun?.(r);
   };
   const worker = async () => {
-    // one run's re-read waits out its delay while the next run is scanned
-    let rechecking: Promise<void> | null = null;
+    // runs' re-reads wait out the in-flight window while the next runs are scanned
+    const rechecks = new RecheckPipeline();
     while (next < runs.length) {
       const run = runs[next++];
       const scan = await scanBucketRange(ctx, run, chooseStrategy(ctx, seen));
       seen.buckets += scan.buckets.length;
       seen.differing += scan.bucketsDiffering;
-      await rechecking;
-      rechecking = recheckBucketRange(ctx, scan).then(collect);
-      rechecking.catch(() => {}); // awaited above or below; never an unhandled rejection meanwhile
+      await rechecks.add(recheckBucketRange(ctx, scan).then(collect));
     }
-    await rechecking;
+    await rechecks.drain();
   };
   await Promise.all(Array.from({ length: ctx.options.concurrency }, worker));
+  result.ignoredByRule = ignoredByRule;
+  result.ignoredRules = ignoredRules;
   result.differences.sort((a, b) => ctx.compareKeys(a.key, b.key));
   for (const d of result.differences) result.counts[d.kind]++;
   result.compared = true;

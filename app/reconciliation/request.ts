@@ -25,6 +25,10 @@ export const reconciliationRequestSchema = z.object({
   rowsPerSecond: z.number().int().positive().max(10_000_000).nullable().optional(),
   concurrency: z.number().int().min(1).max(16).default(2),
   reason: z.string().trim().max(500).default(""),
+  /** The owner (user id) column for this job; default: the table's from Settings. null: whole-table meaning. */
+  ownerColumn: z.string().trim().min(1).max(200).nullable().optional(),
+  /** How long a differing row is re-read (with backoff) before it counts: mirrored writes in flight settle. */
+  inFlightWindowMs: z.number().int().min(0).max(60_000).optional(),
   /** Repair mode writes to the target: the caller must say so explicitly (and give a reason). */
   confirm: z.boolean().default(false),
 });

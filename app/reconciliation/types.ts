@@ -60,6 +60,8 @@ export interface Difference {
   source: Record<string, string | null> | null;
   target: Record<string, string | null> | null;
   bucket: number;
+  /** The owner column's value (the row's user) when the table has one: source row first. */
+  userId?: string | null;
 }
 
 export type Strategy = "checksum" | "stream";
@@ -75,8 +77,12 @@ export interface ReconcileOptions {
   /** Cap on rows read per second (per side), across all concurrent work of this run. */
   rowsPerSecond?: number | null;
   concurrency?: number;
-  /** Delay before a differing row is re-read (in-flight dual writes settle meanwhile). */
+  /** Delay before a differing row is first re-read (in-flight dual writes settle meanwhile). */
   recheckDelayMs?: number;
+  /** How long, from the first read, a differing row is re-read with backoff before it counts (default 5 s). */
+  inFlightWindowMs?: number;
+  /** The table's owner (user id) column: read with every differing row and put on its finding. */
+  ownerColumn?: string | null;
   statementTimeoutMs?: number;
   /** "auto" starts with checksums and switches to streaming when differences turn out dense. */
   strategy?: "auto" | Strategy;
@@ -95,6 +101,10 @@ export interface BucketRangeResult {
   /** Rows that differed on first read but matched on the re-read. */
   clearedOnRecheck: number;
   strategy: Strategy;
+  /** Rows equal only under an active rule: never differences. */
+  ignoredByRule?: number;
+  /** The same rows per rule id. */
+  ignoredRules?: Record<string, number>;
 }
 
 export interface ReconcileResult {
@@ -107,6 +117,9 @@ export interface ReconcileResult {
   bucketCount: number;
   bucketsDiffering: number;
   clearedOnRecheck: number;
+  /** Rows equal only under an active rule, in all and per rule id. */
+  ignoredByRule?: number;
+  ignoredRules?: Record<string, number>;
   strategies: Record<Strategy, number>;
   elapsedMs: number;
 }

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { countsOf, getReconciliationJob, progressOf } from "~/models/reconciliation.server";
+import { countsOf, expectedOf, getReconciliationJob, progressOf } from "~/models/reconciliation.server";
 import { requireApiToken } from "~/utils/api-auth.server";
 import { apiError } from "~/utils/api.server";
 
@@ -16,6 +16,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     status: job.status,
     progress: progressOf(job),
     counts: countsOf(job),
+    /** not mismatches: rows a rule covers (per rule id), rows not expected on the target yet */
+    expected: expectedOf(job),
     drift: job.drift,
     error: job.error,
   });

@@ -5,6 +5,7 @@ import { dispatchReconciliation } from "~/jobs/reconciliation.server";
 import { createReconciliationJob } from "~/models/reconciliation.server";
 import { checkCohortScope } from "~/models/reconciliation-cohort.server";
 import { guardReconciliationTable } from "~/models/schema-guard.server";
+import { resolveOwnerColumn } from "~/models/table-owner-column.server";
 import { reconciliationRequestSchema, splitTableName } from "~/reconciliation/request";
 import { requireApiToken } from "~/utils/api-auth.server";
 import { apiError, readJsonBody } from "~/utils/api.server";
@@ -14,7 +15,8 @@ export async function loader() {
 }
 
 /**
- * POST /api/v1/reconciliations `{ table, scope?, mode, rowsPerSecond?, concurrency?, reason?, confirm? }` -> 202 `{ id }`.
+ * POST /api/v1/reconciliations `{ table, scope?, mode, rowsPerSecond?, concurrency?, reason?, confirm?, ownerColumn?,
+ * inFlightWindowMs? }` -> 202 `{ id }`.
  * scope: `{ kind: "table" }` (default), `{ kind: "range", from?, to? }`, `{ kind: "users", column, ids }` or
  * `{ kind: "cohort", cohortId, column }` (the cohort's users, resolved when the job is planned).
  */
@@ -38,8 +40,20 @@ export async function action({ request }: ActionFunctionArgs) {
     const check = await checkCohortScope(schemaName, tableName, body.scope);
     if (!check.ok) return apiError(400, "Invalid reconciliation request.", { errors: { scope: [`${check.field}: ${check.message}`] } });
   }
+  const owner = await resolveOwnerColumn(schemaName, tableName, body.ownerColumn);
+  if (!owner.ok) return apiError(400, owner.message, { errors: { ownerColumn: [owner.message] } });
   const id = await createReconciliationJob(
-    { schemaName, tableName, scope: body.scope, mode: body.mode, rowsPerSecond: body.rowsPerSecond ?? null, concurrency: body.concurrency, reason: body.reason },
+    {
+      schemaName,
+      tableName,
+      scope: body.scope,
+      mode: body.mode,
+      rowsPerSecond: body.rowsPerSecond ?? null,
+      concurrency: body.concurrency,
+      reason: body.reason,
+      ownerColumn: owner.column,
+      inFlightWindowMs: body.inFlightWindowMs,
+    },
     caller.actor,
   );
   await dispatchReconciliation(await getBoss(), id, body.concurrency);

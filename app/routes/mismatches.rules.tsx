@@ -10,7 +10,7 @@ import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
-import { createRule, deleteRule, listRules, previewRule } from "~/models/normalization-rule.server";
+import { createRule, deleteRule, listRules, previewRule, sqlTwinRefusalOf } from "~/models/normalization-rule.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Normalization rules · Cutover" }];
@@ -65,6 +65,9 @@ export async function action({ request }: ActionFunctionArgs) {
     return json({ intent: "invalid" as const, errors: parsed.error.flatten().fieldErrors, preview: null, created: false }, { status: 400 });
   }
   const input = { ...parsed.data, expiresAt: parsed.data.expiresAt };
+  // reconciliation applies every rule in SQL: one it could not apply there is refused, never skipped by one side
+  const refusal = await sqlTwinRefusalOf(input);
+  if (refusal) return json({ intent: "invalid" as const, errors: { kind: [refusal] }, preview: null, created: false }, { status: 400 });
   if (parsed.data.intent === "preview") {
     const preview = await previewRule(input);
     return json({ intent: "preview" as const, errors: null, preview: { count: preview.ids.length, scanned: preview.scanned, capped: preview.capped }, created: false });
@@ -163,6 +166,7 @@ export default function RulesPage() {
                     </option>
                   ))}
                 </select>
+                {errors.kind?.[0] ? <span role="alert" className="mt-1 text-sm text-red-700">{errors.kind[0]}</span> : null}
               </label>
               <Field label="Table (* for any)" name="table" defaultValue="*" error={errors.table?.[0]} />
               <Field label="Column (* for any)" name="column" defaultValue="*" error={errors.column?.[0]} />

@@ -12,7 +12,9 @@ import { Button } from "~/components/ui/button";
 import { Card, Stat } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { Field } from "~/components/ui/field";
-import { countsOf, getReconciliationJob, progressOf, requestCancel } from "~/models/reconciliation.server";
+import { listRules, toNormalizationRule } from "~/models/normalization-rule.server";
+import { countsOf, expectedOf, getReconciliationJob, progressOf, requestCancel } from "~/models/reconciliation.server";
+import { describeRule } from "~/normalization/rules";
 import { describeScope } from "~/models/reconciliation-cohort.server";
 import { applyJobRepair, planJobRepair, repairPlanPage } from "~/models/reconciliation-repair.server";
 import type { RepairPlan } from "~/reconciliation/repair";
@@ -39,8 +41,20 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     },
     progress: progressOf(job),
     counts: countsOf(job),
+    expected: await expectedFindings(job),
     rates,
   });
+}
+
+/** Rows the job found different that are not mismatches, with each covering rule described. */
+async function expectedFindings(job: NonNullable<Awaited<ReturnType<typeof getReconciliationJob>>>) {
+  const expected = expectedOf(job);
+  const ids = Object.keys(expected.ignoredRules);
+  const rules = ids.length ? new Map((await listRules()).map((r) => [r.id, describeRule(toNormalizationRule(r))])) : new Map<string, string>();
+  return {
+    ...expected,
+    byRule: ids.map((id) => ({ id, count: expected.ignoredRules[id], description: rules.get(id) ?? `rule ${id} (deleted since)` })),
+  };
 }
 
 const planPageSchema = z.object({ page: z.coerce.number().int().min(1).max(1_000_000).catch(1).default(1) });
@@ -76,7 +90,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 const TONE = { queued: "default", running: "info", succeeded: "ok", failed: "critical", cancelled: "warning" } as const;
 
 export default function ReconciliationJobPage() {
-  const { job, progress, counts, rates, canCancel } = useLoaderData<typeof loader>();
+  const { job, progress, counts, expected, rates, canCancel } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const revalidator = useRevalidator();
@@ -118,6 +132,22 @@ export default function ReconciliationJobPage() {
           <Stat label="ETA" value={progress.etaSeconds === null ? "—" : `${progress.etaSeconds} s`} />
           <Stat label="Cleared on re-read" value={progress.clearedOnRecheck} hint="differed once, matched after the delay" />
         </div>
+      </Card>
+      <Card title="Not mismatches">
+        <div className="grid gap-4 md:grid-cols-2">
+          <Stat label="Ignored by rule" value={expected.ignoredByRule} hint="differ only where an active normalization rule says equal" />
+          <Stat label="Not yet migrated" value={expected.notYetMigrated} hint="missing on the target; owner still on source only, data not copied" />
+        </div>
+        {expected.byRule.length ? (
+          <ul className="mt-3 list-disc pl-5 text-sm" aria-label="Ignored by rule">
+            {expected.byRule.map((r) => <li key={r.id}>{r.count} rows: {r.description}</li>)}
+          </ul>
+        ) : null}
+        <p className="mt-3 text-sm">
+          {expected.ownerColumn
+            ? `Owner column ${expected.ownerColumn}: a row missing on the target counts as a mismatch only when its owner's mode mirrors writes (or its cohort was copied).`
+            : "No owner column for this table: whole-table meaning, every source row is expected on the target. An engineer can set one in Settings."}
+        </p>
       </Card>
       <Card title="Differences">
         <div className="grid gap-4 md:grid-cols-3">

@@ -225,13 +225,16 @@ export default function ReconciliationsPage() {
       </Card>
       <Card title="Freshness">
         <table className="w-full text-sm">
-          <thead><tr className="text-left text-gray-500"><th className="py-1">Table</th><th>Last verified clean</th><th>Last run</th></tr></thead>
+          <thead><tr className="text-left text-gray-500"><th className="py-1">Table</th><th>Last verified clean</th><th>Last run</th><th>Not yet migrated</th><th>Ignored by rule</th><th>Owner column</th></tr></thead>
           <tbody>
             {data.freshness.map((f) => (
               <tr key={`${f.schemaName}.${f.tableName}`} className="border-t">
                 <td className="py-1">{f.schemaName}.{f.tableName}</td>
                 <td>{f.verifiedAt ? new Date(f.verifiedAt).toISOString().slice(0, 19).replace("T", " ") : "never"}</td>
                 <td>{f.lastRunAt ? new Date(f.lastRunAt).toISOString().slice(0, 19).replace("T", " ") : "—"}</td>
+                <td>{f.notYetMigrated ?? "—"}</td>
+                <td>{f.ignoredByRule ?? "—"}</td>
+                <td>{f.ownerColumn ?? "none: whole table"}</td>
               </tr>
             ))}
           </tbody>

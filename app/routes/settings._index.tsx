@@ -9,12 +9,15 @@ import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
 import { PopulationSettings, type PopulationSettingsData } from "~/components/rollout/population-settings";
+import { OwnerColumnSettings, type OwnerColumnSettingsData } from "~/components/settings/owner-column-settings";
 import { ReconciliationGuardSettings } from "~/components/settings/reconciliation-guard-settings";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/models/api-token.server";
 import { API_SCOPES, ROLES, type ApiScope } from "~/auth/permissions";
 import { recordAudit } from "~/models/audit.server";
 import { getSchemaAllowList, saveSchemaAllowList } from "~/models/schema-guard.server";
 import { listSensitiveColumns, markSensitiveColumn, unmarkSensitiveColumn } from "~/models/sensitive-column.server";
+import { listOwnerColumns, setOwnerColumn, suggestOwnerColumns } from "~/models/table-owner-column.server";
+import { splitTableName, tableNameSchema } from "~/reconciliation/request";
 import { markSensitiveFormSchema, schemaAllowListFormSchema, unmarkSensitiveFormSchema } from "~/reconciliation/guard-settings-form";
 import { getPopulationSource, listActivityColumns, listSourceColumns, listSourceTables, sampleSourceUsers, savePopulationSource } from "~/models/rollout-population.server";
 import { createUser, listUsers, updateUserRole } from "~/models/user.server";
@@ -31,15 +34,46 @@ export const meta: MetaFunction = () => [{ title: "Settings · Cutover" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
   const isAdmin = hasRole(user, "admin");
-  const [adminData, population, allowList, sensitiveColumns] = await Promise.all([
+  const [adminData, population, allowList, sensitiveColumns, owners] = await Promise.all([
     isAdmin ? Promise.all([listUsers(), listApiTokens()]) : null,
     loadPopulation(isAdmin, new URL(request.url).searchParams.get("table")),
     getSchemaAllowList(),
     listSensitiveColumns(),
+    loadOwnerColumns(),
   ]);
   const [users, tokens] = adminData ?? [[], []];
   const guard = { allowList, sensitiveColumns: sensitiveColumns.map((c) => ({ table: c.tableName, column: c.columnName, createdBy: c.createdBy })) };
-  return json({ isAdmin, users, tokens, population, guard });
+  return json({ isAdmin, canSetOwners: hasRole(user, "engineer"), users, tokens, population, guard, owners });
+}
+
+/** Tables' owner columns, and the catalog's foreign keys to the population's users table as suggestions. */
+async function loadOwnerColumns(): Promise<OwnerColumnSettingsData> {
+  const current = (await listOwnerColumns()).map((o) => ({ table: `${o.schemaName}.${o.tableName}`, column: o.columnName, updatedBy: o.updatedBy }));
+  try {
+    return { current, suggestions: await suggestOwnerColumns(), error: null };
+  } catch (error) {
+    return { current, suggestions: [], error: `Could not read the source's foreign keys: ${redactError(error)}` };
+  }
+}
+
+const ownerColumnFormSchema = z.object({
+  intent: z.literal("owner-column"),
+  table: tableNameSchema,
+  /** Empty: the table has no owner column (whole-table meaning). */
+  column: z.string().trim().max(200).transform((c) => c || null),
+  reason: z.string().trim().min(1, "say why").max(500),
+});
+
+/** An engineer's or admin's change of a table's owner column, checked on both sides and audited. */
+async function saveOwnerColumn(user: Awaited<ReturnType<typeof requireRole>>, form: FormData) {
+  const parsed = ownerColumnFormSchema.safeParse(Object.fromEntries(form));
+  if (!parsed.success) {
+    const { table, column, reason } = parsed.error.flatten().fieldErrors;
+    return json({ ok: false as const, errors: { ownerTable: table, ownerColumn: column, ownerReason: reason } as Record<string, string[]> }, { status: 400 });
+  }
+  const saved = await setOwnerColumn(userActor(user), { ...splitTableName(parsed.data.table), columnName: parsed.data.column }, parsed.data.reason);
+  if (!saved.ok) return json({ ok: false as const, errors: { ownerColumn: [saved.message] } as Record<string, string[]> }, { status: 400 });
+  return json({ ok: true as const, shownOnce: null });
 }
 
 const tableParam = z.tuple([z.string(), z.string()]);
@@ -99,8 +133,11 @@ const ActionSchema = z.discriminatedUnion("intent", [
 ]);
 
 export async function action({ request }: ActionFunctionArgs) {
-  const admin = await requireRole(request, "admin");
+  // engineers set tables' owner columns; everything else here is an admin's
+  const user = await requireRole(request, "engineer");
   const form = await request.formData();
+  if (form.get("intent") === "owner-column") return saveOwnerColumn(user, form);
+  const admin = await requireRole(request, "admin");
   // The mapping's schema carries cross-field checks, which a discriminated union cannot hold: its own path.
   if (form.get("intent") === "population") return savePopulation(admin, form);
   const intent = form.get("intent");
@@ -199,7 +236,7 @@ async function saveGuardSettings(admin: Awaited<ReturnType<typeof requireRole>>,
 }
 
 export default function Settings() {
-  const { isAdmin, users, tokens, population, guard } = useLoaderData<typeof loader>();
+  const { isAdmin, canSetOwners, users, tokens, population, guard, owners } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const errors: Record<string, string[] | undefined> = actionData && !actionData.ok ? actionData.errors : {};
@@ -315,6 +352,7 @@ export default function Settings() {
         busy={navigation.state !== "idle"}
       />
       <ReconciliationGuardSettings data={guard} isAdmin={isAdmin} errors={errors} busy={navigation.state !== "idle"} />
+      <OwnerColumnSettings data={owners} canEdit={canSetOwners} errors={errors} busy={navigation.state !== "idle"} />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { modePaths, type Mode } from "../../app/rollout/modes";
 import type { Assignment, Ruleset, UserAttributes } from "../../app/rollout/types";
 import type { NormalizationRule } from "../../app/normalization";
 import { MismatchReporter, errorMessage, type MismatchReporterOptions } from "./mismatch-reporter";
+import { NormalizationRulesPoller } from "./normalization-rules-poller";
 import { RulesetPoller, type RulesetOrigin } from "./ruleset-poller";
 import { compareReadResults, type CompareSpec } from "./shadow-comparison";
 
@@ -22,7 +23,7 @@ export interface CutoverClientOptions {
   requestTimeoutMs?: number;
   /** Share of eligible reads that are shadow-read and compared (0..1): a default and per-cohort overrides. */
   sampling?: { rate?: number; cohorts?: Record<string, number> };
-  /** Normalization rules applied to every comparison (e.g. the ones the control plane lists). */
+  /** Normalization rules applied to comparisons until the control plane's active rules are served (then those). */
   normalizationRules?: readonly NormalizationRule[];
   /** Reporter tuning (queue size, batch size, backoff). */
   reporter?: Omit<MismatchReporterOptions, "url" | "token">;
@@ -116,7 +117,8 @@ class Client implements CutoverClient {
   private readonly random: () => number;
   private readonly defaultRate: number;
   private readonly cohortRates: Map<string, number>;
-  private readonly normalizationRules: readonly NormalizationRule[];
+  private normalizationRules: readonly NormalizationRule[];
+  private readonly rulesPoller: NormalizationRulesPoller;
   private readonly onShadowError: CutoverClientOptions["onShadowError"];
   private readonly count: MigrationCounters = {
     writes: 0,
@@ -152,6 +154,15 @@ class Client implements CutoverClient {
       requestTimeoutMs: options.requestTimeoutMs,
       onRuleset: (ruleset) => this.swap(ruleset),
     });
+    // the rules ingestion and reconciliation apply replace the configured ones as soon as they are served
+    this.rulesPoller = new NormalizationRulesPoller({
+      url: options.url,
+      token: options.token,
+      pollIntervalMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      onRules: (rules) => (this.normalizationRules = rules),
+    });
+    void this.rulesPoller.poll().finally(() => this.rulesPoller.start());
     this.poller.loadPersisted();
     this.firstPoll = this.poller.poll();
     void this.firstPoll.finally(() => this.poller.start());
@@ -262,6 +273,7 @@ class Client implements CutoverClient {
 
   async close(timeoutMs = 5_000): Promise<void> {
     this.poller.close();
+    this.rulesPoller.close();
     await Promise.all([this.reporter.close(timeoutMs), this.poller.persisted()]);
   }
 

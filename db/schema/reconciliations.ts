@@ -28,6 +28,16 @@ export const reconciliationJobs = pgTable(
     extraInTarget: integer("extra_in_target").notNull().default(0),
     valueMismatch: integer("value_mismatch").notNull().default(0),
     clearedOnRecheck: integer("cleared_on_recheck").notNull().default(0),
+    /** Rows that differ only where an active normalization rule says they are equal: no mismatch. */
+    ignoredByRule: integer("ignored_by_rule").notNull().default(0),
+    /** The same rows per rule id (a row counts once per rule that covered one of its columns). */
+    ignoredRules: jsonb("ignored_rules").$type<Record<string, number>>().notNull().default({}),
+    /** Rows missing on the target whose owner is still on source_only and not copied yet: expected, no mismatch. */
+    notYetMigrated: integer("not_yet_migrated").notNull().default(0),
+    /** The table's owner (user) column when the job started; null = whole-table meaning. */
+    ownerColumn: text("owner_column"),
+    /** How long a differing row is re-read (with backoff) before it counts: mirrored writes in flight settle. */
+    inFlightWindowMs: integer("in_flight_window_ms").notNull().default(5000),
     drift: jsonb("drift").$type<SchemaDrift[]>().notNull().default([]),
     /** Rows per second samples for the rate chart: [{ at: ISO, rowsCompared }]. */
     samples: jsonb("samples").$type<{ at: string; rowsCompared: number }[]>().notNull().default([]),
@@ -81,3 +91,19 @@ export const cohortVerifiedTables = pgTable("cohort_verified_tables", {
   tableName: text("table_name").notNull(),
   maxAgeHours: integer("max_age_hours").notNull(),
 }, (t) => [primaryKey({ columns: [t.cohortId, t.schemaName, t.tableName] })]);
+
+/**
+ * Per table, the column holding the id of the user who owns a row (Settings, engineers and admins, audited):
+ * reconciliation reads it to know whether a row is expected on the target yet, and puts it on findings.
+ */
+export const tableOwnerColumns = pgTable(
+  "table_owner_columns",
+  {
+    schemaName: text("schema_name").notNull().default("public"),
+    tableName: text("table_name").notNull(),
+    columnName: text("column_name").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.schemaName, t.tableName] })],
+);

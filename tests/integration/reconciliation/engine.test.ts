@@ -31,7 +31,7 @@ const FILL = `
   from generate_series(1, 3000) g`;
 
 async function run(options: Partial<ReconcileOptions> & { table: string }) {
-  return reconcileTable(source.sql, target.sql, { recheckDelayMs: 10, bucketCount: 50, ...options });
+  return reconcileTable(source.sql, target.sql, { recheckDelayMs: 10, inFlightWindowMs: 0, bucketCount: 50, ...options });
 }
 
 const keysOf = (r: Awaited<ReturnType<typeof run>>) =>

@@ -28,7 +28,7 @@ afterAll(async () => {
 
 describe("repair", () => {
   it("plans exactly the target changes (dry run), applies them, and re-verifies clean", async () => {
-    const before = await reconcileTable(source.sql, target.sql, { table: "enrolments", recheckDelayMs: 5 });
+    const before = await reconcileTable(source.sql, target.sql, { table: "enrolments", recheckDelayMs: 5, inFlightWindowMs: 0 });
     expect(before.counts).toEqual({ missing_in_target: 2, extra_in_target: 1, value_mismatch: 2 });
 
     const { context } = await prepareReconciliation(source.sql, target.sql, { table: "enrolments" });
@@ -44,12 +44,12 @@ describe("repair", () => {
       ].sort(),
     );
     // a dry run changes nothing
-    expect((await reconcileTable(source.sql, target.sql, { table: "enrolments", recheckDelayMs: 5 })).differences).toHaveLength(5);
+    expect((await reconcileTable(source.sql, target.sql, { table: "enrolments", recheckDelayMs: 5, inFlightWindowMs: 0 })).differences).toHaveLength(5);
 
     const result = await applyRepair(context!, target.sql, plan, 2);
     expect(result.applied).toBe(5);
     expect(result.remaining.map((d) => [d.kind, d.columns, d.source, d.target])).toEqual([]);
-    const after = await reconcileTable(source.sql, target.sql, { table: "enrolments", recheckDelayMs: 5 });
+    const after = await reconcileTable(source.sql, target.sql, { table: "enrolments", recheckDelayMs: 5, inFlightWindowMs: 0 });
     expect(after.differences).toEqual([]);
     const [row] = await target.sql`select at::text, tags, encode(blob, 'hex') as blob from enrolments where student = 17`;
     const [expected] = await source.sql`select at::text, tags, encode(blob, 'hex') as blob from enrolments where student = 17`;
