@@ -103,6 +103,21 @@ function stateOf(job: { id: string; status: BackfillStatus; estimated_rows: numb
 }
 
 /**
+ * Whether a backfill has copied a cohort's rows of a table to the target (its copy phase finished, whatever its
+ * converge rounds found), or a whole-table backfill did. Until then a source_only owner's row missing on the target
+ * is expected, not a mismatch. An owner no cohort decides (null) counts only whole-table copies.
+ */
+export async function cohortDataCopied(cohortId: string | null, table: { schemaName: string; tableName: string }): Promise<boolean> {
+  const [row] = await controlSql()<{ copied: boolean }[]>`
+    select exists (
+      select 1 from backfill_jobs
+      where schema_name = ${table.schemaName} and table_name = ${table.tableName} and copied_at is not null
+        and (scope->>'kind' = 'table' or (${cohortId}::text is not null and cohort_id::text = ${cohortId}::text))
+    ) as copied`;
+  return row.copied;
+}
+
+/**
  * "Backfill this cohort": one cohort-scoped job per cohort table that is not converged or under way, created in
  * dependency order (and dispatched in that order by the caller). Tables a backfill cannot copy (no key,
  * differing columns) are returned with the reason instead.

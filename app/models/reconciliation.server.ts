@@ -17,7 +17,7 @@ import { splitByExpectedState } from "../reconciliation/expected-state";
 import { DEFAULT_IN_FLIGHT_WINDOW_MS, MAX_PENDING_RECHECKS, RecheckPipeline } from "../reconciliation/in-flight";
 import type { Difference, JobScope } from "../reconciliation/types";
 import { createRuleResolver } from "../normalization/rules";
-import { cohortDataCopied } from "./cohort-backfill.server";
+import { cohortDataCopied } from "./backfill-cohort.server";
 import { listActiveRules } from "./normalization-rule.server";
 import { getOwnerColumn } from "./table-owner-column.server";
 import { recordAudit, type Actor } from "./audit.server";
