@@ -155,9 +155,7 @@ export default function MismatchDetailPage() {
               <dd className="col-span-2">
                 <ul aria-label="Occurrences per origin">
                   {MISMATCH_ORIGINS.map((origin) => (
-                    <li key={origin}>
-                      {ORIGIN_LABEL[origin]}: {mismatch.occurrencesByOrigin[origin].toLocaleString("en")}
-                    </li>
+                    <li key={origin}>{`${ORIGIN_LABEL[origin]}: ${mismatch.occurrencesByOrigin[origin].toLocaleString("en")}`}</li>
                   ))}
                 </ul>
               </dd>

@@ -188,8 +188,11 @@ export default function UsersPage() {
               <ul className="text-sm">
                 {result.mismatches.map((m) => (
                   <li key={m.id}>
-                    <Link className="text-sky-700 hover:underline" to={`/mismatches/${m.id}`}>#{m.id}</Link> {ORIGIN_LABEL[m.origin]} · {m.table}{" "}
-                    <span className="font-mono text-xs">{m.primaryKey}</span> · {m.kind.replaceAll("_", " ")} · {m.status} · {m.lastSeenAt.slice(0, 19)}
+                    <Link className="text-sky-700 hover:underline" to={`/mismatches/${m.id}`}>{`#${m.id}`}</Link>{" "}
+                    <span data-origin={m.origin}>{ORIGIN_LABEL[m.origin]}</span>
+                    {` · ${m.table} `}
+                    <span className="font-mono text-xs">{m.primaryKey}</span>
+                    {` · ${m.kind.replaceAll("_", " ")} · ${m.status} · ${m.lastSeenAt.slice(0, 19)}`}
                   </li>
                 ))}
               </ul>

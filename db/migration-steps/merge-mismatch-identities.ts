@@ -40,26 +40,31 @@ export async function mergeMismatchIdentities(sql: postgres.Sql, readShape: Step
     let records = 0;
     let rekeyed = 0;
     for (let after = 0; ; ) {
-      const rows = await tx<{ id: string; signature: string; table_name: string; primary_key: unknown; kind: string; differing_fields: string[] }[]>`
-        select id, signature, table_name, primary_key, kind::text, differing_fields from mismatches
+      // The key as text, parsed here: a client drizzle has wrapped leaves json unparsed, a plain one parses it.
+      const rows = await tx<{ id: string; signature: string; table_name: string; primary_key: string; kind: string; differing_fields: string[] }[]>`
+        select id, signature, table_name, primary_key::text, kind::text, differing_fields from mismatches
         where id > ${after} order by id limit ${PAGE}`;
       if (rows.length === 0) break;
       records += rows.length;
       after = Number(rows[rows.length - 1].id);
       const changed: { id: string; signature: string; key: string }[] = [];
       for (const row of rows) {
-        const key = canonicalPrimaryKey(row.primary_key, await shapeOf(row.table_name));
+        const stored: unknown = JSON.parse(row.primary_key);
+        const key = canonicalPrimaryKey(stored, await shapeOf(row.table_name));
         const signature = mismatchSignature(row.table_name, primaryKeyIdentity(key), row.kind, row.differing_fields.join(FIELD_SEPARATOR));
         // jsonb keeps no key order, so keys compare sorted.
-        if (signature !== row.signature || canonicalJson(key, true) !== canonicalJson(row.primary_key, true)) {
+        if (signature !== row.signature || canonicalJson(key, true) !== canonicalJson(stored, true)) {
           changed.push({ id: row.id, signature, key: JSON.stringify(key) });
         }
       }
       if (changed.length) {
         rekeyed += changed.length;
+        // Keys travel as text and are cast by the server: a jsonb[] parameter would be JSON-encoded again by postgres.js.
         await tx`
           insert into identity_map (id, signature, primary_key)
-          select * from unnest(${changed.map((c) => c.id)}::bigint[], ${changed.map((c) => c.signature)}::text[], ${changed.map((c) => c.key)}::jsonb[])`;
+          select u.id, u.signature, u.key::jsonb
+          from unnest(${changed.map((c) => c.id)}::bigint[], ${changed.map((c) => c.signature)}::text[], ${changed.map((c) => c.key)}::text[])
+            as u(id, signature, key)`;
       }
     }
     const merge = await mergeDuplicates(tx);
