@@ -3,7 +3,7 @@
  * text (canonicalText under no rules, typed from the catalog when the table is known). Ingestion, the migration of
  * stored records and the application-side client all go through here. Pure module: relative imports only.
  */
-import { canonicalJson, canonicalText } from "./canonical";
+import { canonicalText, compareCodePoints } from "./canonical";
 import { columnFamily, type SqlColumn } from "./sql";
 import { NO_RULES, type ColumnType } from "./types";
 
@@ -79,6 +79,10 @@ function columnTypeOf(column: SqlColumn): ColumnType {
 }
 
 function canonicalValue(value: unknown, type: ColumnType): string | number {
+  // The common key, a JS integer, is its own canonical form (ingestion canonicalises every record's key).
+  if (typeof value === "number" && (type === "integer" || type === "auto") && Number.isInteger(value) && Math.abs(value) < 1e15) {
+    return value === 0 ? 0 : value;
+  }
   const text = canonicalText(value, NO_RULES, type) ?? "";
   // Integers stay JSON numbers while a double holds them exactly, so a stored key reads as {"id": 42}.
   if ((type === "integer" || (type === "auto" && (typeof value === "number" || typeof value === "bigint"))) && /^-?\d{1,15}$/.test(text)) {
@@ -115,9 +119,12 @@ export function canonicalPrimaryKey(key: unknown, shape: KeyShape | null): Canon
  * `{"id": 42}` are one identity, and a record keeps it whether or not the catalog gave the key order that day.
  */
 export function primaryKeyIdentity(key: CanonicalKey): string {
-  const text: Record<string, string> = {};
-  for (const name of Object.keys(key)) text[name] = String(key[name]);
-  return canonicalJson(text, true);
+  const names = Object.keys(key);
+  // canonicalJson's output for an object of strings, written directly: no intermediate object per record.
+  if (names.length > 1) names.sort(compareCodePoints);
+  let out = "{";
+  for (const name of names) out += `${out.length > 1 ? "," : ""}${JSON.stringify(name)}:${JSON.stringify(String(key[name]))}`;
+  return `${out}}`;
 }
 
 /** A key for people: `42` for one column, `school_id=7, id=42` for several, in the order given. */
