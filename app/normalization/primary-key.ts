@@ -109,8 +109,8 @@ export function canonicalPrimaryKey(key: unknown, shape: KeyShape | null): Canon
     for (const column of shape.columns) canonical[column.name] = canonicalValue(given[column.name], column.type);
     return canonical;
   }
-  const types = new Map(shape?.columns.map((c) => [c.name, c.type]));
-  for (const name of names.sort()) canonical[name] = canonicalValue(given[name], types.get(name) ?? "auto");
+  if (names.length > 1) names.sort();
+  for (const name of names) canonical[name] = canonicalValue(given[name], shape?.columns.find((c) => c.name === name)?.type ?? "auto");
   return canonical;
 }
 
