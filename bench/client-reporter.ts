@@ -96,7 +96,7 @@ async function main() {
   process.stdout.write(line(`control plane up (${UP_MS / 1000} s)`, up));
 
   // Keep only the received keys: the stand-in's own copy of every batch is not the reporter's memory.
-  const received: string[] = plane.processed.flatMap((b) => b.mismatches.map((m) => m.primaryKey));
+  const received: string[] = plane.processed.flatMap((b) => b.mismatches.map((m) => String(m.primaryKey)));
   plane.processed.length = 0;
   await plane.stop();
   const down = await drive(reporter, OUTAGE_MS);
@@ -110,7 +110,7 @@ async function main() {
   await plane.start();
   const flushed = await reporter.flush(60_000);
   const stats = reporter.stats();
-  const keys = received.concat(plane.processed.flatMap((b) => b.mismatches.map((m) => m.primaryKey)));
+  const keys = received.concat(plane.processed.flatMap((b) => b.mismatches.map((m) => String(m.primaryKey))));
   const unique = new Set(keys).size;
   const accepted = up.accepted + down.accepted;
   const worstNs = Math.max(up.nsPerCall, down.nsPerCall);

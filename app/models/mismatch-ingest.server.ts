@@ -1,7 +1,17 @@
-import { hash as digest } from "node:crypto";
 import type postgres from "postgres";
 import type { MismatchKind, MismatchOrigin } from "../../db/schema";
-import { canonicalJson, compareRows, createRuleResolver, isCalendarTime, type NormalizationRule, type Row } from "../normalization";
+import {
+  canonicalPrimaryKey,
+  compareRows,
+  createRuleResolver,
+  isCalendarTime,
+  primaryKeyIdentity,
+  type KeyShape,
+  type NormalizationRule,
+  type Row,
+} from "../normalization";
+import { FIELD_SEPARATOR, mismatchSignature, sha1 as hash } from "./mismatch-signature.server";
+import { keyShapesOf } from "./primary-key-shape.server";
 import { listActiveRules } from "./normalization-rule.server";
 import { loadSensitiveMask } from "./sensitive-mask.server";
 import type { SensitiveMask } from "../sensitive/sensitive-values";
@@ -42,14 +52,6 @@ export type StageResult = Omit<IngestResult, "created" | "deduplicated">;
 /** postgres NOTIFY channel: a batch was staged in mismatch_inbox (app/jobs/mismatches.server.ts listens). */
 export const MISMATCH_INBOX_CHANNEL = "mismatch_inbox";
 
-// Field names joined with the ASCII unit separator: column names never contain it, commas sometimes do.
-const FIELD_SEPARATOR = "\u001f";
-
-function hash(text: string): string {
-  // The one-shot crypto.hash: a createHash object per record cost more than the hashing itself.
-  return digest("sha1", text, "hex");
-}
-
 function asRow(value: unknown): Row {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Row) : { value };
 }
@@ -70,6 +72,10 @@ export interface PreparedRecord {
   ignoredByRuleId: string | null;
   reconciliationJobId: string | null;
   occurrences: number;
+  /** Occurrences per origin (they add up to `occurrences`): one record may be reported by several. */
+  shadowReads: number;
+  dualWrites: number;
+  reconciliations: number;
   firstMs: number;
   lastMs: number;
   /** firstMs and lastMs as toISOString would write them, when the detection time came in that form (or null). */
@@ -113,8 +119,12 @@ async function storeAnswer(tx: Tx, key: string, result: unknown) {
  */
 export async function stageMismatches(batch: MismatchBatch, options: StageOptions = {}): Promise<StageResult> {
   const now = options.now ?? new Date();
-  const [rules, sensitive] = await Promise.all([options.rules ?? listActiveRules(now), options.sensitive ?? loadSensitiveMask()]);
-  const records = prepareRecords(batch.mismatches, createRuleResolver(rules, now), sensitive, now, null);
+  const [rules, sensitive, shapes] = await Promise.all([
+    options.rules ?? listActiveRules(now),
+    options.sensitive ?? loadSensitiveMask(),
+    keyShapesOf(tablesOf(batch.mismatches)),
+  ]);
+  const records = prepareRecords(batch.mismatches, createRuleResolver(rules, now), sensitive, shapes, now, null);
   const comparisons = aggregateComparisons(batch.comparisons);
   const result: StageResult = {
     accepted: batch.mismatches.length,
@@ -149,8 +159,12 @@ export async function stageMismatches(batch: MismatchBatch, options: StageOption
  */
 export async function ingestMismatches(batch: MismatchBatch, options: IngestOptions = {}): Promise<IngestResult> {
   const now = options.now ?? new Date();
-  const [rules, sensitive] = await Promise.all([listActiveRules(now), options.sensitive ?? loadSensitiveMask()]);
-  const records = prepareRecords(batch.mismatches, createRuleResolver(rules, now), sensitive, now, options.reconciliationJobId ?? null);
+  const [rules, sensitive, shapes] = await Promise.all([
+    listActiveRules(now),
+    options.sensitive ?? loadSensitiveMask(),
+    keyShapesOf(tablesOf(batch.mismatches)),
+  ]);
+  const records = prepareRecords(batch.mismatches, createRuleResolver(rules, now), sensitive, shapes, now, options.reconciliationJobId ?? null);
   const comparisons = aggregateComparisons(batch.comparisons);
   const ignoredByRules = countIgnored(records);
 
@@ -195,7 +209,8 @@ export async function writeRecords(
       create temp table mismatch_fold (
         signature text, group_key text, origin mismatch_origin, kind mismatch_kind, table_name text,
         primary_key jsonb, user_id text, cohort_id text, fingerprint text, source_value json, target_value json,
-        fields text, rule_id uuid, job_id text, occurrences int, first_seen timestamptz, last_seen timestamptz
+        fields text, rule_id uuid, job_id text, occurrences int, first_seen timestamptz, last_seen timestamptz,
+        shadow_reads int, dual_writes int, reconciliations int
       ) on commit drop`;
     // The upsert sorts a fold's records (~10 MB for 20 batches): in memory, not in temp files.
     await tx`set local work_mem = '64MB'`;
@@ -212,15 +227,19 @@ export async function writeRecords(
       with upserted as (
         insert into mismatches (signature, group_key, origin, kind, table_name, primary_key, user_id, cohort_id,
           fingerprint, source_value, target_value, differing_fields, status, ignored_by_rule_id,
-          reconciliation_job_id, occurrences, first_seen_at, last_seen_at)
+          reconciliation_job_id, occurrences, first_seen_at, last_seen_at, shadow_read_occurrences,
+          dual_write_occurrences, reconciliation_occurrences)
         select signature, group_key, origin, kind, table_name, primary_key, user_id, cohort_id, fingerprint,
           source_value, target_value,
           case when fields = '' then '{}'::text[] else string_to_array(fields, ${FIELD_SEPARATOR}) end,
           (case when rule_id is null then 'open' else 'ignored' end)::mismatch_status, rule_id, job_id,
-          occurrences, first_seen, last_seen
+          occurrences, first_seen, last_seen, shadow_reads, dual_writes, reconciliations
         from mismatch_fold order by signature
         on conflict (signature) do update set
           occurrences = mismatches.occurrences + excluded.occurrences,
+          shadow_read_occurrences = mismatches.shadow_read_occurrences + excluded.shadow_read_occurrences,
+          dual_write_occurrences = mismatches.dual_write_occurrences + excluded.dual_write_occurrences,
+          reconciliation_occurrences = mismatches.reconciliation_occurrences + excluded.reconciliation_occurrences,
           first_seen_at = least(mismatches.first_seen_at, excluded.first_seen_at),
           last_seen_at = greatest(mismatches.last_seen_at, excluded.last_seen_at),
           -- Batches can be folded out of order: the latest occurrence's values are the ones worth showing.
@@ -254,11 +273,15 @@ export async function writeRecords(
         (select coalesce(sum(occurrences), 0)::int from mismatch_fold) as records`;
     created = result.created;
     records = result.records;
-    // Occurrences folded into one record are attributed to its last hour: exact enough for a sparkline.
+    // Occurrences folded into one record are attributed to its last hour: exact enough for a sparkline. A record
+    // several origins reported counts under each of them.
     await tx`
       insert into mismatch_hourly (hour, group_key, origin, cohort_id, occurrences)
-      select date_bin('1 hour', last_seen, timestamptz 'epoch'), group_key, origin, coalesce(cohort_id, ''), sum(occurrences)
-      from mismatch_fold group by 1, 2, 3, 4 order by 1, 2, 3, 4
+      select date_bin('1 hour', f.last_seen, timestamptz 'epoch'), f.group_key, o.origin, coalesce(f.cohort_id, ''), sum(o.n)
+      from mismatch_fold f cross join lateral (values ('shadow_read'::mismatch_origin, f.shadow_reads),
+        ('dual_write_error'::mismatch_origin, f.dual_writes), ('reconciliation'::mismatch_origin, f.reconciliations)) as o(origin, n)
+      where o.n > 0
+      group by 1, 2, 3, 4 order by 1, 2, 3, 4
       on conflict (hour, group_key, origin, cohort_id) do update set occurrences = mismatch_hourly.occurrences + excluded.occurrences`;
   }
   if (comparisons.length) await writeComparisons(tx, comparisons);
@@ -274,6 +297,12 @@ export class CopyNoAnswerError extends Error {
     super(`COPY of staged mismatch records got no answer in ${ms / 1000} s (the server log has the reason)`);
     this.name = "CopyNoAnswerError";
   }
+}
+
+function tablesOf(inputs: MismatchInput[]): Set<string> {
+  const tables = new Set<string>();
+  for (const input of inputs) tables.add(input.table);
+  return tables;
 }
 
 function countIgnored(records: PreparedRecord[]): number {
@@ -293,6 +322,7 @@ function prepareRecords(
   inputs: MismatchInput[],
   resolve: ReturnType<typeof createRuleResolver>,
   sensitive: SensitiveMask,
+  shapes: Map<string, KeyShape | null>,
   now: Date,
   reconciliationJobId: string | null,
 ): PreparedRecord[] {
@@ -307,18 +337,18 @@ function prepareRecords(
       fields = comparison.differingFields;
       if (comparison.equal && comparison.ignored.length) ignoredByRuleId = comparison.ignored[0].ruleId;
     }
-    const primaryKey = canonicalJson(input.primaryKey, true);
+    const primaryKey = canonicalPrimaryKey(input.primaryKey, shapes.get(input.table) ?? null);
     const fieldsKey = fields.join(FIELD_SEPARATOR);
     const at = input.detectedAt;
     const detected = !at ? now.getTime() : typeof at === "string" ? Date.parse(at) : at.getTime();
     const detectedAt = typeof at === "string" && isIsoInstant(at) ? at : null;
     mergeRecord(bySignature, {
-      signature: hash(`${input.table}\u0000${primaryKey}\u0000${input.kind}\u0000${fieldsKey}`),
+      signature: mismatchSignature(input.table, primaryKeyIdentity(primaryKey), input.kind, fieldsKey),
       groupKey: groupKeyOf(groupKeys, `${input.table}\u0000${input.kind}\u0000${fieldsKey}`),
       origin: input.origin,
       kind: input.kind,
       table: input.table,
-      primaryKey: JSON.stringify(input.primaryKey),
+      primaryKey: JSON.stringify(primaryKey),
       userId: input.userId ?? null,
       cohortId: input.cohort ?? null,
       fingerprint: input.fingerprint ?? null,
@@ -328,6 +358,9 @@ function prepareRecords(
       ignoredByRuleId,
       reconciliationJobId,
       occurrences: 1,
+      shadowReads: input.origin === "shadow_read" ? 1 : 0,
+      dualWrites: input.origin === "dual_write_error" ? 1 : 0,
+      reconciliations: input.origin === "reconciliation" ? 1 : 0,
       firstMs: detected,
       lastMs: detected,
       firstAt: detectedAt,
@@ -367,6 +400,9 @@ function mergeRecord(bySignature: Map<string, PreparedRecord>, record: PreparedR
  */
 function mergeInto(existing: PreparedRecord, record: PreparedRecord): PreparedRecord {
   existing.occurrences += record.occurrences;
+  existing.shadowReads += record.shadowReads;
+  existing.dualWrites += record.dualWrites;
+  existing.reconciliations += record.reconciliations;
   const first = Math.min(existing.firstMs, record.firstMs);
   if (first !== existing.firstMs) {
     existing.firstMs = first;
@@ -415,7 +451,7 @@ export function encodeRecords(records: PreparedRecord[]): string {
       `${r.signature}\t${r.groupKey}\t${r.origin}\t${r.kind}\t${copyText(r.table)}\t${copyJson(r.primaryKey)}\t` +
       `${copyText(r.userId)}\t${copyText(r.cohortId)}\t${copyText(r.fingerprint)}\t${copyJson(r.sourceValue)}\t` +
       `${copyJson(r.targetValue)}\t${copyText(r.fieldsKey)}\t${r.ignoredByRuleId ?? "\\N"}\t${copyText(r.reconciliationJobId)}\t` +
-      `${r.occurrences}\t${first}\t${last}\n`;
+      `${r.occurrences}\t${first}\t${last}\t${r.shadowReads}\t${r.dualWrites}\t${r.reconciliations}\n`;
   }
   return lines.join("");
 }
@@ -482,14 +518,35 @@ export function maskEncodedRecords(text: string, mask: SensitiveMask): string {
   return changed ? lines.join("\n") : text;
 }
 
+/**
+ * Staged records (encodeRecords text, either line format) with their keys in the canonical form and signatures
+ * recomputed, lines that now share a signature merged: for the batches waiting when identities were migrated.
+ */
+export function reidentifyEncodedRecords(text: string, shapes: Map<string, KeyShape | null>): string {
+  const bySignature = new Map<string, PreparedRecord>();
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const record = decodeLine(line);
+    const key = canonicalPrimaryKey(JSON.parse(record.primaryKey), shapes.get(record.table) ?? null);
+    record.primaryKey = JSON.stringify(key);
+    record.signature = mismatchSignature(record.table, primaryKeyIdentity(key), record.kind, record.fieldsKey);
+    mergeRecord(bySignature, record);
+  }
+  return encodeRecords([...bySignature.values()]);
+}
+
 /** An encodeRecords line back as the record it was (its detection times are in toISOString's form). */
 function decodeLine(line: string): PreparedRecord {
   const f = line.split("\t").map(copyValue);
   const [firstAt, lastAt] = [f[15] as string, f[16] as string];
+  const origin = f[2] as MismatchOrigin;
+  const occurrences = Number(f[14]);
+  // Lines staged before the per-origin counts existed (17 fields) count every occurrence under their origin.
+  const perOrigin = f.length > 17 ? f.slice(17, 20).map(Number) : MISMATCH_ORIGIN_ORDER.map((o) => (o === origin ? occurrences : 0));
   return {
     signature: f[0] as string,
     groupKey: f[1] as string,
-    origin: f[2] as MismatchOrigin,
+    origin,
     kind: f[3] as MismatchKind,
     table: f[4] as string,
     primaryKey: f[5] as string,
@@ -501,13 +558,18 @@ function decodeLine(line: string): PreparedRecord {
     fieldsKey: f[11] as string,
     ignoredByRuleId: f[12],
     reconciliationJobId: f[13],
-    occurrences: Number(f[14]),
+    occurrences,
+    shadowReads: perOrigin[0],
+    dualWrites: perOrigin[1],
+    reconciliations: perOrigin[2],
     firstMs: Date.parse(firstAt),
     lastMs: Date.parse(lastAt),
     firstAt,
     lastAt,
   };
 }
+
+const MISMATCH_ORIGIN_ORDER: MismatchOrigin[] = ["shadow_read", "dual_write_error", "reconciliation"];
 
 /** The inverse of copyText and copyJson. */
 function copyValue(field: string): string | null {

@@ -1,3 +1,4 @@
+import { primaryKeyProblem } from "../normalization/primary-key";
 import { MISMATCH_KINDS, MISMATCH_ORIGINS, type MismatchKind, type MismatchOrigin } from "../../db/schema";
 
 export const MAX_BATCH_RECORDS = 5_000;
@@ -8,7 +9,7 @@ export interface MismatchInput {
   origin: MismatchOrigin;
   kind: MismatchKind;
   table: string;
-  /** Any JSON but null: a scalar id, or an object / array for composite keys. */
+  /** A scalar id (`42`, `"a1"`), or an object of scalars for named or composite keys (`{"school_id": 7, "id": 42}`). */
   primaryKey: unknown;
   userId?: string | null;
   cohort?: string | null;
@@ -158,6 +159,11 @@ export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: tr
     if (r.primaryKey === undefined || r.primaryKey === null || r.primaryKey === "") push(at, "primaryKey", "is required");
     else if (hasNul(r.primaryKey)) push(at, "primaryKey", NUL_REASON);
     else if (hasNonFinite(r.primaryKey)) push(at, "primaryKey", "holds a number out of range (JSON numbers must be finite)");
+    else {
+      // One identity per row: only what maps to key columns (canonicalPrimaryKey) is a key.
+      const problem = primaryKeyProblem(r.primaryKey);
+      if (problem) push(at, "primaryKey", problem);
+    }
     if (hasNulColumn(r.sourceValue)) push(at, "sourceValue", `column names ${NUL_REASON}`);
     if (hasNulColumn(r.targetValue)) push(at, "targetValue", `column names ${NUL_REASON}`);
     optionalText(r.userId, "userId", at);

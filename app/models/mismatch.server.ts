@@ -228,6 +228,8 @@ export interface MismatchDetail extends MismatchListRow {
   targetValue: unknown;
   assigneeId: string | null;
   reconciliationJobId: string | null;
+  /** Who reported the row's occurrences: one record whatever the origin (they add up to `occurrences`). */
+  occurrencesByOrigin: Record<MismatchOrigin, number>;
   comparison: RowComparison | null;
   notes: { id: number; authorLabel: string; body: string; createdAt: string }[];
   history: { id: number; at: string; actorLabel: string; action: string; before: unknown; after: unknown; reason: string | null }[];
@@ -258,6 +260,11 @@ export async function getMismatch(id: number): Promise<MismatchDetail | null> {
     targetValue: row.target_value,
     assigneeId: row.assignee_id,
     reconciliationJobId: row.reconciliation_job_id,
+    occurrencesByOrigin: {
+      shadow_read: row.shadow_read_occurrences,
+      dual_write_error: row.dual_write_occurrences,
+      reconciliation: row.reconciliation_occurrences,
+    },
     comparison,
     notes: notes.map((n) => ({ id: Number(n.id), authorLabel: n.author_label, body: n.body, createdAt: String(n.created_at) })),
     history: history.map((h) => ({

@@ -3,3 +3,4 @@ export * from "./types";
 export * from "./rules";
 export * from "./canonical";
 export * from "./compare";
+export * from "./primary-key";

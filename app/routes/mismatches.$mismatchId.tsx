@@ -2,11 +2,12 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { MISMATCH_STATUSES } from "../../db/schema";
+import { MISMATCH_ORIGINS, MISMATCH_STATUSES } from "../../db/schema";
+import { primaryKeyLabel } from "~/normalization/primary-key";
 import type { FieldDiff, IgnoredField } from "../normalization/types";
 import { RowDiff } from "~/components/diff/row-diff";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { STATUS_TONE } from "~/components/mismatches/mismatch-table";
+import { ORIGIN_LABEL, STATUS_TONE } from "~/components/mismatches/mismatch-table";
 import { StatusChangeSelect } from "~/components/mismatches/status-change-select";
 import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
@@ -105,7 +106,7 @@ export default function MismatchDetailPage() {
         title={`Mismatch #${mismatch.id}`}
         description={
           <>
-            <span className="font-mono">{mismatch.table}</span> key <span className="font-mono">{JSON.stringify(mismatch.primaryKey)}</span> —{" "}
+            <span className="font-mono">{mismatch.table}</span> key <span className="font-mono">{primaryKeyLabel(mismatch.primaryKey)}</span> —{" "}
             {mismatch.kind.replaceAll("_", " ")}, {mismatch.origin.replaceAll("_", " ")}, seen {mismatch.occurrences.toLocaleString("en")} time
             {mismatch.occurrences === 1 ? "" : "s"} ({mismatch.firstSeenAt.slice(0, 19)} … {mismatch.lastSeenAt.slice(0, 19)})
           </>
@@ -150,6 +151,14 @@ export default function MismatchDetailPage() {
         <div className="space-y-4">
           <Card title="Details">
             <dl className="grid grid-cols-3 gap-1 text-sm">
+              <dt className="text-slate-500">Seen by</dt>
+              <dd className="col-span-2">
+                <ul aria-label="Occurrences per origin">
+                  {MISMATCH_ORIGINS.map((origin) => (
+                    <li key={origin}>{`${ORIGIN_LABEL[origin]}: ${mismatch.occurrencesByOrigin[origin].toLocaleString("en")}`}</li>
+                  ))}
+                </ul>
+              </dd>
               <dt className="text-slate-500">User</dt>
               <dd className="col-span-2">{mismatch.userId ?? "—"}</dd>
               <dt className="text-slate-500">Cohort</dt>

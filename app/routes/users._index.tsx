@@ -3,6 +3,8 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { ORIGIN_LABEL } from "~/components/mismatches/mismatch-table";
+import { primaryKeyLabel } from "~/normalization/primary-key";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
@@ -54,7 +56,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
       cohorts: trace.cohorts,
       pin: pin ? { mode: pin.mode, reason: pin.reason, expiresAt: pin.expiresAt?.toISOString() ?? null, createdBy: pin.createdBy } : null,
       modeHistory: modeHistory.reverse(),
-      mismatches: mismatches.map((m) => ({ id: m.id, table: m.table, kind: m.kind, status: m.status, lastSeenAt: String(m.lastSeenAt) })),
+      mismatches: mismatches.map((m) => ({
+        id: m.id,
+        origin: m.origin,
+        table: m.table,
+        primaryKey: primaryKeyLabel(m.primaryKey),
+        kind: m.kind,
+        status: m.status,
+        lastSeenAt: String(m.lastSeenAt),
+      })),
     },
   });
 }
@@ -177,7 +187,13 @@ export default function UsersPage() {
             {result.mismatches.length === 0 ? <p className="text-sm text-slate-500">None recorded.</p> : (
               <ul className="text-sm">
                 {result.mismatches.map((m) => (
-                  <li key={m.id}><Link className="text-sky-700 hover:underline" to={`/mismatches/${m.id}`}>#{m.id}</Link> {m.table} · {m.kind} · {m.status} · {m.lastSeenAt.slice(0, 19)}</li>
+                  <li key={m.id}>
+                    <Link className="text-sky-700 hover:underline" to={`/mismatches/${m.id}`}>{`#${m.id}`}</Link>{" "}
+                    <span data-origin={m.origin}>{ORIGIN_LABEL[m.origin]}</span>
+                    {` · ${m.table} `}
+                    <span className="font-mono text-xs">{m.primaryKey}</span>
+                    {` · ${m.kind.replaceAll("_", " ")} · ${m.status} · ${m.lastSeenAt.slice(0, 19)}`}
+                  </li>
                 ))}
               </ul>
             )}

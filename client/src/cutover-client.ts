@@ -1,11 +1,12 @@
 import { compileRuleset, evaluate, type CompiledRuleset } from "../../app/rollout/evaluate";
 import { modePaths, type Mode } from "../../app/rollout/modes";
 import type { Assignment, Ruleset, UserAttributes } from "../../app/rollout/types";
-import type { NormalizationRule } from "../../app/normalization";
+import type { NormalizationRule, PrimaryKeyInput } from "../../app/normalization";
 import { MismatchReporter, errorMessage, type MismatchReporterOptions } from "./mismatch-reporter";
 import { NormalizationRulesPoller } from "./normalization-rules-poller";
 import { RulesetPoller, type RulesetOrigin } from "./ruleset-poller";
 import { compareReadResults, type CompareSpec } from "./shadow-comparison";
+import { DEFAULT_TARGET_WRITE_RETRY, withTargetWriteRetry, type TargetWriteRetry } from "./target-write-retry";
 
 export interface CutoverClientOptions {
   /** Base URL of the Cutover control plane. */
@@ -25,6 +26,8 @@ export interface CutoverClientOptions {
   sampling?: { rate?: number; cohorts?: Record<string, number> };
   /** Normalization rules applied to comparisons until the control plane's active rules are served (then those). */
   normalizationRules?: readonly NormalizationRule[];
+  /** Retries of a target write that failed with a retryable error (SQLSTATE 40001), before it counts as failed. */
+  targetWriteRetry?: TargetWriteRetry;
   /** Reporter tuning (queue size, batch size, backoff). */
   reporter?: Omit<MismatchReporterOptions, "url" | "token">;
   /** Told about a shadow read or comparison that failed: never the user's request, so never thrown. */
@@ -52,7 +55,8 @@ export interface WriteOptions {
   attributes?: UserAttributes;
   /** Named in a write_error mismatch so the control plane knows what to repair. */
   table?: string;
-  primaryKey?: string;
+  /** The row's key: a bare value for a one-column key (`42`), or its columns (`{ school_id: 7, id: 42 }`). */
+  primaryKey?: PrimaryKeyInput;
   /** The value written, recorded on the successful side of a write_error mismatch. */
   value?: unknown;
 }
@@ -68,6 +72,8 @@ type DatabaseCall<R> = () => Promise<R> | R;
 export interface MigrationCounters {
   writes: number;
   secondaryWriteErrors: number;
+  /** Target writes run again after a retryable error (40001). */
+  targetWriteRetries: number;
   reads: number;
   shadowReads: number;
   shadowReadErrors: number;
@@ -119,10 +125,12 @@ class Client implements CutoverClient {
   private readonly cohortRates: Map<string, number>;
   private normalizationRules: readonly NormalizationRule[];
   private readonly rulesPoller: NormalizationRulesPoller;
+  private readonly targetWriteRetry: Required<TargetWriteRetry>;
   private readonly onShadowError: CutoverClientOptions["onShadowError"];
   private readonly count: MigrationCounters = {
     writes: 0,
     secondaryWriteErrors: 0,
+    targetWriteRetries: 0,
     reads: 0,
     shadowReads: 0,
     shadowReadErrors: 0,
@@ -137,6 +145,7 @@ class Client implements CutoverClient {
     this.defaultRate = clampRate(options.sampling?.rate ?? 1);
     this.cohortRates = new Map(Object.entries(options.sampling?.cohorts ?? {}).map(([k, v]) => [k, clampRate(v)]));
     this.normalizationRules = options.normalizationRules ?? [];
+    this.targetWriteRetry = { ...DEFAULT_TARGET_WRITE_RETRY, ...options.targetWriteRetry };
     this.onShadowError = options.onShadowError;
     this.compiled = compileRuleset({
       version: 0,
@@ -181,10 +190,10 @@ class Client implements CutoverClient {
     const [primary, secondary] = modePaths(assignment.mode).writes;
     this.count.writes++;
     // The primary's failure is the user's failure; the secondary is not written then (nothing to mirror).
-    const result = await calls[primary]();
+    const result = await this.run(primary, calls[primary]);
     if (secondary) {
       try {
-        await calls[secondary]();
+        await this.run(secondary, calls[secondary]);
       } catch (error) {
         this.count.secondaryWriteErrors++;
         const failed = { error: errorMessage(error), code: (error as { code?: unknown })?.code ?? null };
@@ -275,6 +284,12 @@ class Client implements CutoverClient {
     this.poller.close();
     this.rulesPoller.close();
     await Promise.all([this.reporter.close(timeoutMs), this.poller.persisted()]);
+  }
+
+  /** A target write is retried on a retryable error (CockroachDB's 40001); a source write runs once, as before. */
+  private run<R>(side: "source" | "target", call: DatabaseCall<R>): Promise<R> {
+    if (side === "source") return Promise.resolve(call());
+    return withTargetWriteRetry(call, this.targetWriteRetry, () => this.count.targetWriteRetries++);
   }
 
   private swap(ruleset: Ruleset): void {

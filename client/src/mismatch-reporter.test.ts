@@ -17,7 +17,7 @@ function report(n: number, overrides: Partial<MismatchReport> = {}): MismatchRep
 }
 
 function deliveredKeys(plane: FakeControlPlane): string[] {
-  return plane.processed.flatMap((b) => b.mismatches.map((m) => m.primaryKey));
+  return plane.processed.flatMap((b) => b.mismatches.map((m) => String(m.primaryKey)));
 }
 
 describe("MismatchReporter", () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { canonicalPrimaryKey, primaryKeyIdentity, primaryKeyProblem, type KeyScalar, type PrimaryKeyInput } from "../../app/normalization";
 
 export type MismatchKind = "missing_in_target" | "extra_in_target" | "value_mismatch" | "write_error";
 export type MismatchOrigin = "shadow_read" | "dual_write_error" | "reconciliation";
@@ -8,7 +9,8 @@ export interface MismatchReport {
   origin: MismatchOrigin;
   kind: MismatchKind;
   table: string;
-  primaryKey: string;
+  /** A bare value for a one-column key, or the key's columns; Cutover stores one canonical form of either. */
+  primaryKey: PrimaryKeyInput;
   userId: string | null;
   /** The deciding cohort's id, null when no cohort decided the user's mode. */
   cohort: string | null;
@@ -28,7 +30,7 @@ export interface MismatchBatchBody {
     origin: MismatchOrigin;
     kind: MismatchKind;
     table: string;
-    primaryKey: string;
+    primaryKey: PrimaryKeyInput;
     userId: string | null;
     cohort: string | null;
     fingerprint: string;
@@ -397,6 +399,8 @@ function invalidReason(report: MismatchReport): string | null {
   if (report.primaryKey === undefined || report.primaryKey === null || report.primaryKey === "") {
     return "primaryKey is required";
   }
+  const keyProblem = primaryKeyProblem(report.primaryKey);
+  if (keyProblem) return `primaryKey ${keyProblem}`;
   for (const field of ["userId", "cohort", "fingerprint"] as const) {
     const value = report[field];
     if (value !== undefined && value !== null && (typeof value !== "string" || value.length > MAX_TEXT)) {
@@ -419,7 +423,7 @@ function toWire(report: MismatchReport, enqueuedAt: number): MismatchBatchBody["
     origin: report.origin,
     kind: report.kind,
     table: report.table,
-    primaryKey: report.primaryKey,
+    primaryKey: jsonKey(report.primaryKey),
     userId: report.userId,
     cohort: report.cohort,
     fingerprint: report.fingerprint ?? mismatchFingerprint(report),
@@ -435,7 +439,9 @@ function toWire(report: MismatchReport, enqueuedAt: number): MismatchBatchBody["
  */
 export function mismatchFingerprint(report: Pick<MismatchReport, "kind" | "table" | "primaryKey" | "columns">): string {
   const columns = report.columns ? [...report.columns].sort().join(",") : "";
-  const text = `${report.kind}\u0000${report.table}\u0000${report.primaryKey}\u0000${columns}`;
+  // The key's identity as Cutover computes it (without the catalog), so `42` and `{ id: 42 }` group together.
+  const key = primaryKeyIdentity(canonicalPrimaryKey(report.primaryKey, null));
+  const text = `${report.kind}\u0000${report.table}\u0000${key}\u0000${columns}`;
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
   for (let i = 0; i < text.length; i++) {
@@ -465,4 +471,13 @@ export function errorMessage(error: unknown): string {
     return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
   }
   return String(error);
+}
+
+/** A key as JSON can carry it: bigint values (int8 from some drivers) as their decimal text. */
+function jsonKey(key: PrimaryKeyInput): PrimaryKeyInput {
+  const scalar = (value: KeyScalar) => (typeof value === "bigint" ? value.toString() : value);
+  if (typeof key !== "object") return scalar(key);
+  const out: Record<string, KeyScalar> = {};
+  for (const name of Object.keys(key)) out[name] = scalar(key[name]);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { canonicalText, compareRows, type ColumnType, type NormalizationRule, type Row } from "../../app/normalization";
+import { canonicalText, compareRows, type ColumnType, type NormalizationRule, type PrimaryKeyInput, type Row } from "../../app/normalization";
 import type { MismatchReport } from "./mismatch-reporter";
 
 export interface CompareSpec {
@@ -37,8 +37,8 @@ export function compareReadResults(
   const mismatches: MismatchReport[] = [];
   const keys = new Set([...sourceRows.keys(), ...targetRows.keys()]);
   for (const key of keys) {
-    const sourceRow = sourceRows.get(key) ?? null;
-    const targetRow = targetRows.get(key) ?? null;
+    const sourceRow = sourceRows.get(key)?.row ?? null;
+    const targetRow = targetRows.get(key)?.row ?? null;
     const result = compareRows(spec.table, sourceRow, targetRow, context.rules, now, {
       columnTypes: spec.columnTypes,
     });
@@ -47,7 +47,7 @@ export function compareReadResults(
       origin: "shadow_read",
       kind: result.kind,
       table: spec.table,
-      primaryKey: key,
+      primaryKey: (sourceRows.get(key) ?? targetRows.get(key))!.primaryKey,
       userId: context.userId,
       cohort: context.cohort,
       sourceValue: sourceRow,
@@ -66,13 +66,22 @@ function asRows(result: unknown): Row[] {
   return [{ value: result }];
 }
 
-/** Rows by canonical key text; rows lacking the key columns fall back to their position. */
-function keyRows(rows: Row[], keyColumns: readonly string[]): Map<string, Row> {
-  const keyed = new Map<string, Row>();
+/**
+ * Rows by canonical key text, each with the key it is reported under: its key columns with their canonical values
+ * (Cutover canonicalises them again with the catalog's types, to the same identity). Rows lacking the key columns
+ * fall back to their position.
+ */
+function keyRows(rows: Row[], keyColumns: readonly string[]): Map<string, { row: Row; primaryKey: PrimaryKeyInput }> {
+  const keyed = new Map<string, { row: Row; primaryKey: PrimaryKeyInput }>();
   rows.forEach((row, index) => {
     const hasKey = keyColumns.every((column) => column in row);
-    const key = hasKey ? keyColumns.map((column) => canonicalText(row[column]) ?? "NULL").join(",") : `#${index}`;
-    keyed.set(key, row);
+    if (!hasKey) {
+      keyed.set(`#${index}`, { row, primaryKey: `#${index}` });
+      return;
+    }
+    const primaryKey: Record<string, string> = {};
+    for (const column of keyColumns) primaryKey[column] = canonicalText(row[column]) ?? "NULL";
+    keyed.set(keyColumns.map((column) => primaryKey[column]).join(","), { row, primaryKey });
   });
   return keyed;
 }

@@ -99,3 +99,13 @@ export const settings = pgTable("settings", {
   value: jsonb("value").notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().default(sql`now()`),
 });
+
+/**
+ * Migration steps SQL cannot express (db/migration-steps), run by runMigrations after the SQL migrations: a row
+ * is written in the transaction that does the step, so a step runs once per control database.
+ */
+export const migrationSteps = pgTable("migration_steps", {
+  name: text("name").primaryKey(),
+  appliedAt: timestamp("applied_at", { withTimezone: true }).notNull().defaultNow(),
+  summary: jsonb("summary"),
+});

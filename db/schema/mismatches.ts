@@ -62,6 +62,10 @@ export const mismatches = pgTable(
     ignoredByRuleId: uuid("ignored_by_rule_id"),
     reconciliationJobId: text("reconciliation_job_id"),
     occurrences: integer("occurrences").notNull().default(1),
+    /** Occurrences per origin (they add up to `occurrences`): one row's identity is one record whoever reported it. */
+    shadowReadOccurrences: integer("shadow_read_occurrences").notNull().default(0),
+    dualWriteOccurrences: integer("dual_write_occurrences").notNull().default(0),
+    reconciliationOccurrences: integer("reconciliation_occurrences").notNull().default(0),
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true, precision: 6 }).notNull(),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true, precision: 6 }).notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

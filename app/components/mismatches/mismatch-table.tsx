@@ -3,6 +3,8 @@ import { Link } from "@remix-run/react";
 import { createColumnHelper, rowSelectionFeature, tableFeatures, useTable, type RowSelectionState } from "@tanstack/react-table";
 import { Badge } from "~/components/ui/badge";
 import type { Tone } from "~/components/ui/card";
+import type { MismatchOrigin } from "../../../db/schema";
+import { primaryKeyLabel } from "../../normalization/primary-key";
 
 /** The list row as the loader serializes it (a subset of MismatchListRow). */
 export interface MismatchTableRow {
@@ -31,9 +33,12 @@ export const STATUS_TONE: Record<string, Tone> = {
 const features = tableFeatures({ rowSelectionFeature });
 const helper = createColumnHelper<typeof features, MismatchTableRow>();
 
-function keyText(key: unknown): string {
-  return typeof key === "string" ? key : JSON.stringify(key);
-}
+/** How each origin is named wherever a record's origin is shown. */
+export const ORIGIN_LABEL: Record<MismatchOrigin, string> = {
+  shadow_read: "Shadow read",
+  dual_write_error: "Dual write",
+  reconciliation: "Reconciliation",
+};
 
 // Module scope: v9 recomputes models whenever columns change identity.
 const columns = helper.columns([
@@ -67,7 +72,7 @@ const columns = helper.columns([
     ),
   }),
   helper.accessor("table", { header: "Table", cell: ({ row }) => <span className="font-mono">{row.original.table}</span> }),
-  helper.accessor("primaryKey", { header: "Key", cell: ({ row }) => <span className="font-mono text-xs">{keyText(row.original.primaryKey)}</span> }),
+  helper.accessor("primaryKey", { header: "Key", cell: ({ row }) => <span className="font-mono text-xs">{primaryKeyLabel(row.original.primaryKey)}</span> }),
   helper.accessor("kind", { header: "Kind", cell: ({ row }) => row.original.kind.replaceAll("_", " ") }),
   helper.accessor("differingFields", {
     header: "Differing fields",

@@ -96,8 +96,8 @@ describe("client read/write against two real databases", () => {
     expect(await client.reporter.flush()).toBe(true);
     const found = plane.processed.flatMap((b) => b.mismatches).map((m) => [m.kind, m.primaryKey]);
     expect(found.sort()).toEqual([
-      ["missing_in_target", "2"],
-      ["value_mismatch", "3"],
+      ["missing_in_target", { id: "2" }],
+      ["value_mismatch", { id: "3" }],
     ]);
     expect(plane.processed.flatMap((b) => b.comparisons)).toEqual([
       expect.objectContaining({ table: "documents", compared: 3, mismatched: 2, cohort: null }),
@@ -113,7 +113,7 @@ describe("client read/write against two real databases", () => {
     expect(plane.processed[0].mismatches).toEqual([
       expect.objectContaining({
         kind: "value_mismatch",
-        primaryKey: "1",
+        primaryKey: { id: "1" },
         sourceValue: expect.objectContaining({ score: "1.10" }),
       }),
     ]);

@@ -6,6 +6,7 @@ import type { Ruleset } from "../../../app/rollout/types";
 import { addSimulatorCounts, readSimulatorSwitch, SIMULATOR_ID } from "../../../app/simulator/simulator-store";
 import { startTrafficSimulator, type TrafficSimulator } from "../../../app/simulator/traffic-simulator.server";
 import { seedDemoApplication } from "../../../db/demo/seed";
+import { primaryKeyLabel } from "../../../app/normalization";
 import { createScratchDatabase, type ScratchDatabase } from "../../support/databases";
 import { createControlDatabase } from "../../support/control-db";
 
@@ -94,7 +95,7 @@ describe("demo traffic simulator", () => {
     expect([...onTarget].sort()).toEqual([...onSource].sort());
     // No read raced a mirrored write: nothing the simulator wrote was ever reported as a mismatch.
     await vi.waitFor(() => expect(client.reporter.stats().pending).toBe(0), WAIT);
-    const reported = plane.processed.flatMap((batch) => batch.mismatches.map((m) => m.primaryKey));
+    const reported = plane.processed.flatMap((batch) => batch.mismatches.map((m) => primaryKeyLabel(m.primaryKey)));
     expect(reported.filter((key) => onSource.has(key))).toEqual([]);
 
     const [sum] = await control.sql`

@@ -58,13 +58,13 @@ describe("sensitive columns", () => {
     expect((await settings({ intent: "mark-sensitive", table: "users", column: "email", reason: "e-mail addresses" }, "engineer")).status).toBe(403);
     expect((await settings({ intent: "mark-sensitive", table: "users", column: "email", reason: "" })).status).toBe(400);
     expect((await settings({ intent: "mark-sensitive", table: "public.users", column: "Email", reason: "e-mail addresses are personal data" })).status).toBe(200);
-    const [early] = await app.control.sql`select source_value->>'email' as s, target_value->>'email' as t from mismatches where primary_key = '9'`;
+    const [early] = await app.control.sql`select source_value->>'email' as s, target_value->>'email' as t from mismatches where primary_key = '{"id":9}'`;
     expect(early.s).toMatch(HASH);
     expect(early.t).toMatch(HASH);
     expect(early.s).not.toBe(early.t);
     expectNoEmail((await app.control.sql`select string_agg(records, '') as text from mismatch_inbox`)[0].text, "the inbox");
     await drainMismatchInbox();
-    const [staged] = await app.control.sql`select differing_fields, source_value->>'email' as s, target_value->>'email' as t from mismatches where primary_key = '10'`;
+    const [staged] = await app.control.sql`select differing_fields, source_value->>'email' as s, target_value->>'email' as t from mismatches where primary_key = '{"id":10}'`;
     expect(staged.differing_fields).toEqual(["name"]);
     expect(staged.s).toMatch(HASH);
     expect(staged.s).toBe(staged.t);
@@ -83,7 +83,7 @@ describe("sensitive columns", () => {
       ).status,
     ).toBe(202);
     await drainMismatchInbox();
-    const [eve] = await app.control.sql`select differing_fields, source_value->>'email' as s, target_value->>'email' as t, target_value->>'name' as name from mismatches where primary_key = '5'`;
+    const [eve] = await app.control.sql`select differing_fields, source_value->>'email' as s, target_value->>'email' as t, target_value->>'name' as name from mismatches where primary_key = '{"id":5}'`;
     expect(eve).toMatchObject({ differing_fields: ["name"], name: "Eva" });
     expect(eve.s).toMatch(HASH);
     expect(eve.s).toBe(eve.t);
@@ -92,7 +92,7 @@ describe("sensitive columns", () => {
     const jobId = await reconciliation.createReconciliationJob({ schemaName: "public", tableName: "users", scope: { kind: "table" }, mode: "verify", concurrency: 1, reason: "sensitive test" }, actor);
     await reconciliation.runReconciliationWorker(jobId, { source: app.source.sql, target: app.target.sql });
     const found = await app.control.sql<{ key: string; kind: string; differing_fields: string[]; s: string | null; t: string | null }[]>`
-      select primary_key #>> '{}' as key, kind::text, differing_fields, source_value->>'email' as s, target_value->>'email' as t
+      select primary_key ->> 'id' as key, kind::text, differing_fields, source_value->>'email' as s, target_value->>'email' as t
       from mismatches where reconciliation_job_id = ${jobId} order by 1`;
     expect(found.map((f) => [f.key, f.kind, f.differing_fields])).toEqual([
       ["1", "value_mismatch", ["email"]],
@@ -122,12 +122,12 @@ describe("sensitive columns", () => {
     expect(mark).toMatchObject({ after: { tableName: "users", columnName: "email", recordsRehashed: 1 }, reason: "e-mail addresses are personal data" });
 
     // the detail page says what the value is and whether the sides agree, never the hash or the address
-    const [{ id: differing }] = await app.control.sql`select id from mismatches where reconciliation_job_id = ${jobId} and primary_key #>> '{}' = '1'`;
+    const [{ id: differing }] = await app.control.sql`select id from mismatches where reconciliation_job_id = ${jobId} and primary_key ->> 'id' = '1'`;
     const page = await (await fetch(`${app.baseUrl}/mismatches/${differing}`, { headers: { Cookie: viewer } })).text();
     expect(page).toContain("sensitive (hashed)");
     expect(page).toContain("(different from the source)");
     expectNoEmail(page, "the detail page");
-    const [{ id: equal }] = await app.control.sql`select id from mismatches where primary_key = '5'`;
+    const [{ id: equal }] = await app.control.sql`select id from mismatches where primary_key = '{"id":5}'`;
     expect(await (await fetch(`${app.baseUrl}/mismatches/${equal}`, { headers: { Cookie: viewer } })).text()).toContain("(equal to the source)");
 
     // unmarking is audited; what was hashed stays hashed

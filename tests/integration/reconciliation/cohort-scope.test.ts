@@ -66,7 +66,7 @@ describe("cohort scope", () => {
     expect([...stored!.ids].sort()).toEqual(members.map(userId).sort());
     expect(job.rowsCompared).toBe(members.length * 3);
     const differing = await app.control.sql<{ key: number }[]>`
-      select (primary_key #>> '{}')::int as key from mismatches where reconciliation_job_id = ${id} order by 1`;
+      select (primary_key ->> 'id')::int as key from mismatches where reconciliation_job_id = ${id} order by 1`;
     expect(differing.map((r) => r.key)).toEqual(members.filter(differs).map((u) => u * 3));
 
     const page = await fetch(`${app.baseUrl}/reconciliations/${id}`, { headers: { Cookie: await app.login("viewer") } });

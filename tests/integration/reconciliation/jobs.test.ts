@@ -58,7 +58,7 @@ function startChild(jobId: string): ChildProcess {
 
 async function recordsOf(jobId: string) {
   return control.sql<{ key: string; kind: string; occurrences: number }[]>`
-    select primary_key #>> '{}' as key, kind::text, occurrences from mismatches where reconciliation_job_id = ${jobId} order by 1`;
+    select primary_key ->> 'id' as key, kind::text, occurrences from mismatches where reconciliation_job_id = ${jobId} order by 1`;
 }
 
 describe("reconciliation jobs", () => {
