@@ -95,7 +95,7 @@ describe("expected state", () => {
     expect(job.missingInTarget).toBe(mirrored.length);
     expect(job.notYetMigrated).toBe(missing.length - mirrored.length);
     const records = await app.control.sql<{ key: number; user_id: string }[]>`
-      select (primary_key #>> '{}')::int as key, user_id from mismatches where reconciliation_job_id = ${job.id} order by 1`;
+      select (primary_key ->> 'id')::int as key, user_id from mismatches where reconciliation_job_id = ${job.id} order by 1`;
     expect(records).toEqual(mirrored.map((id) => ({ key: id, user_id: `user-${id % USERS}` })));
 
     // the owner column comes from Settings (engineers, audited) when the request does not name one

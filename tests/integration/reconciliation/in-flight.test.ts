@@ -85,7 +85,7 @@ describe("writes in flight", () => {
     expect(job.status).toBe("succeeded");
     expect(job.inFlightWindowMs).toBe(4_000);
     const records = await control.sql<{ key: string; kind: string }[]>`
-      select primary_key #>> '{}' as key, kind::text from mismatches where reconciliation_job_id = ${jobId}`;
+      select primary_key ->> 'id' as key, kind::text from mismatches where reconciliation_job_id = ${jobId}`;
     expect(records.map((r) => `${r.key}:${r.kind}`).sort()).toEqual([...planted].map(([k, v]) => `${k}:${v}`).sort());
     // writes in flight were seen and cleared by a later re-read (the scan met some of them half-applied)
     expect(job.clearedOnRecheck).toBeGreaterThan(0);
