@@ -9,18 +9,21 @@ export const tableNameSchema = z
   // Control characters (a NUL above all, which PostgreSQL cannot take in a name) are never part of a table name.
   .regex(/^[^.\s\p{Cc}]+(\.[^.\s\p{Cc}]+)?$/u, "must be table or schema.table");
 
+/** Which rows a job covers, for reconciliations and backfills alike. */
+export const tableScopeSchema = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("table") }),
+    z.object({ kind: z.literal("range"), from: z.array(z.string()).min(1).optional(), to: z.array(z.string()).min(1).optional() }),
+    z.object({ kind: z.literal("users"), column: z.string().min(1).max(200), ids: z.array(z.string()).min(1).max(100_000) }),
+    // resolved to the cohort's users by the first worker (members are never taken from the caller)
+    z.object({ kind: z.literal("cohort"), cohortId: z.string().uuid("must be a cohort id"), column: z.string().min(1).max(200) }).strict(),
+  ])
+  .default({ kind: "table" });
+
 /** What a caller may ask for (API body and the new-job form alike): one schema, validated on the server. */
 export const reconciliationRequestSchema = z.object({
   table: tableNameSchema,
-  scope: z
-    .discriminatedUnion("kind", [
-      z.object({ kind: z.literal("table") }),
-      z.object({ kind: z.literal("range"), from: z.array(z.string()).min(1).optional(), to: z.array(z.string()).min(1).optional() }),
-      z.object({ kind: z.literal("users"), column: z.string().min(1).max(200), ids: z.array(z.string()).min(1).max(100_000) }),
-      // resolved to the cohort's users by the first worker (members are never taken from the caller)
-      z.object({ kind: z.literal("cohort"), cohortId: z.string().uuid("must be a cohort id"), column: z.string().min(1).max(200) }).strict(),
-    ])
-    .default({ kind: "table" }),
+  scope: tableScopeSchema,
   mode: z.enum(["verify", "repair"]).default("verify"),
   rowsPerSecond: z.number().int().positive().max(10_000_000).nullable().optional(),
   concurrency: z.number().int().min(1).max(16).default(2),
