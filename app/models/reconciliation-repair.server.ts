@@ -102,14 +102,18 @@ async function apply(subject: RepairSubject, actor: Actor, reason: string, audit
   return outcome;
 }
 
-/** Open reconciliation mismatches of a finished job (ignored or already repaired ones are left alone). */
+/**
+ * The mismatches a finished job found (ignored or already repaired ones are left alone). A row some other origin
+ * reported first is one record with it (one identity): it keeps its first origin but carries the job, so the job
+ * is what selects it, not the origin.
+ */
 async function jobSubject(jobId: string): Promise<RepairSubject> {
   const job = await getReconciliationJob(jobId);
   if (!job) throw new Response("No such reconciliation job", { status: 404 });
   if (job.status !== "succeeded") throw new Response("Only a finished job can be repaired", { status: 409 });
   const rows = await controlSql()<{ id: string; primary_key: unknown }[]>`
     select id, primary_key from mismatches
-    where reconciliation_job_id = ${jobId} and origin = 'reconciliation' and status not in ('repaired', 'ignored')
+    where reconciliation_job_id = ${jobId} and status not in ('repaired', 'ignored')
     order by id`;
   return { schemaName: job.schemaName, tableName: job.tableName, mismatches: rows.map((r) => ({ id: Number(r.id), primaryKey: r.primary_key })) };
 }
