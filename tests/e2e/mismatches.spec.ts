@@ -87,7 +87,7 @@ test("an engineer sees a batch the database refused, and retries it once the cau
     const line = [
       createHash("sha1").update(key).digest("hex"), createHash("sha1").update("e2e_set_aside").digest("hex"), "shadow_read", "value_mismatch",
       "e2e_set_aside", JSON.stringify({ id: key }), "\\N", "\\N", "\\N", JSON.stringify({ id: key, v: 1 }), JSON.stringify({ id: key, v: 2 }),
-      "v", "\\N", "\\N", "0", at, at,
+      "v", "\\N", "\\N", "0", at, at, "0", "0", "0", // seen 0 times, by no origin
     ].join("\t");
     const [{ id }] = await sql`
       with staged as (insert into mismatch_inbox (records, comparisons, record_count) values (${line + "\n"}, '[]', 1) returning id)
