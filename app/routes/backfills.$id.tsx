@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useLoaderData, useRevalidator } from "@remix-run/react";
-import { useEffect } from "react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
 import { BACKFILL_TONE, formatEta, ProgressBar } from "~/components/backfill/progress-bar";
+import { useLiveRevalidation } from "~/components/use-live-revalidation";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
@@ -64,16 +64,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 export default function BackfillPage() {
   const { job, progress, setAside, canCancel } = useLoaderData<typeof loader>();
-  const revalidator = useRevalidator();
   const live = job.status === "queued" || job.status === "copying" || job.status === "converging";
-  // live progress: re-run the loader every second while the job runs (no client-side data fetching)
-  useEffect(() => {
-    if (!live) return;
-    const timer = setInterval(() => {
-      if (revalidator.state === "idle") revalidator.revalidate();
-    }, 1000);
-    return () => clearInterval(timer);
-  }, [live, revalidator]);
+  useLiveRevalidation(live);
   return (
     <div className="space-y-6">
       <PageHeader

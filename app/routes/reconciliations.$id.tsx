@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
-import { useEffect } from "react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ClientOnly } from "~/components/charts/client-only";
+import { useLiveRevalidation } from "~/components/use-live-revalidation";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
@@ -93,16 +93,8 @@ export default function ReconciliationJobPage() {
   const { job, progress, counts, expected, rates, canCancel } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
-  const revalidator = useRevalidator();
   const live = job.status === "queued" || job.status === "running";
-  // live progress: re-run the loader every second while the job runs (no client-side data fetching)
-  useEffect(() => {
-    if (!live) return;
-    const timer = setInterval(() => {
-      if (revalidator.state === "idle") revalidator.revalidate();
-    }, 1000);
-    return () => clearInterval(timer);
-  }, [live, revalidator]);
+  useLiveRevalidation(live);
   const total = counts.missing_in_target + counts.extra_in_target + counts.value_mismatch;
   return (
     <div className="space-y-6">
