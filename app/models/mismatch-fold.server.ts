@@ -1,5 +1,7 @@
 import type postgres from "postgres";
-import { aggregateComparisons, mergeEncodedBatches, writeRecords, type AggregatedComparison } from "./mismatch-ingest.server";
+import { mergeEncodedBatches } from "../mismatches/copy-codec";
+import { aggregateComparisons, type AggregatedComparison } from "../mismatches/prepare";
+import { writeRecords } from "./mismatch-ingest.server";
 import { isBatchFault, setAsideBatch } from "./mismatch-set-aside.server";
 import { controlSql } from "~/utils/db.server";
 

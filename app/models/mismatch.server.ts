@@ -7,7 +7,7 @@ import {
   type MismatchKind,
   type MismatchOrigin,
   type MismatchStatus,
-} from "../../db/schema";
+} from "../mismatches/contract";
 import { compareRows, type RowComparison } from "../normalization";
 import type { Actor } from "./audit.server";
 import { listActiveRules } from "./normalization-rule.server";

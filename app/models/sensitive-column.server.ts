@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { sensitiveColumns } from "../../db/schema";
 import { sensitiveTableKey, type SensitiveColumn } from "../sensitive/sensitive-values";
 import { recordAudit, type Actor } from "./audit.server";
-import { maskEncodedRecords } from "./mismatch-ingest.server";
+import { maskEncodedRecords } from "../mismatches/copy-codec";
 import { sensitiveMaskOf } from "./sensitive-mask.server";
 import { controlDb, type ControlTx } from "~/utils/db.server";
 

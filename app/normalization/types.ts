@@ -48,6 +48,7 @@
  * a decimal-looking string is numeric and under `json_normalize` a string starting with `{` or `[` that parses
  * is json. The SQL side always knows the column type, so sql.ts must be matched against the typed forms.
  */
+import type { RowMismatchKind } from "../mismatches/contract";
 
 export const RULE_KINDS = [
   "ignore_column",
@@ -142,7 +143,8 @@ export const DIFF_CLASSIFICATIONS = [
 ] as const;
 export type DiffClassification = (typeof DIFF_CLASSIFICATIONS)[number];
 
-export type MismatchKind = "missing_in_target" | "extra_in_target" | "value_mismatch";
+/** What comparing two rows can find: the wire contract's kinds but `write_error`. */
+export type MismatchKind = RowMismatchKind;
 
 /** One leaf difference inside two JSON values; `path` is JSONPath-like: `$.a.b[2]`. */
 export interface JsonPathDiff {

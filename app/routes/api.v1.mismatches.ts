@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { stageMismatches } from "~/models/mismatch-ingest.server";
-import { MAX_BATCH_RECORDS, validateMismatchBatch } from "~/models/mismatch-validation.server";
+import { MAX_BATCH_RECORDS, validateMismatchBatch } from "~/mismatches/contract";
 import { listActiveRules } from "~/models/normalization-rule.server";
 import { loadSensitiveMask } from "~/models/sensitive-mask.server";
 import { authorizeApiToken } from "~/utils/api-auth.server";

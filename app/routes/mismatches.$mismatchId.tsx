@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { MISMATCH_ORIGINS, MISMATCH_STATUSES } from "../../db/schema";
+import { MISMATCH_ORIGINS, MISMATCH_STATUSES } from "~/mismatches/contract";
 import { primaryKeyLabel } from "~/normalization/primary-key";
 import type { FieldDiff, IgnoredField } from "../normalization/types";
 import { RowDiff } from "~/components/diff/row-diff";

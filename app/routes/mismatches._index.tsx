@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import type { RowSelectionState } from "@tanstack/react-table";
 import { useState } from "react";
 import { z } from "zod";
-import { MISMATCH_KINDS, MISMATCH_ORIGINS, MISMATCH_STATUSES } from "../../db/schema";
+import { MISMATCH_KINDS, MISMATCH_ORIGINS, MISMATCH_STATUSES } from "~/mismatches/contract";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CohortRateChart, MismatchesPerHourChart, MismatchStatusChart } from "~/components/mismatches/mismatch-charts";
 import { MismatchTable, type MismatchTableRow } from "~/components/mismatches/mismatch-table";

@@ -1,44 +1,23 @@
 import { randomUUID } from "node:crypto";
-import { canonicalPrimaryKey, primaryKeyIdentity, primaryKeyProblem, type KeyScalar, type PrimaryKeyInput } from "../../app/normalization";
+import {
+  mismatchRecordProblem,
+  type MismatchBatchBody,
+  type MismatchKind,
+  type MismatchOrigin,
+  type MismatchWireRecord,
+} from "../../app/mismatches/contract";
+import { canonicalPrimaryKey, primaryKeyIdentity, type KeyScalar, type PrimaryKeyInput } from "../../app/normalization";
 
-export type MismatchKind = "missing_in_target" | "extra_in_target" | "value_mismatch" | "write_error";
-export type MismatchOrigin = "shadow_read" | "dual_write_error" | "reconciliation";
+export type { MismatchBatchBody, MismatchKind, MismatchOrigin };
 
 /** One mismatch as the caller hands it to the reporter. */
-export interface MismatchReport {
-  origin: MismatchOrigin;
-  kind: MismatchKind;
-  table: string;
-  /** A bare value for a one-column key, or the key's columns; Cutover stores one canonical form of either. */
-  primaryKey: PrimaryKeyInput;
-  userId: string | null;
-  /** The deciding cohort's id, null when no cohort decided the user's mode. */
-  cohort: string | null;
+export interface MismatchReport extends Omit<MismatchWireRecord, "fingerprint" | "detectedAt"> {
   /** Groups repeats of one problem; derived from kind, table, key and differing columns when omitted. */
   fingerprint?: string;
-  sourceValue: unknown;
-  targetValue: unknown;
   /** Defaults to the moment of enqueue. */
   detectedAt?: Date | string;
   /** Columns that differ; only used to derive the fingerprint, not sent. */
   columns?: string[];
-}
-
-/** The JSON shape of POST /api/v1/mismatches. */
-export interface MismatchBatchBody {
-  mismatches: {
-    origin: MismatchOrigin;
-    kind: MismatchKind;
-    table: string;
-    primaryKey: PrimaryKeyInput;
-    userId: string | null;
-    cohort: string | null;
-    fingerprint: string;
-    sourceValue: unknown;
-    targetValue: unknown;
-    detectedAt: string;
-  }[];
-  comparisons: { cohort: string | null; table: string; windowStart: string; compared: number; mismatched: number }[];
 }
 
 export interface MismatchReporterOptions {
@@ -386,51 +365,30 @@ export class MismatchReporter {
   }
 }
 
-const MAX_TEXT = 512;
-
-/**
- * The API refuses a whole batch for one bad record, so records it would refuse are stopped here, one by one,
- * at send time (not at enqueue, which must stay a slot write).
- */
-function invalidReason(report: MismatchReport): string | null {
-  if (typeof report.table !== "string" || report.table.length === 0 || report.table.length > MAX_TEXT) {
-    return "table must be 1..512 characters";
-  }
-  if (report.primaryKey === undefined || report.primaryKey === null || report.primaryKey === "") {
-    return "primaryKey is required";
-  }
-  const keyProblem = primaryKeyProblem(report.primaryKey);
-  if (keyProblem) return `primaryKey ${keyProblem}`;
-  for (const field of ["userId", "cohort", "fingerprint"] as const) {
-    const value = report[field];
-    if (value !== undefined && value !== null && (typeof value !== "string" || value.length > MAX_TEXT)) {
-      return `${field} must be a string of at most 512 characters`;
-    }
-  }
-  return null;
-}
-
-function toWire(report: MismatchReport, enqueuedAt: number): MismatchBatchBody["mismatches"][number] {
-  const invalid = invalidReason(report);
-  if (invalid) throw new Error(invalid);
+function toWire(report: MismatchReport, enqueuedAt: number): MismatchWireRecord {
   const detectedAt =
     report.detectedAt === undefined
       ? new Date(enqueuedAt).toISOString()
       : typeof report.detectedAt === "string"
       ? report.detectedAt
       : report.detectedAt.toISOString();
-  return {
+  const wire: Omit<MismatchWireRecord, "fingerprint"> & { fingerprint?: string } = {
     origin: report.origin,
     kind: report.kind,
     table: report.table,
-    primaryKey: jsonKey(report.primaryKey),
+    primaryKey: report.primaryKey,
     userId: report.userId,
     cohort: report.cohort,
-    fingerprint: report.fingerprint ?? mismatchFingerprint(report),
+    fingerprint: report.fingerprint,
     sourceValue: report.sourceValue ?? null,
     targetValue: report.targetValue ?? null,
     detectedAt,
   };
+  // The API refuses a whole batch for one bad record, so a record it would refuse is stopped here, alone, at send
+  // time (not at enqueue, which must stay a slot write).
+  const problem = mismatchRecordProblem(wire, enqueuedAt);
+  if (problem) throw new Error(problem);
+  return { ...wire, primaryKey: jsonKey(report.primaryKey), fingerprint: report.fingerprint ?? mismatchFingerprint(report) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import { canonicalJson, canonicalPrimaryKey, primaryKeyIdentity, type KeyShape } from "../../app/normalization";
-import { FIELD_SEPARATOR, mismatchSignature } from "../../app/models/mismatch-signature.server";
-import { reidentifyEncodedRecords } from "../../app/models/mismatch-ingest.server";
+import { reidentifyEncodedRecords } from "../../app/mismatches/copy-codec";
+import { FIELD_SEPARATOR, mismatchSignature } from "../../app/mismatches/signature";
 
 /** The step's name in migration_steps: it runs once, after migration 0008 (which added the per-origin counts). */
 export const MERGE_MISMATCH_IDENTITIES = "0009_merge_mismatch_identities";

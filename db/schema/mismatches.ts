@@ -17,12 +17,10 @@ import {
   unique,
   uuid,
 } from "drizzle-orm/pg-core";
+import { MISMATCH_KINDS, MISMATCH_ORIGINS, MISMATCH_STATUSES } from "../../app/mismatches/contract";
 import { RULE_KINDS } from "../../app/normalization/types";
 import { users } from "./auth";
 
-export const MISMATCH_ORIGINS = ["shadow_read", "dual_write_error", "reconciliation"] as const;
-export const MISMATCH_KINDS = ["missing_in_target", "extra_in_target", "value_mismatch", "write_error"] as const;
-export const MISMATCH_STATUSES = ["open", "investigating", "resolved", "ignored", "repaired"] as const;
 
 /**
  * Text compared byte by byte (COLLATE "C") rather than by the database's locale: for hashes and identifiers a
@@ -174,7 +172,7 @@ export const mismatchNotes = pgTable(
 
 /**
  * Accepted API batches waiting to be folded into mismatches, groups, hourly and comparison counts: one row per
- * batch (prepared records as COPY text, see app/models/mismatch-ingest.server.ts) and no index but the key, so
+ * batch (prepared records as COPY text, see app/mismatches/copy-codec.ts) and no index but the key, so
  * accepting a batch is one cheap durable write. `records` is lz4-compressed where the server has lz4 and stored
  * uncompressed where it has only pglz (migration 0002: drizzle has no word for either). Folders claim rows with FOR UPDATE SKIP LOCKED and delete them in
  * the transaction that folds them.
@@ -233,7 +231,4 @@ export const normalizationRules = pgTable(
 );
 
 export type Mismatch = typeof mismatches.$inferSelect;
-export type MismatchStatus = (typeof MISMATCH_STATUSES)[number];
-export type MismatchOrigin = (typeof MISMATCH_ORIGINS)[number];
-export type MismatchKind = (typeof MISMATCH_KINDS)[number];
 export type NormalizationRuleRow = typeof normalizationRules.$inferSelect;

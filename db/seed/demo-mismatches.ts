@@ -1,6 +1,5 @@
 import postgres from "postgres";
-import type { MismatchKind, MismatchOrigin, MismatchStatus } from "../schema";
-import type { ComparisonInput, MismatchInput } from "../../app/models/mismatch-validation.server";
+import type { ComparisonInput, MismatchInput, MismatchKind, MismatchOrigin, MismatchStatus } from "../../app/mismatches/contract";
 import { ingestMismatches } from "../../app/models/mismatch-ingest.server";
 import { updateMismatches } from "../../app/models/mismatch.server";
 import { describeTable } from "../../app/reconciliation/catalog";

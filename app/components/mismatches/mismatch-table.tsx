@@ -3,7 +3,7 @@ import { Link } from "@remix-run/react";
 import { createColumnHelper, rowSelectionFeature, tableFeatures, useTable, type RowSelectionState } from "@tanstack/react-table";
 import { Badge } from "~/components/ui/badge";
 import type { Tone } from "~/components/ui/card";
-import type { MismatchOrigin } from "../../../db/schema";
+import type { MismatchOrigin } from "~/mismatches/contract";
 import { primaryKeyLabel } from "../../normalization/primary-key";
 
 /** The list row as the loader serializes it (a subset of MismatchListRow). */

@@ -1,4 +1,4 @@
-import { MISMATCH_STATUSES } from "../../../db/schema";
+import { MISMATCH_STATUSES } from "~/mismatches/contract";
 
 /** The status <select> of the triage forms (one record or a selection): empty keeps the status, else the new one. */
 export function StatusChangeSelect({ className }: { className: string }) {

@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { drainMismatchInbox } from "~/models/mismatch-fold.server";
-import { MAX_COMPARISON_COUNT } from "~/models/mismatch-validation.server";
+import { MAX_COMPARISON_COUNT } from "~/mismatches/contract";
 import { startTestApp, type TestApp } from "../../support/app-server";
 
 // Regression tests for the hardening issue's numbered findings that are about requests (1, 6, 8, 9): each of

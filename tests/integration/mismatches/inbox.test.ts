@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMismatchFolder } from "~/jobs/mismatches.server";
 import { drainMismatchInbox, foldMismatchInbox, mismatchInboxBacklog } from "~/models/mismatch-fold.server";
-import { isIsoInstant, mergeEncodedBatches, stageMismatches } from "~/models/mismatch-ingest.server";
-import type { MismatchInput } from "~/models/mismatch-validation.server";
+import { mergeEncodedBatches } from "~/mismatches/copy-codec";
+import { isIsoInstant } from "~/mismatches/prepare";
+import { stageMismatches } from "~/models/mismatch-ingest.server";
+import type { MismatchInput } from "~/mismatches/contract";
 import { createRule, deleteRule, listActiveRules } from "~/models/normalization-rule.server";
 import { SYSTEM_ACTOR } from "~/models/audit.server";
 import { discardSetAsideBatch, isBatchFault, listSetAsideBatches, retrySetAsideBatch } from "~/models/mismatch-set-aside.server";

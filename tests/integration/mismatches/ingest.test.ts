@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ingestMismatches } from "~/models/mismatch-ingest.server";
-import { validateMismatchBatch, type MismatchInput } from "~/models/mismatch-validation.server";
+import { validateMismatchBatch, type MismatchInput } from "~/mismatches/contract";
 import { createRule, previewRule } from "~/models/normalization-rule.server";
 import { SYSTEM_ACTOR } from "~/models/audit.server";
 import type { ScratchDatabase } from "../../support/databases";

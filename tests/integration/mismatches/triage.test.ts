@@ -11,7 +11,7 @@ import {
   updateMismatches,
 } from "~/models/mismatch.server";
 import { ingestMismatches } from "~/models/mismatch-ingest.server";
-import type { MismatchInput } from "~/models/mismatch-validation.server";
+import type { MismatchInput } from "~/mismatches/contract";
 import type { ScratchDatabase } from "../../support/databases";
 import { useControlDatabase } from "./use-control-db";
 

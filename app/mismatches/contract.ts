@@ -1,5 +1,18 @@
-import { primaryKeyProblem } from "../normalization/primary-key";
-import { MISMATCH_KINDS, MISMATCH_ORIGINS, type MismatchKind, type MismatchOrigin } from "../../db/schema";
+/**
+ * The mismatch wire contract: what POST /api/v1/mismatches takes (README, "Reporting mismatches"), written once
+ * for the server, the application-side client, the database schema's enums and the dashboard. Pure module,
+ * relative imports only: it reaches the browser bundle and the client package.
+ */
+import { primaryKeyProblem, type PrimaryKeyInput } from "../normalization/primary-key";
+
+export const MISMATCH_ORIGINS = ["shadow_read", "dual_write_error", "reconciliation"] as const;
+export const MISMATCH_KINDS = ["missing_in_target", "extra_in_target", "value_mismatch", "write_error"] as const;
+export const MISMATCH_STATUSES = ["open", "investigating", "resolved", "ignored", "repaired"] as const;
+export type MismatchOrigin = (typeof MISMATCH_ORIGINS)[number];
+export type MismatchKind = (typeof MISMATCH_KINDS)[number];
+export type MismatchStatus = (typeof MISMATCH_STATUSES)[number];
+/** What comparing two rows can find (a write error is only ever reported by a dual write). */
+export type RowMismatchKind = Exclude<MismatchKind, "write_error">;
 
 export const MAX_BATCH_RECORDS = 5_000;
 export const MAX_BATCH_COMPARISONS = 5_000;
@@ -33,6 +46,28 @@ export interface MismatchBatch {
   comparisons: ComparisonInput[];
 }
 
+/** One record as the client sends it (every field spelled out). */
+export interface MismatchWireRecord {
+  origin: MismatchOrigin;
+  kind: MismatchKind;
+  table: string;
+  /** A bare value for a one-column key, or the key's columns; Cutover stores one canonical form of either. */
+  primaryKey: PrimaryKeyInput;
+  userId: string | null;
+  /** The deciding cohort's id, null when no cohort decided the user's mode. */
+  cohort: string | null;
+  fingerprint: string;
+  sourceValue: unknown;
+  targetValue: unknown;
+  detectedAt: string;
+}
+
+/** The JSON body the client sends to POST /api/v1/mismatches. */
+export interface MismatchBatchBody {
+  mismatches: MismatchWireRecord[];
+  comparisons: { cohort: string | null; table: string; windowStart: string; compared: number; mismatched: number }[];
+}
+
 export interface BatchError {
   section: "mismatches" | "comparisons" | "body";
   index: number | null;
@@ -46,7 +81,8 @@ export const MAX_COMPARISON_COUNT = 1_000_000_000;
 
 const ORIGINS = new Set<string>(MISMATCH_ORIGINS);
 const KINDS = new Set<string>(MISMATCH_KINDS);
-const MAX_TEXT = 512;
+/** The longest table name, user id, cohort id or fingerprint a record may carry. */
+export const MAX_TEXT = 512;
 // Detection times far in the future would pin a record to the top of every list; allow clock skew only.
 const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
@@ -152,24 +188,7 @@ export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: tr
       push(at, "", "must be an object");
       continue;
     }
-    const r = record as Record<string, unknown>;
-    if (typeof r.origin !== "string" || !ORIGINS.has(r.origin)) push(at, "origin", `must be one of ${MISMATCH_ORIGINS.join(", ")}`);
-    if (typeof r.kind !== "string" || !KINDS.has(r.kind)) push(at, "kind", `must be one of ${MISMATCH_KINDS.join(", ")}`);
-    requiredText(r.table, "table", at);
-    if (r.primaryKey === undefined || r.primaryKey === null || r.primaryKey === "") push(at, "primaryKey", "is required");
-    else if (hasNul(r.primaryKey)) push(at, "primaryKey", NUL_REASON);
-    else if (hasNonFinite(r.primaryKey)) push(at, "primaryKey", "holds a number out of range (JSON numbers must be finite)");
-    else {
-      // One identity per row: only what maps to key columns (canonicalPrimaryKey) is a key.
-      const problem = primaryKeyProblem(r.primaryKey);
-      if (problem) push(at, "primaryKey", problem);
-    }
-    if (hasNulColumn(r.sourceValue)) push(at, "sourceValue", `column names ${NUL_REASON}`);
-    if (hasNulColumn(r.targetValue)) push(at, "targetValue", `column names ${NUL_REASON}`);
-    optionalText(r.userId, "userId", at);
-    optionalText(r.cohort, "cohort", at);
-    optionalText(r.fingerprint, "fingerprint", at);
-    if (r.detectedAt !== undefined && r.detectedAt !== null) timestamp(r.detectedAt, "detectedAt", now, at);
+    checkRecord(record as Record<string, unknown>, now, at);
   }
   at.section = "comparisons";
   for (let index = 0; index < counts.length && errors.length < MAX_ERRORS; index++) {
@@ -191,4 +210,38 @@ export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: tr
   }
   if (errors.length) return { ok: false, errors };
   return { ok: true, batch: { mismatches: records as MismatchInput[], comparisons: counts as ComparisonInput[] } };
+}
+
+/** One record's checks, the server's and the client's alike. */
+function checkRecord(r: Record<string, unknown>, now: number, at: Findings) {
+  if (typeof r.origin !== "string" || !ORIGINS.has(r.origin)) push(at, "origin", `must be one of ${MISMATCH_ORIGINS.join(", ")}`);
+  if (typeof r.kind !== "string" || !KINDS.has(r.kind)) push(at, "kind", `must be one of ${MISMATCH_KINDS.join(", ")}`);
+  requiredText(r.table, "table", at);
+  if (r.primaryKey === undefined || r.primaryKey === null || r.primaryKey === "") push(at, "primaryKey", "is required");
+  else if (hasNul(r.primaryKey)) push(at, "primaryKey", NUL_REASON);
+  else if (hasNonFinite(r.primaryKey)) push(at, "primaryKey", "holds a number out of range (JSON numbers must be finite)");
+  else {
+    // One identity per row: only what maps to key columns (canonicalPrimaryKey) is a key.
+    const problem = primaryKeyProblem(r.primaryKey);
+    if (problem) push(at, "primaryKey", problem);
+  }
+  if (hasNulColumn(r.sourceValue)) push(at, "sourceValue", `column names ${NUL_REASON}`);
+  if (hasNulColumn(r.targetValue)) push(at, "targetValue", `column names ${NUL_REASON}`);
+  optionalText(r.userId, "userId", at);
+  optionalText(r.cohort, "cohort", at);
+  optionalText(r.fingerprint, "fingerprint", at);
+  if (r.detectedAt !== undefined && r.detectedAt !== null) timestamp(r.detectedAt, "detectedAt", now, at);
+}
+
+/**
+ * The first reason the API would refuse one record for (`field reason`), or null: the client stops such a record
+ * alone rather than have its whole batch refused.
+ */
+export function mismatchRecordProblem(record: unknown, now = Date.now()): string | null {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) return "must be an object";
+  const at: Findings = { errors: [], section: "mismatches", index: 0 };
+  checkRecord(record as Record<string, unknown>, now, at);
+  if (at.errors.length === 0) return null;
+  const { field, reason } = at.errors[0];
+  return field ? `${field} ${reason}` : reason;
 }
