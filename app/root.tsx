@@ -3,7 +3,9 @@ import { json } from "@remix-run/node";
 import { Form, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import css from "~/tailwind.css";
+import { EmergencyBanner } from "~/components/emergency-banner";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { getServedRuleset } from "~/models/ruleset.server";
 import { useNonce } from "~/utils/nonce-provider";
 import { getSessionUser } from "~/utils/session.server";
 
@@ -14,7 +16,9 @@ export const meta: MetaFunction = () => [{ title: "Cutover" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   // Not a guard: /login renders inside this layout too. Each route checks the role itself.
   const user = await getSessionUser(request);
-  return json({ user });
+  // The served ruleset is cached and kept fresh by LISTEN, so every page can show the switch at no cost.
+  const emergency = user ? (await getServedRuleset()).ruleset.emergency : null;
+  return json({ user, emergency });
 }
 
 const NAV = [
@@ -77,6 +81,7 @@ export function Layout({ children }: { children: ReactNode }) {
             </div>
           </header>
         ) : null}
+        <EmergencyBanner emergency={data?.emergency} />
         <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />

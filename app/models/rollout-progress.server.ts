@@ -1,40 +1,50 @@
-import { and, asc, desc, eq, gte, isNotNull, lt } from "drizzle-orm";
+import { asc, desc, eq, gte, lt } from "drizzle-orm";
 import { cohorts, rampEvents, rulesetVersions } from "../../db/schema";
 import { compileRuleset, evaluate } from "../rollout/evaluate";
 import { MODES, modeRank, type Mode } from "../rollout/modes";
+import { projectRungs, type RungProjection } from "../rollout/projection";
+import type { PreviewUser } from "../rollout/preview";
 import type { Ruleset } from "../rollout/types";
-import { sampleSourceUsers } from "./rollout-population.server";
+import { loadRungCounts, type RungCounts } from "./rung-counts.server";
 import { controlDb } from "~/utils/db.server";
 
 const DAY = 86_400_000;
-// Enough for shares to the nearest ~2%: the chart shows a trend, previews use the full sample.
-const PROGRESS_SAMPLE = 2000;
 
 export type ProgressDay = { day: string } & Record<Mode, number>;
 
 export interface RolloutProgress {
   days: ProgressDay[];
   waiting: { cohortId: string; name: string; detail: string; at: string }[];
-  /** ISO date when everyone reaches target_only at the pace of the window; null when there is no forward pace. */
-  projectedTargetOnly: string | null;
-  paceText: string;
+  /** Per rung past the first: when everyone stands on it or beyond, at that rung's own pace, and what would move it. */
+  projections: RungProjection[];
   sampleError: string | null;
 }
 
-/** Rollout progress for the Overview: share of users per rung per day, ramps waiting on gates, projected finish. */
-export async function loadRolloutProgress(windowDays = 30, now = Date.now()): Promise<RolloutProgress> {
+let cachedDays: { users: PreviewUser[]; version: number; hour: number; days: ProgressDay[] } | null = null;
+
+/**
+ * Rollout progress for the Overview: share of users per rung per day, ramps waiting on gates, projected dates.
+ * The shares come from the same users as the rung counts (loadRungCounts), so today's point is the same figure
+ * the Overview and Cohorts print (the emergency switch aside: the chart shows where the cohorts stand).
+ */
+export async function loadRolloutProgress(counts: RungCounts, windowDays = 30, now = Date.now()): Promise<RolloutProgress> {
   const since = new Date(Math.floor((now - windowDays * DAY) / DAY) * DAY);
   const db = controlDb();
-  const [inWindow, [beforeWindow], planned, sample] = await Promise.all([
+  const [inWindow, [beforeWindow], planned, current] = await Promise.all([
     db.select({ ruleset: rulesetVersions.ruleset, at: rulesetVersions.at }).from(rulesetVersions).where(gte(rulesetVersions.at, since)).orderBy(asc(rulesetVersions.version)),
     db.select({ ruleset: rulesetVersions.ruleset, at: rulesetVersions.at }).from(rulesetVersions).where(lt(rulesetVersions.at, since)).orderBy(desc(rulesetVersions.version)).limit(1),
-    db.select({ id: cohorts.id, name: cohorts.name }).from(cohorts).where(and(isNotNull(cohorts.rampSteps), isNotNull(cohorts.rampEveryHours))),
-    sampleSourceUsers(),
+    db
+      .select({ id: cohorts.id, name: cohorts.name, mode: cohorts.mode, percentBasisPoints: cohorts.percentBasisPoints, rampSteps: cohorts.rampSteps, rampEveryHours: cohorts.rampEveryHours, updatedAt: cohorts.updatedAt })
+      .from(cohorts),
+    db.select({ version: rulesetVersions.version }).from(rulesetVersions).orderBy(desc(rulesetVersions.version)).limit(1),
   ]);
   const versions = beforeWindow ? [beforeWindow, ...inWindow] : inWindow;
-  const users = sample.users.slice(0, PROGRESS_SAMPLE);
-  const days: ProgressDay[] = [];
-  if (versions.length > 0 && users.length > 0) {
+  const users = counts.users;
+  const latestVersion = current[0]?.version ?? 0;
+  const hour = Math.floor(now / 3_600_000);
+  const reuse = cachedDays && cachedDays.users === users && cachedDays.version === latestVersion && cachedDays.hour === hour;
+  const days: ProgressDay[] = reuse ? cachedDays!.days : [];
+  if (!reuse && versions.length > 0 && users.length > 0) {
     const firstDay = Math.max(since.getTime(), Math.floor(versions[0].at.getTime() / DAY) * DAY);
     let v = 0;
     let current: Ruleset | null = null;
@@ -50,27 +60,21 @@ export async function loadRolloutProgress(windowDays = 30, now = Date.now()): Pr
       MODES.forEach((mode, i) => (entry[mode] = Math.round((counts[i] / users.length) * 10_000) / 100));
       days.push(entry);
     }
+    cachedDays = { users, version: latestVersion, hour, days };
   }
   const waiting: RolloutProgress["waiting"] = [];
-  for (const cohort of planned) {
+  for (const cohort of planned.filter((c) => c.rampSteps && c.rampEveryHours)) {
     const [last] = await db.select().from(rampEvents).where(eq(rampEvents.cohortId, cohort.id)).orderBy(desc(rampEvents.id)).limit(1);
     if (last && last.outcome === "blocked") waiting.push({ cohortId: cohort.id, name: cohort.name, detail: last.detail, at: last.at.toISOString() });
   }
-  let projectedTargetOnly: string | null = null;
-  let paceText = "not enough history for a pace yet";
-  if (days.length >= 2) {
-    const first = days[0].target_only;
-    const last = days[days.length - 1].target_only;
-    const pace = (last - first) / (days.length - 1);
-    if (last >= 100) {
-      paceText = "everyone is on target only";
-      projectedTargetOnly = days[days.length - 1].day;
-    } else if (pace > 0) {
-      projectedTargetOnly = new Date(now + ((100 - last) / pace) * DAY).toISOString().slice(0, 10);
-      paceText = `${pace.toFixed(2)} points of users a day onto target only over the last ${days.length} days`;
-    } else {
-      paceText = `no progress onto target only over the last ${days.length} days`;
-    }
-  }
-  return { days, waiting, projectedTargetOnly, paceText, sampleError: sample.error };
+  const projections = projectRungs(days, planned, new Set(waiting.map((w) => w.cohortId)), now);
+  return { days, waiting, projections, sampleError: counts.error };
+}
+
+/** The Overview's rollout section: rung counts (without the evaluated users) and the progress built on them. */
+export async function loadRolloutOverview(now = Date.now()) {
+  const counts = await loadRungCounts(now);
+  const progress = await loadRolloutProgress(counts, 30, now);
+  const { users: _users, ...shown } = counts;
+  return { counts: shown, progress };
 }

@@ -14,7 +14,7 @@ import { getSimulatorMinutes, getSimulatorSettings, simulatorSettingsSchema, upd
 import { getEnv } from "~/utils/env.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 import { RolloutProgressCard } from "~/components/rollout/rollout-progress";
-import { loadRolloutProgress } from "~/models/rollout-progress.server";
+import { loadRolloutOverview } from "~/models/rollout-progress.server";
 import { MismatchSummaryCard } from "~/components/overview/mismatch-summary-card";
 import { loadMismatchOverview } from "~/models/mismatch-overview.server";
 
@@ -28,7 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     loadHealthOverview(),
     demo ? getSimulatorSettings() : null,
     demo ? getSimulatorMinutes({ minutes: 60 }) : null,
-    loadRolloutProgress(),
+    loadRolloutOverview(),
     loadMismatchOverview(),
   ]);
   return json({ statuses, health, simulator, traffic, rollout, mismatches, canControlSimulator: hasRole(user, "engineer") });
@@ -61,7 +61,7 @@ export default function Overview() {
         ) : null}
       </div>
       <div className="mt-4">
-        <RolloutProgressCard progress={rollout} />
+        <RolloutProgressCard progress={rollout.progress} counts={rollout.counts} />
       </div>
     </div>
   );

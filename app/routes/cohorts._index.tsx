@@ -7,19 +7,17 @@ import { CohortFields } from "~/components/rollout/cohort-fields";
 import { CohortTable } from "~/components/rollout/cohort-table";
 import { Ladder } from "~/components/rollout/ladder";
 import { Banner } from "~/components/ui/banner";
+import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
 import { createCohort, listCohorts } from "~/models/cohort.server";
 import { RolloutError } from "~/models/rollout-error.server";
-import { describeRamp } from "~/models/rollout-ramp.server";
-import { sampleSourceUsers } from "~/models/rollout-population.server";
+import { loadRungCounts } from "~/models/rung-counts.server";
 import { clearEmergency, loadRuleset, setEmergency } from "~/models/ruleset.server";
 import { cohortFormSchema, fieldErrors } from "~/rollout/cohort-form";
 import { MODE_LABELS, MODES } from "~/rollout/modes";
-import { describeBasis } from "~/rollout/population";
-import { modeDistribution } from "~/rollout/preview";
 import { rampStatus } from "~/rollout/ramp";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
@@ -27,13 +25,21 @@ export const meta: MetaFunction = () => [{ title: "Cohorts · Cutover" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
-  const [cohorts, ruleset, sample] = await Promise.all([listCohorts(), loadRuleset(), sampleSourceUsers()]);
   const now = Date.now();
+  const [cohorts, ruleset, counts] = await Promise.all([listCohorts(), loadRuleset(), loadRungCounts(now)]);
   return json({
     canEdit: hasRole(user, "engineer"),
-    ruleset: { version: ruleset.version, defaultMode: ruleset.defaultMode, emergency: ruleset.emergency },
-    distribution: modeDistribution(ruleset, sample.users, now).map((d) => ({ ...d, users: Math.round(d.share * sample.population) })),
-    sample: { size: sample.users.length, populationText: describeBasis(sample.basis).population.text, error: sample.error },
+    ruleset: {
+      version: ruleset.version,
+      defaultMode: ruleset.defaultMode,
+      emergency: ruleset.emergency,
+    },
+    counts: {
+      rungs: counts.rungs,
+      basis: counts.basis,
+      emergency: counts.emergency,
+      error: counts.error,
+    },
     cohorts: cohorts.map((c) => ({
       id: c.id,
       name: c.name,
@@ -42,7 +48,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
       percentBasisPoints: c.percentBasisPoints,
       constraints: c.constraints,
       version: c.version,
-      ramp: c.rampSteps && c.rampEveryHours ? describeRamp(rampStatus({ steps: c.rampSteps, everyHours: c.rampEveryHours }, c.percentBasisPoints, c.updatedAt.getTime(), now)) : "—",
+      ramp:
+        c.rampSteps && c.rampEveryHours
+          ? rampStatus({ steps: c.rampSteps, everyHours: c.rampEveryHours }, c.percentBasisPoints, c.updatedAt.getTime(), now)
+          : null,
     })),
   });
 }
@@ -50,7 +59,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const emergencySchema = z.object({
   mode: z.enum(MODES),
   reason: z.string().trim().min(1, "a reason is required"),
-  confirmed: z.literal("on", { errorMap: () => ({ message: "confirm that everyone moves at once" }) }),
+  confirmed: z.literal("on", {
+    errorMap: () => ({ message: "confirm that everyone moves at once" }),
+  }),
 });
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -62,7 +73,12 @@ export async function action({ request }: ActionFunctionArgs) {
       const parsed = cohortFormSchema.safeParse(form);
       if (!parsed.success) return json({ intent: "create", errors: fieldErrors(parsed.error) }, { status: 400 });
       const { input, reason, confirmed } = parsed.data;
-      const cohort = await createCohort(input, { actor, reason, confirmed, isAdmin: hasRole(user, "admin") });
+      const cohort = await createCohort(input, {
+        actor,
+        reason,
+        confirmed,
+        isAdmin: hasRole(user, "admin"),
+      });
       return redirect(`/cohorts/${cohort.id}`);
     }
     if (form.intent === "emergency-set") {
@@ -85,67 +101,87 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function CohortsPage() {
-  const { canEdit, ruleset, distribution, sample, cohorts } = useLoaderData<typeof loader>();
+  const { canEdit, ruleset, counts, cohorts } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const errors: Record<string, string> = actionData?.errors ?? {};
   return (
     <div className="space-y-6">
       <PageHeader title="Cohorts" description={`Ruleset version ${ruleset.version} · default mode ${MODE_LABELS[ruleset.defaultMode]}`} />
-      {ruleset.emergency ? (
-        <Banner tone="critical" title={`Emergency switch on: everyone is on ${MODE_LABELS[ruleset.emergency.mode]}`}>
-          Since {ruleset.emergency.since}: {ruleset.emergency.reason}
-        </Banner>
-      ) : null}
       <Card title="The migration ladder">
-        {sample.error ? <Banner tone="warning" title="Shares unavailable">{sample.error}</Banner> : null}
-        <Ladder distribution={distribution} />
+        {counts.error ? (
+          <Banner tone="warning" title="Shares unavailable">
+            {counts.error}
+          </Banner>
+        ) : null}
+        <Ladder distribution={counts.rungs} exact={counts.basis.kind === "exact"} />
         <p className="mt-2 text-xs text-slate-500">
-          Shares from a sample of {sample.size.toLocaleString("en")} of {sample.populationText} (the users table is chosen in Settings).
+          <Badge tone={counts.basis.kind === "exact" ? "ok" : "warning"}>{counts.basis.kind}</Badge> {counts.basis.text} (the users table is chosen in
+          Settings).
         </p>
       </Card>
       <Card title="Cohorts (evaluated in priority order)">
         <CohortTable rows={cohorts} />
       </Card>
-      <Card title="Emergency switch">
-        <p className="mb-2 text-sm text-slate-600">Sends everyone, pinned users included, to one mode at once.</p>
-        {ruleset.emergency ? (
-          <Form method="post" className="flex items-end gap-2">
-            <input type="hidden" name="intent" value="emergency-clear" />
-            <Field label="Reason for clearing" name="reason" error={actionData?.intent === "emergency" ? errors.reason : undefined} disabled={!canEdit} />
-            <Button type="submit" disabled={!canEdit || busy}>Clear the emergency switch</Button>
+      {canEdit ? (
+        <Card title="Emergency switch">
+          <p className="mb-2 text-sm text-slate-600">Sends everyone, pinned users included, to one mode at once.</p>
+          {ruleset.emergency ? (
+            <Form method="post" className="flex items-end gap-2">
+              <input type="hidden" name="intent" value="emergency-clear" />
+              <Field label="Reason for clearing" name="reason" error={actionData?.intent === "emergency" ? errors.reason : undefined} disabled={!canEdit} />
+              <Button type="submit" disabled={!canEdit || busy}>
+                Clear the emergency switch
+              </Button>
+            </Form>
+          ) : (
+            <Form method="post" className="flex flex-wrap items-end gap-2">
+              <input type="hidden" name="intent" value="emergency-set" />
+              <label className="text-sm">
+                <span className="block font-medium">Mode for everyone</span>
+                <select name="mode" defaultValue="source_only" disabled={!canEdit} className="rounded border border-slate-300 px-2 py-1">
+                  {MODES.map((m) => (
+                    <option key={m} value={m}>
+                      {MODE_LABELS[m]}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <Field label="Reason" name="reason" disabled={!canEdit} error={actionData?.intent === "emergency" ? errors.reason : undefined} />
+              <label className="flex items-center gap-1 text-sm">
+                <input type="checkbox" name="confirmed" disabled={!canEdit} /> I confirm: everyone moves now
+              </label>
+              <Button type="submit" variant="danger" disabled={!canEdit || busy}>
+                Pull the emergency switch
+              </Button>
+              {actionData?.intent === "emergency" && errors.confirmed ? <p className="text-xs text-red-700">{errors.confirmed}</p> : null}
+            </Form>
+          )}
+        </Card>
+      ) : (
+        <Card title="Emergency switch">
+          <p className="text-sm text-slate-600">
+            {ruleset.emergency ? `On: everyone is on ${MODE_LABELS[ruleset.emergency.mode]}.` : "Off: the cohorts decide."} Engineers can pull or clear it.
+          </p>
+        </Card>
+      )}
+      {canEdit ? (
+        <Card title="New cohort">
+          <Form method="post" className="space-y-3">
+            <input type="hidden" name="intent" value="create" />
+            <CohortFields errors={actionData?.intent === "create" ? errors : {}} disabled={!canEdit} />
+            <Field label="Reason" name="reason" disabled={!canEdit} error={actionData?.intent === "create" ? errors.reason : undefined} />
+            {actionData?.intent === "create" && errors.form ? (
+              <Banner tone="critical" title="Not created">
+                {errors.form}
+              </Banner>
+            ) : null}
+            <Button type="submit" disabled={!canEdit || busy}>
+              Create cohort
+            </Button>
           </Form>
-        ) : (
-          <Form method="post" className="flex flex-wrap items-end gap-2">
-            <input type="hidden" name="intent" value="emergency-set" />
-            <label className="text-sm">
-              <span className="block font-medium">Mode for everyone</span>
-              <select name="mode" defaultValue="source_only" disabled={!canEdit} className="rounded border border-slate-300 px-2 py-1">
-                {MODES.map((m) => (
-                  <option key={m} value={m}>
-                    {MODE_LABELS[m]}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <Field label="Reason" name="reason" disabled={!canEdit} error={actionData?.intent === "emergency" ? errors.reason : undefined} />
-            <label className="flex items-center gap-1 text-sm">
-              <input type="checkbox" name="confirmed" disabled={!canEdit} /> I confirm: everyone moves now
-            </label>
-            <Button type="submit" variant="danger" disabled={!canEdit || busy}>Pull the emergency switch</Button>
-            {actionData?.intent === "emergency" && errors.confirmed ? <p className="text-xs text-red-700">{errors.confirmed}</p> : null}
-          </Form>
-        )}
-      </Card>
-      <Card title="New cohort">
-        <Form method="post" className="space-y-3">
-          <input type="hidden" name="intent" value="create" />
-          <CohortFields errors={actionData?.intent === "create" ? errors : {}} disabled={!canEdit} />
-          <Field label="Reason" name="reason" disabled={!canEdit} error={actionData?.intent === "create" ? errors.reason : undefined} />
-          {actionData?.intent === "create" && errors.form ? <Banner tone="critical" title="Not created">{errors.form}</Banner> : null}
-          <Button type="submit" disabled={!canEdit || busy}>Create cohort</Button>
-        </Form>
-      </Card>
+        </Card>
+      ) : null}
     </div>
   );
 }

@@ -3,7 +3,9 @@ import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-tab
 import { DataTableView } from "~/components/data-table/data-table-view";
 import { Badge } from "~/components/ui/badge";
 import { MODE_LABELS, type Mode } from "../../rollout/modes";
+import { Time } from "~/components/ui/time";
 import { formatBasisPoints } from "../../rollout/percent";
+import type { RampStatus } from "../../rollout/ramp";
 import type { CohortConstraints } from "../../rollout/types";
 
 export interface CohortTableRow {
@@ -13,7 +15,7 @@ export interface CohortTableRow {
   mode: Mode;
   percentBasisPoints: number;
   constraints: CohortConstraints;
-  ramp: string;
+  ramp: RampStatus | null;
   version: number;
 }
 
@@ -43,8 +45,18 @@ const columns = helper.columns([
   helper.accessor("mode", { header: "Mode", cell: ({ row }) => <Badge>{MODE_LABELS[row.original.mode]}</Badge> }),
   helper.accessor("percentBasisPoints", { header: "Share", cell: ({ row }) => formatBasisPoints(row.original.percentBasisPoints) }),
   helper.accessor("constraints", { header: "Who", cell: ({ row }) => <span className="text-xs">{constraintSummary(row.original.constraints)}</span> }),
-  helper.accessor("ramp", { header: "Ramp", cell: ({ row }) => <span className="text-xs">{row.original.ramp}</span> }),
+  helper.accessor("ramp", { header: "Ramp", cell: ({ row }) => <RampCell ramp={row.original.ramp} /> }),
 ]);
+
+function RampCell({ ramp }: { ramp: RampStatus | null }) {
+  if (!ramp) return <span className="text-xs text-slate-400">none</span>;
+  if (ramp.state === "complete") return <span className="text-xs">complete</span>;
+  return (
+    <span className="text-xs">
+      next {formatBasisPoints(ramp.nextBasisPoints)} {ramp.state === "due" ? "is due" : <Time at={ramp.dueAtMs} />}
+    </span>
+  );
+}
 
 /** Cohorts in evaluation order (priority): the first that covers a user decides. Few rows, so no paging. */
 export function CohortTable({ rows }: { rows: CohortTableRow[] }) {

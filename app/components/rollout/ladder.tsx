@@ -11,10 +11,15 @@ export const MODE_COLOURS: Record<Mode, string> = {
 };
 
 /** The migration ladder as its picture: each rung, what it means, and the share of users standing on it. */
-export function Ladder({ distribution }: { distribution: { mode: Mode; users: number; share: number }[] }) {
+export function Ladder({ distribution, exact = false }: { distribution: { mode: Mode; users: number; share: number }[]; exact?: boolean }) {
   const data = MODES.map((mode) => {
     const d = distribution.find((x) => x.mode === mode);
-    return { mode, label: MODE_LABELS[mode], share: Math.round((d?.share ?? 0) * 10_000) / 100, users: d?.users ?? 0 };
+    return {
+      mode,
+      label: MODE_LABELS[mode],
+      share: Math.round((d?.share ?? 0) * 10_000) / 100,
+      users: d?.users ?? 0,
+    };
   });
   return (
     <div className="grid gap-4 lg:grid-cols-2">
@@ -28,7 +33,8 @@ export function Ladder({ distribution }: { distribution: { mode: Mode; users: nu
                   {i + 1}. {rung.label}
                 </span>
                 <span>
-                  {rung.share.toFixed(2)}% · ~{rung.users.toLocaleString("en")} users
+                  {rung.share.toFixed(2)}% · {exact ? "" : "~"}
+                  {rung.users.toLocaleString("en")} users
                 </span>
               </div>
               <p className="text-xs text-slate-500">{MODE_DESCRIPTIONS[rung.mode]}</p>
@@ -42,7 +48,7 @@ export function Ladder({ distribution }: { distribution: { mode: Mode; users: nu
             <BarChart data={data} layout="vertical" margin={{ left: 24 }}>
               <XAxis type="number" domain={[0, 100]} unit="%" />
               <YAxis type="category" dataKey="label" width={110} />
-              <Tooltip formatter={(value) => [`${value}%`, "users"]} />
+              <Tooltip formatter={(value) => [`${Number(value).toFixed(2)}%`, "of users"]} />
               <Bar dataKey="share" isAnimationActive={false}>
                 {data.map((rung) => (
                   <Cell key={rung.mode} fill={MODE_COLOURS[rung.mode]} />
