@@ -1,35 +1,30 @@
-/** Before/after of an audited change, compact: only keys that changed, for objects. */
-export function ChangeSummary({ before, after }: { before: unknown; after: unknown }) {
-  if (isObject(before) && isObject(after)) {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
-      (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
-    );
-    if (keys.length === 0) return <span className="text-slate-400">no field changed</span>;
-    return (
-      <ul className="space-y-0.5">
-        {keys.map((k) => (
-          <li key={k} className="font-mono text-xs">
-            <span className="text-slate-500">{k}:</span> <del className="text-red-700">{short(before[k])}</del> →{" "}
-            <ins className="text-emerald-700 no-underline">{short(after[k])}</ins>
-          </li>
-        ))}
-      </ul>
-    );
-  }
+import { summarizeChange, summarizeFieldDiff, type ChangeLine, type NameMap } from "~/audit/change-summary";
+
+/** An audited change in words: only what changed, names instead of ids, a note as a note. */
+export function ChangeSummary({ before, after, names }: { before: unknown; after: unknown; names?: NameMap }) {
+  return <ChangeLines lines={summarizeChange(before, after, names)} />;
+}
+
+/** A stored field-by-field diff (cohort history) in the same words. */
+export function FieldDiffSummary({ diff, names }: { diff: Record<string, { before?: unknown; after?: unknown }>; names?: NameMap }) {
+  return <ChangeLines lines={summarizeFieldDiff(diff, names)} />;
+}
+
+function ChangeLines({ lines }: { lines: ChangeLine[] }) {
+  if (lines.length === 0) return <span className="text-slate-400">no field changed</span>;
   return (
-    <span className="font-mono text-xs">
-      {before !== null && before !== undefined ? <del className="text-red-700">{short(before)}</del> : null}
-      {before !== null && before !== undefined && after !== null && after !== undefined ? " → " : null}
-      {after !== null && after !== undefined ? <ins className="text-emerald-700 no-underline">{short(after)}</ins> : null}
-    </span>
+    <ul className="space-y-0.5 text-xs" aria-label="Change">
+      {lines.map((line, i) =>
+        line.kind === "note" ? (
+          <li key={i}>
+            <span className="text-slate-500">note:</span> <q className="whitespace-pre-wrap break-words">{line.text}</q>
+          </li>
+        ) : (
+          <li key={i} className="break-words">
+            <span className="text-slate-500">{line.label}:</span> {line.text}
+          </li>
+        ),
+      )}
+    </ul>
   );
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function short(value: unknown) {
-  const text = JSON.stringify(value) ?? "null";
-  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }

@@ -1,5 +1,6 @@
-import { and, desc, eq, gte, ilike, lt, lte, or, sql, type SQL } from "drizzle-orm";
-import { auditLog } from "../../db/schema";
+import { and, desc, eq, gte, ilike, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { apiTokens, auditLog, cohorts, users } from "../../db/schema";
+import { collectIds, type NameMap } from "~/audit/change-summary";
 import { controlDb, type ControlTx } from "~/utils/db.server";
 
 /** Who made a change: a dashboard user, an API token, or Cutover itself (a scheduled ramp, a job). */
@@ -73,4 +74,20 @@ export async function listAuditActions(): Promise<string[]> {
 
 function escapeLike(value: string) {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The names behind the uuids some values mention (dashboard users by email, cohorts and API tokens by name),
+ * so change summaries say who and what instead of an id. Ids that name nothing stay as they are.
+ */
+export async function resolveNames(values: unknown[]): Promise<NameMap> {
+  const ids = [...collectIds(values)];
+  if (ids.length === 0) return {};
+  const db = controlDb();
+  const [people, cohortRows, tokens] = await Promise.all([
+    db.select({ id: users.id, name: users.email }).from(users).where(inArray(users.id, ids)),
+    db.select({ id: cohorts.id, name: cohorts.name }).from(cohorts).where(inArray(cohorts.id, ids)),
+    db.select({ id: apiTokens.id, name: apiTokens.name }).from(apiTokens).where(inArray(apiTokens.id, ids)),
+  ]);
+  return Object.fromEntries([...people, ...cohortRows, ...tokens].map((r) => [r.id, r.name]));
 }

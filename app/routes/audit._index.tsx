@@ -6,7 +6,8 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { ChangeSummary } from "~/components/json-diff-inline";
 import { Button } from "~/components/ui/button";
 import { PageHeader } from "~/components/ui/page-header";
-import { listAudit, listAuditActions } from "~/models/audit.server";
+import { Time } from "~/components/ui/time";
+import { listAudit, listAuditActions, resolveNames } from "~/models/audit.server";
 import { requireRole } from "~/utils/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Audit log · Cutover" }];
@@ -33,11 +34,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const parsed = FilterSchema.safeParse(params);
   if (!parsed.success) throw new Response(`Bad filter: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`, { status: 400 });
   const [page, actions] = await Promise.all([listAudit(parsed.data), listAuditActions()]);
-  return json({ ...page, actions });
+  const names = await resolveNames(page.rows.flatMap((r) => [r.entityId, r.before, r.after]));
+  return json({ ...page, actions, names, now: Date.now() });
 }
 
 export default function AuditLog() {
-  const { rows, nextBefore, actions } = useLoaderData<typeof loader>();
+  const { rows, nextBefore, actions, names, now } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const next = new URLSearchParams(params);
   if (nextBefore) next.set("before", String(nextBefore));
@@ -97,15 +99,23 @@ export default function AuditLog() {
             ) : (
               rows.map((row) => (
                 <tr key={row.id} className="align-top">
-                  <td className="whitespace-nowrap px-3 py-2 tabular-nums text-slate-600">{new Date(row.at).toISOString().replace("T", " ").slice(0, 19)}</td>
+                  <td className="whitespace-nowrap px-3 py-2 text-slate-600">
+                    <Time at={row.at} now={now} />
+                  </td>
                   <td className="px-3 py-2">{row.actorLabel}</td>
                   <td className="px-3 py-2 font-mono text-xs">{row.action}</td>
                   <td className="px-3 py-2">
-                    {row.entityType}
-                    {row.entityId ? <span className="block font-mono text-xs text-slate-500">{row.entityId}</span> : null}
+                    {row.entityType.replace(/_/g, " ")}
+                    {row.entityId ? (
+                      names[row.entityId] ? (
+                        <span className="block text-xs text-slate-700" title={row.entityId}>{names[row.entityId]}</span>
+                      ) : (
+                        <span className="block break-all font-mono text-xs text-slate-500">{row.entityId}</span>
+                      )
+                    ) : null}
                   </td>
                   <td className="max-w-md px-3 py-2">
-                    <ChangeSummary before={row.before} after={row.after} />
+                    <ChangeSummary before={row.before} after={row.after} names={names} />
                   </td>
                   <td className="px-3 py-2 text-slate-700">{row.reason}</td>
                 </tr>

@@ -4,6 +4,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CohortDataCard, type CohortDataRow } from "~/components/backfill/cohort-data-card";
 import { CohortFields } from "~/components/rollout/cohort-fields";
+import { FieldDiffSummary } from "~/components/json-diff-inline";
 import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
@@ -287,13 +288,7 @@ export default function CohortPage() {
                 </span>
                 <time className="text-xs text-slate-500">{h.at.slice(0, 19)}</time>
               </div>
-              <ul className="font-mono text-xs">
-                {Object.entries(h.diff).map(([field, change]) => (
-                  <li key={field}>
-                    {field}: <span className="text-red-700">{JSON.stringify(change.before)}</span> → <span className="text-green-700">{JSON.stringify(change.after)}</span>
-                  </li>
-                ))}
-              </ul>
+              <FieldDiffSummary diff={h.diff} />
             </li>
           ))}
         </ol>

@@ -16,6 +16,8 @@ import { Card } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { ChangeSummary } from "~/components/json-diff-inline";
 import { getMismatch, updateMismatches } from "~/models/mismatch.server";
+import { resolveNames } from "~/models/audit.server";
+import { Time } from "~/components/ui/time";
 import { recheckMismatch } from "~/models/mismatch-recheck.server";
 import { applyMismatchRepair, planMismatchRepair } from "~/models/reconciliation-repair.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
@@ -32,7 +34,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
   const mismatch = await getMismatch(parseId(params.mismatchId));
   if (!mismatch) throw new Response("Mismatch not found", { status: 404 });
-  return json({ mismatch, canEdit: hasRole(user, "engineer"), canRecheck: hasRole(user, "support") });
+  const names = await resolveNames(mismatch.history.flatMap((h) => [h.before, h.after]));
+  return json({ mismatch, names, canEdit: hasRole(user, "engineer"), canRecheck: hasRole(user, "support") });
 }
 
 const updateSchema = z.object({
@@ -87,7 +90,7 @@ function asRow(value: unknown): Record<string, unknown> | null {
 }
 
 export default function MismatchDetailPage() {
-  const { mismatch, canEdit, canRecheck } = useLoaderData<typeof loader>();
+  const { mismatch, names, canEdit, canRecheck } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const comparison = mismatch.comparison;
@@ -261,9 +264,9 @@ export default function MismatchDetailPage() {
               {mismatch.history.map((h) => (
                 <li key={h.id}>
                   <p className="text-xs text-slate-500">
-                    {h.at.slice(0, 19)} · {h.actorLabel} · {h.action}
+                    <Time at={h.at} /> · {h.actorLabel} · {h.action}
                   </p>
-                  <ChangeSummary before={h.before} after={h.after} />
+                  <ChangeSummary before={h.before} after={h.after} names={names} />
                 </li>
               ))}
             </ul>
