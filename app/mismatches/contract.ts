@@ -3,6 +3,7 @@
  * for the server, the application-side client, the database schema's enums and the dashboard. Pure module,
  * relative imports only: it reaches the browser bundle and the client package.
  */
+import type { LatencyReport } from "../latency/histogram";
 import { primaryKeyProblem, type PrimaryKeyInput } from "../normalization/primary-key";
 
 export const MISMATCH_ORIGINS = ["shadow_read", "dual_write_error", "reconciliation"] as const;
@@ -66,6 +67,8 @@ export interface MismatchWireRecord {
 export interface MismatchBatchBody {
   mismatches: MismatchWireRecord[];
   comparisons: { cohort: string | null; table: string; windowStart: string; compared: number; mismatched: number }[];
+  /** The client's latency histograms (app/latency/histogram.ts), when it has timings to report. */
+  latencies?: LatencyReport[];
 }
 
 export interface BatchError {

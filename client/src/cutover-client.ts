@@ -6,6 +6,7 @@ import { MismatchReporter, errorMessage, type MismatchReporterOptions } from "./
 import { NormalizationRulesPoller } from "./normalization-rules-poller";
 import { RulesetPoller, type RulesetOrigin } from "./ruleset-poller";
 import { compareReadResults, type CompareSpec } from "./shadow-comparison";
+import { LatencyRecorder, type LatencyRecorderOptions } from "./latency-histogram";
 import { DEFAULT_TARGET_WRITE_RETRY, withTargetWriteRetry, type TargetWriteRetry } from "./target-write-retry";
 
 export interface CutoverClientOptions {
@@ -35,6 +36,11 @@ export interface CutoverClientOptions {
     error: unknown,
     context: { userId: string; table: string; side: "source" | "target" | "compare" }
   ) => void;
+  /**
+   * Timing of every mirrored write and shadow read on each side, reported with the comparison counts (default on);
+   * false turns it off.
+   */
+  latency?: false | LatencyRecorderOptions;
   /** Injected in tests to make sampling deterministic. */
   random?: () => number;
 }
@@ -59,12 +65,16 @@ export interface WriteOptions {
   primaryKey?: PrimaryKeyInput;
   /** The value written, recorded on the successful side of a write_error mismatch. */
   value?: unknown;
+  /** The operation's name for latency per operation ("insert annotation"); default "write". */
+  operation?: string;
 }
 
 export interface ReadOptions {
   attributes?: UserAttributes;
   /** What and how to compare; false turns the shadow read off for this call. Default { table: "unknown" }. */
   compare?: CompareSpec | false;
+  /** The operation's name for latency per operation ("select by document"); default "read". */
+  operation?: string;
 }
 
 type DatabaseCall<R> = () => Promise<R> | R;
@@ -105,6 +115,8 @@ export interface CutoverClient {
   /** Called after every ruleset swap; returns an unsubscribe function. */
   onRulesetChange(listener: (ruleset: Ruleset) => void): () => void;
   readonly reporter: MismatchReporter;
+  /** The latency histograms (null when timing is off). */
+  readonly latency: LatencyRecorder | null;
   /** Stops polling and delivers what the reporter holds (within timeoutMs). Timers never keep the process alive. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -115,6 +127,7 @@ export function createCutoverClient(options: CutoverClientOptions): CutoverClien
 
 class Client implements CutoverClient {
   readonly reporter: MismatchReporter;
+  readonly latency: LatencyRecorder | null;
   private compiled: CompiledRuleset;
   private readonly poller: RulesetPoller;
   private readonly firstPoll: Promise<boolean>;
@@ -155,6 +168,8 @@ class Client implements CutoverClient {
       pins: [],
     });
     this.reporter = new MismatchReporter({ url: options.url, token: options.token, ...options.reporter });
+    this.latency = options.latency === false ? null : new LatencyRecorder(options.latency);
+    this.reporter.latencies = this.latency;
     this.poller = new RulesetPoller({
       url: options.url,
       token: options.token,
@@ -189,21 +204,36 @@ class Client implements CutoverClient {
     const assignment = this.assignment(userId, options.attributes);
     const [primary, secondary] = modePaths(assignment.mode).writes;
     this.count.writes++;
+    // Only mirrored writes are timed: they are what compares the two databases.
+    const latency = secondary ? this.latency : null;
+    const cohort = assignment.cohort?.id ?? null;
+    const table = options.table ?? "unknown";
+    const operation = options.operation ?? "write";
+    let started = latency ? performance.now() : 0;
     // The primary's failure is the user's failure; the secondary is not written then (nothing to mirror).
-    const result = await this.run(primary, calls[primary]);
+    let result: R;
+    try {
+      result = await this.run(primary, calls[primary]);
+    } catch (error) {
+      if (latency) this.timed(latency, cohort, table, operation, primary, started, true);
+      throw error;
+    }
     if (secondary) {
+      if (latency) started = this.timed(latency, cohort, table, operation, primary, started, false);
       try {
         await this.run(secondary, calls[secondary]);
+        if (latency) this.timed(latency, cohort, table, operation, secondary, started, false);
       } catch (error) {
+        if (latency) this.timed(latency, cohort, table, operation, secondary, started, true);
         this.count.secondaryWriteErrors++;
         const failed = { error: errorMessage(error), code: (error as { code?: unknown })?.code ?? null };
         this.reporter.enqueue({
           origin: "dual_write_error",
           kind: "write_error",
-          table: options.table ?? "unknown",
+          table,
           primaryKey: options.primaryKey ?? "unknown",
           userId,
-          cohort: assignment.cohort?.id ?? null,
+          cohort,
           sourceValue: secondary === "source" ? failed : options.value ?? null,
           targetValue: secondary === "target" ? failed : options.value ?? null,
         });
@@ -225,12 +255,26 @@ class Client implements CutoverClient {
       return invoke(calls[paths.serves]);
     }
     const shadowSide = paths.serves === "source" ? "target" : "source";
+    const latency = this.latency;
+    const started = latency ? performance.now() : 0;
     // Both calls start before either is awaited: the user waits for the primary only, never for the sum.
     const primary = invoke(calls[paths.serves]);
     const shadow = invoke(calls[shadowSide]);
     this.count.shadowReads++;
     const compareSpec = spec ?? { table: "unknown" };
-    void Promise.allSettled([primary, shadow]).then(([p, s]) => {
+    // Each side's end is noted as it settles; the histograms are filled once both have.
+    let primaryEnd = 0;
+    let shadowEnd = 0;
+    const watched = latency
+      ? [primary.finally(() => (primaryEnd = performance.now())), shadow.finally(() => (shadowEnd = performance.now()))]
+      : [primary, shadow];
+    void Promise.allSettled(watched).then(([p, s]) => {
+      if (latency) {
+        const cohort = assignment.cohort?.id ?? null;
+        const operation = options.operation ?? "read";
+        this.timed(latency, cohort, compareSpec.table, operation, paths.serves, started, p.status === "rejected", primaryEnd);
+        this.timed(latency, cohort, compareSpec.table, operation, shadowSide, started, s.status === "rejected", shadowEnd);
+      }
       if (p.status === "rejected") return;
       if (s.status === "rejected") {
         this.count.shadowReadErrors++;
@@ -243,7 +287,7 @@ class Client implements CutoverClient {
           userId,
           assignment,
           compareSpec,
-          paths.serves === "source" ? [p.value, s.value] : [s.value, p.value]
+          paths.serves === "source" ? [p.value as R, s.value as R] : [s.value as R, p.value as R]
         )
       );
     });
@@ -284,6 +328,21 @@ class Client implements CutoverClient {
     this.poller.close();
     this.rulesPoller.close();
     await Promise.all([this.reporter.close(timeoutMs), this.poller.persisted()]);
+  }
+
+  /** Records one side's call from `started` to `end` (default now); returns the end, where a following call starts. */
+  private timed(
+    latency: LatencyRecorder,
+    cohort: string | null,
+    table: string,
+    operation: string,
+    side: "source" | "target",
+    started: number,
+    failed: boolean,
+    end = performance.now()
+  ): number {
+    latency.record(cohort, table, operation, side, end - started, failed, performance.timeOrigin + end);
+    return end;
   }
 
   /** A target write is retried on a retryable error (CockroachDB's 40001); a source write runs once, as before. */

@@ -18,6 +18,8 @@ export type {
   MismatchReporterOptions,
   MismatchReporterStats,
 } from "./mismatch-reporter";
+export { LatencyRecorder, type LatencyRecorderOptions, type LatencyRecorderStats } from "./latency-histogram";
+export { LATENCY_BOUNDS_MS, latencyQuantile, type LatencyReport, type LatencySide } from "../../app/latency/histogram";
 export { compareReadResults, type CompareSpec } from "./shadow-comparison";
 export { CutoverOpenFeatureProvider, DEFAULT_FLAG_KEY } from "./openfeature-provider";
 export { isRuleset, type RulesetOrigin } from "./ruleset-poller";

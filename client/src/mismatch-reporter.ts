@@ -7,6 +7,7 @@ import {
   type MismatchWireRecord,
 } from "../../app/mismatches/contract";
 import { canonicalPrimaryKey, primaryKeyIdentity, type KeyScalar, type PrimaryKeyInput } from "../../app/normalization";
+import type { LatencyReport } from "../../app/latency/histogram";
 
 export type { MismatchBatchBody, MismatchKind, MismatchOrigin };
 
@@ -74,6 +75,13 @@ interface ComparisonCounter {
 
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429]);
 
+/** Entries sent beside the comparison counts in the same batches (the client's latency histograms). */
+export interface ReportSource {
+  pending(): number;
+  /** Up to `max` JSON entries, removed from the source. */
+  take(max: number): string[];
+}
+
 /**
  * Batches mismatches and comparison counts to POST /api/v1/mismatches. Enqueueing is a slot write into a ring
  * buffer (no allocation, no I/O, no await) so it can sit on a request path; the queue is bounded and drops the
@@ -107,6 +115,8 @@ export class MismatchReporter {
   private readonly intervalTimer: NodeJS.Timeout;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  /** The client's latency histograms, sent as the batch's `latencies` (app/latency/histogram.ts). */
+  latencies: ReportSource | null = null;
 
   private counts = {
     enqueued: 0,
@@ -229,7 +239,7 @@ export class MismatchReporter {
   }
 
   private isIdle(): boolean {
-    return this.size === 0 && this.counters.size === 0 && this.inFlight === null;
+    return this.size === 0 && this.counters.size === 0 && this.inFlight === null && !this.latencies?.pending();
   }
 
   private sendSoon(): void {
@@ -298,7 +308,7 @@ export class MismatchReporter {
   }
 
   private takeBatch(): PendingBatch | null {
-    if (this.size === 0 && this.counters.size === 0) return null;
+    if (this.size === 0 && this.counters.size === 0 && !this.latencies?.pending()) return null;
     const take = Math.min(this.size, this.maxBatchSize);
     const mismatches: string[] = [];
     for (let i = 0; i < take; i++) {
@@ -329,9 +339,11 @@ export class MismatchReporter {
       );
       this.counters.delete(key);
     }
-    if (mismatches.length === 0 && comparisons.length === 0) return null;
+    const latencies = this.latencies?.take(this.maxBatchSize) ?? [];
+    if (mismatches.length === 0 && comparisons.length === 0 && latencies.length === 0) return null;
     // Serialised once: a retry sends the very same bytes under the same key.
-    const body = `{"mismatches":[${mismatches.join(",")}],"comparisons":[${comparisons.join(",")}]}`;
+    const timings = latencies.length ? `,"latencies":[${latencies.join(",")}]` : "";
+    const body = `{"mismatches":[${mismatches.join(",")}],"comparisons":[${comparisons.join(",")}]${timings}}`;
     return { key: randomUUID(), body, mismatches: mismatches.length, comparisons: comparisons.length, attempts: 0 };
   }
 
