@@ -2,6 +2,7 @@ import type PgBoss from "pg-boss";
 import { registerBackfillJobs } from "./backfill.server";
 import { registerHealthJobs } from "./health.server";
 import { registerMismatchJobs } from "./mismatches.server";
+import { registerNotificationJobs } from "./notifications.server";
 import { registerRampJobs } from "./ramps.server";
 import { registerReconciliationJobs } from "./reconciliation.server";
 
@@ -9,7 +10,7 @@ import { registerReconciliationJobs } from "./reconciliation.server";
 export type JobRegistrar = (boss: PgBoss) => Promise<void>;
 
 /** Every domain that runs background work registers here (one line each). */
-export const registrars: JobRegistrar[] = [registerHealthJobs, registerRampJobs, registerReconciliationJobs, registerMismatchJobs, registerBackfillJobs];
+export const registrars: JobRegistrar[] = [registerHealthJobs, registerRampJobs, registerReconciliationJobs, registerMismatchJobs, registerBackfillJobs, registerNotificationJobs];
 
 export async function registerJobs(boss: PgBoss) {
   for (const register of registrars) await register(boss);

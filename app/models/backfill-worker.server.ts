@@ -12,6 +12,8 @@ import { getBackfillJob, type BackfillJob } from "./backfill.server";
 import { convergeBackfill, CONVERGE_STALE_MS } from "./backfill-converge.server";
 import { resolveCohortMembers } from "./reconciliation-cohort.server";
 import { controlSql } from "~/utils/db.server";
+import { jobFailedEvent } from "~/notifications/events";
+import { notify } from "./notification.server";
 import { redactError } from "~/utils/databases.server";
 import { guardReconciliationTable } from "./schema-guard.server";
 
@@ -59,12 +61,14 @@ export async function runBackfillWorker(
       // Checked again here: a job row written any other way than the API still never touches a system catalog.
       const guard = await guardReconciliationTable({ schemaName: initial.schemaName, tableName: initial.tableName });
       if (!guard.ok) {
-        await sql`update backfill_jobs set status = 'failed', error = ${`refused: ${guard.message}`}, finished_at = now() where id = ${jobId} and status in ('queued', 'copying')`;
+        const failed = await sql`update backfill_jobs set status = 'failed', error = ${`refused: ${guard.message}`}, finished_at = now() where id = ${jobId} and status in ('queued', 'copying') returning id`;
+        if (failed.length) await notify(jobFailedEvent("backfill", initial, `refused: ${guard.message}`));
         return;
       }
       const described = await withRetry(() => describeCopyTable(sides.source, sides.targetWriter, initial.schemaName, initial.tableName), { signal: abort.signal });
       if (!described.table) {
-        await sql`update backfill_jobs set status = 'failed', error = ${described.problems.join("; ")}, finished_at = now() where id = ${jobId} and status in ('queued', 'copying')`;
+        const failed = await sql`update backfill_jobs set status = 'failed', error = ${described.problems.join("; ")}, finished_at = now() where id = ${jobId} and status in ('queued', 'copying') returning id`;
+        if (failed.length) await notify(jobFailedEvent("backfill", initial, described.problems.join("; ")));
         return;
       }
       const job = await planOnce(jobId, described.table, sides, abort.signal);
@@ -86,8 +90,9 @@ export async function runBackfillWorker(
     if (abort.signal.aborted) await markCancelled(jobId);
   } catch (error) {
     if (abort.signal.aborted) return await markCancelled(jobId);
-    await sql`update backfill_jobs set status = 'failed', error = ${redactError(error).slice(0, 2000)}, finished_at = now()
-      where id = ${jobId} and status in ('queued', 'copying', 'converging')`;
+    const failed = await sql`update backfill_jobs set status = 'failed', error = ${redactError(error).slice(0, 2000)}, finished_at = now()
+      where id = ${jobId} and status in ('queued', 'copying', 'converging') returning id`;
+    if (failed.length) await notify(jobFailedEvent("backfill", initial, redactError(error)));
     throw error;
   } finally {
     clearInterval(cancelWatch);

@@ -1,6 +1,7 @@
 import { asc, desc, eq, sql } from "drizzle-orm";
 import { cohortHistory, cohorts, rolloutState } from "../../db/schema";
 import { checkGates } from "../gates/index.server";
+import { recordGateResults } from "./gate-state.server";
 import type { GateResult } from "../gates/types";
 import { changeRequirementProblems, classifyCohortChange, type ChangeClassification } from "../rollout/change";
 import type { Mode } from "../rollout/modes";
@@ -92,6 +93,7 @@ async function requireGates(cohort: { id: string; name: string }, from: { mode: 
     fromBasisPoints: from.bp,
     toBasisPoints: to.bp,
   });
+  await recordGateResults(cohort, to.bp, results);
   const failed = results.filter((r) => !r.passed);
   if (failed.length > 0) {
     throw new RolloutError(422, `Blocked by ${failed.map((f) => `${f.label}: ${f.reason}`).join("; ")}`, { gates: results });

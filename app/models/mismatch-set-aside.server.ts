@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { recordAudit, SYSTEM_ACTOR, type Actor } from "./audit.server";
 import { CopyNoAnswerError, MISMATCH_INBOX_CHANNEL } from "./mismatch-ingest.server";
 import { controlDb } from "~/utils/db.server";
+import { notify } from "./notification.server";
 
 /**
  * Inbox batches that cannot be folded: a batch passed validation, so PostgreSQL refusing its rows is rare (a value
@@ -40,7 +41,7 @@ function describe(error: unknown): string {
  */
 export async function setAsideBatch(id: number, error: unknown): Promise<boolean> {
   const reason = describe(error);
-  return controlDb().transaction(async (tx) => {
+  const moved = await controlDb().transaction(async (tx) => {
     const moved = await tx.execute<{ id: string; record_count: number }>(sql`
       with claimed as (select id from mismatch_inbox where id = ${id} for update skip locked),
       moved as (delete from mismatch_inbox i using claimed c where i.id = c.id returning i.*)
@@ -55,6 +56,15 @@ export async function setAsideBatch(id: number, error: unknown): Promise<boolean
     );
     return true;
   });
+  if (moved) {
+    await notify({
+      type: "mismatches.set_aside",
+      severity: "warning",
+      summary: `mismatch batch ${id} was set aside: ${reason.slice(0, 300)}`,
+      detail: { batchId: id, error: reason },
+    });
+  }
+  return moved;
 }
 
 /** The set-aside batches, oldest first (the triage page shows them; there should be none or a few). */

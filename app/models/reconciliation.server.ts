@@ -25,6 +25,9 @@ import { engineScope, evaluateOwners } from "./reconciliation-cohort.server";
 import { ingestMismatches } from "./mismatch-ingest.server";
 import { guardReconciliationTable } from "./schema-guard.server";
 import { controlDb, controlSql } from "~/utils/db.server";
+import { jobFailedEvent } from "~/notifications/events";
+import { notify } from "./notification.server";
+import { redactError } from "~/utils/databases.server";
 
 export type ReconciliationJob = typeof reconciliationJobs.$inferSelect;
 export type ReconciliationMode = (typeof RECONCILIATION_MODES)[number];
@@ -170,8 +173,9 @@ export async function runReconciliationWorker(
   // Defence in depth: a job row written any other way than through the guarded entry points still reads nothing.
   const guard = await guardReconciliationTable({ schemaName: job.schemaName, tableName: job.tableName }, sides);
   if (!guard.ok) {
-    await sql`update reconciliation_jobs set status = 'failed', error = ${`refused: ${guard.message}`}, finished_at = now()
-      where id = ${jobId} and status in ('queued', 'running')`;
+    const failed = await sql`update reconciliation_jobs set status = 'failed', error = ${`refused: ${guard.message}`}, finished_at = now()
+      where id = ${jobId} and status in ('queued', 'running') returning id`;
+    if (failed.length) await notify(jobFailedEvent("reconciliation", job, `refused: ${guard.message}`));
     return;
   }
   const abort = new AbortController();
@@ -201,6 +205,7 @@ export async function runReconciliationWorker(
     if (!context) {
       await sql`update reconciliation_jobs set status = 'failed', drift = ${JSON.stringify(drift)}::text::jsonb, error = 'schema drift prevents the comparison',
         finished_at = now() where id = ${jobId}`;
+      await notify(jobFailedEvent("reconciliation", job, "schema drift prevents the comparison"));
       return;
     }
     await planOnce(jobId, context, drift);
@@ -243,7 +248,8 @@ export async function runReconciliationWorker(
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    await sql`update reconciliation_jobs set status = 'failed', error = ${message.slice(0, 2000)}, finished_at = now() where id = ${jobId} and status <> 'cancelled'`;
+    const failed = await sql`update reconciliation_jobs set status = 'failed', error = ${message.slice(0, 2000)}, finished_at = now() where id = ${jobId} and status <> 'cancelled' returning id`;
+    if (failed.length) await notify(jobFailedEvent("reconciliation", job, redactError(error)));
     throw error;
   } finally {
     clearInterval(cancelWatch);

@@ -5,6 +5,7 @@ import { compileRuleset, type CompiledRuleset } from "../rollout/evaluate";
 import type { Mode } from "../rollout/modes";
 import type { Ruleset } from "../rollout/types";
 import { recordAudit, type Actor } from "./audit.server";
+import { notify } from "./notification.server";
 import { listenControl, notificationsUp } from "~/utils/control-notifications.server";
 import { controlDb, type ControlDb, type ControlTx } from "~/utils/db.server";
 import { singleton } from "~/utils/singleton.server";
@@ -209,7 +210,7 @@ export async function listRulesetVersions(limit = 500) {
 
 /** The global emergency switch: everyone (pins included) to `mode` at once. */
 export async function setEmergency(mode: Mode, reason: string, actor: Actor) {
-  return changeRuleset(async (tx) => {
+  const version = await changeRuleset(async (tx) => {
     await ensureState(tx);
     const [before] = await tx.select().from(rolloutState).where(eq(rolloutState.id, 1)).for("update");
     await tx
@@ -224,10 +225,12 @@ export async function setEmergency(mode: Mode, reason: string, actor: Actor) {
     );
     return version;
   });
+  await notify({ type: "emergency.set", severity: "critical", summary: `emergency switch ON: everyone to ${mode}, by ${actor.label}: ${reason}`, detail: { mode, reason, actor: actor.label, rulesetVersion: version } });
+  return version;
 }
 
 export async function clearEmergency(reason: string, actor: Actor) {
-  return changeRuleset(async (tx) => {
+  const version = await changeRuleset(async (tx) => {
     await ensureState(tx);
     const [before] = await tx.select().from(rolloutState).where(eq(rolloutState.id, 1)).for("update");
     await tx.update(rolloutState).set({ emergencyMode: null, emergencyReason: null, emergencySince: null }).where(eq(rolloutState.id, 1));
@@ -239,4 +242,6 @@ export async function clearEmergency(reason: string, actor: Actor) {
     );
     return version;
   });
+  await notify({ type: "emergency.cleared", severity: "info", summary: `emergency switch off, by ${actor.label}: ${reason}`, detail: { reason, actor: actor.label, rulesetVersion: version } });
+  return version;
 }

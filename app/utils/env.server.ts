@@ -25,6 +25,9 @@ const schema = z.object({
     .transform((v) => v === "true" || v === "1"),
   /** Statement timeout for everything Cutover runs on the source and target (repairs included). */
   CUTOVER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Webhook deliveries: attempts in all, and the first retry's delay in seconds (each later one about doubles). */
+  CUTOVER_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  CUTOVER_WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
 });
 
 export type Env = z.infer<typeof schema>;
