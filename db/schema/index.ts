@@ -7,3 +7,5 @@ export * from "./rollout";
 export * from "./reconciliations";
 export * from "./security";
 export * from "./backfills";
+export * from "./schema-parity";
+export * from "./runway";
