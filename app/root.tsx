@@ -30,6 +30,7 @@ const NAV = [
   { to: "/backfills", label: "Backfills" },
   { to: "/wraparound", label: "Wraparound" },
   { to: "/capacity", label: "Capacity" },
+  { to: "/schema", label: "Schema" },
   { to: "/audit", label: "Audit" },
   { to: "/settings", label: "Settings" },
 ];

@@ -5,12 +5,13 @@ import { registerMismatchJobs } from "./mismatches.server";
 import { registerNotificationJobs } from "./notifications.server";
 import { registerRampJobs } from "./ramps.server";
 import { registerReconciliationJobs } from "./reconciliation.server";
+import { registerSchemaParityJobs } from "./schema-parity.server";
 
 /** A domain's jobs: creates its queues, starts its handlers and declares its cron schedules. */
 export type JobRegistrar = (boss: PgBoss) => Promise<void>;
 
 /** Every domain that runs background work registers here (one line each). */
-export const registrars: JobRegistrar[] = [registerHealthJobs, registerRampJobs, registerReconciliationJobs, registerMismatchJobs, registerBackfillJobs, registerNotificationJobs];
+export const registrars: JobRegistrar[] = [registerHealthJobs, registerRampJobs, registerReconciliationJobs, registerMismatchJobs, registerBackfillJobs, registerNotificationJobs, registerSchemaParityJobs];
 
 export async function registerJobs(boss: PgBoss) {
   for (const register of registrars) await register(boss);

@@ -1,5 +1,6 @@
 import { formatExposition, type MetricFamily } from "./prometheus";
 import { healthMetrics } from "./health.server";
+import { schemaDriftForMetrics } from "./schema-drift.server";
 
 /**
  * Everything GET /metrics exposes. Each domain adds one provider (a function returning metric families, names
@@ -11,7 +12,7 @@ export interface MetricProvider {
   collect(): Promise<MetricFamily[]>;
 }
 
-export const metricProviders: MetricProvider[] = [{ name: "health", collect: healthMetrics }];
+export const metricProviders: MetricProvider[] = [{ name: "health", collect: healthMetrics }, { name: "schema-drift", collect: schemaDriftForMetrics }];
 
 export async function renderMetrics(providers: readonly MetricProvider[] = metricProviders): Promise<string> {
   const results = await Promise.all(

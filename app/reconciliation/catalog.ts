@@ -1,5 +1,6 @@
 import type postgres from "postgres";
-import { detectDialect, type Dialect } from "./dialect";
+import { readCatalogSnapshot } from "./catalog-snapshot";
+import type { Dialect } from "./dialect";
 
 /** One column as both catalogs describe it. */
 export interface CatalogColumn {
@@ -42,72 +43,19 @@ export async function listTables(sql: postgres.Sql): Promise<{ schema: string; n
   return rows.map((r) => ({ schema: r.schema, name: r.name }));
 }
 
-/** Describe one table from the catalogs, or null when it does not exist on this side. */
+/**
+ * Describe one table from the catalogs, or null when it does not exist on this side: the whole-database catalog
+ * reader (catalog-snapshot.ts) scoped to one table, so reconciliation, backfill and schema parity read a table
+ * the same way.
+ */
 export async function describeTable(sql: postgres.Sql, schema: string, table: string): Promise<CatalogSide> {
-  const dialect = await detectDialect(sql);
-  // pg_attribute/pg_type/format_type are PostgreSQL's catalog; CockroachDB emulates them (its docs list
-  // pg_catalog.pg_attribute, pg_type and format_type as supported), which we could not test here.
-  const columns = await sql<
-    { name: string; type: string; typname: string; elem: string | null; typtype: string; notnull: boolean; num: number }[]
-  >`
-    select a.attname as name,
-           format_type(a.atttypid, a.atttypmod) as type,
-           t.typname as typname,
-           e.typname as elem,
-           coalesce(e.typtype, t.typtype)::text as typtype,
-           a.attnotnull as notnull,
-           a.attnum::int as num
-    from pg_catalog.pg_attribute a
-    join pg_catalog.pg_class c on c.oid = a.attrelid
-    join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-    join pg_catalog.pg_type t on t.oid = a.atttypid
-    left join pg_catalog.pg_type e on e.oid = t.typelem and t.typcategory = 'A'
-    where n.nspname = ${schema} and c.relname = ${table} and c.relkind in ('r', 'p')
-      and a.attnum > 0 and not a.attisdropped
-    order by a.attnum`;
-  if (columns.length === 0) {
-    // pg_class may not list a table with no columns; tell "missing" from "empty" by information_schema.
-    const [exists] = await sql`
-      select 1 from information_schema.tables where table_schema = ${schema} and table_name = ${table}`;
-    if (!exists) return { dialect, table: null };
-  }
-  // Key columns through information_schema, whose constraint views both engines document.
-  const keyRows = await sql<{ name: string }[]>`
-    select k.column_name as name
-    from information_schema.table_constraints tc
-    join information_schema.key_column_usage k
-      on k.constraint_name = tc.constraint_name and k.table_schema = tc.table_schema and k.table_name = tc.table_name
-    where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema = ${schema} and tc.table_name = ${table}
-    order by k.ordinal_position`;
-  let primaryKey = keyRows.map((r) => r.name);
-  let visible = [...columns];
-  if (dialect === "cockroach") {
-    // CockroachDB docs: a table created without a primary key gets a hidden `rowid` key column. It is not a
-    // key the application knows, so it counts as "no primary key", and hidden columns are never compared.
-    const hidden = await sql<{ name: string }[]>`
-      select column_name as name from information_schema.columns
-      where table_schema = ${schema} and table_name = ${table} and is_hidden = 'YES'`;
-    const hiddenNames = new Set(hidden.map((h) => h.name));
-    visible = columns.filter((c) => !hiddenNames.has(c.name));
-    if (primaryKey.some((k) => hiddenNames.has(k))) primaryKey = [];
-  }
-  return {
-    dialect,
-    table: {
-      schema,
-      name: table,
-      primaryKey,
-      columns: visible.map((c) => ({
-        name: c.name,
-        type: c.type,
-        typeName: c.typname,
-        elementTypeName: c.elem,
-        kind: c.typtype,
-        nullable: !c.notnull,
-        position: c.num,
-      })),
-    },
-  };
+  const snapshot = await readCatalogSnapshot(sql, { schema, table });
+  const found = snapshot.tables[0];
+  if (found) return { dialect: snapshot.dialect, table: found };
+  // pg_attribute lists no row for a table with no columns; tell "missing" from "empty" by information_schema.
+  const [exists] = await sql`
+    select 1 from information_schema.tables where table_schema = ${schema} and table_name = ${table}`;
+  return { dialect: snapshot.dialect, table: exists ? { schema, name: table, columns: [], primaryKey: [] } : null };
 }
 
 /** A schema difference that is reported as data, never thrown. */

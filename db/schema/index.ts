@@ -8,3 +8,5 @@ export * from "./reconciliations";
 export * from "./security";
 export * from "./backfills";
 export * from "./notifications";
+export * from "./schema-parity";
+export * from "./runway";
