@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { detectDialect, type Dialect } from "./dialect";
+import { detectServer, type Dialect } from "./dialect";
 
 /** One column as both catalogs describe it. */
 export interface CatalogColumn {
@@ -26,6 +26,8 @@ export interface CatalogTable {
 
 export interface CatalogSide {
   dialect: Dialect;
+  /** server_version_num: PostgreSQL 12 lacks functions the generated SQL prefers (trim_scale). */
+  versionNum: number;
   table: CatalogTable | null;
 }
 
@@ -44,7 +46,7 @@ export async function listTables(sql: postgres.Sql): Promise<{ schema: string; n
 
 /** Describe one table from the catalogs, or null when it does not exist on this side. */
 export async function describeTable(sql: postgres.Sql, schema: string, table: string): Promise<CatalogSide> {
-  const dialect = await detectDialect(sql);
+  const { dialect, versionNum } = await detectServer(sql);
   // pg_attribute/pg_type/format_type are PostgreSQL's catalog; CockroachDB emulates them (its docs list
   // pg_catalog.pg_attribute, pg_type and format_type as supported), which we could not test here.
   const columns = await sql<
@@ -69,7 +71,7 @@ export async function describeTable(sql: postgres.Sql, schema: string, table: st
     // pg_class may not list a table with no columns; tell "missing" from "empty" by information_schema.
     const [exists] = await sql`
       select 1 from information_schema.tables where table_schema = ${schema} and table_name = ${table}`;
-    if (!exists) return { dialect, table: null };
+    if (!exists) return { dialect, versionNum, table: null };
   }
   // Key columns through information_schema, whose constraint views both engines document.
   const keyRows = await sql<{ name: string }[]>`
@@ -93,6 +95,7 @@ export async function describeTable(sql: postgres.Sql, schema: string, table: st
   }
   return {
     dialect,
+    versionNum,
     table: {
       schema,
       name: table,
@@ -199,5 +202,5 @@ export function comparableType(column: CatalogColumn): string {
 
 export async function describeBothSides(source: postgres.Sql, target: postgres.Sql, schema: string, table: string) {
   const [s, t] = await Promise.all([describeTable(source, schema, table), describeTable(target, schema, table)]);
-  return { sourceDialect: s.dialect, targetDialect: t.dialect, plan: compareSchemas(s.table, t.table, `${schema}.${table}`) };
+  return { sourceDialect: s.dialect, targetDialect: t.dialect, sourceVersionNum: s.versionNum, targetVersionNum: t.versionNum, plan: compareSchemas(s.table, t.table, `${schema}.${table}`) };
 }
