@@ -3,7 +3,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { EmbeddedStartError, ensureDatabase, startEmbeddedPostgres, takeOverShutdown, type EmbeddedServer } from "../db/embedded";
+import postgres from "postgres";
 import { EnvError, parseEnv, type Env } from "../app/utils/env.server";
+import { detectEngine } from "../app/health/engine.server";
+import { unsupportedSourceReason } from "../app/health/source-support";
 
 export const ROOT = process.cwd();
 
@@ -72,6 +75,23 @@ export async function resolveDatabases(): Promise<Databases> {
     process.env.SESSION_SECRET = readFileSync(secretFile, "utf8").trim();
   }
   return { embedded, firstStart: created[0] };
+}
+
+/**
+ * Stops the start with one line when the source runs a PostgreSQL older than the supported floor. A source that
+ * does not answer is not refused: the pages show it down, and the check runs again at the next start.
+ */
+export async function refuseUnsupportedSource(sourceUrl: string) {
+  const sql = postgres(sourceUrl, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  let reason: string | null = null;
+  try {
+    reason = unsupportedSourceReason(await detectEngine(sql));
+  } catch {
+    // down or unreadable: the database status banner says so
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+  if (reason) fail(reason);
 }
 
 /**

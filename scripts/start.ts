@@ -1,7 +1,7 @@
 import { runMigrations } from "../db/migrate";
 import { seedDemo } from "../db/seed";
 import { DEMO_PASSWORD, DEMO_TOKEN, DEMO_USERS } from "../db/seed/demo-control";
-import { ensureBuilt, loadEnv, onShutdown, resolveDatabases, type Databases } from "./runtime";
+import { ensureBuilt, loadEnv, onShutdown, refuseUnsupportedSource, resolveDatabases, type Databases } from "./runtime";
 import { supervise, type SupervisedChild } from "./supervisor";
 
 // `npm start`: a supervisor that owns the databases (the embedded default, when no URL is set), migrates and seeds,
@@ -35,6 +35,7 @@ async function phase<T>(name: string, work: () => Promise<T> | T): Promise<T> {
 try {
   const databases = (running.databases = await phase("databases", resolveDatabases));
   const env = loadEnv();
+  await refuseUnsupportedSource(env.SOURCE_DATABASE_URL);
   if (await phase("build", ensureBuilt)) phases[phases.length - 1] += " (app changed)";
   else phases.pop();
   await phase("migrations", () => runMigrations(env.CUTOVER_DATABASE_URL));

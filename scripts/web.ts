@@ -1,6 +1,6 @@
 import { closeControlDb } from "../app/utils/db.server";
 import { closeSideConnections } from "../app/utils/databases.server";
-import { loadEnv, onShutdown } from "./runtime";
+import { loadEnv, onShutdown, refuseUnsupportedSource } from "./runtime";
 import { reportCrashesTo, reportReady, supervised } from "./supervised";
 import { startWebServer, type WebServer } from "./web-server";
 
@@ -8,6 +8,8 @@ import { startWebServer, type WebServer } from "./web-server";
 // balancer any number may run against one control DB.
 process.env.NODE_ENV ??= "production"; // run alone too (not under npm start), React's production build
 const env = loadEnv();
+// Under the supervisor, npm start checked the source's version already.
+if (!supervised) await refuseUnsupportedSource(env.SOURCE_DATABASE_URL);
 let web: WebServer | undefined;
 onShutdown(
   async () => {

@@ -2,7 +2,7 @@ import { closeControlDb } from "../app/utils/db.server";
 import { closeSideConnections } from "../app/utils/databases.server";
 import { isDatabaseUnavailable } from "../app/utils/api.server";
 import { runMigrations } from "../db/migrate";
-import { loadEnv, onShutdown } from "./runtime";
+import { loadEnv, onShutdown, refuseUnsupportedSource } from "./runtime";
 import { reportCrashesTo, reportReady, supervised } from "./supervised";
 import { startWorker } from "./worker-runtime";
 
@@ -10,6 +10,8 @@ import { startWorker } from "./worker-runtime";
 // `npm start` runs one too, under its supervisor.
 process.env.NODE_ENV ??= "production"; // run alone too (not under npm start), React's production build
 const env = loadEnv();
+// Under the supervisor, npm start checked the source's version already.
+if (!supervised) await refuseUnsupportedSource(env.SOURCE_DATABASE_URL);
 let worker: { stop(): Promise<void> } | undefined;
 onShutdown(
   async () => {

@@ -21,7 +21,7 @@ export async function collectHealth(sql: postgres.Sql, options: { sizes?: boolea
     if (engine.engine === "cockroachdb") {
       return { ok: true, collectedAt, engine, xid: null, capacity: await collectCockroachCapacity(sql) };
     }
-    const [xid, capacity] = await Promise.all([collectXidSnapshot(sql), collectPostgresCapacity(sql, options)]);
+    const [xid, capacity] = await Promise.all([collectXidSnapshot(sql, { serverVersionNum: engine.versionNum }), collectPostgresCapacity(sql, options)]);
     return { ok: true, collectedAt, engine, xid, capacity };
   } catch (error) {
     return { ok: false, collectedAt, error: error instanceof Error ? error.message : String(error) };

@@ -2,7 +2,7 @@ import type postgres from "postgres";
 import type { RunningVacuum, XidBlocker, XidSnapshot } from "./xid-snapshot";
 
 /**
- * The XID wraparound collector for PostgreSQL 13-18. Never run it against CockroachDB (no XIDs, no pg_stat_*
+ * The XID wraparound collector for PostgreSQL 12-18. Never run it against CockroachDB (no XIDs, no pg_stat_*
  * progress views): callers branch on detectEngine() first. Everything comes from one statement, so all parts
  * share one snapshot and one round-trip; none of it assigns an XID.
  */
@@ -25,13 +25,27 @@ interface RawSnapshot {
 export interface XidCollectorOptions {
   /** How many of the oldest tables to return (20 on the page; tests ask for more to find young tables). */
   topTables?: number;
+  /** server_version_num, when the caller knows it already (collectHealth does); read otherwise. */
+  serverVersionNum?: number;
+}
+
+/** What this version cannot show, said on the page instead of leaving a blank. */
+export function unavailableOn(serverVersionNum: number): XidSnapshot["unavailable"] {
+  const version = `PostgreSQL ${Math.floor(serverVersionNum / 10000)}`;
+  return serverVersionNum < 140000
+    ? [{ view: "vacuum_failsafe_age", reason: `${version} has no vacuum failsafe (it came in 14): the forecast leaves that horizon out` }]
+    : [];
 }
 
 export async function collectXidSnapshot(sql: postgres.Sql, options: XidCollectorOptions = {}): Promise<XidSnapshot> {
   const topTables = options.topTables ?? TOP_TABLES;
+  const versionNum = options.serverVersionNum ?? Number((await sql<{ v: string }[]>`select current_setting('server_version_num') as v`)[0].v);
+  // pg_snapshot / pg_current_snapshot came in 13; the txid_ forms (12) are deprecated since but give the same
+  // epoch-extended counter.
+  const nextXid = sql.unsafe(versionNum >= 130000 ? "pg_snapshot_xmax(pg_current_snapshot())" : "txid_snapshot_xmax(txid_current_snapshot())");
   const [raw] = await sql<{ snapshot: RawSnapshot }[]>`
     select json_build_object(
-      'next_xid', pg_snapshot_xmax(pg_current_snapshot())::text,
+      'next_xid', ${nextXid}::text,
       'databases', (select json_agg(json_build_object(
           'datname', datname, 'xid_age', age(datfrozenxid), 'mxid_age', mxid_age(datminmxid),
           'datallowconn', datallowconn) order by age(datfrozenxid) desc)
@@ -92,7 +106,7 @@ export async function collectXidSnapshot(sql: postgres.Sql, options: XidCollecto
           left join pg_namespace n on n.oid = c.relnamespace
           left join pg_stat_activity a on a.pid = v.pid)
     ) as snapshot`;
-  return parseSnapshot(raw.snapshot, Date.now());
+  return { ...parseSnapshot(raw.snapshot, Date.now()), unavailable: unavailableOn(versionNum) };
 }
 
 function num(value: unknown): number {
@@ -102,7 +116,7 @@ function str(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-export function parseSnapshot(raw: RawSnapshot, collectedAt: number): XidSnapshot {
+export function parseSnapshot(raw: RawSnapshot, collectedAt: number): Omit<XidSnapshot, "unavailable"> {
   const setting = (name: string) => {
     const found = raw.settings?.find((s) => s.name === name);
     return found ? Number(found.setting) : null;
@@ -180,7 +194,7 @@ export function parseSnapshot(raw: RawSnapshot, collectedAt: number): XidSnapsho
   };
 }
 
-/** pg_stat_progress_vacuum across 13-18: the heap columns are stable, the dead-tuple ones were renamed in 17. */
+/** pg_stat_progress_vacuum across 12-18: the heap columns are stable, the dead-tuple ones were renamed in 17. */
 export function parseVacuum(
   progress: Record<string, unknown>,
   relation: string | null,

@@ -65,7 +65,7 @@ export interface RunningVacuum {
 
 export interface XidSnapshot {
   collectedAt: number;
-  /** pg_snapshot_xmax(pg_current_snapshot()): the next XID to be assigned, read without assigning one. */
+  /** pg_snapshot_xmax(pg_current_snapshot()) (txid_ forms on 12): the next XID to be assigned, read without assigning one. */
   nextXid: number;
   databases: DatabaseXidAge[];
   /** The oldest tables of the database the collector is connected to (pg_class is per database). */
@@ -73,4 +73,7 @@ export interface XidSnapshot {
   blockers: XidBlocker[];
   settings: FreezeSettings;
   vacuums: RunningVacuum[];
+  /** Figures this server's version cannot give (which setting or view, and why); empty on 14 and later.
+   * Absent from readings stored before it existed. */
+  unavailable?: { view: string; reason: string }[];
 }

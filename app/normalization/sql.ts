@@ -68,7 +68,14 @@ export function outputIsCanonical(column: SqlColumn, rules: ColumnRules): boolea
  * canonical text (it is a numeric comparison), so a column under it yields its plain canonical text and the
  * caller compares it numerically.
  */
-export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules, dialect: SqlDialect = "postgres"): string {
+export function canonicalSql(
+  ref: string,
+  column: SqlColumn,
+  rules: ColumnRules,
+  dialect: SqlDialect = "postgres",
+  /** false on PostgreSQL 12, which has no trim_scale. */
+  hasTrimScale = dialect === "postgres",
+): string {
   const family = columnFamily(column);
   let expr: string;
   switch (family) {
@@ -91,7 +98,7 @@ export function canonicalSql(ref: string, column: SqlColumn, rules: ColumnRules,
       break;
     case "numeric":
       // trim_scale (PostgreSQL 13+) is the regexps' result at a fraction of their cost
-      expr = rules.numericScale ? (dialect === "postgres" ? `(trim_scale(${ref}))::text` : trimScale(`(${ref})::text`)) : `(${ref})::text`;
+      expr = rules.numericScale ? (hasTrimScale ? `(trim_scale(${ref}))::text` : trimScale(`(${ref})::text`)) : `(${ref})::text`;
       break;
     case "float":
       // float4 keeps its own shortest text (widening to float8 would print 1.100000023841858)

@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 import type { CatalogColumn } from "./catalog";
-import { detectDialect, type Dialect } from "./dialect";
+import { detectServer, type Dialect } from "./dialect";
 
 /**
  * A whole database's catalog in a handful of queries (one per catalog, never one per table), for schema parity:
@@ -47,6 +47,8 @@ export interface SnapshotTable {
 
 export interface CatalogSnapshot {
   dialect: Dialect;
+  /** server_version_num: queries that differ between PostgreSQL majors branch on it. */
+  versionNum: number;
   tables: SnapshotTable[];
   enums: { schema: string; name: string; labels: string[] }[];
   sequences: { schema: string; name: string }[];
@@ -57,7 +59,7 @@ const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "crdb_internal", "pg
 
 /** Reads every application table (or only `scope`) with its columns, keys, indexes, foreign keys, enums, sequences. */
 export async function readCatalogSnapshot(sql: postgres.Sql, scope?: { schema: string; table: string }): Promise<CatalogSnapshot> {
-  const dialect = await detectDialect(sql);
+  const { dialect, versionNum } = await detectServer(sql);
   const only = (ns: string, rel: string) =>
     scope ? sql`and ${sql.unsafe(ns)}.nspname = ${scope.schema} and ${sql.unsafe(rel)}.relname = ${scope.table}` : sql``;
   const system = sql`not in ${sql(SYSTEM_SCHEMAS)} and n.nspname not like 'pg\_temp%'`;
@@ -165,5 +167,5 @@ export async function readCatalogSnapshot(sql: postgres.Sql, scope?: { schema: s
     const index = { name: i.name, columns: names(Number(i.relid), i.keys.trim().split(/\s+/).filter(Boolean).map(Number)), unique: i.unique, partial: i.partial };
     (i.unique && !i.partial ? table.uniques : table.indexes).push(index);
   }
-  return { dialect, tables: [...tables.values()], enums: enums.map((e) => ({ ...e })), sequences: sequences.map((s) => ({ ...s })) };
+  return { dialect, versionNum, tables: [...tables.values()], enums: enums.map((e) => ({ ...e })), sequences: sequences.map((s) => ({ ...s })) };
 }

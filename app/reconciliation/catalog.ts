@@ -27,6 +27,8 @@ export interface CatalogTable {
 
 export interface CatalogSide {
   dialect: Dialect;
+  /** server_version_num: PostgreSQL 12 lacks functions the generated SQL prefers (trim_scale). */
+  versionNum: number;
   table: CatalogTable | null;
 }
 
@@ -51,11 +53,11 @@ export async function listTables(sql: postgres.Sql): Promise<{ schema: string; n
 export async function describeTable(sql: postgres.Sql, schema: string, table: string): Promise<CatalogSide> {
   const snapshot = await readCatalogSnapshot(sql, { schema, table });
   const found = snapshot.tables[0];
-  if (found) return { dialect: snapshot.dialect, table: found };
+  if (found) return { dialect: snapshot.dialect, versionNum: snapshot.versionNum, table: found };
   // pg_attribute lists no row for a table with no columns; tell "missing" from "empty" by information_schema.
   const [exists] = await sql`
     select 1 from information_schema.tables where table_schema = ${schema} and table_name = ${table}`;
-  return { dialect: snapshot.dialect, table: exists ? { schema, name: table, columns: [], primaryKey: [] } : null };
+  return { dialect: snapshot.dialect, versionNum: snapshot.versionNum, table: exists ? { schema, name: table, columns: [], primaryKey: [] } : null };
 }
 
 /** A schema difference that is reported as data, never thrown. */
@@ -147,5 +149,5 @@ export function comparableType(column: CatalogColumn): string {
 
 export async function describeBothSides(source: postgres.Sql, target: postgres.Sql, schema: string, table: string) {
   const [s, t] = await Promise.all([describeTable(source, schema, table), describeTable(target, schema, table)]);
-  return { sourceDialect: s.dialect, targetDialect: t.dialect, plan: compareSchemas(s.table, t.table, `${schema}.${table}`) };
+  return { sourceDialect: s.dialect, targetDialect: t.dialect, sourceVersionNum: s.versionNum, targetVersionNum: t.versionNum, plan: compareSchemas(s.table, t.table, `${schema}.${table}`) };
 }

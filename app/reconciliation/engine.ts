@@ -14,6 +14,8 @@ export interface Side {
   name: "source" | "target";
   sql: postgres.Sql;
   dialect: Dialect;
+  /** trim_scale is PostgreSQL 13+; elsewhere numeric_scale is spelled with regexps. */
+  hasTrimScale: boolean;
   /** Quoted, schema-qualified table name built from the catalog. */
   relation: string;
   key: CatalogColumn[];
@@ -71,7 +73,7 @@ export async function prepareReconciliation(
   options: ReconcileOptions,
 ): Promise<{ drift: SchemaDrift[]; context: ReconcileContext | null }> {
   const schema = options.schema ?? "public";
-  const { sourceDialect, targetDialect, plan } = await describeBothSides(source, target, schema, options.table);
+  const { sourceDialect, targetDialect, sourceVersionNum, targetVersionNum, plan } = await describeBothSides(source, target, schema, options.table);
   const drift = [...plan.drift];
   const scope = options.scope ?? { kind: "table" };
   if (scope.kind === "users" && !plan.columns.some((c) => c.name === scope.column)) {
@@ -97,23 +99,24 @@ export async function prepareReconciliation(
   });
   const keyOf = (side: "source" | "target") =>
     plan.primaryKey.map((k) => plan.columns.find((c) => c.name === k)![side]);
-  const side = (name: "source" | "target", sql: postgres.Sql, dialect: Dialect): Side => ({
+  const side = (name: "source" | "target", sql: postgres.Sql, dialect: Dialect, versionNum: number): Side => ({
     name,
     sql,
     dialect,
+    hasTrimScale: dialect === "postgres" && versionNum >= 130000,
     relation: qualifiedName(schema, options.table),
     key: keyOf(name),
     columns: compared.map((c) => c[name]),
     ruled: ruled.map((c) => c[name]),
     owner: owner ? owner[name] : null,
   });
-  const src = side("source", source, sourceDialect);
+  const src = side("source", source, sourceDialect, sourceVersionNum);
   return {
     drift,
     context: {
       label: `${schema}.${options.table}`,
       source: src,
-      target: side("target", target, targetDialect),
+      target: side("target", target, targetDialect, targetVersionNum),
       columnNames: compared.map((c) => c.name),
       keyNames: plan.primaryKey,
       tolerance,
@@ -201,12 +204,12 @@ function rangePredicate(side: Side, lower: KeyTuple | null, upper: KeyTuple | nu
 function canonicalSelect(ctx: ReconcileContext, side: Side, detail = false): string {
   const keys = side.key.map((c) => quoteIdent(c.name));
   const canon = side.columns.map(
-    (c, i) => `${canonicalSql(quoteIdent(c.name), c, ctx.rules.get(c.name) ?? NO_RULES, side.dialect)} as ${canonAlias(i)}`,
+    (c, i) => `${canonicalSql(quoteIdent(c.name), c, ctx.rules.get(c.name) ?? NO_RULES, side.dialect, side.hasTrimScale)} as ${canonAlias(i)}`,
   );
   const raw = side.columns.flatMap((c, i) => (passedAsIs(ctx, side, c) ? [`${quoteIdent(c.name)} as ${rawAlias(i)}`] : []));
   // the ruled columns' canonical text without rules: a difference only they show is one a rule covers
   const unruled = side.ruled.map((c, i) =>
-    detail || !rawUnruled(side) ? `${canonicalSql(quoteIdent(c.name), c, NO_RULES, side.dialect)} as ${unruledAlias(i)}` : `${quoteIdent(c.name)} as ${unruledAlias(i)}`,
+    detail || !rawUnruled(side) ? `${canonicalSql(quoteIdent(c.name), c, NO_RULES, side.dialect, side.hasTrimScale)} as ${unruledAlias(i)}` : `${quoteIdent(c.name)} as ${unruledAlias(i)}`,
   );
   const owner = side.owner ? [`(${quoteIdent(side.owner.name)})::text as ${OWNER_ALIAS}`] : [];
   return [...keys, ...canon, ...raw, ...unruled, ...owner].join(", ");
@@ -262,7 +265,7 @@ function rowText(ctx: ReconcileContext, side: Side, withKey: boolean, parts_: "r
     // primary-key columns are never NULL
     side.key.forEach((c) => {
       const ref = quoteIdent(c.name);
-      add(canonicalSql(ref, c, NO_RULES, side.dialect), c, postgres && outputIsCanonical(c, NO_RULES) ? ref : null, true);
+      add(canonicalSql(ref, c, NO_RULES, side.dialect, side.hasTrimScale), c, postgres && outputIsCanonical(c, NO_RULES) ? ref : null, true);
     });
   }
   if (parts_ !== "unruled") {

@@ -7,6 +7,14 @@ export function testServerUrl(): string {
   return process.env.TEST_DATABASE_URL ?? inject("testDatabaseUrl");
 }
 
+/**
+ * The server the per-version suite's source databases live on (CUTOVER_TEST_SOURCE_PG's PostgreSQL); the main
+ * test server elsewhere.
+ */
+export function testSourceServerUrl(): string {
+  return process.env.TEST_SOURCE_SERVER_URL ?? testServerUrl();
+}
+
 export function databaseUrl(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
@@ -21,9 +29,8 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, uniquely named database for one test file; drop() removes it. */
-export async function createScratchDatabase(prefix = "t"): Promise<ScratchDatabase> {
-  const serverUrl = testServerUrl();
+/** A fresh, uniquely named database for one test file (on the main test server unless told); drop() removes it. */
+export async function createScratchDatabase(prefix = "t", serverUrl = testServerUrl()): Promise<ScratchDatabase> {
   const name = `${prefix.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${randomBytes(4).toString("hex")}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
@@ -37,7 +44,10 @@ export async function createScratchDatabase(prefix = "t"): Promise<ScratchDataba
     async drop() {
       await sql.end({ timeout: 5 });
       const a = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists "${name}" with (force)`);
+      // DROP DATABASE ... WITH (FORCE) is PostgreSQL 13+: on 12, end the sessions first.
+      const [{ force }] = await a<{ force: boolean }[]>`select current_setting('server_version_num')::int >= 130000 as force`;
+      if (!force) await a`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`;
+      await a.unsafe(`drop database if exists "${name}"${force ? " with (force)" : ""}`);
       await a.end();
     },
   };
