@@ -64,11 +64,14 @@ export interface CapacitySummary {
   stores: StoreRunway[];
   /** PostgreSQL: days until the database reaches the configured disk size (null without one). */
   databaseDaysToFull: number | null;
-  /** The shortest runway, in days, and what it belongs to. */
-  worst: { subject: string; days: number | null } | null;
+  /** The shortest runway, in days, and what it belongs to; `unknown` says what is missing when it cannot be known. */
+  worst: { subject: string; days: number | null; unknown: string | null } | null;
   deadNodes: number[];
   status: HealthStatus;
 }
+
+export const UNKNOWN_DISK = "unknown until the disk size is set on the Capacity page";
+export const UNKNOWN_TREND = "unknown until the collector has two size readings to fit a trend";
 
 /** Runways from growth series: `available` per store id (CockroachDB) or the database size (PostgreSQL). */
 export function summarizeCapacity(
@@ -81,7 +84,9 @@ export function summarizeCapacity(
     const points = withinWindow(series.databaseBytes ?? [], windowMs);
     const days = thresholds.sourceDiskBytes ? daysUntilThreshold(points, thresholds.sourceDiskBytes, "rising") : null;
     const status = runwayStatus(days === null ? null : days * 24, RUNWAY_STATUS_HOURS);
-    return { stores: [], databaseDaysToFull: days, worst: { subject: capacity.database, days }, deadNodes: [], status };
+    // PostgreSQL cannot report its disk: without a size set, "no shortage" would be a guess.
+    const unknown = !thresholds.sourceDiskBytes ? UNKNOWN_DISK : days === null && points.length < 2 ? UNKNOWN_TREND : null;
+    return { stores: [], databaseDaysToFull: days, worst: { subject: capacity.database, days, unknown }, deadNodes: [], status };
   }
   const ratios = { warning: thresholds.freeRatioWarning, critical: thresholds.freeRatioCritical };
   const stores = capacity.stores.map((store): StoreRunway => {
@@ -103,7 +108,13 @@ export function summarizeCapacity(
   return {
     stores,
     databaseDaysToFull: null,
-    worst: shortest ? { subject: `store ${shortest.store.storeId} (node ${shortest.store.nodeId})`, days: shortest.daysToWarning } : null,
+    worst: shortest
+      ? {
+          subject: `store ${shortest.store.storeId} (node ${shortest.store.nodeId})`,
+          days: shortest.daysToWarning,
+          unknown: shortest.daysToWarning === null && withinWindow(series.storeAvailable?.get(String(shortest.store.storeId)) ?? [], windowMs).length < 2 ? UNKNOWN_TREND : null,
+        }
+      : null,
     deadNodes,
     status,
   };

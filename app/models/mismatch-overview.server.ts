@@ -22,7 +22,7 @@ export async function loadMismatchOverview(now = new Date()): Promise<MismatchOv
     mismatchStatusCounts(),
     mismatchesPerHour(24, now),
     cohortRatesAgainstBudget(now),
-    listMismatchGroups({ limit: 3, now }),
+    listMismatchGroups({ limit: 3, now, lastDay: true }),
     listSetAsideBatches(1),
     mismatchInboxBacklog(),
   ]);

@@ -339,16 +339,26 @@ export interface MismatchGroup {
 }
 
 /** Top offenders: groups by occurrences, each with a 24-hour sparkline. */
-export async function listMismatchGroups(options: { table?: string; limit?: number; now?: Date } = {}): Promise<MismatchGroup[]> {
+export async function listMismatchGroups(options: { table?: string; limit?: number; now?: Date; lastDay?: boolean } = {}): Promise<MismatchGroup[]> {
   const sql = controlSql();
   const limit = Math.min(options.limit ?? 50, 200);
   const now = options.now ?? new Date();
   const end = Math.floor(now.getTime() / 3_600_000) * 3_600_000 + 3_600_000;
   const start = end - 24 * 3_600_000;
-  const groups = await sql`
+  const where = options.table ? sql`g.table_name = ${options.table}` : sql`true`;
+  // lastDay: ranked and counted over the same 24 hours as the trend beside them, not since the first occurrence.
+  const groups = options.lastDay
+    ? await sql`
+    select g.key, g.table_name, g.kind, g.differing_fields, g.records, h.n as occurrences, g.first_seen_at, g.last_seen_at
+    from (select group_key, sum(occurrences)::float8 as n from mismatch_hourly
+          where hour >= ${new Date(start).toISOString()}::timestamptz and hour < ${new Date(end).toISOString()}::timestamptz group by 1) h
+    join mismatch_groups g on g.key = h.group_key
+    where ${where}
+    order by h.n desc, g.key limit ${limit}`
+    : await sql`
     select key, table_name, kind, differing_fields, records, occurrences::float8 as occurrences, first_seen_at, last_seen_at
-    from mismatch_groups
-    where ${options.table ? sql`table_name = ${options.table}` : sql`true`}
+    from mismatch_groups g
+    where ${where}
     order by occurrences desc, key limit ${limit}`;
   if (groups.length === 0) return [];
   const hours = await sql`

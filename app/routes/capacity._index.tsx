@@ -1,6 +1,9 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { DiskSizeForm } from "~/components/health/disk-size-form";
+import { diskSizeFormSchema } from "~/health/disk-size";
+import { UNKNOWN_DISK } from "~/health/summary";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { formatBytes, formatCount, formatDays, formatPercent } from "~/components/health/format";
 import { SeriesChart, pivotSeries } from "~/components/health/series-chart";
@@ -12,8 +15,8 @@ import { PageHeader } from "~/components/ui/page-header";
 import { HEALTH_METRICS } from "~/health/series";
 import { freeRatioStatus } from "~/health/status";
 import { loadCapacityView, type CapacityView } from "~/models/capacity.server";
-import { healthSeries } from "~/models/health.server";
-import { requireRole } from "~/utils/auth.server";
+import { getHealthThresholds, healthSeries, saveHealthThresholds } from "~/models/health.server";
+import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Capacity · Cutover" }];
 
@@ -25,7 +28,7 @@ function serializeView(view: CapacityView) {
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "viewer");
+  const user = await requireRole(request, "viewer");
   const param = new URL(request.url).searchParams.get("range");
   const range: Range = param && param in RANGES ? (param as Range) : "7d";
   const now = new Date();
@@ -39,6 +42,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const toRows = (rows: typeof sourceSeries) => rows.map((r) => ({ subject: r.subject, at: r.at.toISOString(), value: r.value }));
   return json({
     range,
+    canEdit: hasRole(user, "engineer"),
     thresholds: source.thresholds,
     source: serializeView(source),
     target: serializeView(target),
@@ -47,8 +51,20 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
 }
 
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireRole(request, "engineer");
+  const form = Object.fromEntries(await request.formData());
+  if (form.intent !== "disk-size") return json({ ok: false, errors: { form: ["Unknown action."] } as Record<string, string[] | undefined> }, { status: 400 });
+  const parsed = diskSizeFormSchema.safeParse({ sourceDiskGiB: String(form.sourceDiskGiB ?? ""), reason: String(form.reason ?? "") });
+  if (!parsed.success) return json({ ok: false, errors: parsed.error.flatten().fieldErrors as Record<string, string[] | undefined> }, { status: 400 });
+  const current = await getHealthThresholds();
+  await saveHealthThresholds({ ...current, sourceDiskBytes: parsed.data.sourceDiskGiB }, userActor(user), parsed.data.reason);
+  return json({ ok: true, errors: {} as Record<string, string[] | undefined> });
+}
+
 export default function CapacityPage() {
   const data = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
   const { source, target, thresholds } = data;
   const targetCapacity = target.capacity;
   const sourceCapacity = source.capacity?.engine === "postgresql" ? source.capacity : null;
@@ -119,8 +135,14 @@ export default function CapacityPage() {
             <Stat label="Source database size" value={formatBytes(sourceCapacity.databaseBytes)} hint={sourceCapacity.database} />
             <Stat
               label="Runway to the disk size"
-              value={thresholds.sourceDiskBytes ? formatDays(source.summary?.databaseDaysToFull ?? null) : "—"}
-              hint={thresholds.sourceDiskBytes ? `disk ${formatBytes(thresholds.sourceDiskBytes)}, fit over ${thresholds.runwayWindowDays} days` : "set the source disk size on the Wraparound page"}
+              value={source.summary?.worst?.unknown ? "unknown" : formatDays(source.summary?.databaseDaysToFull ?? null)}
+              hint={
+                source.summary?.worst?.unknown && source.summary.worst.unknown !== UNKNOWN_DISK
+                  ? source.summary.worst.unknown
+                  : thresholds.sourceDiskBytes
+                    ? `disk ${formatBytes(thresholds.sourceDiskBytes)}, fit over ${thresholds.runwayWindowDays} days`
+                    : "unknown until the disk size is set below"
+              }
             />
             <Stat
               label="Connections"
@@ -134,6 +156,7 @@ export default function CapacityPage() {
               hint={source.walBytesPerSecond === null ? "needs two readings" : `${formatBytes(source.walBytesPerSecond)}/s of WAL${sourceCapacity.inRecovery ? " (standby)" : ""}`}
             />
           </div>
+          <DiskSizeForm bytes={thresholds.sourceDiskBytes} canEdit={data.canEdit} errors={result?.errors ?? {}} saved={Boolean(result?.ok)} />
           <Card title="Source: database size">
             <SeriesChart rows={sourceChart.rows} subjects={sourceChart.subjects} format={(v) => formatBytes(v)} />
           </Card>

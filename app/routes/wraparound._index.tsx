@@ -57,7 +57,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "engineer");
   const form = Object.fromEntries(await request.formData());
   const current = await getHealthThresholds();
-  const parsed = healthThresholdsSchema.safeParse({ ...current, ...form, sourceDiskBytes: form.sourceDiskBytes ? form.sourceDiskBytes : null });
+  // The disk size is set on the Capacity page: this form leaves it as it is.
+  const parsed = healthThresholdsSchema.safeParse({ ...current, ...form, sourceDiskBytes: current.sourceDiskBytes });
   if (!parsed.success) return json({ ok: false, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
   await saveHealthThresholds(parsed.data, userActor(user), typeof form.reason === "string" && form.reason ? form.reason : null);
   return json({ ok: true, errors: {} as Record<string, string[] | undefined> });
@@ -221,7 +222,6 @@ function ThresholdsForm() {
     { name: "freeRatioCritical", label: "Store free ratio critical" },
     { name: "gateMinFreeRatio", label: "Gate: minimum store free ratio" },
     { name: "runwayWindowDays", label: "Capacity runway window (days)" },
-    { name: "sourceDiskBytes", label: "Source disk size (bytes)" },
   ];
   return (
     <Card title="Thresholds">

@@ -23,10 +23,20 @@ export function HealthOverviewCard({ health }: { health: HealthOverview }) {
         />
         <Stat
           label="Capacity runway"
-          value={health.capacity.status === "down" && health.capacity.days === null ? "down" : formatDays(health.capacity.days)}
+          value={
+            health.capacity.status === "down" && health.capacity.days === null
+              ? "down"
+              : health.capacity.days === null && health.capacity.unknown
+                ? "unknown"
+                : formatDays(health.capacity.days)
+          }
           hint={
             <Link className="underline" to="/capacity">
-              {health.capacity.problem ?? (health.capacity.subject ? `${health.capacity.side}: ${health.capacity.subject}` : "no trend yet")}
+              {health.capacity.problem ??
+                ([health.capacity.subject && health.capacity.days !== null ? `${health.capacity.side}: ${health.capacity.subject}` : null, health.capacity.unknown]
+                  .filter(Boolean)
+                  .join("; ") ||
+                  "no trend yet")}
             </Link>
           }
           tone={tone(health.capacity.status)}

@@ -86,7 +86,7 @@ export function MismatchSummaryCard({ summary }: { summary: MismatchSummary }) {
       </div>
       {summary.topGroups.length ? (
         <div className="mt-4">
-          <div className="text-xs font-medium uppercase tracking-wide text-slate-500">Top offenders</div>
+          <div className="text-xs font-medium uppercase tracking-wide text-slate-500">Top offenders, last 24 h</div>
           <table className="mt-1 w-full text-sm">
             <tbody>
               {summary.topGroups.map((g) => (
