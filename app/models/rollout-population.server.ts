@@ -108,6 +108,7 @@ export async function listActivityColumns(id: SourceColumn, users: { schema: str
 const isUuid = (c: SourceColumn) => c.typeName === "uuid";
 const COLUMN_RULES = {
   id: { ok: (c: SourceColumn) => c.category === "S" || c.category === "N" || isUuid(c), want: "a text, number or uuid column" },
+  email: { ok: (c: SourceColumn) => c.category === "S", want: "a text column" },
   attribute: { ok: (c: SourceColumn) => ["S", "E", "N"].includes(c.category) || isUuid(c), want: "a text, enum, number or uuid column" },
   weight: { ok: (c: SourceColumn) => c.category === "N", want: "a numeric column (writes per user)" },
 };
@@ -126,6 +127,7 @@ async function catalogErrors(sql: postgres.Sql, source: PopulationSource): Promi
   };
   check("idColumn", source.idColumn, COLUMN_RULES.id);
   for (const { field } of ATTRIBUTE_FIELDS) check(field, source[field], COLUMN_RULES.attribute);
+  check("emailColumn", source.emailColumn, COLUMN_RULES.email);
   if (source.weightKind === "column") check("weightColumn", source.weightColumn, COLUMN_RULES.weight);
   if (source.activity !== null) Object.assign(errors, await activityErrors(sql, source.activity, columns.get(source.idColumn)));
   return errors;
@@ -361,6 +363,30 @@ export async function findSourceUsers(ids: string[]): Promise<Map<string, Previe
     }
   }
   return found;
+}
+
+export type EmailLookup =
+  | { ids: string[]; error: null }
+  | { ids: []; error: string };
+
+/**
+ * The ids of the users whose email is `email`, exact but case-insensitive (at most 10). The equality is tried
+ * first so a plain index on the column serves the usual case; lower() = lower() only when it finds nobody.
+ */
+export async function findSourceUserIdsByEmail(email: string): Promise<EmailLookup> {
+  try {
+    const source = await getPopulationSource();
+    if (source.emailColumn === null) return { ids: [], error: "No email column is mapped in Settings › Rollout population: look the user up by id." };
+    const table = tableLabel(source);
+    const id = `u.${quoteIdent(source.idColumn)}::text as id`;
+    const column = `u.${quoteIdent(source.emailColumn)}`;
+    const sql = sideSql("source");
+    let rows = await sql.unsafe<{ id: string }[]>(`select ${id} from ${table} u where ${column} = $1 limit 10`, [email]);
+    if (rows.length === 0) rows = await sql.unsafe<{ id: string }[]>(`select ${id} from ${table} u where lower(${column}::text) = lower($1) order by 1 limit 10`, [email]);
+    return { ids: rows.map((r) => r.id), error: null };
+  } catch (error) {
+    return { ids: [], error: `Could not look the email up in the source: ${redactError(error)}` };
+  }
 }
 
 // Not a valid value of the id column's type (e.g. "abc" for an integer id): no such user, not an error.

@@ -11,6 +11,7 @@ describe("population source", () => {
       countryColumn: "country",
       schoolIdColumn: "school_id",
       planColumn: "plan",
+      emailColumn: "email",
       countMethod: "estimate",
       countTimeoutMs: 5000,
       weightKind: "equal",

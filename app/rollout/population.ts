@@ -54,6 +54,8 @@ export const populationSourceSchema = z
     countryColumn: optionalIdentifier.default("country"),
     schoolIdColumn: optionalIdentifier.default("school_id"),
     planColumn: optionalIdentifier.default("plan"),
+    /** Optional: lets support look a user up by email (exact, case-insensitive). */
+    emailColumn: optionalIdentifier.default(null),
     /** estimate: the planner's row estimate (exact when the whole table fits in one sample); exact: count(*). */
     countMethod: z.enum(COUNT_METHODS).default("estimate"),
     /** Statement timeout of the exact count; past it the planner estimate is used and the page says so. */
@@ -71,11 +73,13 @@ export const populationSourceSchema = z
 
 export type PopulationSource = z.infer<typeof populationSourceSchema>;
 
-export const DEFAULT_POPULATION_SOURCE: PopulationSource = populationSourceSchema.parse({});
+// The demo's users table has an email column; a saved mapping says for itself whether it maps one.
+export const DEFAULT_POPULATION_SOURCE: PopulationSource = populationSourceSchema.parse({ emailColumn: "email" });
 
 /** A stored value that no longer validates falls back to the defaults rather than breaking the rollout pages. */
 export function parseStoredPopulationSource(value: unknown): PopulationSource {
-  const parsed = populationSourceSchema.safeParse(value ?? {});
+  if (value === null || value === undefined) return DEFAULT_POPULATION_SOURCE;
+  const parsed = populationSourceSchema.safeParse(value);
   return parsed.success ? parsed.data : DEFAULT_POPULATION_SOURCE;
 }
 
@@ -141,7 +145,7 @@ export function describeBasis(b: SampleBasis): { population: FigureBasis; users:
 export const populationFormSchema = populationSourceSchema.and(z.object({ reason: z.string().trim().min(1, "a reason is required").max(500) }));
 
 /** The names a table's columns are guessed by when an admin picks a new table (the demo's own names). */
-export function guessColumns(columns: string[], current: PopulationSource, sameTable: boolean): Pick<PopulationSource, "idColumn" | "regionColumn" | "countryColumn" | "schoolIdColumn" | "planColumn" | "weightColumn"> {
+export function guessColumns(columns: string[], current: PopulationSource, sameTable: boolean): Pick<PopulationSource, "idColumn" | "regionColumn" | "countryColumn" | "schoolIdColumn" | "planColumn" | "emailColumn" | "weightColumn"> {
   const pick = (wanted: string | null) => (wanted !== null && columns.includes(wanted) ? wanted : null);
   const from = sameTable ? current : DEFAULT_POPULATION_SOURCE;
   return {
@@ -150,6 +154,7 @@ export function guessColumns(columns: string[], current: PopulationSource, sameT
     countryColumn: pick(from.countryColumn),
     schoolIdColumn: pick(from.schoolIdColumn),
     planColumn: pick(from.planColumn),
+    emailColumn: pick(from.emailColumn),
     weightColumn: sameTable ? pick(current.weightColumn) : null,
   };
 }

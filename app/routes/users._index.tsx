@@ -12,7 +12,10 @@ import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
 import { listMismatchesForUser } from "~/models/mismatch.server";
 import { getPin, removePin, setPin } from "~/models/pin.server";
-import { findSourceUser } from "~/models/rollout-population.server";
+import { findSourceUser, findSourceUserIdsByEmail, getPopulationSource } from "~/models/rollout-population.server";
+import { tableLabel } from "~/rollout/population";
+import { REASON_WORDS, attributesInWords, whyAnswersDiffer } from "~/support/assignment-answers";
+import { Time } from "~/components/ui/time";
 import { getServedRuleset, listRulesetVersions } from "~/models/ruleset.server";
 import { compileRuleset, evaluate, explain } from "~/rollout/evaluate";
 import { MODE_LABELS, MODES, type Mode } from "~/rollout/modes";
@@ -23,36 +26,56 @@ import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 export const meta: MetaFunction = () => [{ title: "Users · Cutover" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireRole(request, "support");
-  const userId = new URL(request.url).searchParams.get("userId");
+  // Viewers read everything (the menu shows them this page); only engineers change pins.
+  const user = await requireRole(request, "viewer");
+  const params = new URL(request.url).searchParams;
   const canPin = hasRole(user, "engineer");
-  if (userId === null) return json({ canPin, userId: null, problem: null, result: null });
+  const lookup = (params.get("q") ?? "").trim();
+  let userId = params.get("userId");
+  let email = params.get("email");
+  if (lookup) [userId, email] = lookup.includes("@") ? [null, lookup] : [lookup, null];
+  const empty = { canPin, lookup: lookup || userId || email || "", userId: null, email, emailMatches: null as string[] | null, problem: null as string | null, result: null };
+  if (userId === null && email === null) return json(empty);
+  if (userId === null && email !== null) {
+    if (email.length > 320) return json({ ...empty, problem: "an email is at most 320 characters" }, { status: 400 });
+    const found = await findSourceUserIdsByEmail(email);
+    if (found.error !== null) return json({ ...empty, problem: found.error });
+    if (found.ids.length !== 1) return json({ ...empty, emailMatches: found.ids });
+    userId = found.ids[0];
+  }
   const problem = userIdProblem(userId);
-  if (problem) return json({ canPin, userId, problem, result: null }, { status: 400 });
-  const [served, source, pin, versions, mismatches] = await Promise.all([
+  if (problem) return json({ ...empty, userId, problem }, { status: 400 });
+  const [served, source, pin, versions, mismatches, population] = await Promise.all([
     getServedRuleset(),
-    findSourceUser(userId),
-    getPin(userId),
+    findSourceUser(userId!),
+    getPin(userId!),
     listRulesetVersions(200),
-    listMismatchesForUser(userId, 20),
+    listMismatchesForUser(userId!, 20),
+    getPopulationSource(),
   ]);
+  const id = userId!;
   const attributes = source?.attributes ?? {};
-  const trace = explain(served.compiled, userId, attributes);
+  const trace = explain(served.compiled, id, attributes);
+  // What GET /api/v1/assignments/:id answers when the application sends no attributes.
+  const apiTrace = explain(served.compiled, id, {});
   // The user's mode at each ruleset version, oldest first, keeping only the versions where it changed.
   const modeHistory: { version: number; at: string; mode: Mode; reason: string }[] = [];
   for (const v of [...versions].reverse()) {
-    const mode = evaluate(compileRuleset(v.ruleset), userId, attributes, v.at.getTime()).mode;
+    const mode = evaluate(compileRuleset(v.ruleset), id, attributes, v.at.getTime()).mode;
     if (modeHistory.at(-1)?.mode !== mode) modeHistory.push({ version: v.version, at: v.at.toISOString(), mode, reason: v.reason });
   }
   return json({
-    canPin,
-    userId,
-    problem: null,
+    ...empty,
+    userId: id,
     result: {
-      knownInSource: source !== null,
+      knownInSource: source !== null && source.error === null,
       sourceError: source?.error ?? null,
+      sourceTable: tableLabel(population),
       attributes,
+      attributesText: attributesInWords(attributes),
       assignment: trace.assignment,
+      apiAssignment: apiTrace.assignment,
+      answersDiffer: source !== null && source.error === null ? whyAnswersDiffer(apiTrace, trace, attributes) : null,
       cohorts: trace.cohorts,
       pin: pin ? { mode: pin.mode, reason: pin.reason, expiresAt: pin.expiresAt?.toISOString() ?? null, createdBy: pin.createdBy } : null,
       modeHistory: modeHistory.reverse(),
@@ -100,40 +123,86 @@ export async function action({ request }: ActionFunctionArgs) {
   } else {
     await removePin(parsed.data.userId, parsed.data.reason, userActor(user));
   }
-  return json({ errors: {} as Record<string, string> });
+  // A new key per save empties the pin form (the reason typed stays only when the save failed).
+  return json({ errors: {} as Record<string, string>, savedAt: Date.now() });
 }
 
 export default function UsersPage() {
-  const { canPin, userId, problem, result } = useLoaderData<typeof loader>();
+  const { canPin, lookup, userId, emailMatches, email, problem, result } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const errors: Record<string, string> = actionData?.errors ?? {};
   return (
     <div className="space-y-6">
-      <PageHeader title="Users" description="Which database path one user takes, and why." />
+      <PageHeader title="Users" description="Which database path one user takes, and why. Look a user up by id or by email." />
       <Form method="get" className="flex items-end gap-2">
-        <Field label="User id" name="userId" defaultValue={userId ?? ""} error={problem ?? undefined} />
+        <div className="w-96">
+          <Field label="User id or email" name="q" defaultValue={lookup} error={problem ?? undefined} />
+        </div>
         <Button type="submit">Look up</Button>
       </Form>
+      {emailMatches && emailMatches.length === 0 ? (
+        <Banner tone="warning" title="No user has this email.">
+          Nobody in the source&apos;s users table has the email {email} (compared exactly, ignoring case).
+        </Banner>
+      ) : null}
+      {emailMatches && emailMatches.length > 1 ? (
+        <Card title={`${emailMatches.length} users have the email ${email}`}>
+          <ul className="text-sm">
+            {emailMatches.map((id) => (
+              <li key={id}>
+                <Link className="text-sky-700 hover:underline" to={`?userId=${encodeURIComponent(id)}`}>{id}</Link>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      ) : null}
       {result && userId ? (
         <>
           {result.sourceError ? <Banner tone="warning" title="Source unavailable">{result.sourceError}</Banner> : null}
-          <Card title={`User ${userId}`}>
+          {!result.knownInSource && !result.sourceError ? (
+            <Banner tone="critical" title="Unknown user.">
+              {userId} is not in the source&apos;s users table ({result.sourceTable}): the application has no such user. The API would still answer
+              for this id — it evaluates the rules for any id without checking that the user exists — with{" "}
+              <strong>{MODE_LABELS[result.apiAssignment.mode]}</strong> (decided by {REASON_WORDS[result.apiAssignment.reason]}).
+            </Banner>
+          ) : null}
+          <Card title={result.knownInSource ? `User ${userId}` : `What the rules say for id ${userId}`}>
+            {email ? <p className="mb-2 text-sm text-slate-600">Found by email {email}.</p> : null}
             <dl className="grid grid-cols-2 gap-2 text-sm md:grid-cols-4">
               <dt className="text-slate-500">Mode</dt>
               <dd data-testid="user-mode">{MODE_LABELS[result.assignment.mode]}</dd>
               <dt className="text-slate-500">Cohort</dt>
-              <dd>{result.assignment.cohort ? <Link className="text-sky-700 hover:underline" to={`/cohorts/${result.assignment.cohort.id}`}>{result.assignment.cohort.name}</Link> : "—"}</dd>
+              <dd>{result.assignment.cohort ? <Link className="text-sky-700 hover:underline" to={`/cohorts/${result.assignment.cohort.id}`}>{result.assignment.cohort.name}</Link> : "none"}</dd>
               <dt className="text-slate-500">Bucket</dt>
               <dd>{result.assignment.bucket}</dd>
               <dt className="text-slate-500">Decided by</dt>
-              <dd>{result.assignment.reason}</dd>
+              <dd>{REASON_WORDS[result.assignment.reason]}</dd>
+              {result.knownInSource ? (
+                <>
+                  <dt className="text-slate-500">Attributes (from the source)</dt>
+                  <dd className="md:col-span-3">{result.attributesText}</dd>
+                </>
+              ) : null}
             </dl>
             <p className="mt-2 text-sm">Why: {result.assignment.explanation}</p>
-            <p className="text-xs text-slate-500">
-              Attributes from the source: {result.knownInSource ? JSON.stringify(result.attributes) : "user not found in the source's users table"} · ruleset version {result.assignment.rulesetVersion}
-            </p>
+            <p className="text-xs text-slate-500">Ruleset version {result.assignment.rulesetVersion}</p>
           </Card>
+          {result.answersDiffer ? (
+            <Card title="The API answers differently">
+              <dl className="grid grid-cols-2 gap-2 text-sm" aria-label="API answer and page answer">
+                <dt className="text-slate-500">API, request without attributes</dt>
+                <dd data-testid="api-mode">
+                  {MODE_LABELS[result.apiAssignment.mode]} (decided by {REASON_WORDS[result.apiAssignment.reason]})
+                </dd>
+                <dt className="text-slate-500">This page, attributes from the source</dt>
+                <dd>
+                  {MODE_LABELS[result.assignment.mode]} (decided by {REASON_WORDS[result.assignment.reason]})
+                </dd>
+              </dl>
+              <p className="mt-2 text-sm">Why: {result.answersDiffer}</p>
+            </Card>
+          ) : null}
           <Card title="Every cohort's verdict (priority order)">
             <table className="min-w-full text-sm">
               <thead>
@@ -154,31 +223,35 @@ export default function UsersPage() {
           <Card title="Pin">
             {result.pin ? (
               <p className="mb-2 text-sm">
-                Pinned to {MODE_LABELS[result.pin.mode as Mode]} by {result.pin.createdBy}: {result.pin.reason} ({result.pin.expiresAt ? `until ${result.pin.expiresAt}` : "no expiry"})
+                Pinned to {MODE_LABELS[result.pin.mode as Mode]} by {result.pin.createdBy}: {result.pin.reason} (
+                {result.pin.expiresAt ? <>expires <Time at={result.pin.expiresAt} /></> : "no expiry"})
               </p>
             ) : (
               <p className="mb-2 text-sm text-slate-500">Not pinned.</p>
             )}
-            <Form method="post" className="flex flex-wrap items-end gap-2">
-              <input type="hidden" name="userId" value={userId} />
-              <label className="text-sm">
-                <span className="block font-medium">Mode</span>
-                <select name="mode" disabled={!canPin} className="rounded border border-slate-300 px-2 py-1">
-                  {MODES.map((m) => <option key={m} value={m}>{MODE_LABELS[m]}</option>)}
-                </select>
-              </label>
-              <Field label="Reason" name="reason" disabled={!canPin} error={errors.reason} />
-              <Field label="Expires at (optional)" name="expiresAt" type="datetime-local" disabled={!canPin} error={errors.expiresAt} />
-              <Button type="submit" name="intent" value="pin" disabled={!canPin || busy}>Pin</Button>
-              {result.pin ? <Button type="submit" name="intent" value="unpin" variant="secondary" disabled={!canPin || busy}>Unpin</Button> : null}
-            </Form>
-            {!canPin ? <p className="mt-1 text-xs text-slate-500">Engineers can pin and unpin.</p> : null}
+            {canPin ? (
+              <Form method="post" className="flex flex-wrap items-end gap-2" key={actionData && "savedAt" in actionData ? String(actionData.savedAt) : "pin"}>
+                <input type="hidden" name="userId" value={userId} />
+                <label className="text-sm">
+                  <span className="block font-medium">Mode</span>
+                  <select name="mode" className="rounded border border-slate-300 px-2 py-1">
+                    {MODES.map((m) => <option key={m} value={m}>{MODE_LABELS[m]}</option>)}
+                  </select>
+                </label>
+                <Field label="Reason" name="reason" error={errors.reason} />
+                <Field label="Expires at (optional)" name="expiresAt" type="datetime-local" error={errors.expiresAt} />
+                <Button type="submit" name="intent" value="pin" disabled={busy}>Pin</Button>
+                {result.pin ? <Button type="submit" name="intent" value="unpin" variant="secondary" disabled={busy}>Unpin</Button> : null}
+              </Form>
+            ) : (
+              <p className="mt-1 text-xs text-slate-500">Read-only: engineers pin and unpin.</p>
+            )}
           </Card>
           <Card title="Mode history (from ruleset versions)">
             <ol className="text-sm">
               {result.modeHistory.map((h) => (
                 <li key={h.version}>
-                  v{h.version} · {h.at.slice(0, 16)} · {MODE_LABELS[h.mode]} — {h.reason}
+                  v{h.version} · <Time at={h.at} /> · {MODE_LABELS[h.mode]} — {h.reason}
                 </li>
               ))}
             </ol>
@@ -192,7 +265,8 @@ export default function UsersPage() {
                     <span data-origin={m.origin}>{ORIGIN_LABEL[m.origin]}</span>
                     {` · ${m.table} `}
                     <span className="font-mono text-xs">{m.primaryKey}</span>
-                    {` · ${m.kind.replaceAll("_", " ")} · ${m.status} · ${m.lastSeenAt.slice(0, 19)}`}
+                    {` · ${m.kind.replaceAll("_", " ")} · ${m.status} · last seen `}
+                    <Time at={m.lastSeenAt} />
                   </li>
                 ))}
               </ul>

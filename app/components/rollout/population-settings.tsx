@@ -121,6 +121,15 @@ export function PopulationSettings({ population, errors, savedMessage, busy }: {
               {ATTRIBUTE_FIELDS.map(({ field, label }) => (
                 <ColumnSelect key={field} label={`${label} column`} name={field} columns={picker.columns!} value={picker.selected[field]} error={errors[field]?.[0]} optional />
               ))}
+              <ColumnSelect
+                label="Email column (support looks users up by it)"
+                name="emailColumn"
+                columns={picker.columns}
+                value={picker.selected.emailColumn}
+                error={errors.emailColumn?.[0]}
+                optional
+                only={(c) => c.category === "S"}
+              />
               <label className="block text-sm font-medium text-slate-700">
                 Count users by
                 <select name="countMethod" defaultValue={picker.selected.countMethod} className={SELECT}>
