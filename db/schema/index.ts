@@ -7,3 +7,4 @@ export * from "./rollout";
 export * from "./reconciliations";
 export * from "./security";
 export * from "./backfills";
+export * from "./latency";
