@@ -4,6 +4,7 @@
  * relative imports only: it reaches the browser bundle and the client package.
  */
 import type { LatencyReport } from "../latency/histogram";
+import { latencyReportProblems } from "../latency/validate";
 import { primaryKeyProblem, type PrimaryKeyInput } from "../normalization/primary-key";
 
 export const MISMATCH_ORIGINS = ["shadow_read", "dual_write_error", "reconciliation"] as const;
@@ -17,6 +18,7 @@ export type RowMismatchKind = Exclude<MismatchKind, "write_error">;
 
 export const MAX_BATCH_RECORDS = 5_000;
 export const MAX_BATCH_COMPARISONS = 5_000;
+export const MAX_BATCH_LATENCIES = 5_000;
 
 /** One mismatch as the API and `ingestMismatches` take it (camelCase, documented in the README). */
 export interface MismatchInput {
@@ -45,6 +47,8 @@ export interface ComparisonInput {
 export interface MismatchBatch {
   mismatches: MismatchInput[];
   comparisons: ComparisonInput[];
+  /** The client's latency histograms per cohort, table, operation, side and minute (app/latency/histogram.ts). */
+  latencies?: LatencyReport[];
 }
 
 /** One record as the client sends it (every field spelled out). */
@@ -72,7 +76,7 @@ export interface MismatchBatchBody {
 }
 
 export interface BatchError {
-  section: "mismatches" | "comparisons" | "body";
+  section: "mismatches" | "comparisons" | "latencies" | "body";
   index: number | null;
   field: string;
   reason: string;
@@ -92,7 +96,7 @@ const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 /** Where a check's findings go: the section and index are fixed per entry, so no closure is made per record. */
 interface Findings {
   errors: BatchError[];
-  section: "mismatches" | "comparisons";
+  section: "mismatches" | "comparisons" | "latencies";
   index: number;
 }
 
@@ -169,12 +173,17 @@ export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: tr
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return { ok: false, errors: [{ section: "body", index: null, field: "", reason: "must be an object with mismatches and comparisons" }] };
   }
-  const { mismatches = [], comparisons = [] } = body as { mismatches?: unknown; comparisons?: unknown };
+  const { mismatches = [], comparisons = [], latencies = [] } = body as { mismatches?: unknown; comparisons?: unknown; latencies?: unknown };
   if (!Array.isArray(mismatches)) errors.push({ section: "body", index: null, field: "mismatches", reason: "must be an array" });
   if (!Array.isArray(comparisons)) errors.push({ section: "body", index: null, field: "comparisons", reason: "must be an array" });
+  if (!Array.isArray(latencies)) errors.push({ section: "body", index: null, field: "latencies", reason: "must be an array" });
   if (errors.length) return { ok: false, errors };
   const records = mismatches as unknown[];
   const counts = comparisons as unknown[];
+  const timings = latencies as unknown[];
+  if (timings.length > MAX_BATCH_LATENCIES) {
+    errors.push({ section: "body", index: null, field: "latencies", reason: `at most ${MAX_BATCH_LATENCIES} entries per request` });
+  }
   if (records.length > MAX_BATCH_RECORDS) {
     errors.push({ section: "body", index: null, field: "mismatches", reason: `at most ${MAX_BATCH_RECORDS} records per request` });
   }
@@ -211,8 +220,18 @@ export function validateMismatchBatch(body: unknown, now = Date.now()): { ok: tr
     if (!isCount(mismatched)) push(at, "mismatched", `must be an integer from 0 to ${MAX_COMPARISON_COUNT}`);
     else if (typeof compared === "number" && mismatched > compared) push(at, "mismatched", "cannot exceed compared");
   }
+  at.section = "latencies";
+  for (let index = 0; index < timings.length && errors.length < MAX_ERRORS; index++) {
+    at.index = index;
+    for (const problem of latencyReportProblems(timings[index])) push(at, problem.field, problem.reason);
+    const entry = timings[index] as { windowStart?: unknown } | null;
+    if (typeof entry === "object" && entry !== null) timestamp(entry.windowStart, "windowStart", now, at);
+  }
   if (errors.length) return { ok: false, errors };
-  return { ok: true, batch: { mismatches: records as MismatchInput[], comparisons: counts as ComparisonInput[] } };
+  return {
+    ok: true,
+    batch: { mismatches: records as MismatchInput[], comparisons: counts as ComparisonInput[], latencies: timings as LatencyReport[] },
+  };
 }
 
 /** One record's checks, the server's and the client's alike. */

@@ -8,6 +8,7 @@ import { keyShapesOf } from "./primary-key-shape.server";
 import { listActiveRules } from "./normalization-rule.server";
 import { loadSensitiveMask } from "./sensitive-mask.server";
 import type { SensitiveMask } from "../sensitive/sensitive-values";
+import { writeLatencies } from "./operation-latency.server";
 import { controlSql } from "~/utils/db.server";
 
 export interface IngestOptions {
@@ -102,6 +103,8 @@ export async function stageMismatches(batch: MismatchBatch, options: StageOption
         )
         select pg_notify(${MISMATCH_INBOX_CHANNEL}, '') from staged`;
     }
+    // Latencies go straight to their store: a few rows per batch, with nothing to deduplicate or fold.
+    await writeLatencies(tx, batch.latencies ?? []);
     return result;
   });
 }
@@ -127,6 +130,7 @@ export async function ingestMismatches(batch: MismatchBatch, options: IngestOpti
       if (replayed) return replayed;
     }
     const { created } = await writeRecords(tx, encodeRecords(records), comparisons);
+    await writeLatencies(tx, batch.latencies ?? []);
     const result: IngestResult = {
       accepted: batch.mismatches.length,
       created,

@@ -10,3 +10,4 @@ export * from "./backfills";
 export * from "./notifications";
 export * from "./schema-parity";
 export * from "./runway";
+export * from "./latency";
