@@ -55,13 +55,13 @@ export async function healthMetrics(): Promise<MetricFamily[]> {
       gauge("cutover_node_live", "1 if the CockroachDB node's liveness has not expired", stores.nodes.map((n) => ({ labels: { node: String(n.nodeId) }, value: n.live ? 1 : 0 }))),
     );
   }
-  const runway = [source, target].filter((v) => v.summary?.worst?.days != null);
+  const runway = [source, target].filter((v) => v.summary?.worst);
   if (runway.length) {
     families.push(
       gauge(
         "cutover_capacity_runway_days",
-        "Days until the side's tightest store (or the PostgreSQL database) crosses its capacity threshold, by linear fit",
-        runway.map((v) => ({ labels: { side: v.side }, value: v.summary!.worst!.days! })),
+        "Days until the side's tightest store (or the PostgreSQL database) crosses its capacity threshold, by linear fit (+Inf: no decline, or no disk size set)",
+        runway.map((v) => ({ labels: { side: v.side }, value: v.summary!.worst!.days ?? Infinity })),
       ),
     );
   }

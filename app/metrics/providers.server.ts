@@ -1,6 +1,10 @@
 import { formatExposition, type MetricFamily } from "./prometheus";
 import { healthMetrics } from "./health.server";
 import { schemaDriftForMetrics } from "./schema-drift.server";
+import { jobMetrics } from "./jobs.server";
+import { mismatchMetrics } from "./mismatches.server";
+import { notificationMetrics } from "./notifications.server";
+import { rolloutMetrics } from "./rollout.server";
 
 /**
  * Everything GET /metrics exposes. Each domain adds one provider (a function returning metric families, names
@@ -12,14 +16,23 @@ export interface MetricProvider {
   collect(): Promise<MetricFamily[]>;
 }
 
-export const metricProviders: MetricProvider[] = [{ name: "health", collect: healthMetrics }, { name: "schema-drift", collect: schemaDriftForMetrics }];
+export const metricProviders: MetricProvider[] = [
+  { name: "health", collect: healthMetrics },
+  { name: "rollout", collect: rolloutMetrics },
+  { name: "mismatches", collect: mismatchMetrics },
+  { name: "jobs", collect: jobMetrics },
+  { name: "notifications", collect: notificationMetrics },
+  { name: "schema-drift", collect: schemaDriftForMetrics },
+];
 
 export async function renderMetrics(providers: readonly MetricProvider[] = metricProviders): Promise<string> {
   const results = await Promise.all(
     providers.map(async (provider) => {
       try {
         return { provider, families: await provider.collect(), up: 1 };
-      } catch {
+      } catch (error) {
+        // One line per failed scrape names why, since the exposition itself only says up=0.
+        process.stderr.write(`metrics provider ${provider.name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
         return { provider, families: [] as MetricFamily[], up: 0 };
       }
     }),

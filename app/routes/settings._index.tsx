@@ -9,6 +9,7 @@ import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
 import { PopulationSettings, type PopulationSettingsData } from "~/components/rollout/population-settings";
+import { NotificationsLink } from "~/components/notifications/notifications-link";
 import { OwnerColumnSettings, type OwnerColumnSettingsData } from "~/components/settings/owner-column-settings";
 import { ReconciliationGuardSettings } from "~/components/settings/reconciliation-guard-settings";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/models/api-token.server";
@@ -256,6 +257,7 @@ export default function Settings() {
           </code>
         </div>
       ) : null}
+      {isAdmin ? <NotificationsLink /> : null}
       {isAdmin ? (
         <div className="grid gap-4 lg:grid-cols-2">
           <Card title="API tokens">
