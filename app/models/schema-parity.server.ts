@@ -106,3 +106,9 @@ export function driftByTable(drift: DriftItem[]): TableDrift[] {
     .map(([table, items]) => ({ table, breaking: items.some((i) => i.breaking), items: items.sort((a, b) => Number(b.breaking) - Number(a.breaking)) }))
     .sort((a, b) => Number(b.breaking) - Number(a.breaking) || a.table.localeCompare(b.table));
 }
+
+/** The Overview's word on schema parity: the summary and the tables with breaking drift. */
+export async function loadSchemaParityOverview() {
+  const latest = await latestSchemaParity();
+  return { ...summarizeSchemaParity(latest), tables: driftByTable(latest?.drift ?? []).filter((t) => t.breaking).map((t) => t.table).slice(0, 5) };
+}

@@ -90,10 +90,9 @@ export async function readCatalogSnapshot(sql: postgres.Sql, scope?: { schema: s
       left join pg_catalog.pg_namespace rn on rn.oid = r.relnamespace
       where k.contype in ('p', 'u', 'f') and n.nspname ${system} ${only("n", "c")}`,
     // indkey is an int2vector ("1 3"): read as text, since drivers do not decode it as an array.
-    sql<{ relid: number; name: string; keys: string; unique: boolean; primary: boolean; partial: boolean; constraint: boolean }[]>`
+    sql<{ relid: number; name: string; keys: string; unique: boolean; primary: boolean; partial: boolean }[]>`
       select i.indrelid::int8 as relid, ic.relname as name, i.indkey::text as keys, i.indisunique as unique,
-             i.indisprimary as primary, i.indpred is not null as partial,
-             exists (select 1 from pg_catalog.pg_constraint k where k.conrelid = i.indrelid and k.conname = ic.relname and k.contype in ('p', 'u')) as constraint
+             i.indisprimary as primary, i.indpred is not null as partial
       from pg_catalog.pg_index i
       join pg_catalog.pg_class ic on ic.oid = i.indexrelid
       join pg_catalog.pg_class c on c.oid = i.indrelid
@@ -161,9 +160,11 @@ export async function readCatalogSnapshot(sql: postgres.Sql, scope?: { schema: s
       table.foreignKeys.push({ name: k.name, columns: cols, references: { schema: k.refschema, table: k.reftable, columns: names(Number(k.refrelid), k.refkeys ?? []) } });
     }
   }
+  // The index behind a primary key or unique constraint carries the constraint's name on both engines.
+  const constraintIndexes = new Set(constraints.filter((k) => k.type !== "f").map((k) => `${k.relid}\u0000${k.name}`));
   for (const i of indexes) {
     const table = tables.get(Number(i.relid));
-    if (!table || i.primary || i.constraint) continue;
+    if (!table || i.primary || constraintIndexes.has(`${i.relid}\u0000${i.name}`)) continue;
     const index = { name: i.name, columns: names(Number(i.relid), i.keys.trim().split(/\s+/).filter(Boolean).map(Number)), unique: i.unique, partial: i.partial };
     (i.unique && !i.partial ? table.uniques : table.indexes).push(index);
   }

@@ -17,6 +17,8 @@ import { RolloutProgressCard } from "~/components/rollout/rollout-progress";
 import { loadRolloutOverview } from "~/models/rollout-progress.server";
 import { MismatchSummaryCard } from "~/components/overview/mismatch-summary-card";
 import { loadMismatchOverview } from "~/models/mismatch-overview.server";
+import { SchemaDriftCard } from "~/components/overview/schema-drift-card";
+import { loadSchemaParityOverview } from "~/models/schema-parity.server";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Cutover" }];
 
@@ -31,7 +33,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     loadRolloutOverview(),
     loadMismatchOverview(),
   ]);
-  return json({ statuses, health, simulator, traffic, rollout, mismatches, canControlSimulator: hasRole(user, "engineer") });
+  const schemaDrift = await loadSchemaParityOverview();
+  return json({ statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, canControlSimulator: hasRole(user, "engineer") });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -45,7 +48,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Overview() {
-  const { statuses, health, simulator, traffic, rollout, mismatches, canControlSimulator } = useLoaderData<typeof loader>();
+  const { statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, canControlSimulator } = useLoaderData<typeof loader>();
   return (
     <div>
       <PageHeader title="Overview" description="Where the migration stands: who is on which database, what differs, and how much runway is left." />
@@ -56,6 +59,7 @@ export default function Overview() {
         </Card>
         <HealthOverviewCard health={health} />
         <MismatchSummaryCard summary={mismatches} />
+        <SchemaDriftCard drift={schemaDrift} />
         {simulator && traffic ? (
           <DemoTrafficCard minutes={traffic} status={simulator.status} operationsPerSecond={simulator.operationsPerSecond} canControl={canControlSimulator} />
         ) : null}
