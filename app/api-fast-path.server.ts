@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { assignmentAnswer } from "./routes/api.v1.assignments.$userId";
-import { mismatchReportAnswer } from "./routes/api.v1.mismatches";
-import { rulesetAnswer } from "./routes/api.v1.ruleset";
-import { bodyText, type ApiAnswer, type RequestBody } from "./utils/api.server";
+import { bodyText, type ApiAnswer, type RequestBody } from "./api/answer.server";
+import { assignmentAnswer } from "./api/assignments.server";
+import { mismatchReportAnswer } from "./api/mismatches.server";
+import { rulesetAnswer } from "./api/ruleset.server";
 
 const RULESET = "/api/v1/ruleset";
 const ASSIGNMENTS = "/api/v1/assignments/";

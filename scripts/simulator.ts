@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from "../app/utils/api.server";
+import { isDatabaseUnavailable } from "../app/utils/database-unavailable";
 import { loadEnv, onShutdown } from "./runtime";
 import { startDemoTraffic } from "./demo-traffic";
 import { reportCrashesTo, reportReady, supervised } from "./supervised";

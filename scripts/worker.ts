@@ -1,6 +1,6 @@
 import { closeControlDb } from "../app/utils/db.server";
 import { closeSideConnections } from "../app/utils/databases.server";
-import { isDatabaseUnavailable } from "../app/utils/api.server";
+import { isDatabaseUnavailable } from "../app/utils/database-unavailable";
 import { runMigrations } from "../db/migrate";
 import { loadEnv, onShutdown, refuseUnsupportedSource } from "./runtime";
 import { reportCrashesTo, reportReady, supervised } from "./supervised";

@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from "../utils/api.server";
+import { isDatabaseUnavailable } from "../utils/database-unavailable";
 import { delay } from "../reconciliation/rate-limit";
 
 /** SQLSTATE of an error (postgres.js puts it in `code`; drizzle wraps it in `cause`). */

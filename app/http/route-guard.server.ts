@@ -1,6 +1,6 @@
 import type { ServerBuild } from "@remix-run/node";
 import { ZodError } from "zod";
-import { isDatabaseUnavailable } from "~/utils/api.server";
+import { isDatabaseUnavailable } from "~/utils/database-unavailable";
 import { getEnv } from "~/utils/env.server";
 
 type Handler = (args: { request: Request }) => unknown;

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { getDatabaseStatuses } from "~/models/database-status.server";
-import { authorizeApiToken } from "~/utils/api-auth.server";
+import { authorizeApiToken } from "~/api/token-auth.server";
 import { getSessionUser } from "~/utils/session.server";
 
 // A load balancer needs the answer within its own timeout: a database that has not answered by then is down.

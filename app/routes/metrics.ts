@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { PROMETHEUS_CONTENT_TYPE } from "~/metrics/prometheus";
 import { renderMetrics } from "~/metrics/providers.server";
-import { requireApiToken } from "~/utils/api-auth.server";
+import { requireApiToken } from "~/api/token-auth.server";
 
 /** GET /metrics: Prometheus text; scrape with `authorization: { credentials: <token with metrics:read> }`. */
 export async function loader({ request }: LoaderFunctionArgs) {

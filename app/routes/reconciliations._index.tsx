@@ -9,11 +9,10 @@ import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
-import { getBoss } from "~/jobs/boss.server";
-import { dispatchReconciliation } from "~/jobs/reconciliation.server";
+import { startReconciliation } from "~/api/reconciliations.server";
 import { listCohorts } from "~/models/cohort.server";
-import { createReconciliationJob, listReconciliationJobs, progressOf, tableFreshness } from "~/models/reconciliation.server";
-import { checkCohortScope, scopeLabel } from "~/models/reconciliation-cohort.server";
+import { listReconciliationJobs, progressOf, tableFreshness } from "~/models/reconciliation.server";
+import { scopeLabel } from "~/models/reconciliation-cohort.server";
 import { deleteSchedule, listSchedules, saveSchedule } from "~/models/reconciliation-schedule.server";
 import { guardReconciliationTable } from "~/models/schema-guard.server";
 import { listTables } from "~/reconciliation/catalog";
@@ -92,24 +91,26 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = newJobSchema.safeParse(form);
   if (!parsed.success) return json({ intent: "start" as const, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
   const input = parsed.data;
-  const { schemaName, tableName } = splitTableName(input.table);
-  const guard = await guardReconciliationTable({ schemaName, tableName });
-  if (!guard.ok) return json({ intent: "start" as const, errors: { table: [guard.message] } }, { status: 400 });
-  let scope: JobScope = { kind: "table" };
-  if (input.scope !== "table") {
-    if (!input.userColumn) return json({ intent: "start" as const, errors: { userColumn: ["name the table's user id column"] } }, { status: 400 });
-    scope = { kind: "cohort", cohortId: input.scope, column: input.userColumn };
-    const check = await checkCohortScope(schemaName, tableName, scope);
-    if (!check.ok) {
-      return json({ intent: "start" as const, errors: { [check.field === "column" ? "userColumn" : "scope"]: [check.message] } }, { status: 400 });
-    }
+  if (input.scope !== "table" && !input.userColumn) {
+    return json({ intent: "start" as const, errors: { userColumn: ["name the table's user id column"] } }, { status: 400 });
   }
-  const id = await createReconciliationJob(
-    { schemaName, tableName, scope, mode: "verify", rowsPerSecond: input.rowsPerSecond, concurrency: input.concurrency, reason: input.reason },
+  const scope: JobScope = input.scope === "table" ? { kind: "table" } : { kind: "cohort", cohortId: input.scope, column: input.userColumn };
+  const started = await startReconciliation(
+    { table: input.table, scope, mode: "verify", rowsPerSecond: input.rowsPerSecond, concurrency: input.concurrency, reason: input.reason, confirm: false },
     userActor(user),
   );
-  await dispatchReconciliation(await getBoss(), id, input.concurrency);
-  return redirect(`/reconciliations/${id}`);
+  if (!started.ok) return json({ intent: "start" as const, errors: pageFieldErrors(started.errors) }, { status: 400 });
+  return redirect(`/reconciliations/${started.id}`);
+}
+
+/** The form names a cohort scope's column `userColumn`; the rest of its problems show under the scope. */
+function pageFieldErrors(errors: Record<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [field, messages] of Object.entries(errors)) {
+    const key = field === "scope.column" ? "userColumn" : field.startsWith("scope.") ? "scope" : field === "ownerColumn" ? "table" : field;
+    (out[key] ??= []).push(...messages);
+  }
+  return out;
 }
 
 const TONE = { queued: "default", running: "info", succeeded: "ok", failed: "critical", cancelled: "warning" } as const;

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { apiErrorAnswer, type ApiAnswer } from "./api.server";
+import { apiErrorAnswer, type ApiAnswer } from "~/api/answer.server";
 
 /*
  * The one CSRF defence: every request that can run a route action (Remix runs actions for these four methods, page

@@ -1,8 +1,11 @@
 import { isAscii } from "node:buffer";
 import { jsonValueProblem } from "~/http/json-depth";
+import { isDatabaseUnavailable } from "~/utils/database-unavailable";
+
 /**
- * An API answer as plain data: the Remix route loaders turn it into a Response, the node-native fast path
- * (app/api-fast-path.server.ts) writes it to the ServerResponse, so both answer byte for byte alike.
+ * An API answer as plain data, the one style of every /api/v1 answer function (app/api/*): the Remix route
+ * adapters turn it into a Response, the node-native fast path (app/api-fast-path.server.ts) writes it to the
+ * ServerResponse, so both answer byte for byte alike. Expected failures are answers, never thrown.
  */
 export interface ApiAnswer {
   status: number;
@@ -17,23 +20,6 @@ export function jsonAnswer(data: unknown, status = 200, headers?: Record<string,
 /** The one shape of every /api/v1 error: `{ error: { status, message, details? } }`. */
 export function apiErrorAnswer(status: number, message: string, details?: unknown, headers?: Record<string, string>): ApiAnswer {
   return jsonAnswer({ error: { status, message, ...(details === undefined ? {} : { details }) } }, status, headers);
-}
-
-// Node's socket errors and postgres.js's own for a connection that cannot be made or was lost.
-const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE",
-  "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"]);
-
-/**
- * Whether an error means the database cannot be reached now: no connection, a lost one, a server shutting down
- * or starting (SQLSTATE 08xxx, 57P01-57P03) or out of connection slots (53300). drizzle wraps driver errors, so
- * their causes are looked at too.
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    const code = typeof e.code === "string" ? e.code : "";
-    if (UNREACHABLE.has(code) || code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === "53300") return true;
-  }
-  return false;
 }
 
 /**
@@ -53,9 +39,16 @@ export function answerResponse(answer: ApiAnswer): Response {
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
-export function apiError(status: number, message: string, details?: unknown, headers?: Record<string, string>) {
-  return answerResponse(apiErrorAnswer(status, message, details, headers));
+/** A route adapter's whole body: the answer function's answer as a Response. */
+export async function respond(answer: Promise<ApiAnswer>): Promise<Response> {
+  return answerResponse(await answer);
 }
+
+/** 405 with Allow: what an /api/v1 route answers to a method it does not serve. */
+export function methodNotAllowed(message: string, allow = "POST"): Response {
+  return answerResponse(apiErrorAnswer(405, message, undefined, { Allow: allow }));
+}
+
 
 /**
  * A request body as the answer functions read it, whether from a Web Request (Remix) or node's IncomingMessage
@@ -82,12 +75,6 @@ export async function jsonBodyAnswer(body: RequestBody, maxBytes: number): Promi
   return problem ? { denied: apiErrorAnswer(400, `Body ${problem}.`) } : { value };
 }
 
-/** Parses a JSON body with a byte limit: 413 past it, 400 for bad JSON (thrown as Responses). */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const parsed = await jsonBodyAnswer(webRequestBody(request), maxBytes);
-  if ("denied" in parsed) throw answerResponse(parsed.denied);
-  return parsed.value;
-}
 
 export function webRequestBody(request: Request): RequestBody {
   return { declaredLength: request.headers.get("content-length"), readText: (maxBytes) => readLimited(request, maxBytes) };

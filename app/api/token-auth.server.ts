@@ -1,6 +1,6 @@
 import type { Actor } from "~/models/audit.server";
 import { findActiveToken, type ApiScope } from "~/models/api-token.server";
-import { answerResponse, apiErrorAnswer, type ApiAnswer } from "./api.server";
+import { answerResponse, apiErrorAnswer, type ApiAnswer } from "./answer.server";
 
 export interface ApiCaller {
   tokenId: string;
@@ -13,7 +13,7 @@ const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
  * Checks an `Authorization` header value for a bearer token with the scope: the caller, or the answer to give
- * instead (401 without a valid token, 403 without the scope). Shared by requireApiToken and the fast path.
+ * instead (401 without a valid token, 403 without the scope). Every /api/v1 answer function starts with it.
  */
 export async function authorizeApiToken(authorization: string | null | undefined, scope: ApiScope): Promise<{ caller: ApiCaller } | { denied: ApiAnswer }> {
   const match = BEARER.exec(authorization ?? "");
@@ -26,7 +26,7 @@ export async function authorizeApiToken(authorization: string | null | undefined
   return { caller: { tokenId: token.id, name: token.name, scopes: token.scopes, actor: { type: "token", id: token.id, label: `token:${token.name}` } } };
 }
 
-/** `Authorization: Bearer <token>` with the scope, in a loader or action: throws the 401/403 Response. */
+/** `Authorization: Bearer <token>` with the scope, in a loader outside /api/v1 (metrics): throws the 401/403 Response. */
 export async function requireApiToken(request: Request, scope: ApiScope): Promise<ApiCaller> {
   const result = await authorizeApiToken(request.headers.get("authorization"), scope);
   if ("denied" in result) throw answerResponse(result.denied);
