@@ -26,8 +26,8 @@ interface Job {
 
 /**
  * Runs jobs `concurrency` at a time, each one's output printed whole when it ends (interleaved lines of two
- * vitest runs are unreadable). The per-version runs mostly wait on PostgreSQL and on the engines' recheck
- * delays, so two at a time fit a 2-core machine.
+ * vitest runs are unreadable). The per-version and per-Node runs mostly wait on PostgreSQL, child processes and
+ * the engines' recheck delays, so two at a time fit a 2-core machine (measured: close to half the wall time).
  */
 async function runAll(phase: string, jobs: Job[], concurrency: number) {
   process.stdout.write(`\n== ${phase}\n`);
@@ -99,7 +99,7 @@ if (!only || only === "node") {
         args: ["node_modules/vitest/vitest.mjs", "run", ...files],
         env: onExtra,
       })),
-      1,
+      2,
     );
   }
 }
