@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
 import { AgeGauge } from "~/components/health/age-gauge";
+import { CollectorGaps } from "~/components/health/collector-gaps";
 import { formatCount } from "~/components/health/format";
 import { SeriesChart, pivotSeries } from "~/components/health/series-chart";
 import { StatusBadge } from "~/components/health/status-badge";
@@ -49,6 +50,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     summary: view.summary,
     blockers: (xid?.blockers ?? []).map((b) => ({ ...b, label: blockerLabel(b), advice: blockerAdvice(b) })),
     vacuums: xid?.vacuums ?? [],
+    unavailable: xid?.unavailable ?? [],
     series: series.map((r) => ({ subject: r.subject, at: r.at.toISOString(), value: r.peak })),
   });
 }
@@ -93,13 +95,14 @@ export default function WraparoundPage() {
           {data.asOf ? ` Figures below are from ${data.asOf}.` : ""}
         </Banner>
       ) : null}
+      <CollectorGaps unavailable={data.unavailable} />
       {summary ? (
         <>
           <div className="grid gap-4 md:grid-cols-4">
             <Stat label="Worst runway" value={formatRunway(summary.worst?.runwayHours ?? null)} hint={summary.worst?.sentence} tone={summary.status === "ok" ? "ok" : summary.status === "warning" ? "warning" : "critical"} />
             <Stat label="XID rate" value={data.xidRate === null ? "—" : `${formatCount(data.xidRate)}/s`} hint={data.xidRate === null ? "needs two readings" : `${formatCount(data.xidRate * 86_400)} per day`} />
             <Stat label="Oldest database age" value={formatCount(Math.max(0, ...summary.databases.map((d) => d.xidAge)))} hint={`status thresholds ${formatCount(data.thresholds.xidAgeWarning)} / ${formatCount(data.thresholds.xidAgeCritical)}`} />
-            <Stat label="Failsafe age" value={data.failsafeAge ? formatCount(data.failsafeAge) : "none (PostgreSQL 13)"} hint={settings ? `autovacuum_freeze_max_age ${formatCount(settings.autovacuumFreezeMaxAge)}` : undefined} />
+            <Stat label="Failsafe age" value={data.failsafeAge ? formatCount(data.failsafeAge) : "none (before PostgreSQL 14)"} hint={settings ? `autovacuum_freeze_max_age ${formatCount(settings.autovacuumFreezeMaxAge)}` : undefined} />
           </div>
           <Card title="Databases">
             <div className="space-y-4">

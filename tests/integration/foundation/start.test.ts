@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../db/embedded";
 import { ensureBuilt } from "../../../scripts/runtime";
-import { createScratchDatabase, databaseUrl, type ScratchDatabase } from "../../support/databases";
+import { createScratchDatabase, type ScratchDatabase } from "../../support/databases";
 import { startVersionedPostgres, UNSUPPORTED_MAJOR } from "../../support/versioned-postgres";
 
 // `npm start` on the three database URLs, under the Node that runs this file (`npm test` runs it on 20, 22 and
@@ -66,7 +66,7 @@ describe(`npm start on Node ${process.versions.node}`, () => {
     try {
       const empty = await createScratchDatabase("start_refused_ctl");
       try {
-        const app = start({ control: empty.url, source: databaseUrl(old.url("postgres"), "postgres"), target: target.url }, await freePort());
+        const app = start({ control: empty.url, source: old.url("postgres"), target: target.url }, await freePort());
         expect(await app.exited).toBe(1);
         expect(app.output()).toMatch(/cutover: the source database \(SOURCE_DATABASE_URL\) runs PostgreSQL 11\.\d+, older than the oldest supported version, PostgreSQL 12/);
         expect(app.output()).not.toMatch(/\n\s+at /); // one line, no stack
