@@ -11,7 +11,7 @@ test("the Wraparound page lists a transaction held open on the source once it ho
     const [{ pid }] = await holder<{ pid: number }[]>`select pg_backend_pid() as pid, pg_current_xact_id()`;
     // Real XID burn behind it (one committed transaction per XID), so it holds back more than five minutes of
     // the demo's XIDs: younger transactions are folded, not listed.
-    await sql.unsafe(`do $$ begin for i in 1..150000 loop perform pg_current_xact_id(); commit; end loop; end $$`);
+    await sql.unsafe(`do $$ begin for i in 1..20000 loop perform pg_current_xact_id(); commit; end loop; end $$`);
     await loginAs(page, "viewer");
     await page.goto("/wraparound");
     await expect(page.getByRole("heading", { name: "Wraparound" })).toBeVisible();
