@@ -11,6 +11,8 @@ import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
+import { Time } from "~/components/ui/time";
+import { CohortSummary } from "~/components/rollout/cohort-summary";
 import { getBoss } from "~/jobs/boss.server";
 import { dispatchBackfill } from "~/jobs/backfill.server";
 import { backfillGateOverride, cohortDataStates, cohortTables, overrideBackfillGate, startCohortBackfill } from "~/models/backfill-cohort.server";
@@ -183,12 +185,13 @@ export default function CohortPage() {
         <Card title="Scheduled ramp">
           <p className="text-sm">{ramp}</p>
           {lastRampEvent && lastRampEvent.outcome !== "stepped" ? (
-            <p className="text-sm text-amber-700">Waiting: {lastRampEvent.detail} (checked {lastRampEvent.at.slice(0, 16)})</p>
+            <p className="text-sm text-amber-700">Waiting: {lastRampEvent.detail} (checked <Time at={lastRampEvent.at} />)</p>
           ) : null}
         </Card>
       ) : null}
+      {!canEdit ? <CohortSummary cohort={cohort} /> : null}
+      {canEdit ? (
       <Card title="Edit">
-        {!canEdit ? <p className="mb-2 text-sm text-slate-500">Viewing only: engineers can change cohorts.</p> : null}
         <Form method="post" className="space-y-3" key={cohort.version}>
           <input type="hidden" name="version" value={cohort.version} />
           <CohortFields values={cohort} errors={errors} disabled={!canEdit} />
@@ -226,6 +229,7 @@ export default function CohortPage() {
           </div>
         </Form>
       </Card>
+      ) : null}
       <CohortDataCard
         rows={data.rows}
         error={data.error}
@@ -248,7 +252,7 @@ export default function CohortPage() {
               {verifiedTables.map((t) => (
                 <tr key={t.table} className="border-t">
                   <td className="py-1 font-mono text-xs">{t.table}</td>
-                  <td>{t.verifiedAt ? t.verifiedAt.slice(0, 16).replace("T", " ") : "never"}</td>
+                  <td>{t.verifiedAt ? <Time at={t.verifiedAt} /> : "never"}</td>
                   <td>{t.maxAgeHours} h</td>
                   <td><Badge tone={t.fresh ? "ok" : "critical"}>{t.fresh ? "fresh" : "stale"}</Badge></td>
                 </tr>
@@ -286,7 +290,7 @@ export default function CohortPage() {
                 <span>
                   <strong>{h.action}</strong> v{h.cohortVersion} by {h.actor}: {h.reason}
                 </span>
-                <time className="text-xs text-slate-500">{h.at.slice(0, 19)}</time>
+                <Time at={h.at} className="text-xs text-slate-500" />
               </div>
               <FieldDiffSummary diff={h.diff} />
             </li>

@@ -14,11 +14,16 @@ import { Card, Stat } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { RangeTabs } from "~/components/health/range-tabs";
 import { PageHeader } from "~/components/ui/page-header";
+import { BlockersTable, type BlockerRow } from "~/components/health/blockers-table";
+import { OldestTables } from "~/components/health/oldest-tables";
+import { XidHorizons } from "~/components/health/xid-horizons";
+import { rankBlockers } from "~/health/blocker-ranking";
 import { blockerAdvice, blockerLabel } from "~/health/blockers";
+import type { XidBlocker } from "~/health/xid-snapshot";
 import { HEALTH_METRICS } from "~/health/series";
 import { healthThresholdsSchema } from "~/health/thresholds";
 import { formatRunway } from "~/health/xid-forecast";
-import { XID_STOP_AGE, XID_WARNING_AGE, effectiveFailsafeAge } from "~/health/xid-limits";
+import { DEFAULT_FREEZE_SETTINGS, XID_STOP_AGE, XID_WARNING_AGE, effectiveFailsafeAge, type FreezeSettings } from "~/health/xid-limits";
 import { getHealthThresholds, healthSeries, saveHealthThresholds } from "~/models/health.server";
 import { loadXidView } from "~/models/xid.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
@@ -48,11 +53,29 @@ export async function loader({ request }: LoaderFunctionArgs) {
     settings: xid?.settings ?? null,
     failsafeAge: xid ? effectiveFailsafeAge(xid.settings) : null,
     summary: view.summary,
-    blockers: (xid?.blockers ?? []).map((b) => ({ ...b, label: blockerLabel(b), advice: blockerAdvice(b) })),
+    blockers: blockerRows(xid?.blockers ?? [], xid?.settings ?? DEFAULT_FREEZE_SETTINGS, view.xidRate),
     vacuums: xid?.vacuums ?? [],
     unavailable: xid?.unavailable ?? [],
     series: series.map((r) => ({ subject: r.subject, at: r.at.toISOString(), value: r.peak })),
   });
+}
+
+function blockerRows(blockers: XidBlocker[], settings: FreezeSettings, xidRate: number | null) {
+  const ranking = rankBlockers(blockers, settings, xidRate);
+  return {
+    rows: ranking.shown.map(({ blocker: b, own, runwayCostHours }, i): BlockerRow => ({
+      key: `${b.kind}-${i}`,
+      label: blockerLabel(b),
+      own,
+      age: b.age,
+      runwayCostHours,
+      since: b.kind === "backend" ? (b.transactionStart ?? b.queryStart) : b.kind === "prepared_transaction" ? b.prepared : null,
+      query: b.kind === "backend" ? b.query : null,
+      advice: own ? `Cutover's own session (${b.kind === "backend" ? b.application : ""}): it ends by itself; if it lasts, look at the job it belongs to.` : blockerAdvice(b),
+    })),
+    folded: ranking.folded,
+    meaningfulAge: ranking.meaningfulAge,
+  };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -82,6 +105,7 @@ export default function WraparoundPage() {
       ]
     : [];
   const chart = pivotSeries(data.series);
+  const horizons = { rateKnown: data.xidRate !== null, hasFailsafe: data.failsafeAge !== null };
   return (
     <div className="space-y-6">
       <PageHeader
@@ -112,6 +136,9 @@ export default function WraparoundPage() {
                   <p className="mt-1 flex items-center gap-2 text-xs text-slate-600">
                     <StatusBadge status={d.status} /> {d.sentence}; multixact age {formatCount(d.mxidAge)}
                   </p>
+                  <p className="mt-1 text-xs text-slate-600">
+                    <XidHorizons forecast={d.forecast} {...horizons} />
+                  </p>
                 </div>
               ))}
             </div>
@@ -131,33 +158,7 @@ export default function WraparoundPage() {
         />
       </Card>
       <Card title="What holds freezing back">
-        {data.blockers.length === 0 ? (
-          <p className="text-sm text-slate-500">Nothing: no old transaction, slot, prepared transaction or standby holds the xmin back.</p>
-        ) : (
-          <table className="w-full text-left text-sm" aria-label="Blockers">
-            <thead className="text-xs uppercase text-slate-500">
-              <tr>
-                <th className="py-1 pr-3">Blocker</th>
-                <th className="py-1 pr-3">Age</th>
-                <th className="py-1 pr-3">Since</th>
-                <th className="py-1">What to do</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.blockers.map((b, i) => (
-                <tr key={`${b.kind}-${i}`} className="border-t border-slate-100 align-top">
-                  <td className="py-2 pr-3">
-                    <div className="font-medium">{b.label}</div>
-                    {b.kind === "backend" && b.query ? <code className="block max-w-md truncate text-xs text-slate-500">{b.query}</code> : null}
-                  </td>
-                  <td className="py-2 pr-3 tabular-nums">{formatCount(b.age)}</td>
-                  <td className="py-2 pr-3 text-xs">{b.kind === "backend" ? b.transactionStart ?? b.queryStart ?? "—" : b.kind === "prepared_transaction" ? b.prepared : "—"}</td>
-                  <td className="py-2 text-xs text-slate-700">{b.advice}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <BlockersTable rows={data.blockers.rows} folded={data.blockers.folded} meaningfulAge={data.blockers.meaningfulAge} />
       </Card>
       <Card title="Running vacuums">
         {data.vacuums.length === 0 ? (
@@ -185,26 +186,7 @@ export default function WraparoundPage() {
       </Card>
       {summary ? (
         <Card title="Oldest tables">
-          <table className="w-full text-left text-sm">
-            <thead className="text-xs uppercase text-slate-500">
-              <tr>
-                <th className="py-1 pr-3">Table</th>
-                <th className="py-1 pr-3">XID age</th>
-                <th className="py-1 pr-3">Multixact age</th>
-                <th className="py-1">Forecast</th>
-              </tr>
-            </thead>
-            <tbody>
-              {summary.tables.map((t) => (
-                <tr key={t.name} className="border-t border-slate-100">
-                  <td className="py-1 pr-3">{t.name}</td>
-                  <td className="py-1 pr-3 tabular-nums">{formatCount(t.xidAge)}</td>
-                  <td className="py-1 pr-3 tabular-nums">{formatCount(t.mxidAge)}</td>
-                  <td className="py-1 text-xs">{t.sentence}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <OldestTables tables={summary.tables} horizons={horizons} />
         </Card>
       ) : null}
       <ThresholdsForm />

@@ -10,9 +10,6 @@ const CYCLE_SECONDS = 30;
 const SIZE_EVERY_CYCLES = 10;
 /** Older points only feed hourly aggregates (avg/max), so a quarter of an hour is fine-grained enough. */
 const OLD_STEP_SECONDS = 900;
-/** Case-study scale: about 700 M XIDs a day on average, peaking in the (US) school day. */
-const XID_PER_SECOND = 8_000;
-const XID_DIURNAL_SWING = 0.35;
 
 interface SideFacts {
   database: string;
@@ -38,13 +35,12 @@ async function sideFacts(url: string, fallback: SideFacts): Promise<SideFacts> {
 }
 
 /**
- * Seven days of collector history so the Wraparound and Capacity charts are not empty on a fresh demo: raw rows for
- * the last 48 h (every minute for the 12 h that charts read raw) and hourly aggregates (avg/max, as the collector
- * computes them) for the whole week, ending one cycle before now so live readings carry on from it. The source
- * burns XIDs at the case study's scale, so database ages climb to about autovacuum_freeze_max_age (200 M) and drop
- * back when an anti-wraparound vacuum finishes; sizes grow toward the databases' real current sizes so runways fit
- * the live data. health_readings are left alone: only the latest (live) reading and its detail drive the figures,
- * and synthetic XID counters there would skew the live XID rate.
+ * Seven days of size history so the Capacity charts are not empty on a fresh demo: raw rows for the last 48 h
+ * (every minute for the 12 h that charts read raw) and hourly aggregates (avg/max, as the collector computes them)
+ * for the whole week, ending one cycle before now so live readings carry on from it; sizes grow toward the
+ * databases' real current sizes so runways fit the live data. No XID, commit or WAL history is seeded: the
+ * Wraparound chart shows only what the collector has read from the databases, so it can never contradict the live
+ * reading. health_readings are left alone: only the latest (live) reading and its detail drive the figures.
  */
 export async function seedDemoHealthHistory(urls: DemoUrls) {
   const [source, target] = await Promise.all([
@@ -56,7 +52,6 @@ export async function seedDemoHealthHistory(urls: DemoUrls) {
   const rawCycles = (RAW_HOURS * 3600) / CYCLE_SECONDS;
   const chartCycles = (RAW_CHART_HOURS * 3600) / CYCLE_SECONDS;
   const historyCycles = (HISTORY_DAYS * 86400) / CYCLE_SECONDS;
-  const cosineTerm = (XID_DIURNAL_SWING * 86400) / (2 * Math.PI);
   const sql = postgres(urls.controlUrl, { max: 1, onnotice: () => {} });
   try {
     await sql.begin(async (tx) => {
@@ -82,33 +77,12 @@ export async function seedDemoHealthHistory(urls: DemoUrls) {
           select at, raw, sizes,
             -- Fraction of the week elapsed (0..1), for sizes that grow steadily toward today's size.
             (extract(epoch from at) - (b.slot - ${historyCycles}) * ${CYCLE_SECONDS}) / ${HISTORY_DAYS * 86400}::float8 as week,
-            sin(2 * pi() * (extract(epoch from at) - 43200) / 86400) as daily,
-            -- XIDs consumed: the integral of a rate swinging around its mean over the day (never negative).
-            ${XID_PER_SECOND}::float8 * (extract(epoch from at) - ${cosineTerm}::float8 * cos(2 * pi() * (extract(epoch from at) - 43200) / 86400)) as xids
+            sin(2 * pi() * (extract(epoch from at) - 43200) / 86400) as daily
           from moments, bounds b
         ),
-        databases as (
-          select name, i, name = ${source.database} as busy from unnest(${source.databases}::text[]) with ordinality d(name, i)
-        ),
         points as (
-          select 'source' as side, 'next_xid' as metric, '' as subject, at, raw, 41e9 + xids as value from model
-          union all
-          -- Each database's age falls back to its floor when its anti-wraparound vacuum completes; the busy
-          -- database's biggest tables take hours to freeze, so it overshoots 200 M before dropping.
-          select 'source', 'xid_age', d.name, at, raw,
-            case when d.busy then 48e6 + mod(xids::numeric, 182e6)::float8 else 20e6 + mod((xids + d.i * 41e6)::numeric, 170e6)::float8 end
-          from model cross join databases d
-          union all
-          select 'source', 'mxid_age', d.name, at, raw, 1.2e6 + mod((xids * 0.004 + d.i * 3e5)::numeric, 24e6)::float8
-          from model cross join databases d
-          union all
-          select 'source', 'connections', '', at, raw, round(150 + 90 * daily) from model
-          union all
-          select 'source', 'commits_total', '', at, raw, 6.1e9 + 1.6 * xids from model
-          union all
-          select 'source', 'wal_bytes_total', '', at, raw, 8.4e13 + 2400 * xids from model
-          union all
-          select 'source', 'database_bytes', ${source.database}, at, raw, round(${source.databaseBytes}::float8 * (0.7 + 0.3 * week) * (1 + 0.002 * daily))
+          select 'source' as side, 'database_bytes' as metric, ${source.database} as subject, at, raw,
+            round(${source.databaseBytes}::float8 * (0.7 + 0.3 * week) * (1 + 0.002 * daily)) as value
           from model where sizes
           union all
           select 'target', 'database_bytes', ${target.database}, at, raw, round(${targetBytes}::float8 * (0.97 + 0.03 * week))
