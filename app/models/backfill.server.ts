@@ -98,6 +98,8 @@ export function backfillProgress(job: Omit<BackfillJob, "scope">) {
   const seconds = last && prev && last !== prev ? (Date.parse(last.at) - Date.parse(prev.at)) / 1000 : 0;
   const rate = seconds > 0 ? (last.rows - prev.rows) / seconds : 0;
   const copyDone = job.copiedAt !== null;
+  // A cancelled or failed job is not copying: no time left to estimate.
+  const moving = job.status === "queued" || job.status === "copying";
   const estimate = job.estimatedRows ?? 0;
   const percent = copyDone ? 100 : estimate > 0 ? Math.min(99, Math.floor((handled / estimate) * 100)) : 0;
   return {
@@ -107,7 +109,7 @@ export function backfillProgress(job: Omit<BackfillJob, "scope">) {
     rangesDone: job.rangesDone,
     rangesTotal: job.rangesTotal,
     rowsPerSecond: Math.round(rate),
-    etaSeconds: copyDone || rate <= 0 ? null : Math.round(Math.max(0, estimate - handled) / rate),
+    etaSeconds: copyDone || !moving || rate <= 0 ? null : Math.round(Math.max(0, estimate - handled) / rate),
   };
 }
 

@@ -54,15 +54,19 @@ export const mismatchQuerySchema = z.object({
   cohort: optionalText,
   userId: optionalText,
   field: optionalText,
+  /** The reconciliation job whose findings to list ("Open the N mismatches" on a job's page). */
+  job: optionalText,
   from: optionalDate.catch(undefined),
   to: optionalDate.catch(undefined),
   sort: z.enum(MISMATCH_SORTS).default("last_seen").catch("last_seen"),
   dir: z.enum(["asc", "desc"]).default("desc").catch("desc"),
   cursor: optionalText,
+  /** Page backwards: the rows just before `cursor` in the chosen order. */
+  back: z.literal("1").optional().catch(undefined).transform((v) => v === "1"),
   limit: z.coerce.number().int().min(1).max(500).default(50).catch(50),
 });
 export type MismatchQuery = z.infer<typeof mismatchQuerySchema>;
-export type MismatchFilter = Omit<MismatchQuery, "sort" | "dir" | "cursor" | "limit">;
+export type MismatchFilter = Omit<MismatchQuery, "sort" | "dir" | "cursor" | "back" | "limit">;
 
 export function parseMismatchQuery(params: URLSearchParams): MismatchQuery {
   const raw: Record<string, unknown> = Object.fromEntries(params);
@@ -84,6 +88,7 @@ function whereClause(sql: postgres.Sql, filter: MismatchFilter) {
   if (filter.cohort) conditions.push(sql`cohort_id = ${filter.cohort}`);
   if (filter.userId) conditions.push(sql`user_id = ${filter.userId}`);
   if (filter.field) conditions.push(sql`differing_fields @> array[${filter.field}]::text[]`);
+  if (filter.job) conditions.push(sql`reconciliation_job_id = ${filter.job}`);
   if (filter.from) conditions.push(sql`last_seen_at >= ${filter.from.toISOString()}::timestamptz`);
   if (filter.to) conditions.push(sql`last_seen_at < ${filter.to.toISOString()}::timestamptz`);
   return conditions.reduce((all, condition) => sql`${all} and ${condition}`, sql`true`);
@@ -124,10 +129,14 @@ function decodeCursor(cursor: string): [string, number] | null {
  * One page of the triage list, keyset-paginated on (sort column, id) so a page costs the same at any depth and
  * rows with equal timestamps are neither skipped nor repeated at page boundaries.
  */
-export async function listMismatches(query: MismatchQuery): Promise<{ rows: MismatchListRow[]; nextCursor: string | null }> {
+export async function listMismatches(
+  query: MismatchQuery,
+): Promise<{ rows: MismatchListRow[]; nextCursor: string | null; prevCursor: string | null }> {
   const sql = controlSql();
   const { column, cast } = SORT_COLUMNS[query.sort];
-  const desc = query.dir === "desc";
+  // Paging back reads the same keyset in the opposite order from the page's first row, then turns it round.
+  const back = query.back === true && query.cursor !== undefined;
+  const desc = (query.dir === "desc") !== back;
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
   const after = cursor
     ? desc
@@ -152,11 +161,17 @@ export async function listMismatches(query: MismatchQuery): Promise<{ rows: Mism
     from (${candidates}) m
     left join users u on u.id = m.assignee_id
     order by ${order}`;
+  const more = rows.length > query.limit;
   const page = rows.slice(0, query.limit);
+  if (back) page.reverse();
+  const first = page[0];
   const last = page[page.length - 1];
+  const at = (r: postgres.Row | undefined) => (r ? encodeCursor(r.cursor_value, Number(r.id)) : null);
   return {
     rows: page.map(toListRow),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_value, Number(last.id)) : null,
+    // Forward: more rows after the last one; a cursor means rows were skipped before the first. Back: the reverse.
+    nextCursor: back ? at(last) : more ? at(last) : null,
+    prevCursor: back ? (more ? at(first) : null) : query.cursor ? at(first) : null,
   };
 }
 

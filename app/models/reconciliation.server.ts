@@ -128,6 +128,8 @@ export function progressOf(job: Omit<ReconciliationJob, "scope">) {
   const rate = seconds > 0 ? (last.rowsCompared - prev.rowsCompared) / seconds : 0;
   const remaining = Math.max(0, (job.estimatedRows ?? 0) - job.rowsCompared);
   const done = job.status === "succeeded";
+  // A cancelled or failed job is not moving: no time left to estimate.
+  const moving = job.status === "queued" || job.status === "running";
   return {
     rowsCompared: job.rowsCompared,
     estimatedTotal: job.estimatedRows,
@@ -135,7 +137,7 @@ export function progressOf(job: Omit<ReconciliationJob, "scope">) {
     bucketsTotal: job.bucketsTotal,
     percent: done ? 100 : job.bucketsTotal ? Math.min(100, Math.floor((job.bucketsDone / job.bucketsTotal) * 100)) : 0,
     rowsPerSecond: Math.round(rate),
-    etaSeconds: done || rate <= 0 ? null : Math.round(remaining / rate),
+    etaSeconds: done || !moving || rate <= 0 ? null : Math.round(remaining / rate),
     clearedOnRecheck: job.clearedOnRecheck,
   };
 }

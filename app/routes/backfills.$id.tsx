@@ -86,7 +86,13 @@ export default function BackfillPage() {
         <ProgressBar percent={progress.percent} label="Copy progress" />
         <p className="mt-2 text-sm text-slate-600">
           {progress.percent}% · {progress.rowsHandled.toLocaleString("en")} of ~{(progress.estimatedRows ?? 0).toLocaleString("en")} rows · ranges {progress.rangesDone}/{progress.rangesTotal ?? "?"} ·{" "}
-          {progress.rowsPerSecond.toLocaleString("en")} rows/s{job.rowsPerSecondCap ? ` (cap ${job.rowsPerSecondCap.toLocaleString("en")})` : ""} · ETA {formatEta(progress.etaSeconds)}
+          {live ? (
+            <>
+              {progress.rowsPerSecond.toLocaleString("en")} rows/s{job.rowsPerSecondCap ? ` (cap ${job.rowsPerSecondCap.toLocaleString("en")})` : ""} · ETA {formatEta(progress.etaSeconds)}
+            </>
+          ) : (
+            `not copying (${job.status.replace("_", " ")})`
+          )}
         </p>
       </Card>
       <div className="grid gap-3 sm:grid-cols-4">

@@ -123,7 +123,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!hasRole(user, "admin")) throw new Response("Only an admin can override the backfilled gate.", { status: 403 });
     return overrideGate(params.cohortId ?? "", form, userActor(user));
   }
-  const parsed = cohortFormSchema.safeParse(form);
+  // Only saving needs a reason: a preview changes nothing, so it runs before one is typed.
+  const previewing = form.intent === "preview";
+  const parsed = cohortFormSchema.safeParse(previewing && !String(form.reason ?? "").trim() ? { ...form, reason: "preview" } : form);
   if (!parsed.success) return json({ errors: fieldErrors(parsed.error), preview: null, saved: false }, { status: 400 });
   const { input, reason, confirmed } = parsed.data;
   const id = params.cohortId ?? "";
@@ -142,7 +144,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     kind: p.classification.kind,
     sampleError: sample.error,
   };
-  if (form.intent === "preview") return json({ errors: {}, preview, saved: false });
+  if (previewing) return json({ errors: {}, preview, saved: false });
   try {
     await updateCohort(id, Number(form.version), input, { actor: userActor(user), reason, confirmed, isAdmin: hasRole(user, "admin") });
   } catch (error) {

@@ -81,7 +81,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   const changed = await updateMismatches(userActor(user), [id], { status: parsed.data.status || undefined, note: parsed.data.note || undefined });
   if (changed === 0) throw new Response("Mismatch not found", { status: 404 });
-  return json({ intent: "update" as const, recheck: null, errors: null });
+  return json({ intent: "update" as const, recheck: null, errors: null, savedAt: Date.now() });
 }
 
 function asRow(value: unknown): Record<string, unknown> | null {
@@ -229,7 +229,8 @@ export default function MismatchDetailPage() {
           ) : null}
           {canEdit ? (
             <Card title="Triage">
-              <Form method="post" className="space-y-2">
+              {/* A new key after each save empties the note and resets the status picker. */}
+              <Form method="post" className="space-y-2" key={actionData && "savedAt" in actionData ? String(actionData.savedAt) : "triage"}>
                 <input type="hidden" name="intent" value="update" />
                 <label className="flex flex-col text-sm font-medium text-slate-700">
                   Status

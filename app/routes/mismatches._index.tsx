@@ -100,7 +100,7 @@ export async function action({ request }: ActionFunctionArgs) {
     assigneeId: assignee === "none" ? null : assignee || undefined,
     note: note || undefined,
   });
-  return json({ ok: true as const, errors: {}, changed, notice: `Updated ${changed} mismatch${changed === 1 ? "" : "es"}.` });
+  return json({ ok: true as const, errors: {}, changed, notice: `Updated ${changed} mismatch${changed === 1 ? "" : "es"}.`, savedAt: Date.now() });
 }
 
 /** Retry (engineer) or discard (admin, with a reason) a batch the folders set aside. */
@@ -155,6 +155,7 @@ export default function MismatchesPage() {
   const get = (name: string) => params.get(name) ?? "";
   const filterParams = new URLSearchParams(params);
   filterParams.delete("cursor");
+  filterParams.delete("back");
   filterParams.delete("view");
   const withParams = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
@@ -187,6 +188,19 @@ export default function MismatchesPage() {
 
       <Form method="get" className="mb-4 grid grid-cols-2 gap-3 rounded-lg border border-slate-200 bg-white p-3 md:grid-cols-5" aria-label="Filters">
         {data.view === "groups" ? <input type="hidden" name="view" value="groups" /> : null}
+        {get("job") ? (
+          <p className="col-span-full text-sm">
+            <input type="hidden" name="job" value={get("job")} />
+            Findings of reconciliation job{" "}
+            <Link className="font-mono text-xs text-sky-700 hover:underline" to={`/reconciliations/${encodeURIComponent(get("job"))}`}>
+              {get("job")}
+            </Link>{" "}
+            ·{" "}
+            <Link className="text-sky-700 hover:underline" to={withParams({ job: null, cursor: null, back: null })}>
+              all mismatches
+            </Link>
+          </p>
+        ) : null}
         <FilterSelect name="status" label="Status" options={MISMATCH_STATUSES} value={get("status")} />
         <FilterSelect name="origin" label="Origin" options={MISMATCH_ORIGINS} value={get("origin")} />
         <FilterSelect name="kind" label="Kind" options={MISMATCH_KINDS} value={get("kind")} />
@@ -227,7 +241,7 @@ export default function MismatchesPage() {
       {actionData?.ok ? <Banner tone="ok" title={actionData.notice} /> : null}
 
       {data.page ? (
-        <Form method="post" key={get("cursor")}>
+        <Form method="post" key={`${get("cursor")}-${get("back")}-${actionData && "savedAt" in actionData ? actionData.savedAt : ""}`}>
           <input type="hidden" name="intent" value="bulk" />
           {data.canEdit ? (
             <fieldset className="mb-3 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3" disabled={navigation.state !== "idle"}>
@@ -256,18 +270,23 @@ export default function MismatchesPage() {
             </fieldset>
           ) : null}
           <MismatchTable rows={data.page.rows as MismatchTableRow[]} selection={selection} onSelectionChange={setSelection} />
-          <div className="mt-3 flex gap-4 text-sm">
-            {get("cursor") ? (
-              <Link to={withParams({ cursor: null })} className="text-sky-700 hover:underline">
-                First page
-              </Link>
+          <nav className="mt-3 flex gap-4 text-sm" aria-label="Pages">
+            {data.page.prevCursor ? (
+              <>
+                <Link to={withParams({ cursor: null, back: null })} className="text-sky-700 hover:underline">
+                  First page
+                </Link>
+                <Link to={withParams({ cursor: data.page.prevCursor, back: "1" })} className="text-sky-700 hover:underline">
+                  Previous page
+                </Link>
+              </>
             ) : null}
             {data.page.nextCursor ? (
-              <Link to={withParams({ cursor: data.page.nextCursor })} className="text-sky-700 hover:underline">
+              <Link to={withParams({ cursor: data.page.nextCursor, back: null })} className="text-sky-700 hover:underline">
                 Next page
               </Link>
             ) : null}
-          </div>
+          </nav>
         </Form>
       ) : null}
 

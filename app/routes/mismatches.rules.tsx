@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
+import { useState } from "react";
 import { z } from "zod";
 import { RULE_KIND_LABELS, RULE_KINDS } from "../normalization/types";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -80,6 +81,8 @@ export default function RulesPage() {
   const { rules, canEdit, now } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
+  const navigate = useNavigate();
+  const [formKey, setFormKey] = useState(0);
   const errors = (actionData?.errors ?? {}) as Record<string, string[] | undefined>;
   return (
     <div>
@@ -156,7 +159,7 @@ export default function RulesPage() {
         </div>
         {canEdit ? (
           <Card title="New rule">
-            <Form method="post" className="space-y-3">
+            <Form method="post" className="space-y-3" key={formKey}>
               <label className="flex flex-col text-sm font-medium text-slate-700">
                 Kind
                 <select name="kind" className="mt-1 rounded border border-slate-300 px-2 py-1" defaultValue="timestamp_precision">
@@ -180,6 +183,17 @@ export default function RulesPage() {
                 </Button>
                 <Button type="submit" name="intent" value="create" disabled={navigation.state !== "idle"}>
                   Save rule
+                </Button>
+                {/* Empties the form and, by navigating, drops the preview. */}
+                <Button
+                  type="button"
+                  variant="secondary"
+                  onClick={() => {
+                    setFormKey((k) => k + 1);
+                    navigate(".", { replace: true });
+                  }}
+                >
+                  Cancel
                 </Button>
               </div>
             </Form>

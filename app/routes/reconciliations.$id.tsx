@@ -5,6 +5,7 @@ import { z } from "zod";
 import { Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ClientOnly } from "~/components/charts/client-only";
 import { useLiveRevalidation } from "~/components/use-live-revalidation";
+import { humanDuration } from "~/format/time";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
@@ -120,8 +121,9 @@ export default function ReconciliationJobPage() {
         <p className="mt-2 text-sm">{progress.percent}% · {progress.bucketsDone} of {progress.bucketsTotal ?? "?"} buckets</p>
         <div className="mt-4 grid gap-4 md:grid-cols-4">
           <Stat label="Rows compared" value={progress.rowsCompared.toLocaleString("en-US")} hint={progress.estimatedTotal ? `of about ${progress.estimatedTotal.toLocaleString("en-US")}` : undefined} />
-          <Stat label="Rate" value={`${progress.rowsPerSecond.toLocaleString("en-US")} rows/s`} />
-          <Stat label="ETA" value={progress.etaSeconds === null ? "—" : `${progress.etaSeconds} s`} />
+          {/* Only a moving job has a rate and an ETA; a finished, failed or cancelled one says so instead. */}
+          <Stat label="Rate" value={live ? `${progress.rowsPerSecond.toLocaleString("en-US")} rows/s` : `not running (${job.status})`} />
+          <Stat label="ETA" value={live ? (progress.etaSeconds === null ? "—" : humanDuration(progress.etaSeconds)) : "none"} />
           <Stat label="Cleared on re-read" value={progress.clearedOnRecheck} hint="differed once, matched after the delay" />
         </div>
       </Card>
@@ -149,7 +151,7 @@ export default function ReconciliationJobPage() {
         </div>
         {total > 0 ? (
           <p className="mt-3 text-sm">
-            <Link className="text-blue-700 underline" to={`/mismatches?origin=reconciliation&table=${encodeURIComponent(job.table.replace(/^public\./, ""))}`}>
+            <Link className="text-blue-700 underline" to={`/mismatches?job=${encodeURIComponent(job.id)}`}>
               Open the {total} mismatches in the triage table
             </Link>
           </p>

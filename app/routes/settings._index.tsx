@@ -5,6 +5,7 @@ import { z } from "zod";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
+import { ConfirmForm } from "~/components/ui/confirm-form";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
@@ -124,13 +125,14 @@ const ActionSchema = z.discriminatedUnion("intent", [
     name: z.string().trim().min(1, "Name the token").max(100),
     scopes: z.array(z.enum(API_SCOPES)).min(1, "Pick at least one scope"),
   }),
-  z.object({ intent: z.literal("revoke-token"), tokenId: z.string().uuid() }),
+  // Destructive: only the confirming button sends confirm=yes.
+  z.object({ intent: z.literal("revoke-token"), tokenId: z.string().uuid(), confirm: z.literal("yes", { errorMap: () => ({ message: "Confirm the revocation" }) }) }),
   z.object({
     intent: z.literal("create-user"),
     email: z.string().trim().toLowerCase().email("Enter an email address"),
     role: z.enum(ROLES),
   }),
-  z.object({ intent: z.literal("update-user"), userId: z.string().uuid(), role: z.enum(ROLES), disabled: z.coerce.boolean().default(false) }),
+  z.object({ intent: z.literal("update-user"), userId: z.string().uuid(), role: z.enum(ROLES), disabled: z.enum(["true", "false"]).default("false").transform((v) => v === "true"), confirm: z.string().optional() }),
 ]);
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -178,6 +180,9 @@ export async function action({ request }: ActionFunctionArgs) {
       }
       const before = (await listUsers()).find((u) => u.id === input.userId);
       if (!before) throw new Response("No such user.", { status: 404 });
+      if (input.disabled && !before.disabled && input.confirm !== "yes") {
+        return json({ ok: false as const, errors: { role: [`Confirm disabling ${before.email}`] } as Record<string, string[]> }, { status: 400 });
+      }
       const after = await updateUserRole(input.userId, input.role, input.disabled);
       await recordAudit(actor, {
         action: "user.update",
@@ -273,18 +278,21 @@ export default function Settings() {
                   {t.revokedAt ? (
                     <Badge>revoked</Badge>
                   ) : (
-                    <Form method="post">
+                    <ConfirmForm
+                      label="Revoke"
+                      ariaLabel={`Revoke token ${t.name}`}
+                      question={<>Revoke token “{t.name}” ({t.prefix}…)? Every application server using it is refused within seconds.</>}
+                      confirmLabel={`Yes, revoke ${t.name}`}
+                    >
                       <input type="hidden" name="intent" value="revoke-token" />
                       <input type="hidden" name="tokenId" value={t.id} />
-                      <Button variant="secondary" type="submit" aria-label={`Revoke ${t.name}`}>
-                        Revoke
-                      </Button>
-                    </Form>
+                    </ConfirmForm>
                   )}
                 </li>
               ))}
             </ul>
-            <Form method="post" className="space-y-3">
+            {/* A new key after each creation empties the form: the secret shown once is unique to it. */}
+            <Form method="post" className="space-y-3" key={`token-${shownOnce?.secret ?? ""}`}>
               <input type="hidden" name="intent" value="create-token" />
               <Field label="Token name" name="name" required error={errors.name?.[0]} />
               <fieldset>
@@ -306,29 +314,52 @@ export default function Settings() {
           <Card title="Users">
             <ul className="mb-4 divide-y divide-slate-100 text-sm">
               {users.map((u) => (
-                <li key={u.id} className="py-2">
-                  <Form method="post" className="flex flex-wrap items-center justify-between gap-2">
-                    <input type="hidden" name="intent" value="update-user" />
-                    <input type="hidden" name="userId" value={u.id} />
-                    <span className="font-medium">{u.email}</span>
-                    <span className="flex items-center gap-2">
+                <li key={u.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+                  <span className="font-medium">
+                    {u.email} {u.disabled ? <Badge>disabled</Badge> : null}
+                  </span>
+                  <span className="flex flex-wrap items-center gap-2">
+                    <Form method="post" className="flex items-center gap-2">
+                      <input type="hidden" name="intent" value="update-user" />
+                      <input type="hidden" name="userId" value={u.id} />
+                      <input type="hidden" name="disabled" value={String(u.disabled)} />
                       <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className="rounded border border-slate-300 px-2 py-1">
                         {ROLES.map((r) => (
                           <option key={r}>{r}</option>
                         ))}
                       </select>
-                      <label className="flex items-center gap-1 text-xs">
-                        <input type="checkbox" name="disabled" value="true" defaultChecked={u.disabled} /> disabled
-                      </label>
-                      <Button variant="secondary" type="submit">
-                        Save
+                      <Button variant="secondary" type="submit" aria-label={`Save the role of ${u.email}`}>
+                        Save role
                       </Button>
-                    </span>
-                  </Form>
+                    </Form>
+                    {u.disabled ? (
+                      <Form method="post">
+                        <input type="hidden" name="intent" value="update-user" />
+                        <input type="hidden" name="userId" value={u.id} />
+                        <input type="hidden" name="role" value={u.role} />
+                        <input type="hidden" name="disabled" value="false" />
+                        <Button variant="secondary" type="submit" aria-label={`Enable ${u.email}`}>
+                          Enable
+                        </Button>
+                      </Form>
+                    ) : (
+                      <ConfirmForm
+                        label="Disable"
+                        ariaLabel={`Disable ${u.email}`}
+                        question={<>Disable {u.email}? They are signed out and cannot sign in until enabled again.</>}
+                        confirmLabel={`Yes, disable ${u.email}`}
+                      >
+                        <input type="hidden" name="intent" value="update-user" />
+                        <input type="hidden" name="userId" value={u.id} />
+                        <input type="hidden" name="role" value={u.role} />
+                        <input type="hidden" name="disabled" value="true" />
+                      </ConfirmForm>
+                    )}
+                  </span>
                 </li>
               ))}
             </ul>
-            <Form method="post" className="flex flex-wrap items-end gap-3">
+            <Form method="post" className="flex flex-wrap items-end gap-3" key={`user-${shownOnce?.secret ?? ""}`}>
               <input type="hidden" name="intent" value="create-user" />
               <div className="flex-1">
                 <Field label="New user's email" name="email" type="email" required error={errors.email?.[0]} />

@@ -16,7 +16,7 @@ test("an engineer starts a verify job, watches it reach 100% and opens a mismatc
   await expect(page.getByText("succeeded").first()).toBeVisible({ timeout: 30_000 });
 
   await page.getByRole("link", { name: /Open the \d+ mismatches in the triage table/ }).click();
-  await expect(page).toHaveURL(/origin=reconciliation/);
+  await expect(page).toHaveURL(/job=/);
   const firstRecord = page.getByRole("row").filter({ hasText: "users" }).getByRole("link").first();
   await firstRecord.click();
   await expect(page.getByRole("heading", { name: /^Mismatch #\d+$/ })).toBeVisible();

@@ -1,3 +1,4 @@
+import { humanDuration } from "~/format/time";
 /** A labelled progress bar (role progressbar), for a backfill's copy. */
 export function ProgressBar({ percent, label }: { percent: number; label: string }) {
   const value = Math.max(0, Math.min(100, Math.round(percent)));
@@ -19,10 +20,7 @@ export const BACKFILL_TONE = {
 } as const;
 
 /** "3 min 20 s" for an ETA in seconds. */
+/** An ETA in words ("12 min"), or a dash when there is none to give. */
 export function formatEta(seconds: number | null): string {
-  if (seconds === null) return "—";
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return seconds === null ? "—" : humanDuration(seconds);
 }
