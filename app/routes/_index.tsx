@@ -17,21 +17,24 @@ import { RolloutProgressCard } from "~/components/rollout/rollout-progress";
 import { loadRolloutProgress } from "~/models/rollout-progress.server";
 import { MismatchSummaryCard } from "~/components/overview/mismatch-summary-card";
 import { loadMismatchOverview } from "~/models/mismatch-overview.server";
+import { PerformanceSummaryCard } from "~/components/overview/performance-summary-card";
+import { loadPerformanceSummary } from "~/models/performance.server";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Cutover" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
   const demo = getEnv().CUTOVER_DEMO;
-  const [statuses, health, simulator, traffic, rollout, mismatches] = await Promise.all([
+  const [statuses, health, simulator, traffic, rollout, mismatches, performance] = await Promise.all([
     getDatabaseStatuses(),
     loadHealthOverview(),
     demo ? getSimulatorSettings() : null,
     demo ? getSimulatorMinutes({ minutes: 60 }) : null,
     loadRolloutProgress(),
     loadMismatchOverview(),
+    loadPerformanceSummary(),
   ]);
-  return json({ statuses, health, simulator, traffic, rollout, mismatches, canControlSimulator: hasRole(user, "engineer") });
+  return json({ statuses, health, simulator, traffic, rollout, mismatches, performance, canControlSimulator: hasRole(user, "engineer") });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -45,7 +48,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Overview() {
-  const { statuses, health, simulator, traffic, rollout, mismatches, canControlSimulator } = useLoaderData<typeof loader>();
+  const { statuses, health, simulator, traffic, rollout, mismatches, performance, canControlSimulator } = useLoaderData<typeof loader>();
   return (
     <div>
       <PageHeader title="Overview" description="Where the migration stands: who is on which database, what differs, and how much runway is left." />
@@ -56,6 +59,7 @@ export default function Overview() {
         </Card>
         <HealthOverviewCard health={health} />
         <MismatchSummaryCard summary={mismatches} />
+        <PerformanceSummaryCard summary={performance} />
         {simulator && traffic ? (
           <DemoTrafficCard minutes={traffic} status={simulator.status} operationsPerSecond={simulator.operationsPerSecond} canControl={canControlSimulator} />
         ) : null}
