@@ -26,6 +26,7 @@ const NAV = [
   { to: "/cohorts", label: "Cohorts" },
   { to: "/users", label: "Users" },
   { to: "/mismatches", label: "Mismatches" },
+  { to: "/performance", label: "Performance" },
   { to: "/reconciliations", label: "Reconciliation" },
   { to: "/backfills", label: "Backfills" },
   { to: "/wraparound", label: "Wraparound" },

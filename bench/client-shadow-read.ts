@@ -42,6 +42,8 @@ async function main() {
   const plane = await startFakeControlPlane();
   plane.setRuleset(testRuleset(1));
   const client = createCutoverClient({ url: plane.url, token: plane.token, pollIntervalMs: 60_000 });
+  // The same client with latency timing off, interleaved with the timed one: the timing's own cost.
+  const untimed = createCutoverClient({ url: plane.url, token: plane.token, pollIntervalMs: 60_000, latency: false });
   try {
     for (const sql of [src, tgt]) {
       await sql`create table documents (id int primary key, title text not null, score numeric(8,2), updated_at timestamptz not null)`;
@@ -49,6 +51,7 @@ async function main() {
       await sql`analyze documents`;
     }
     await client.ready();
+    await untimed.ready();
     if (client.assignment("user-shadow_read").mode !== "shadow_read") throw new Error("ruleset not loaded");
 
     const reads = (id: number) => ({
@@ -58,6 +61,11 @@ async function main() {
     const viaClient = async (id: number) => {
       const t0 = performance.now();
       await client.read("user-shadow_read", reads(id), { compare: { table: "documents" } });
+      return performance.now() - t0;
+    };
+    const viaUntimed = async (id: number) => {
+      const t0 = performance.now();
+      await untimed.read("user-shadow_read", reads(id), { compare: { table: "documents" } });
       return performance.now() - t0;
     };
     const direct = async (id: number) => {
@@ -72,19 +80,24 @@ async function main() {
       await direct(i);
     }
     const clientTimes: number[] = [];
+    const untimedTimes: number[] = [];
     const directTimes: number[] = [];
     for (let i = 0; i < ITERATIONS; i++) {
       const id = 1 + ((i * 7919) % ROWS);
       // Alternate which goes first so neither side always runs on a warmer connection.
       if (i % 2 === 0) {
         clientTimes.push(await viaClient(id));
+        untimedTimes.push(await viaUntimed(id));
         directTimes.push(await direct(id));
       } else {
         directTimes.push(await direct(id));
+        untimedTimes.push(await viaUntimed(id));
         clientTimes.push(await viaClient(id));
       }
     }
     clientTimes.sort((a, b) => a - b);
+    untimedTimes.sort((a, b) => a - b);
+    const u50 = percentile(untimedTimes, 50);
     directTimes.sort((a, b) => a - b);
     const c50 = percentile(clientTimes, 50);
     const d50 = percentile(directTimes, 50);
@@ -101,10 +114,14 @@ async function main() {
         `ratio p50 client/direct: ${(c50 / d50).toFixed(3)} (target <= 1.10: ${
           c50 / d50 <= 1.1 ? "within" : "OVER"
         })\n` +
+        `latency timing on vs off: p50 ${c50.toFixed(3)} vs ${u50.toFixed(3)} ms, ${(((c50 - u50) / u50) * 100).toFixed(1)}% more per shadow read (target <= 5%: ${
+          c50 <= u50 * 1.05 ? "within" : "OVER"
+        })\n` +
         `comparisons ${counters.comparisons}, mismatches found ${counters.mismatchesFound}, shadow errors ${counters.shadowReadErrors}\n`
     );
   } finally {
     await client.close(100);
+    await untimed.close(100);
     await plane.close();
     await src.end({ timeout: 5 });
     await tgt.end({ timeout: 5 });

@@ -85,7 +85,7 @@ interface Histogram {
   buckets: number[];
 }
 
-type Grouping = "operation" | "series" | "cohort" | { binMinutes: number };
+type Grouping = "operation" | "series" | "all" | { binMinutes: number };
 
 /** The stored histograms under a filter, added up per group and side (bucket by bucket, in SQL). */
 async function histograms(grouping: Grouping, filter: LatencyFilter): Promise<Histogram[]> {
@@ -95,8 +95,8 @@ async function histograms(grouping: Grouping, filter: LatencyFilter): Promise<Hi
       ? [sql`table_name`, sql`operation`, sql`''`]
       : grouping === "series"
       ? [sql`cohort_id`, sql`table_name`, sql`operation`]
-      : grouping === "cohort"
-      ? [sql`cohort_id`, sql`''`, sql`''`]
+      : grouping === "all"
+      ? [sql`''`, sql`''`, sql`''`]
       : [sql`to_char(date_bin(make_interval(mins => ${grouping.binMinutes}), minute, timestamptz 'epoch') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`, sql`''`, sql`''`];
   const until = filter.until?.toISOString() ?? null;
   const rows = await sql`
@@ -123,7 +123,7 @@ async function histograms(grouping: Grouping, filter: LatencyFilter): Promise<Hi
   }));
 }
 
-function sideLatency(h: Histogram): SideLatency {
+function figures(h: Histogram): SideLatency {
   const count = h.buckets.reduce((a, b) => a + b, 0);
   return {
     count,
@@ -151,7 +151,7 @@ export async function latencyByOperation(filter: LatencyFilter): Promise<Operati
   for (const h of await histograms("operation", filter)) {
     const key = `${h.keys[0]}\u0000${h.keys[1]}`;
     const row = byOperation.get(key) ?? { table: h.keys[0], operation: h.keys[1], source: null, target: null, p99Ratio: null };
-    row[h.side] = sideLatency(h);
+    row[h.side] = figures(h);
     byOperation.set(key, row);
   }
   const rows = [...byOperation.values()];
@@ -173,18 +173,22 @@ export async function latencyOverTime(filter: LatencyFilter, binMinutes: number)
   const byBin = new Map<string, LatencyPoint>();
   for (const h of await histograms({ binMinutes }, filter)) {
     const point = byBin.get(h.keys[0]) ?? { at: h.keys[0], source: null, target: null };
-    point[h.side] = sideLatency(h);
+    point[h.side] = figures(h);
     byBin.set(h.keys[0], point);
   }
   return [...byBin.values()].sort((a, b) => (a.at < b.at ? -1 : 1));
 }
 
-/** A cohort's figures per side over its last `windowMinutes` (the latency gate, the Overview card). */
-export async function cohortSideLatency(cohortId: string, windowMinutes: number, now = new Date()): Promise<Record<LatencySide, SideLatency | null>> {
-  const since = new Date(now.getTime() - windowMinutes * 60_000);
+/** Everything under a filter, per side (the Overview card; a cohort's gate). */
+export async function sideLatency(filter: LatencyFilter): Promise<Record<LatencySide, SideLatency | null>> {
   const result: Record<LatencySide, SideLatency | null> = { source: null, target: null };
-  for (const h of await histograms("cohort", { since, cohortId })) result[h.side] = sideLatency(h);
+  for (const h of await histograms("all", filter)) result[h.side] = figures(h);
   return result;
+}
+
+/** A cohort's figures per side over its last `windowMinutes` (the latency gate, the Performance page). */
+export function cohortSideLatency(cohortId: string, windowMinutes: number, now = new Date()): Promise<Record<LatencySide, SideLatency | null>> {
+  return sideLatency({ since: new Date(now.getTime() - windowMinutes * 60_000), cohortId });
 }
 
 export interface LatencyMetricSeries {

@@ -19,22 +19,25 @@ import { MismatchSummaryCard } from "~/components/overview/mismatch-summary-card
 import { loadMismatchOverview } from "~/models/mismatch-overview.server";
 import { SchemaDriftCard } from "~/components/overview/schema-drift-card";
 import { loadSchemaParityOverview } from "~/models/schema-parity.server";
+import { PerformanceSummaryCard } from "~/components/overview/performance-summary-card";
+import { loadPerformanceSummary } from "~/models/performance.server";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Cutover" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "viewer");
   const demo = getEnv().CUTOVER_DEMO;
-  const [statuses, health, simulator, traffic, rollout, mismatches] = await Promise.all([
+  const [statuses, health, simulator, traffic, rollout, mismatches, performance] = await Promise.all([
     getDatabaseStatuses(),
     loadHealthOverview(),
     demo ? getSimulatorSettings() : null,
     demo ? getSimulatorMinutes({ minutes: 60 }) : null,
     loadRolloutOverview(),
     loadMismatchOverview(),
+    loadPerformanceSummary(),
   ]);
   const schemaDrift = await loadSchemaParityOverview();
-  return json({ statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, canControlSimulator: hasRole(user, "engineer") });
+  return json({ statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, performance, canControlSimulator: hasRole(user, "engineer") });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -48,7 +51,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Overview() {
-  const { statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, canControlSimulator } = useLoaderData<typeof loader>();
+  const { statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, performance, canControlSimulator } = useLoaderData<typeof loader>();
   return (
     <div>
       <PageHeader title="Overview" description="Where the migration stands: who is on which database, what differs, and how much runway is left." />
@@ -60,6 +63,7 @@ export default function Overview() {
         <HealthOverviewCard health={health} />
         <MismatchSummaryCard summary={mismatches} />
         <SchemaDriftCard drift={schemaDrift} />
+        <PerformanceSummaryCard summary={performance} />
         {simulator && traffic ? (
           <DemoTrafficCard minutes={traffic} status={simulator.status} operationsPerSecond={simulator.operationsPerSecond} canControl={canControlSimulator} />
         ) : null}

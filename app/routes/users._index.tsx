@@ -8,6 +8,8 @@ import { primaryKeyLabel } from "~/normalization/primary-key";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
+import { UserLatencyCard } from "~/components/performance/user-latency-card";
+import { latencyByOperation } from "~/models/operation-latency.server";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
 import { listMismatchesForUser } from "~/models/mismatch.server";
@@ -58,6 +60,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const trace = explain(served.compiled, id, attributes);
   // What GET /api/v1/assignments/:id answers when the application sends no attributes.
   const apiTrace = explain(served.compiled, id, {});
+  const latency = await latencyByOperation({ since: new Date(Date.now() - 3_600_000), cohortId: trace.assignment.cohort?.id ?? "" });
   // The user's mode at each ruleset version, oldest first, keeping only the versions where it changed.
   const modeHistory: { version: number; at: string; mode: Mode; reason: string }[] = [];
   for (const v of [...versions].reverse()) {
@@ -79,6 +82,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       cohorts: trace.cohorts,
       pin: pin ? { mode: pin.mode, reason: pin.reason, expiresAt: pin.expiresAt?.toISOString() ?? null, createdBy: pin.createdBy } : null,
       modeHistory: modeHistory.reverse(),
+      latency,
       mismatches: mismatches.map((m) => ({
         id: m.id,
         origin: m.origin,
@@ -256,6 +260,7 @@ export default function UsersPage() {
               ))}
             </ol>
           </Card>
+          <UserLatencyCard cohortName={result.assignment.cohort?.name ?? null} operations={result.latency} />
           <Card title="Recent mismatches">
             {result.mismatches.length === 0 ? <p className="text-sm text-slate-500">None recorded.</p> : (
               <ul className="text-sm">

@@ -74,7 +74,7 @@ async function mirroredWrite(
   ctx: OperationContext,
   user: SimulatedUser,
   documentId: string,
-  write: { table: string; primaryKey: string; value: unknown },
+  write: { table: string; operation: string; primaryKey: string; value: unknown },
   run: (sql: postgres.Sql) => Promise<unknown>,
 ): Promise<OperationOutcome> {
   const { writes } = modePaths(ctx.client.assignment(user.id, user.attributes).mode);
@@ -127,7 +127,7 @@ export async function annotate(ctx: OperationContext, user: SimulatedUser): Prom
     body: kind === "text_box" || kind === "comment_pin" ? "Note: see here" : null,
     created_at: new Date(),
   };
-  const outcome = await mirroredWrite(ctx, user, documentId, { table: "annotations", primaryKey: row.id, value: row }, (sql) => sql`
+  const outcome = await mirroredWrite(ctx, user, documentId, { table: "annotations", operation: "insert annotation", primaryKey: row.id, value: row }, (sql) => sql`
     insert into annotations (id, document_id, author_id, kind, page, position, color, body, created_at, updated_at)
     values (${row.id}, ${row.document_id}, ${row.author_id}, ${row.kind}, ${row.page}, ${row.position}::text::json,
             ${row.color}, ${row.body}, ${row.created_at}, ${row.created_at})`);
@@ -146,7 +146,7 @@ export async function comment(ctx: OperationContext, user: SimulatedUser): Promi
     body: COMMENTS[Math.floor(ctx.random() * COMMENTS.length)],
     created_at: new Date(),
   };
-  return mirroredWrite(ctx, user, documentId, { table: "comments", primaryKey: row.id, value: row }, (sql) => sql`
+  return mirroredWrite(ctx, user, documentId, { table: "comments", operation: "insert comment", primaryKey: row.id, value: row }, (sql) => sql`
     insert into comments (id, document_id, author_id, body, created_at)
     values (${row.id}, ${row.document_id}, ${row.author_id}, ${row.body}, ${row.created_at})`);
 }
@@ -159,7 +159,7 @@ export async function createDocument(ctx: OperationContext, user: SimulatedUser)
     page_count: 1 + Math.floor(ctx.random() * 10),
     created_at: new Date(),
   };
-  const outcome = await mirroredWrite(ctx, user, row.id, { table: "documents", primaryKey: row.id, value: row }, (sql) => sql`
+  const outcome = await mirroredWrite(ctx, user, row.id, { table: "documents", operation: "insert document", primaryKey: row.id, value: row }, (sql) => sql`
     insert into documents (id, owner_id, title, page_count, tags, metadata, created_at, updated_at)
     values (${row.id}, ${row.owner_id}, ${row.title}, ${row.page_count}, ${["worksheet"]}, ${'{"source": "upload"}'}::text::jsonb,
             ${row.created_at}, ${row.created_at})`);
@@ -178,7 +178,7 @@ export async function renameDocument(ctx: OperationContext): Promise<OperationOu
   // The seeded divergences stay exactly as documented: the simulator never touches those rows.
   if (isDemoDivergenceRow("documents", { id: documentId })) return { kind: "write", mirrored: false, divergenceInjected: false };
   const change = { title: `Revised ${Math.floor(ctx.random() * 1000)}`, updated_at: new Date() };
-  return mirroredWrite(ctx, writer, documentId, { table: "documents", primaryKey: documentId, value: change }, (sql) => sql`
+  return mirroredWrite(ctx, writer, documentId, { table: "documents", operation: "rename document", primaryKey: documentId, value: change }, (sql) => sql`
     update documents set title = ${change.title}, updated_at = ${change.updated_at} where id = ${documentId}`);
 }
 
@@ -191,6 +191,7 @@ export async function readAnnotations(ctx: OperationContext, user: SimulatedUser
   await ctx.client.read(reader.id, { source: () => query(ctx.source), target: () => query(ctx.target) }, {
     attributes: reader.attributes,
     compare: { table: "annotations", primaryKey: "id" },
+    operation: "select annotations of a document",
   });
   return { kind: "read", mirrored: false, divergenceInjected: false };
 }
@@ -203,6 +204,7 @@ export async function readDocument(ctx: OperationContext, user: SimulatedUser): 
   await ctx.client.read(reader.id, { source: () => query(ctx.source), target: () => query(ctx.target) }, {
     attributes: reader.attributes,
     compare: { table: "documents", primaryKey: "id" },
+    operation: "select document by id",
   });
   return { kind: "read", mirrored: false, divergenceInjected: false };
 }

@@ -341,7 +341,7 @@ class Client implements CutoverClient {
     failed: boolean,
     end = performance.now()
   ): number {
-    latency.record(cohort, table, operation, side, end - started, failed, performance.timeOrigin + end);
+    latency.record(cohort, table, operation, side, end - started, failed, TIME_ORIGIN + end);
     return end;
   }
 
@@ -392,6 +392,9 @@ class Client implements CutoverClient {
     }
   }
 }
+
+// Read once: performance.timeOrigin is a getter that calls into the runtime on every read.
+const TIME_ORIGIN = performance.timeOrigin;
 
 /** Calls a caller-supplied database function now, turning a synchronous throw into a rejection. */
 function invoke<R>(call: DatabaseCall<R>): Promise<R> {
