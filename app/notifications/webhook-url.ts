@@ -1,5 +1,3 @@
-import { isIP } from "node:net";
-
 /**
  * Where a webhook may point. Cutover sits next to the control database and the source and target: a URL aimed at
  * loopback, link-local (cloud metadata at 169.254.169.254) or a private range would let whoever edits
@@ -30,7 +28,8 @@ export function privateAddressReason(address: string): string | null {
     if (a === 100 && b >= 64 && b <= 127) return "a shared (carrier-grade NAT) address";
     return null;
   }
-  if (isIP(bare) === 6) {
+  // Hostnames never hold a colon: what does is an IPv6 literal (URL has already validated and normalised it).
+  if (bare.includes(":")) {
     if (bare === "::1") return "a loopback address";
     if (bare === "::") return "an unspecified address";
     if (/^fe[89ab]/.test(bare)) return "a link-local address";

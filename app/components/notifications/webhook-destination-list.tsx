@@ -105,7 +105,7 @@ export function WebhookDestinationList({ destinations, busy }: { destinations: W
                     <td className="py-1 pr-2">#{a.attempt}</td>
                     <td className="py-1 pr-2">
                       {a.error === null ? (
-                        <Badge tone="ok">{a.httpStatus} delivered</Badge>
+                        <Badge tone="ok">{`${a.httpStatus} delivered`}</Badge>
                       ) : (
                         <span>
                           <Badge tone={a.deliveryStatus === "failed" ? "critical" : "warning"}>{ERROR_OUTCOME[a.deliveryStatus] ?? a.deliveryStatus}</Badge>{" "}
