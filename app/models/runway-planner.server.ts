@@ -4,7 +4,7 @@ import { HEALTH_METRICS } from "../health/series";
 import { effectiveFailsafeAge } from "../health/xid-limits";
 import { compileRuleset, evaluate } from "../rollout/evaluate";
 import type { Mode } from "../rollout/modes";
-import type { RunwayBasis } from "../runway/projection";
+import { crossingMs, deadlineForShare, type RunwayBasis, type ShareDeadline } from "../runway/projection";
 import { recordAudit, type Actor } from "./audit.server";
 import { healthSeries } from "./health.server";
 import { loadRuleset } from "./ruleset.server";
@@ -117,4 +117,17 @@ export async function saveRunwayProposal(actor: Actor, plan: RunwayPlan, project
 
 export async function listRunwayProposals(limit = 20) {
   return controlDb().select().from(runwayProposals).orderBy(desc(runwayProposals.createdAt)).limit(limit);
+}
+
+/** The Overview's runway figure: by when half the writes must be on target_only (the planner's defaults). */
+export async function loadRunwayOverview(): Promise<{ deadlineMs: number | null; kind: ShareDeadline["kind"] | null; failsafeMs: number | null; rests: string | null; error: string | null }> {
+  try {
+    const planner = await loadPlannerBasis();
+    if (!planner.basis) return { deadlineMs: null, kind: null, failsafeMs: null, rests: null, error: planner.problem };
+    const deadline = deadlineForShare(planner.basis, 0.5, planner.basis.failsafeAge, planner.basis.nowMs + 90 * 86_400_000);
+    return { deadlineMs: deadline.kind === "by" ? deadline.atMs : null, kind: deadline.kind, failsafeMs: crossingMs(planner.basis, [], planner.basis.failsafeAge), rests: planner.rests.rate, error: null };
+  } catch (error) {
+    // The Overview still renders when the source cannot be sampled; the card says why.
+    return { deadlineMs: null, kind: null, failsafeMs: null, rests: null, error: error instanceof Error ? error.message : String(error) };
+  }
 }

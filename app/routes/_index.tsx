@@ -19,6 +19,8 @@ import { MismatchSummaryCard } from "~/components/overview/mismatch-summary-card
 import { loadMismatchOverview } from "~/models/mismatch-overview.server";
 import { SchemaDriftCard } from "~/components/overview/schema-drift-card";
 import { loadSchemaParityOverview } from "~/models/schema-parity.server";
+import { RunwayCard } from "~/components/overview/runway-card";
+import { loadRunwayOverview } from "~/models/runway-planner.server";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Cutover" }];
 
@@ -33,8 +35,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     loadRolloutProgress(),
     loadMismatchOverview(),
   ]);
-  const schemaDrift = await loadSchemaParityOverview();
-  return json({ statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, canControlSimulator: hasRole(user, "engineer") });
+  const [schemaDrift, runway] = await Promise.all([loadSchemaParityOverview(), loadRunwayOverview()]);
+  return json({ statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, runway, canControlSimulator: hasRole(user, "engineer") });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -48,7 +50,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Overview() {
-  const { statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, canControlSimulator } = useLoaderData<typeof loader>();
+  const { statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, runway, canControlSimulator } = useLoaderData<typeof loader>();
   return (
     <div>
       <PageHeader title="Overview" description="Where the migration stands: who is on which database, what differs, and how much runway is left." />
@@ -60,6 +62,7 @@ export default function Overview() {
         <HealthOverviewCard health={health} />
         <MismatchSummaryCard summary={mismatches} />
         <SchemaDriftCard drift={schemaDrift} />
+        <RunwayCard runway={runway} />
         {simulator && traffic ? (
           <DemoTrafficCard minutes={traffic} status={simulator.status} operationsPerSecond={simulator.operationsPerSecond} canControl={canControlSimulator} />
         ) : null}
