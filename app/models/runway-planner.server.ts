@@ -42,8 +42,16 @@ export async function measureSourceRunway(now = Date.now()): Promise<Omit<Runway
   const rows = await healthSeries("source", [HEALTH_METRICS.nextXid, HEALTH_METRICS.xidAge, HEALTH_METRICS.databaseBytes], from, new Date(now), 2000);
   const counter = rows.filter((r) => r.metric === HEALTH_METRICS.nextXid);
   if (counter.length < 2) return null;
-  const [first, last] = [counter[0], counter[counter.length - 1]];
-  const seconds = (last.at.getTime() - first.at.getTime()) / 1000;
+  const last = counter[counter.length - 1];
+  // XIDs over time between consecutive samples; a counter that goes backwards (failover, a re-seeded history)
+  // starts afresh rather than cancelling what was measured before it.
+  let xids = 0;
+  let seconds = 0;
+  for (let i = 1; i < counter.length; i++) {
+    const dx = counter[i].value - counter[i - 1].value;
+    const dt = (counter[i].at.getTime() - counter[i - 1].at.getTime()) / 1000;
+    if (dx >= 0 && dt > 0) [xids, seconds] = [xids + dx, seconds + dt];
+  }
   if (seconds <= 0) return null;
   const lastAt = (metric: string) => {
     const of = rows.filter((r) => r.metric === metric);
@@ -58,7 +66,7 @@ export async function measureSourceRunway(now = Date.now()): Promise<Omit<Runway
   return {
     nowMs: last.at.getTime(),
     xidAge: ages.length ? Math.max(...ages.map((r) => r.value)) : 0,
-    xidRatePerSecond: Math.max(0, (last.value - first.value) / seconds),
+    xidRatePerSecond: xids / seconds,
     rateWindowHours: Math.round(seconds / 3600),
     sizeBytes: sizeTimes.length ? sizeAt(sizeTimes[sizeTimes.length - 1]) : null,
     sizeGrowthBytesPerDay: sizeSpanDays > 0 ? (sizeAt(sizeTimes[sizeTimes.length - 1]) - sizeAt(sizeTimes[0])) / sizeSpanDays : null,
