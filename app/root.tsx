@@ -30,6 +30,7 @@ const NAV = [
   { to: "/reconciliations", label: "Reconciliation" },
   { to: "/backfills", label: "Backfills" },
   { to: "/wraparound", label: "Wraparound" },
+  { to: "/runway", label: "Runway" },
   { to: "/capacity", label: "Capacity" },
   { to: "/schema", label: "Schema" },
   { to: "/audit", label: "Audit" },

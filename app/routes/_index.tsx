@@ -21,6 +21,8 @@ import { SchemaDriftCard } from "~/components/overview/schema-drift-card";
 import { loadSchemaParityOverview } from "~/models/schema-parity.server";
 import { PerformanceSummaryCard } from "~/components/overview/performance-summary-card";
 import { loadPerformanceSummary } from "~/models/performance.server";
+import { RunwayCard } from "~/components/overview/runway-card";
+import { loadRunwayOverview } from "~/models/runway-planner.server";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Cutover" }];
 
@@ -36,8 +38,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     loadMismatchOverview(),
     loadPerformanceSummary(),
   ]);
-  const schemaDrift = await loadSchemaParityOverview();
-  return json({ statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, performance, canControlSimulator: hasRole(user, "engineer") });
+  const [schemaDrift, runway] = await Promise.all([loadSchemaParityOverview(), loadRunwayOverview()]);
+  return json({ statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, runway, performance, canControlSimulator: hasRole(user, "engineer") });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -51,7 +53,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Overview() {
-  const { statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, performance, canControlSimulator } = useLoaderData<typeof loader>();
+  const { statuses, health, simulator, traffic, rollout, mismatches, schemaDrift, runway, performance, canControlSimulator } = useLoaderData<typeof loader>();
   return (
     <div>
       <PageHeader title="Overview" description="Where the migration stands: who is on which database, what differs, and how much runway is left." />
@@ -64,6 +66,7 @@ export default function Overview() {
         <MismatchSummaryCard summary={mismatches} />
         <SchemaDriftCard drift={schemaDrift} />
         <PerformanceSummaryCard summary={performance} />
+        <RunwayCard runway={runway} />
         {simulator && traffic ? (
           <DemoTrafficCard minutes={traffic} status={simulator.status} operationsPerSecond={simulator.operationsPerSecond} canControl={canControlSimulator} />
         ) : null}
