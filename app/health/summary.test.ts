@@ -61,7 +61,7 @@ describe("capacity summary", () => {
     expect(summary.stores[0].daysToWarning).toBeCloseTo(15, 6);
     expect(summary.stores[1].daysToWarning).toBe(0);
     expect(summary.stores[1].status).toBe("warning");
-    expect(summary.worst).toEqual({ subject: "store 2 (node 2)", days: 0 });
+    expect(summary.worst).toEqual({ subject: "store 2 (node 2)", days: 0, unknown: null });
     expect(summary.deadNodes).toEqual([2]);
     expect(summary.status).toBe("critical");
   });

@@ -1,3 +1,4 @@
+import { AFFECTED_PATHS } from "../../../app/schema-parity/drift";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,7 +36,9 @@ function schemaIdentifiers(): string[] {
   // Public words that a column also happens to be named: the mismatch kinds, origins and statuses are the wire
   // contract the filters offer (reconciliation counts columns are named after the kinds), and `user_id` is the
   // placeholder for the application's own user column.
-  const publicWords = new Set<string>([...MISMATCH_KINDS, ...MISMATCH_ORIGINS, ...MISMATCH_STATUSES, "user_id"]);
+  // The schema page names the paths drift breaks (AFFECTED_PATHS); `mirrored_writes` is one, and by chance also a
+  // column of the simulator's minutes: a public word, not a leak.
+  const publicWords = new Set<string>([...MISMATCH_KINDS, ...MISMATCH_ORIGINS, ...MISMATCH_STATUSES, ...AFFECTED_PATHS, "user_id"]);
   return [...names].filter((name) => name.includes("_") && !publicWords.has(name)).sort();
 }
 

@@ -73,11 +73,11 @@ describe("database health in the app", () => {
       const { status, html } = await page("/wraparound");
       expect(status).toBe(200);
       expect(html).toContain(app.source.name);
-      expect(html).toContain(`backend ${pid}`);
-      expect(html).toContain("idle in transaction");
+      // A transaction a few XIDs old holds back nothing the next vacuum would freeze: it is folded into a count,
+      // not listed with advice to cancel it (tests/e2e/health.spec.ts ages one past the meaningful age).
+      expect(html).not.toContain(`backend ${pid}`);
+      expect(html).toMatch(/\d+ younger transactions? (\([^)]*\) )?not listed/);
       await other`commit`;
-      await collect();
-      expect((await page("/wraparound")).html).not.toContain(`backend ${pid}`);
     } finally {
       other.release();
     }

@@ -98,7 +98,8 @@ describe("cohort page", () => {
     const viewer = await app.login("viewer");
     const response = await fetch(`${app.baseUrl}/?_data=routes%2F_index`, { headers: { Cookie: viewer } });
     expect(response.status).toBe(200);
-    const { rollout } = await response.json();
+    const { rollout: overview } = await response.json();
+    const rollout = overview.progress;
     expect(rollout.sampleError).toBeNull();
     expect(rollout.days.length).toBeGreaterThanOrEqual(1);
     const today = rollout.days.at(-1);
