@@ -52,7 +52,7 @@ test("an engineer filters to a table, opens a mismatch, sees the differing field
   await page.getByLabel("Status").selectOption("investigating");
   await page.getByRole("textbox", { name: "Note" }).fill("e2e: title drift from the v2 editor");
   await page.getByRole("button", { name: "Save" }).click();
-  await expect(page.getByText("e2e: title drift from the v2 editor", { exact: true })).toBeVisible();
+  await expect(page.getByText("e2e: title drift from the v2 editor", { exact: true }).first()).toBeVisible();
   await expect(page.getByText("investigating", { exact: true }).first()).toBeVisible();
 
   await page.goto("/audit?entityType=mismatch");
