@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bodyText, type ApiAnswer, type RequestBody } from "./api/answer.server";
 import { assignmentAnswer } from "./api/assignments.server";
+import { metricsAnswer } from "./api/metrics.server";
 import { mismatchReportAnswer } from "./api/mismatches.server";
 import { rulesetAnswer } from "./api/ruleset.server";
 
 const RULESET = "/api/v1/ruleset";
 const ASSIGNMENTS = "/api/v1/assignments/";
 const MISMATCHES = "/api/v1/mismatches";
+const METRICS = "/metrics";
 /**
  * A user-id segment the fast path decodes exactly as Remix does: unreserved characters, sub-delims, ':' and '@',
  * and percent escapes other than %25 (React Router turns a "%2F" left after decoding into "/"). Anything else,
@@ -18,7 +20,7 @@ const PLAIN_QUERY = /^[\x21-\x22\x24-\x7e]*$/;
 
 /**
  * The endpoints the application servers hit hardest — ruleset polling, per-user assignments and mismatch reports
- * — served straight from node's IncomingMessage/ServerResponse: the same answer functions as their Remix route
+ * — and Prometheus's scrape of /metrics, served straight from node's IncomingMessage/ServerResponse: the same answer functions as their Remix route
  * loader or action, without the Request/Response/Headers objects, web streams and express, which cost several
  * times the answer itself. Returns false for any other request (the caller hands it to express and Remix), true
  * once it has taken it.
@@ -38,6 +40,10 @@ export function serveHotApi(req: IncomingMessage, res: ServerResponse): boolean 
   let answer: Promise<ApiAnswer>;
   if (path === RULESET) {
     answer = rulesetAnswer(req.headers.authorization, req.headers["if-none-match"]);
+  } else if (url === METRICS) {
+    // Only the exact path: a query string may carry Remix's own parameters. Prometheus pages run to megabytes,
+    // which web streams through express would copy chunk by chunk.
+    answer = metricsAnswer(req.headers.authorization);
   } else if (path.startsWith(ASSIGNMENTS)) {
     const segment = path.slice(ASSIGNMENTS.length);
     if (!PLAIN_SEGMENT.test(segment) || !PLAIN_QUERY.test(query)) return false;

@@ -1,11 +1,11 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
+import { Form, Links, LiveReload, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import css from "~/tailwind.css";
 import { EmergencyBanner } from "~/components/emergency-banner";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { getServedRuleset } from "~/models/ruleset.server";
+import { getServedRuleset } from "~/rollout/served-ruleset.server";
 import { useNonce } from "~/utils/nonce-provider";
 import { getSessionUser } from "~/utils/session.server";
 
@@ -88,6 +88,8 @@ export function Layout({ children }: { children: ReactNode }) {
         <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
+        {/* Only in `npm run dev` builds (it renders nothing in production): reloads the page after a rebuild. */}
+        <LiveReload nonce={nonce} />
       </body>
     </html>
   );

@@ -57,7 +57,10 @@ async function dropDatabase(name: string) {
 /** Runs a job in a worker process (2 loops); resolves with its peak RSS. */
 function runWorker(jobId: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/support/backfill-worker.ts", jobId, "2"], { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "bench/support/backfill-worker.ts", jobId, "2"], {
+      env: process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -103,11 +106,16 @@ async function main() {
         `${(rate / copyRate).toFixed(2)}x the COPY pipe (target >= 0.5x: ${verdict(rate / copyRate >= 0.5)})`,
     );
     const [{ n }] = await target`select count(*)::int as n from documents`;
-    console.log(`  target rows ${n.toLocaleString("en")} (exact: ${verdict(n === ROWS)}); status ${job.status} after ${job.rounds.length} round(s); whole job incl. planning and converge ${wall.toFixed(1)} s`);
+    console.log(
+      `  target rows ${n.toLocaleString("en")} (exact: ${verdict(n === ROWS)}); status ${job.status} after ${job.rounds.length} round(s); whole job incl. planning and converge ${wall.toFixed(1)} s`,
+    );
 
     // 3. the same with a writer changing 1% of the source's rows while the copy runs
     await target.unsafe(`truncate documents`);
-    const id2 = await createBackfillJob({ schemaName: "public", tableName: "documents", scope: { kind: "table" }, workers: 2, reason: "bench with a writer" }, actor);
+    const id2 = await createBackfillJob(
+      { schemaName: "public", tableName: "documents", scope: { kind: "table" }, workers: 2, reason: "bench with a writer" },
+      actor,
+    );
     let updated = 0;
     let writing2 = true;
     const worker2 = runWorker(id2);

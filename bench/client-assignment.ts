@@ -23,11 +23,7 @@ function measure(label: string, run: (n: number) => number): number {
     rounds.push(Number(process.hrtime.bigint() - start) / n);
   }
   rounds.sort((a, b) => a - b);
-  process.stdout.write(
-    `${label}: median ${rounds[2].toFixed(1)} ns/call (best ${rounds[0].toFixed(1)}, worst ${rounds[4].toFixed(
-      1
-    )})  [sink ${sink % 10}]\n`
-  );
+  process.stdout.write(`${label}: median ${rounds[2].toFixed(1)} ns/call (best ${rounds[0].toFixed(1)}, worst ${rounds[4].toFixed(1)})  [sink ${sink % 10}]\n`);
   return rounds[2];
 }
 
@@ -39,9 +35,7 @@ async function main() {
   if (client.status().rulesetVersion !== 1) throw new Error(`ruleset not loaded: ${client.status().lastError}`);
 
   const compiled = compileRuleset(ruleset);
-  process.stdout.write(
-    `client.assignment(): 20 cohorts, 1,000 pins, ${USERS} distinct users with attributes, one core\n`
-  );
+  process.stdout.write(`client.assignment(): 20 cohorts, 1,000 pins, ${USERS} distinct users with attributes, one core\n`);
   const direct = measure("evaluate() directly", (n) => {
     let sink = 0;
     for (let i = 0; i < n; i++) {
@@ -58,11 +52,7 @@ async function main() {
     }
     return sink;
   });
-  process.stdout.write(
-    `ratio client/direct: ${(viaClient / direct).toFixed(2)}; budget 200 ns/call: ${
-      viaClient <= 200 ? "within" : "OVER"
-    }\n`
-  );
+  process.stdout.write(`ratio client/direct: ${(viaClient / direct).toFixed(2)}; budget 200 ns/call: ${viaClient <= 200 ? "within" : "OVER"}\n`);
   await mirroredWriteOverhead(plane.url, plane.token);
   await client.close(100);
   await plane.close();

@@ -74,9 +74,7 @@ async function drive(reporter: MismatchReporter, durationMs: number): Promise<Ph
 function line(label: string, r: PhaseResult): string {
   return (
     `${label}: ${r.calls} enqueues (${r.accepted} accepted), ${r.nsPerCall.toFixed(0)} ns/call ` +
-    `(worst chunk ${r.worstChunkNsPerCall.toFixed(0)} ns/call), heap MB ${r.heapSamplesMb
-      .map((m) => m.toFixed(0))
-      .join(" -> ")}\n`
+    `(worst chunk ${r.worstChunkNsPerCall.toFixed(0)} ns/call), heap MB ${r.heapSamplesMb.map((m) => m.toFixed(0)).join(" -> ")}\n`
   );
 }
 
@@ -88,9 +86,7 @@ async function main() {
     backoffMaxMs: 2_000,
     maxBatchSize: BATCH,
   });
-  process.stdout.write(
-    `reporter at ${RATE_PER_SECOND}/s, queue bound 10,000, batches of ${BATCH}, flush every 1 s; budget < 1000 ns/call\n`
-  );
+  process.stdout.write(`reporter at ${RATE_PER_SECOND}/s, queue bound 10,000, batches of ${BATCH}, flush every 1 s; budget < 1000 ns/call\n`);
 
   const up = await drive(reporter, UP_MS);
   process.stdout.write(line(`control plane up (${UP_MS / 1000} s)`, up));
@@ -104,7 +100,7 @@ async function main() {
   process.stdout.write(line(`control plane stopped (${OUTAGE_MS / 1000} s)`, down));
   process.stdout.write(
     `  during the outage: pending ${duringOutage.pending} (bound 10,000 + one batch in flight), dropped ${duringOutage.dropped}, ` +
-      `retries ${duringOutage.retries}\n`
+      `retries ${duringOutage.retries}\n`,
   );
 
   await plane.start();
@@ -117,9 +113,7 @@ async function main() {
   process.stdout.write(
     `after restart: flushed ${flushed}, accepted ${accepted}, delivered ${stats.delivered}, received ${keys.length} ` +
       `(${unique} distinct), ${plane.mismatchAttempts.length} POST attempts for ${stats.batchesDelivered} batches\n` +
-      `lost: ${accepted - unique}, duplicated: ${keys.length - unique}; enqueue budget: ${
-        worstNs < 1000 ? "within" : "OVER"
-      }\n`
+      `lost: ${accepted - unique}, duplicated: ${keys.length - unique}; enqueue budget: ${worstNs < 1000 ? "within" : "OVER"}\n`,
   );
   await reporter.close(1_000);
   await plane.close();

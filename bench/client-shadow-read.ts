@@ -105,19 +105,13 @@ async function main() {
     const [{ version }] = await src<{ version: string }[]>`select current_setting('server_version') as version`;
     process.stdout.write(
       `PostgreSQL ${version}, ${ITERATIONS} interleaved reads by primary key, both databases local\n` +
-        `client.read() in shadow_read:       p50 ${c50.toFixed(3)} ms, p95 ${percentile(clientTimes, 95).toFixed(
-          3
-        )} ms\n` +
-        `both reads directly (concurrently): p50 ${d50.toFixed(3)} ms, p95 ${percentile(directTimes, 95).toFixed(
-          3
-        )} ms\n` +
-        `ratio p50 client/direct: ${(c50 / d50).toFixed(3)} (target <= 1.10: ${
-          c50 / d50 <= 1.1 ? "within" : "OVER"
-        })\n` +
+        `client.read() in shadow_read:       p50 ${c50.toFixed(3)} ms, p95 ${percentile(clientTimes, 95).toFixed(3)} ms\n` +
+        `both reads directly (concurrently): p50 ${d50.toFixed(3)} ms, p95 ${percentile(directTimes, 95).toFixed(3)} ms\n` +
+        `ratio p50 client/direct: ${(c50 / d50).toFixed(3)} (target <= 1.10: ${c50 / d50 <= 1.1 ? "within" : "OVER"})\n` +
         `latency timing on vs off: p50 ${c50.toFixed(3)} vs ${u50.toFixed(3)} ms, ${(((c50 - u50) / u50) * 100).toFixed(1)}% more per shadow read (target <= 5%: ${
           c50 <= u50 * 1.05 ? "within" : "OVER"
         })\n` +
-        `comparisons ${counters.comparisons}, mismatches found ${counters.mismatchesFound}, shadow errors ${counters.shadowReadErrors}\n`
+        `comparisons ${counters.comparisons}, mismatches found ${counters.mismatchesFound}, shadow errors ${counters.shadowReadErrors}\n`,
     );
   } finally {
     await client.close(100);

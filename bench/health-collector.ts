@@ -64,10 +64,14 @@ async function main() {
           `p95 ${percentile(timings, 95).toFixed(1)} ms, max ${timings[timings.length - 1].toFixed(1)} ms${verdict}\n`,
       );
     };
-    await report("health collector cycle (engine + XID + counters)", async () => {
-      const reading = await collectHealth(sql);
-      if (!reading.ok) throw new Error(reading.error);
-    }, BUDGET_MS);
+    await report(
+      "health collector cycle (engine + XID + counters)",
+      async () => {
+        const reading = await collectHealth(sql);
+        if (!reading.ok) throw new Error(reading.error);
+      },
+      BUDGET_MS,
+    );
     await report("  of which XID snapshot", () => collectXidSnapshot(sql), null);
     await report("  of which capacity counters", () => collectPostgresCapacity(sql), null);
     await report("size cycle (pg_database_size + largest tables, every 10th cycle)", () => collectPostgresCapacity(sql, { sizes: true }), null);

@@ -38,12 +38,41 @@ async function main() {
     const [{ count }] = await sql<{ count: number }[]>`select count(*)::int as count from health_series`;
     // Readings: one per side per 30 s for 48 h; the detail of the latest ones, as the collector keeps it.
     const detail = {
-      ok: true, collectedAt: Date.now(), engine: { engine: "postgresql", version: "18.1", major: 18, versionNum: 180001, description: "PostgreSQL 18.1" },
-      xid: { collectedAt: Date.now(), nextXid: 9_000_000_000, settings: { autovacuumFreezeMaxAge: 200000000, autovacuumMultixactFreezeMaxAge: 400000000, vacuumFailsafeAge: 1600000000, vacuumMultixactFailsafeAge: 1600000000 },
-        databases: ["app", "postgres", "template0", "template1"].map((d, i) => ({ database: d, xidAge: 900_000_000 - i * 1e8, mxidAge: 1000, allowsConnections: true })),
+      ok: true,
+      collectedAt: Date.now(),
+      engine: { engine: "postgresql", version: "18.1", major: 18, versionNum: 180001, description: "PostgreSQL 18.1" },
+      xid: {
+        collectedAt: Date.now(),
+        nextXid: 9_000_000_000,
+        settings: {
+          autovacuumFreezeMaxAge: 200000000,
+          autovacuumMultixactFreezeMaxAge: 400000000,
+          vacuumFailsafeAge: 1600000000,
+          vacuumMultixactFailsafeAge: 1600000000,
+        },
+        databases: ["app", "postgres", "template0", "template1"].map((d, i) => ({
+          database: d,
+          xidAge: 900_000_000 - i * 1e8,
+          mxidAge: 1000,
+          allowsConnections: true,
+        })),
         tables: Array.from({ length: 20 }, (_, i) => ({ schema: "public", table: `t${i}`, xidAge: 900_000_000 - i * 1e6, mxidAge: 5, toastIsOlder: false })),
-        blockers: [], vacuums: [] },
-      capacity: { engine: "postgresql", collectedAt: Date.now(), database: "app", databaseBytes: 5e11, tables: [], connections: 40, maxConnections: 300, reservedConnections: 3, commitsTotal: 1e9, walBytesTotal: 1e13, inRecovery: false },
+        blockers: [],
+        vacuums: [],
+      },
+      capacity: {
+        engine: "postgresql",
+        collectedAt: Date.now(),
+        database: "app",
+        databaseBytes: 5e11,
+        tables: [],
+        connections: 40,
+        maxConnections: 300,
+        reservedConnections: 3,
+        commitsTotal: 1e9,
+        walBytesTotal: 1e13,
+        inRecovery: false,
+      },
     };
     await sql`
       insert into health_readings (side, slot, collected_at, ok, engine, engine_version, next_xid, xid_rate, detail)
@@ -63,21 +92,26 @@ async function main() {
       }
       timings.sort((a, b) => a - b);
       const median = timings[Math.floor(timings.length / 2)];
-      process.stdout.write(`${label}: median ${median.toFixed(1)} ms, p95 ${timings[Math.ceil(timings.length * 0.95) - 1].toFixed(1)} ms (budget 100 ms: ${median < 100 ? "within" : "OVER"})\n`);
+      process.stdout.write(
+        `${label}: median ${median.toFixed(1)} ms, p95 ${timings[Math.ceil(timings.length * 0.95) - 1].toFixed(1)} ms (budget 100 ms: ${median < 100 ? "within" : "OVER"})\n`,
+      );
     };
     const now = () => new Date();
     const ago = (ms: number) => new Date(Date.now() - ms);
     await time("Wraparound page data, 30-day chart", () =>
-      Promise.all([loadXidView(sql), healthSeries("source", ["xid_age"], ago(30 * 86_400_000), now(), 300, sql)]));
+      Promise.all([loadXidView(sql), healthSeries("source", ["xid_age"], ago(30 * 86_400_000), now(), 300, sql)]),
+    );
     await time("Wraparound page data, 48 h chart", () =>
-      Promise.all([loadXidView(sql), healthSeries("source", ["xid_age"], ago(48 * 3_600_000), now(), 300, sql)]));
+      Promise.all([loadXidView(sql), healthSeries("source", ["xid_age"], ago(48 * 3_600_000), now(), 300, sql)]),
+    );
     await time("Capacity page data, 30-day charts", () =>
       Promise.all([
         loadCapacityView("source", sql),
         loadCapacityView("target", sql),
         healthSeries("source", ["database_bytes"], ago(30 * 86_400_000), now(), 300, sql),
         healthSeries("target", ["store_used_bytes"], ago(30 * 86_400_000), now(), 300, sql),
-      ]));
+      ]),
+    );
   } finally {
     await sql.end({ timeout: 5 });
     await server.stop();

@@ -68,7 +68,13 @@ function batchBody(workload: Workload, batchIndex: number): string {
       detectedAt: new Date(now - (n % 3_600) * 1000).toISOString(),
     };
   });
-  const comparisons = TABLES.map((table) => ({ cohort: "cohort-1", table, windowStart: new Date(Math.floor(now / 60_000) * 60_000).toISOString(), compared: 10_000, mismatched: 200 }));
+  const comparisons = TABLES.map((table) => ({
+    cohort: "cohort-1",
+    table,
+    windowStart: new Date(Math.floor(now / 60_000) * 60_000).toISOString(),
+    compared: 10_000,
+    mismatched: 200,
+  }));
   return JSON.stringify({ mismatches, comparisons });
 }
 
@@ -100,12 +106,14 @@ async function sender(url: string, token: string, workload: Workload, keyPrefix:
 /** A folder: what the worker runs (LISTEN on the inbox channel, drain on each notification), once told to start. */
 async function folder() {
   const { createMismatchFolder } = await import("../app/jobs/mismatches.server");
-  const { MISMATCH_INBOX_CHANNEL } = await import("../app/models/mismatch-ingest.server");
+  const { MISMATCH_INBOX_CHANNEL } = await import("../app/models/mismatch-stage.server");
   const { controlSql, closeControlDb } = await import("../app/utils/db.server");
   const { wake } = createMismatchFolder();
   process.on("message", (message) => {
     if (message === "start") {
-      void controlSql().listen(MISMATCH_INBOX_CHANNEL, () => void wake()).then(() => wake());
+      void controlSql()
+        .listen(MISMATCH_INBOX_CHANNEL, () => void wake())
+        .then(() => wake());
     } else if (message === "cpu") {
       const used = process.cpuUsage();
       process.send?.({ cpuMs: (used.user + used.system) / 1000 });
@@ -196,10 +204,13 @@ async function main() {
   let folders: ChildProcess[] = [];
   async function cpuNow() {
     const folderMs = await Promise.all(
-      folders.map((child) => new Promise<number>((resolve) => {
-        child.once("message", (m) => resolve((m as { cpuMs: number }).cpuMs));
-        child.send("cpu");
-      })),
+      folders.map(
+        (child) =>
+          new Promise<number>((resolve) => {
+            child.once("message", (m) => resolve((m as { cpuMs: number }).cpuMs));
+            child.send("cpu");
+          }),
+      ),
     );
     const main = process.cpuUsage();
     return { api: (main.user + main.system) / 1000, folders: folderMs.reduce((a, b) => a + b, 0), postgres: serverCpuMs(postmaster) };
@@ -214,7 +225,9 @@ async function main() {
     return `      CPU: ${parts} = ${((total / records) * 1000).toFixed(0)} ms per 1,000 records -> ${Math.round(records / (total / 1000 / 2)).toLocaleString("en")} records/s on 2 otherwise idle cores`;
   }
 
-  console.log(`records per run: ${RECORDS.toLocaleString("en")} in batches of ${BATCH}, ${CONCURRENCY} in flight; ${FOLDERS} folder processes; target >= ${TARGET.toLocaleString("en")} records/s`);
+  console.log(
+    `records per run: ${RECORDS.toLocaleString("en")} in batches of ${BATCH}, ${CONCURRENCY} in flight; ${FOLDERS} folder processes; target >= ${TARGET.toLocaleString("en")} records/s`,
+  );
   for (const workload of WORKLOADS) {
     await emptyTables();
     folders = await Promise.all(
@@ -252,7 +265,14 @@ async function main() {
       select signature, group_key, origin::text, kind::text, table_name, primary_key::text, user_id, cohort_id, fingerprint,
         source_value::text, target_value::text, differing_fields::text, status::text, occurrences::text,
         first_seen_at::text, last_seen_at::text from mismatches`;
-    const payload = copyRows.map((r) => Object.values(r).map((v) => copyEscape(v as string | null)).join("\t")).join("\n") + "\n";
+    const payload =
+      copyRows
+        .map((r) =>
+          Object.values(r)
+            .map((v) => copyEscape(v as string | null))
+            .join("\t"),
+        )
+        .join("\n") + "\n";
     await sql`truncate mismatches cascade`;
     const copyPg0 = serverCpuMs(postmaster);
     const copyStarted = Date.now();
@@ -272,13 +292,19 @@ async function main() {
     const acceptRate = accepted.records / (acceptMs / 1000);
     const met = (r: number) => (r >= TARGET ? "target met" : "target NOT met");
     console.log(`\nworkload "${WORKLOAD_LABEL[workload]}": ${sent.records.toLocaleString("en")} records stored as ${rows.toLocaleString("en")} rows`);
-    console.log(`  acceptance (202, durably in the inbox): ${(acceptMs / 1000).toFixed(2)} s = ${rate(accepted.records, acceptMs)} records/s  -> ${met(acceptRate)}`);
+    console.log(
+      `  acceptance (202, durably in the inbox): ${(acceptMs / 1000).toFixed(2)} s = ${rate(accepted.records, acceptMs)} records/s  -> ${met(acceptRate)}`,
+    );
     console.log(cpuLine(cpu0, cpu1, accepted.cpuMs, accepted.records));
     console.log(`  drain (folding that backlog):          ${(drainMs / 1000).toFixed(2)} s = ${rate(accepted.records, drainMs)} records/s`);
     console.log(cpuLine(cpu1, cpu2, 0, accepted.records));
-    console.log(`  end to end (first POST to visible):     ${(endToEndMs / 1000).toFixed(2)} s = ${rate(sent.records, endToEndMs)} records/s  -> ${met(endToEndRate)}`);
+    console.log(
+      `  end to end (first POST to visible):     ${(endToEndMs / 1000).toFixed(2)} s = ${rate(sent.records, endToEndMs)} records/s  -> ${met(endToEndRate)}`,
+    );
     console.log(cpuLine(cpu3, cpu4, sent.cpuMs, sent.records));
-    console.log(`  raw COPY of the same ${rows.toLocaleString("en")} rows:      ${(copyMs / 1000).toFixed(2)} s = ${Math.round(copyRate).toLocaleString("en")} rows/s`);
+    console.log(
+      `  raw COPY of the same ${rows.toLocaleString("en")} rows:      ${(copyMs / 1000).toFixed(2)} s = ${Math.round(copyRate).toLocaleString("en")} rows/s`,
+    );
     console.log(`  ratios to COPY: acceptance ${(acceptRate / copyRate).toFixed(2)}, end to end ${(endToEndRate / copyRate).toFixed(2)}`);
     // What no fold can avoid: accepting the records (phase 1: sender, API, staging) and PostgreSQL writing their rows
     // into this table (the raw COPY's server CPU). Their sum bounds any pipeline that ends in this table, on 2 cores.

@@ -59,8 +59,9 @@ async function main() {
   await sql`vacuum analyze`;
   console.log(`seeded ${ROWS.toLocaleString("en")} records in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
-  const { listMismatches, listMismatchGroups, getMismatch, mismatchQuerySchema, listMismatchTables, mismatchesPerHour, mismatchStatusCounts } =
-    await import("../app/models/mismatch.server");
+  const { listMismatches, getMismatch } = await import("../app/models/mismatch.server");
+  const { listMismatchGroups, listMismatchTables, mismatchesPerHour, mismatchStatusCounts } = await import("../app/models/mismatch-stats.server");
+  const { mismatchQuerySchema } = await import("../app/mismatches/query");
   const { cohortRatesAgainstBudget } = await import("../app/models/comparison.server");
   const { closeControlDb } = await import("../app/utils/db.server");
   const base = mismatchQuerySchema.parse({});

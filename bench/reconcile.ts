@@ -131,7 +131,7 @@ const cpuText = (m: Measured<unknown>) =>
 async function main() {
   const suffix = process.pid;
   const names = [`bench_recon_src_${suffix}`, `bench_recon_tgt_${suffix}`];
-  let t0 = Date.now();
+  const t0 = Date.now();
   const [source, target] = await Promise.all(names.map(createDatabase));
   console.log(`setup: ${fmt(ROWS)} rows in each of 2 databases in ${((Date.now() - t0) / 1000).toFixed(1)} s (concurrency ${CONCURRENCY})`);
   const admin = postgres(SERVER, { max: 1, onnotice: () => {} });
@@ -148,7 +148,9 @@ async function main() {
         ),
       ),
     );
-    console.log(`bare bound (md5(row text) scan, both sides in parallel): ${fmt(bare.wallMs)} ms = ${fmt((ROWS / bare.wallMs) * 1000)} rows/s, ${cpuText(bare)}`);
+    console.log(
+      `bare bound (md5(row text) scan, both sides in parallel): ${fmt(bare.wallMs)} ms = ${fmt((ROWS / bare.wallMs) * 1000)} rows/s, ${cpuText(bare)}`,
+    );
 
     // engine runs re-read once after 100 ms (no in-flight window): the figures stay comparable with earlier ones;
     // the jobs below use the default 5 s window
@@ -206,18 +208,30 @@ async function main() {
         `${cpuText(dense)}, worker CPU ${fmt(dense.workerCpuMs)} ms`,
     );
     const forced = await run("stream");
-    console.log(`1% different, streaming only: ${fmt(forced.wallMs)} ms = ${fmt((forced.result.rowsCompared / forced.wallMs) * 1000)} rows/s; ${ratios(forced)}`);
+    console.log(
+      `1% different, streaming only: ${fmt(forced.wallMs)} ms = ${fmt((forced.result.rowsCompared / forced.wallMs) * 1000)} rows/s; ${ratios(forced)}`,
+    );
     // owner classification: 0.1% of rows also missing; the same run without and with the owner column
     await target.unsafe(`delete from accounts where id % 1000 = 500`);
     const withoutOwner = await run();
     const withOwner = await measure(admin, names, async () => {
-      const result = await reconcileTable(source, target, { table: "accounts", concurrency: CONCURRENCY, recheckDelayMs: 100, inFlightWindowMs: 0, ownerColumn: "email" });
+      const result = await reconcileTable(source, target, {
+        table: "accounts",
+        concurrency: CONCURRENCY,
+        recheckDelayMs: 100,
+        inFlightWindowMs: 0,
+        ownerColumn: "email",
+      });
       const compiled = compileRuleset(BENCH_RULESET);
       const modes = new Map(result.differences.flatMap((d) => (d.userId ? [[d.userId, evaluate(compiled, d.userId)] as const] : [])));
-      const split = splitByExpectedState(result.differences, (id) => {
-        const a = modes.get(id);
-        return a ? { mode: a.mode, cohortId: a.cohort?.id ?? null } : undefined;
-      }, () => false);
+      const split = splitByExpectedState(
+        result.differences,
+        (id) => {
+          const a = modes.get(id);
+          return a ? { mode: a.mode, cohortId: a.cohort?.id ?? null } : undefined;
+        },
+        () => false,
+      );
       return { result, split };
     });
     const ownerRatio = withoutOwner.wallMs / withOwner.wallMs;
@@ -263,6 +277,7 @@ async function runJob(names: string[], expected: number, label: string) {
   await jobControlDatabase(names);
   const model = await import("../app/models/reconciliation.server");
   const mismatches = await import("../app/models/mismatch.server");
+  const { parseMismatchQuery } = await import("../app/mismatches/query");
   {
     const jobId = await model.createReconciliationJob(
       { schemaName: "public", tableName: "accounts", scope: { kind: "table" }, mode: "verify", concurrency: 2, reason: "bench" },
@@ -276,7 +291,7 @@ async function runJob(names: string[], expected: number, label: string) {
     child.stdout.on("data", (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     // what the triage table (filtered to this table's reconciliation mismatches) would show
-    const query = mismatches.parseMismatchQuery(new URLSearchParams({ origin: "reconciliation", table: "accounts", limit: "1" }));
+    const query = parseMismatchQuery(new URLSearchParams({ origin: "reconciliation", table: "accounts", limit: "1" }));
     let visibleAt: number | null = null;
     let done = false;
     void exited.then(() => (done = true));
@@ -297,7 +312,10 @@ async function runJob(names: string[], expected: number, label: string) {
       `job on ${label} (worker process, 2 loops): ${job.status}, ${fmt(found)} mismatches recorded (${found === expected ? "same as the engine run" : `NOT the ${fmt(expected)} expected`}), ` +
         `${fmt(job.rowsCompared)} rows in ${seconds.toFixed(1)} s = ${fmt(job.rowsCompared / seconds)} rows/s`,
     );
-    if (expected > 0) console.log(`first mismatch readable by the triage model ${firstMs === null ? "never" : `${fmt(firstMs)} ms`} after the job started streaming (target <= 1,000 ms: ${verdict(firstMs !== null && firstMs <= 1000)})`);
+    if (expected > 0)
+      console.log(
+        `first mismatch readable by the triage model ${firstMs === null ? "never" : `${fmt(firstMs)} ms`} after the job started streaming (target <= 1,000 ms: ${verdict(firstMs !== null && firstMs <= 1000)})`,
+      );
     console.log(`peak RSS of the worker process: ${maxRssMb.toFixed(0)} MB (target < 256 MB: ${verdict(maxRssMb < 256)})`);
   }
 }

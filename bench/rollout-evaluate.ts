@@ -62,5 +62,7 @@ const typical = measure("typical users (random attributes)", compiled, (j) => at
 const worstCohorts = cohorts.map((c) => ({ ...c, percentBasisPoints: 1, constraints: {} }));
 const worst = measure("worst case (all 20 cohorts match, none covers)", compileRuleset({ ...ruleset, cohorts: worstCohorts }), (j) => attributes[j]);
 const baseline = measureBaseline();
-console.log(`baseline one-flag lookup: ${baseline.toFixed(1)} ns CPU; ratio typical/baseline ${(typical / baseline).toFixed(1)}x, worst/baseline ${(worst / baseline).toFixed(1)}x`);
+console.log(
+  `baseline one-flag lookup: ${baseline.toFixed(1)} ns CPU; ratio typical/baseline ${(typical / baseline).toFixed(1)}x, worst/baseline ${(worst / baseline).toFixed(1)}x`,
+);
 console.log(`budget 200 ns/eval: typical ${typical <= 200 ? "within" : "OVER"}, worst case ${worst <= 200 ? "within" : "OVER"}`);

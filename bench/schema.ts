@@ -29,7 +29,10 @@ function tableDdl(i: number, target: boolean): string {
   const columns = Array.from({ length: COLUMNS - 2 }, (_, c) => {
     const type = types[c % types.length];
     // every 7th column is NOT NULL with a default, as an application's created_at or status columns are
-    const constraint = c % 7 === 0 ? ` not null default ${type === "timestamptz" ? "now()" : type.startsWith("int") || type.startsWith("numeric") ? "0" : type.includes("json") ? "'{}'" : "'x'"}` : "";
+    const constraint =
+      c % 7 === 0
+        ? ` not null default ${type === "timestamptz" ? "now()" : type.startsWith("int") || type.startsWith("numeric") ? "0" : type.includes("json") ? "'{}'" : "'x'"}`
+        : "";
     return `c${c} ${type}${constraint}`;
   });
   const id = target ? "id int8 primary key default unique_rowid()" : "id serial primary key";
@@ -91,7 +94,9 @@ async function main() {
     }
     const t0 = performance.now();
     const drift = schemaDrift(snapshots.source, snapshots.target);
-    process.stdout.write(`comparison: ${(performance.now() - t0).toFixed(1)} ms, ${drift.length} drift items (expected 0: the target is the source under the type mapping)\n`);
+    process.stdout.write(
+      `comparison: ${(performance.now() - t0).toFixed(1)} ms, ${drift.length} drift items (expected 0: the target is the source under the type mapping)\n`,
+    );
   } finally {
     for (const c of connections) await c.end({ timeout: 5 });
     for (const name of Object.values(names)) await admin.unsafe(`drop database if exists "${name}" with (force)`);

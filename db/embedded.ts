@@ -28,6 +28,12 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Prepared transactions and a logical slot are what the Wraparound page must be able to show as blockers: every
+ * PostgreSQL server Cutover starts (the embedded default, and the test suites' servers of each major) allows them.
+ */
+export const BLOCKER_SETTINGS = ["-c", "max_prepared_transactions=10", "-c", "wal_level=logical", "-c", "max_replication_slots=10"];
+
 const USER = "cutover";
 const PASSWORD = "cutover";
 
@@ -84,13 +90,16 @@ async function stopStalePostmaster(dataDir: string): Promise<number | null> {
   if (!existsSync(pidFile)) return null;
   const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isPostmasterOf(pid, dataDir)) return null;
-  for (const [signal, waitMs] of [["SIGINT", 20_000], ["SIGQUIT", 5_000]] as const) {
+  for (const [signal, waitMs] of [
+    ["SIGINT", 20_000],
+    ["SIGQUIT", 5_000],
+  ] as const) {
     try {
       process.kill(pid, signal);
     } catch {
       return pid; // gone meanwhile
     }
-    for (const until = Date.now() + waitMs; Date.now() < until; ) {
+    for (const until = Date.now() + waitMs; Date.now() < until;) {
       if (!isPostmasterOf(pid, dataDir)) return pid;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -129,17 +138,18 @@ export async function startEmbeddedPostgres(options: {
     persistent: true,
     // PostgreSQL refuses to run as root; the package creates and uses a `postgres` system user then.
     createPostgresUser: true,
-    // Prepared transactions and a logical slot are what the wraparound page must be able to show as blockers.
     postgresFlags: [
-      "-c", "max_prepared_transactions=10",
-      "-c", "wal_level=logical",
-      "-c", "max_replication_slots=10",
-      "-c", "max_connections=300",
-      "-c", "shared_buffers=128MB",
+      ...BLOCKER_SETTINGS,
+      "-c",
+      "max_connections=300",
+      "-c",
+      "shared_buffers=128MB",
       // Mismatch folds write large set-based transactions; the default (1/32 of shared_buffers, 4 MB) fills and
       // makes backends flush WAL themselves mid-statement.
-      "-c", "wal_buffers=16MB",
-      "-c", "listen_addresses=127.0.0.1",
+      "-c",
+      "wal_buffers=16MB",
+      "-c",
+      "listen_addresses=127.0.0.1",
     ],
     onLog: options.onLog ?? (() => {}),
     onError: (message: unknown) => options.onLog?.(String(message)),

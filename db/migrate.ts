@@ -45,5 +45,6 @@ function sourceKeyShapes(source: postgres.Sql | null): StepKeyShapeReader {
   };
 }
 
-// An arbitrary constant: "cutover" in ASCII, to stay clear of other applications' advisory locks.
-const MIGRATION_LOCK = 0x6375746f766572;
+// An arbitrary constant: "cutover" in ASCII (0x6375746f766572), to stay clear of other applications' advisory locks.
+// That hex is too wide for a double; this is the value it has always been rounded to, so every version takes one lock.
+const MIGRATION_LOCK = 27995165641041264;

@@ -59,11 +59,7 @@ export async function resolveDatabases(): Promise<Databases> {
     throw error;
   }
   const admin = embedded.url("postgres");
-  const created = await Promise.all([
-    ensureDatabase(admin, "cutover_control"),
-    ensureDatabase(admin, "demo_source"),
-    ensureDatabase(admin, "demo_target"),
-  ]);
+  const created = await Promise.all([ensureDatabase(admin, "cutover_control"), ensureDatabase(admin, "demo_source"), ensureDatabase(admin, "demo_target")]);
   process.env.CUTOVER_DATABASE_URL = embedded.url("cutover_control");
   process.env.SOURCE_DATABASE_URL = embedded.url("demo_source");
   process.env.TARGET_DATABASE_URL = embedded.url("demo_target");
@@ -95,7 +91,7 @@ export async function refuseUnsupportedSource(sourceUrl: string) {
 }
 
 /**
- * One `npm start` per data folder: a second one would fight the first over its PostgreSQL. The supervisor's pid
+ * One `npm start` (or `npm run dev`) per data folder: a second one would fight the first over its PostgreSQL. The supervisor's pid
  * is kept in the folder; a pid file whose process is gone (killed -9) is simply taken over.
  */
 function claimDataDir(dataDir: string) {
@@ -111,7 +107,8 @@ function claimDataDir(dataDir: string) {
 
 function isCutoverStart(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("scripts/start.ts");
+    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return command.includes("scripts/start.ts") || command.includes("scripts/dev.ts");
   } catch {
     return false;
   }
@@ -126,10 +123,14 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds the Remix app when build/ is missing or older than app/ (so `npm start` works right after install). */
+/**
+ * Builds the Remix app when build/ is missing, older than app/ (so `npm start` works right after install), or the
+ * development build `npm run dev` leaves there.
+ */
 export function ensureBuilt() {
   const built = path.join(ROOT, "build/index.js");
-  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(path.join(ROOT, "app"))) return false;
+  const current = existsSync(built) && statSync(built).mtimeMs >= newestMtime(path.join(ROOT, "app"));
+  if (current && !readFileSync(built, "utf8").includes('mode = "development"')) return false;
   // Always a production build: under vitest NODE_ENV is "test", which would yield a development bundle.
   const result = spawnSync("npx", ["remix", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_ENV: "production" } });
   if (result.status !== 0) fail("remix build failed (see above).");
@@ -163,4 +164,23 @@ export function onShutdown(steps: () => Promise<void>, deadlineMs = 8_000, optio
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   return () => stopping;
+}
+
+/**
+ * Runs a launcher's start-up under `stopAll`'s care: if it fails, what has started so far is stopped and the process
+ * exits 1 with the reason. A failure caused by our own shutdown (connections terminated mid start-up by a Ctrl-C) is
+ * not worth a message: the shutdown is already under way.
+ */
+export async function startUp(
+  work: () => Promise<void>,
+  { log, stopAll, stopping }: { log: (line: string) => void; stopAll: () => Promise<void>; stopping: () => boolean },
+): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (stopping()) return;
+    log(`could not start: ${(error as Error).message}`);
+    await stopAll().catch(() => {});
+    process.exit(1);
+  }
 }

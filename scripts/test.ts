@@ -2,11 +2,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-// `npm test`: typecheck, build, unit + integration tests on a real PostgreSQL (embedded 18 by default,
+// `npm test`: lint (typecheck, eslint, prettier --check), build, unit + integration tests on a real PostgreSQL (embedded 18 by default,
 // TEST_DATABASE_URL for another); the per-version suite against each source PostgreSQL 12 to 18 (control and
 // target on CUTOVER_TEST_EXTRA_DATABASE_URL when set: CI's PostgreSQL 15); the client's suite and a start-up
 // smoke test on Node 22 and 24; then Playwright journeys in Chromium against the built app.
-// `npm test -- unit | versions | node | e2e` runs one phase (unit includes typecheck and build).
+// `npm test -- unit | versions | node | e2e` runs one phase (unit includes lint and build).
 function run(label: string, command: string, args: string[], env: Record<string, string> = {}) {
   process.stdout.write(`\n== ${label}\n`);
   const started = Date.now();
@@ -58,7 +58,7 @@ const matrixPlatform = process.platform === "linux" && process.arch === "x64";
 const onExtra: Record<string, string> = extra ? { TEST_DATABASE_URL: extra } : {};
 
 if (!only || only === "unit") {
-  run("typecheck", "npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
+  run("lint (typecheck, eslint and prettier --check)", "npm", ["run", "lint", "--silent"]);
   run("build", "npx", ["remix", "build"]);
   run("unit and integration tests", "npx", ["vitest", "run"]);
 }

@@ -34,7 +34,13 @@ process.env.TARGET_DATABASE_URL ??= process.env.CUTOVER_DATABASE_URL;
 process.env.SESSION_SECRET ??= "unused-by-user-create-0000";
 try {
   const user = await createUser({ email: values.email, name: values.name, role: values.role as Role, password });
-  await recordAudit(SYSTEM_ACTOR, { action: "user.create", entityType: "user", entityId: user.id, after: { email: user.email, role: user.role }, reason: "npm run user:create" });
+  await recordAudit(SYSTEM_ACTOR, {
+    action: "user.create",
+    entityType: "user",
+    entityId: user.id,
+    after: { email: user.email, role: user.role },
+    reason: "npm run user:create",
+  });
   process.stdout.write(`created ${user.email} (${user.role})${generated ? `\npassword: ${password}` : ""}\n`);
 } catch (error) {
   const message = (error as Error).message;

@@ -1,5 +1,5 @@
 import { createRequestHandler } from "@remix-run/express";
-import type { ServerBuild } from "@remix-run/node";
+import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
 import express from "express";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
@@ -43,7 +43,8 @@ export async function startWebServer(options: { port: number; host?: string; roo
     "*",
     createRequestHandler({
       build,
-      mode: "production",
+      // A development build (`npm run dev`) gets Remix's development mode: errors with their stacks on the page.
+      mode: build.mode === "development" ? "development" : "production",
       getLoadContext: (_req, res) => ({ cspNonce: (res.locals.cspNonce ??= newCspNonce()) as string }),
     }),
   );
@@ -75,6 +76,8 @@ export async function startWebServer(options: { port: number; host?: string; roo
     server.listen(options.port, host, () => resolve());
   });
   server.keepAliveTimeout = 5_000;
+  // Under `remix dev`: tells it this build is being served, so it reloads the browser.
+  if (build.mode === "development" && process.env.REMIX_DEV_ORIGIN) await broadcastDevReady(build);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
   return {
@@ -91,7 +94,12 @@ export async function startWebServer(options: { port: number; host?: string; roo
 function refuse(res: ServerResponse, refusal: Refusal) {
   const body = JSON.stringify({ error: { status: refusal.status, message: refusal.message } });
   // The request's body is not read: close the connection rather than parse what follows it as a request.
-  res.writeHead(refusal.status, { ...refusal.headers, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body), Connection: "close" });
+  res.writeHead(refusal.status, {
+    ...refusal.headers,
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+    Connection: "close",
+  });
   res.end(body);
 }
 

@@ -10,6 +10,8 @@ process.env.NODE_ENV ??= "production"; // run alone too (not under npm start), R
 const env = loadEnv();
 // Under the supervisor, npm start checked the source's version already.
 if (!supervised) await refuseUnsupportedSource(env.SOURCE_DATABASE_URL);
+// Assigned once the server listens; a `let` because the shutdown step below may run before that.
+// eslint-disable-next-line prefer-const
 let web: WebServer | undefined;
 onShutdown(
   async () => {

@@ -49,7 +49,6 @@ export function methodNotAllowed(message: string, allow = "POST"): Response {
   return answerResponse(apiErrorAnswer(405, message, undefined, { Allow: allow }));
 }
 
-
 /**
  * A request body as the answer functions read it, whether from a Web Request (Remix) or node's IncomingMessage
  * (the fast path): its declared Content-Length, and its bytes as text, or null once more than `maxBytes` came.
@@ -74,7 +73,6 @@ export async function jsonBodyAnswer(body: RequestBody, maxBytes: number): Promi
   const problem = jsonValueProblem(value);
   return problem ? { denied: apiErrorAnswer(400, `Body ${problem}.`) } : { value };
 }
-
 
 export function webRequestBody(request: Request): RequestBody {
   return { declaredLength: request.headers.get("content-length"), readText: (maxBytes) => readLimited(request, maxBytes) };

@@ -1,5 +1,5 @@
-import { assign, assignmentBatchSchema, attributesSchema, issueList } from "~/models/rollout-api.server";
-import { getServedRuleset } from "~/models/ruleset.server";
+import { assign, assignmentBatchSchema, attributesSchema, issueList } from "./assignment-request.server";
+import { getServedRuleset } from "~/rollout/served-ruleset.server";
 import { MAX_ASSIGNMENT_BATCH, userIdProblem } from "~/rollout/user-id";
 import { answerUnlessUnavailable, apiErrorAnswer, jsonAnswer, jsonBodyAnswer, type ApiAnswer, type RequestBody } from "./answer.server";
 import { authorizeApiToken } from "./token-auth.server";
@@ -22,7 +22,8 @@ async function oneAssignment(authorization: string | null | undefined, userId: s
   const problem = userIdProblem(userId);
   if (problem) return apiErrorAnswer(400, problem, { errors: [{ path: "", message: problem }] });
   const attributes = attributesSchema.safeParse(Object.fromEntries(query));
-  if (!attributes.success) return apiErrorAnswer(400, "Bad attributes: only region, country, schoolId and plan are accepted.", { errors: issueList(attributes.error) });
+  if (!attributes.success)
+    return apiErrorAnswer(400, "Bad attributes: only region, country, schoolId and plan are accepted.", { errors: issueList(attributes.error) });
   const { compiled } = await getServedRuleset();
   return jsonAnswer(assign(compiled, userId, attributes.data));
 }

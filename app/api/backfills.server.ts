@@ -28,12 +28,22 @@ async function start(authorization: string | null, requestBody: RequestBody): Pr
   const body = parsed.data;
   const check = await checkBackfillRequest(body);
   if (!check.ok) {
-    const message = check.status === 400 ? `Cannot backfill ${body.table}: ${Object.values(check.errors).flat().join("; ")}` : "The catalogs could not be read.";
+    const message =
+      check.status === 400 ? `Cannot backfill ${body.table}: ${Object.values(check.errors).flat().join("; ")}` : "The catalogs could not be read.";
     return apiErrorAnswer(check.status, message, { errors: check.errors });
   }
   const workers = body.workers ?? BACKFILL_DEFAULTS.workers;
   const id = await createBackfillJob(
-    { schemaName: check.schemaName, tableName: check.tableName, scope: check.scope, rowsPerSecond: body.rowsPerSecond ?? null, batchRows: body.batchRows, workers, maxRounds: body.maxRounds, reason: body.reason },
+    {
+      schemaName: check.schemaName,
+      tableName: check.tableName,
+      scope: check.scope,
+      rowsPerSecond: body.rowsPerSecond ?? null,
+      batchRows: body.batchRows,
+      workers,
+      maxRounds: body.maxRounds,
+      reason: body.reason,
+    },
     auth.caller.actor,
   );
   await dispatchBackfill(await getBoss(), id, workers);

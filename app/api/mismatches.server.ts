@@ -1,5 +1,5 @@
 import { MAX_BATCH_RECORDS, validateMismatchBatch } from "~/mismatches/contract";
-import { stageMismatches } from "~/models/mismatch-ingest.server";
+import { stageMismatches } from "~/models/mismatch-stage.server";
 import { listActiveRules } from "~/models/normalization-rule.server";
 import { loadSensitiveMask } from "~/models/sensitive-mask.server";
 import { answerUnlessUnavailable, apiErrorAnswer, jsonAnswer, jsonBodyAnswer, type ApiAnswer, type RequestBody } from "./answer.server";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { listActiveRules } from "~/models/normalization-rule.server";
-import { getServedRuleset } from "~/models/ruleset.server";
+import { getServedRuleset } from "~/rollout/served-ruleset.server";
 import { answerUnlessUnavailable, type ApiAnswer } from "./answer.server";
 import { authorizeApiToken } from "./token-auth.server";
 

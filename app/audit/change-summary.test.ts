@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changeLineText, collectIds, summarizeChange, summarizeFieldDiff } from "./change-summary";
+import { changeLineText, collectIds, collectIdsInText, nameIdsInText, summarizeChange, summarizeFieldDiff } from "./change-summary";
 
 const text = (lines: ReturnType<typeof summarizeChange>) => lines.map(changeLineText);
 
@@ -56,10 +56,26 @@ describe("summarizeFieldDiff", () => {
   });
 });
 
+describe("times and sizes", () => {
+  it("reads a restarted ramp clock as a time and a disk size in GiB, never raw", () => {
+    const diff = { rampClockAt: { before: "2026-12-01T10:00:00.000Z", after: "2026-12-03T00:41:07.123Z" } };
+    expect(summarizeFieldDiff(diff).map(changeLineText)).toEqual(["ramp clock started: 2026-12-01 10:00 UTC → 2026-12-03 00:41 UTC"]);
+    expect(text(summarizeChange({ sourceDiskBytes: null }, { sourceDiskBytes: 3 * 2 ** 30 }))).toEqual(["source disk size: none → 3 GiB"]);
+  });
+});
+
 describe("collectIds", () => {
   it("finds uuids at any depth", () => {
     const a = "0b8e2a4c-1d2f-4a5b-8c9d-0e1f2a3b4c5d";
     const b = "1b8e2a4c-1d2f-4a5b-8c9d-0e1f2a3b4c5d";
     expect([...collectIds([a, { x: [b, "not-an-id"] }, null, 3])].sort()).toEqual([a, b]);
+  });
+
+  it("finds the ids inside a reason the system wrote, and names the ones it knows", () => {
+    const job = "d3c2d7c6-f06c-466f-97bf-89b96452ee44";
+    const unknown = "7c9926aa-4b7f-4b7a-837f-e5ecf5a8a793";
+    const reason = `backfill ${job}: converge round 2 (after ${unknown})`;
+    expect([...collectIdsInText([reason, null, "no id here"])]).toEqual([job, unknown]);
+    expect(nameIdsInText(reason, { [job]: "public.comments" })).toBe(`backfill public.comments: converge round 2 (after ${unknown})`);
   });
 });

@@ -32,6 +32,8 @@ const LABELS: Record<string, string> = {
   columnName: "column",
   everyHours: "every",
   maxAgeHours: "maximum age",
+  rampClockAt: "ramp clock started",
+  sourceDiskBytes: "source disk size",
 };
 
 /**
@@ -51,8 +53,14 @@ export function summarizeChange(before: unknown, after: unknown, names: NameMap 
     }
     return lines;
   }
-  if (isObject(after)) return Object.entries(after).filter(([, v]) => !isEmpty(v)).map(([k, v]) => fieldLine(k, undefined, v, names));
-  if (isObject(before)) return Object.entries(before).filter(([, v]) => !isEmpty(v)).map(([k, v]) => fieldLine(k, v, undefined, names));
+  if (isObject(after))
+    return Object.entries(after)
+      .filter(([, v]) => !isEmpty(v))
+      .map(([k, v]) => fieldLine(k, undefined, v, names));
+  if (isObject(before))
+    return Object.entries(before)
+      .filter(([, v]) => !isEmpty(v))
+      .map(([k, v]) => fieldLine(k, v, undefined, names));
   if (isEmpty(before) && isEmpty(after)) return [];
   return [fieldLine("value", isEmpty(before) ? undefined : before, isEmpty(after) ? undefined : after, names)];
 }
@@ -78,7 +86,13 @@ function fieldLine(key: string, before: unknown, after: unknown, names: NameMap)
 
 /** "percentBasisPoints" -> "share", "lastSeenAt" -> "last seen at". */
 export function fieldLabel(key: string): string {
-  return LABELS[key] ?? key.replace(/_/g, " ").replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return (
+    LABELS[key] ??
+    key
+      .replace(/_/g, " ")
+      .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+      .toLowerCase()
+  );
 }
 
 /** A value in words, never truncated: shares as percentages, modes by name, ids by name, lists joined. */
@@ -88,8 +102,10 @@ export function formatValue(key: string, value: unknown, names: NameMap = {}): s
   if (key === "rampSteps" && Array.isArray(value)) return value.map((v) => (typeof v === "number" ? formatShare(v) : String(v))).join(", ");
   if (key === "rampEveryHours" || key === "everyHours" || key === "maxAgeHours") return typeof value === "number" ? `${value} h` : String(value);
   if (key === "budgetWindowMinutes" && typeof value === "number") return `${value} min`;
+  if (key === "sourceDiskBytes" && typeof value === "number") return `${(value / 2 ** 30).toLocaleString("en", { maximumFractionDigits: 2 })} GiB`;
   if (key === "mismatchBudget" && typeof value === "number") return `${(value * 100).toLocaleString("en", { maximumFractionDigits: 4 })}%`;
   if (isMode(value)) return MODE_LABELS[value];
+  if (typeof value === "string" && ISO_TIME.test(value)) return `${value.slice(0, 10)} ${value.slice(11, 16)} UTC`;
   if (typeof value === "string") return names[value] ?? words(value);
   if (typeof value === "number") return value.toLocaleString("en");
   if (typeof value === "boolean") return value ? "yes" : "no";
@@ -127,7 +143,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** A stored timestamp (toISOString()): shown to the minute, in UTC, as the rest of the log. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const UUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /** Every uuid a set of values mentions (at any depth), so the caller can resolve them to names in one query. */
 export function collectIds(values: unknown[], into: Set<string> = new Set()): Set<string> {
@@ -137,4 +158,15 @@ export function collectIds(values: unknown[], into: Set<string> = new Set()): Se
     else if (isObject(value)) collectIds(Object.values(value), into);
   }
   return into;
+}
+
+/** The uuids inside free text (a reason written by the system: "backfill <id>: converge round 2"). */
+export function collectIdsInText(texts: (string | null)[], into: Set<string> = new Set()): Set<string> {
+  for (const text of texts) for (const id of text?.match(UUID_IN_TEXT) ?? []) into.add(id);
+  return into;
+}
+
+/** Free text with every uuid that names something replaced by its name. */
+export function nameIdsInText(text: string, names: NameMap): string {
+  return text.replace(UUID_IN_TEXT, (id) => names[id] ?? id);
 }

@@ -6,10 +6,7 @@ import { isRowRefusal, sqlState, withRetry, type RetryReport } from "./retry";
 import type { CopyTable } from "./table";
 
 /** The rows of a range a copy reads: an engine scope (a cohort arrives here resolved to its users). */
-export type CopyScope =
-  | { kind: "table" }
-  | { kind: "range"; from?: KeyTuple; to?: KeyTuple }
-  | { kind: "users"; column: string; ids: string[] };
+export type CopyScope = { kind: "table" } | { kind: "range"; from?: KeyTuple; to?: KeyTuple } | { kind: "users"; column: string; ids: string[] };
 
 /** A row the target refused, with its error: set aside, the copy goes on. */
 export interface RefusedRow {

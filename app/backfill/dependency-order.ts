@@ -9,7 +9,7 @@ export function dependencyOrder<T extends { id: string }>(tables: T[], reference
   for (const r of references) if (r.from !== r.to && ids.has(r.from) && ids.has(r.to)) parents.get(r.from)!.add(r.to);
   const placed = new Set<string>();
   const ordered: T[] = [];
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false;
     for (const t of tables) {
       if (placed.has(t.id) || [...parents.get(t.id)!].some((p) => !placed.has(p))) continue;

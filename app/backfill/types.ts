@@ -1,3 +1,4 @@
+import type postgres from "postgres";
 import type { KeyTuple } from "../reconciliation/keys";
 import type { CohortMembers } from "../reconciliation/types";
 
@@ -25,3 +26,13 @@ export interface BackfillRound {
 
 /** Defaults sized for CockroachDB transactions: a few thousand rows, a few MiB per batch. */
 export const BACKFILL_DEFAULTS = { batchRows: 2_000, batchBytes: 4 * 1024 * 1024, maxRounds: 3, workers: 2 } as const;
+
+/** The connections a backfill worker uses. */
+export interface BackfillSides {
+  /** Read-only source (the copy reads it; the converge rounds verify with it). */
+  source: postgres.Sql;
+  /** Read-only target, for the verify rounds. */
+  target: postgres.Sql;
+  /** The writing connection to the target (repairSql): copies and repairs only. */
+  targetWriter: postgres.Sql;
+}

@@ -20,9 +20,8 @@ export function DatabaseStatusBanner({ statuses }: { statuses: StatusLike[] }) {
       ))}
       {target?.engine && target.engine.engine !== "cockroachdb" ? (
         <Banner tone="warning" title="The target is not CockroachDB.">
-          It is {target.engine.engine === "postgresql" ? `PostgreSQL ${target.engine.version}` : target.engine.engine} (in the demo, a
-          second PostgreSQL stands in because no CockroachDB binary can be installed here). CockroachDB-only views such as node
-          capacity and liveness are not available.
+          It is {target.engine.engine === "postgresql" ? `PostgreSQL ${target.engine.version}` : target.engine.engine} (in the demo, a second PostgreSQL stands
+          in because no CockroachDB binary can be installed here). CockroachDB-only views such as node capacity and liveness are not available.
         </Banner>
       ) : null}
     </>

@@ -16,7 +16,7 @@ const TITLES: Record<number, string> = {
 export function GeneralErrorBoundary() {
   const error = useRouteError();
   if (isRouteErrorResponse(error)) {
-    const message = typeof error.data === "string" ? error.data : error.data?.error?.message ?? error.statusText;
+    const message = typeof error.data === "string" ? error.data : (error.data?.error?.message ?? error.statusText);
     return (
       <div role="alert" className="mx-auto max-w-xl rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
         <p className="text-sm font-medium text-slate-500">{error.status}</p>

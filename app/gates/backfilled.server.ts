@@ -2,8 +2,7 @@ import { backfillGateOverride, cohortDataStates, cohortTables, type CohortDataSt
 import { modeRank } from "../rollout/modes";
 import type { Gate } from "./types";
 
-const words = (s: CohortDataState) =>
-  s.state === "copying" ? `copying ${s.percent}%` : s.state === "not_copied" ? "not copied" : s.state.replace("_", " ");
+const words = (s: CohortDataState) => (s.state === "copying" ? `copying ${s.percent}%` : s.state === "not_copied" ? "not copied" : s.state.replace("_", " "));
 
 /**
  * A cohort reads from the target from shadow_read on: before it moves there (or beyond), its rows must be on

@@ -16,7 +16,9 @@ export const freshnessGate: Gate = {
     const [cohortTables, scheduled] = await Promise.all([cohortTableFreshness(context.cohortId), scheduledTableFreshness()]);
     if (cohortTables.length + scheduled.length === 0) return { passed: true, reason: "no table has a reconciliation schedule or is required by this cohort" };
     const now = Date.now();
-    const stale = [...cohortTables.map((t) => ({ t, whose: "cohort" })), ...scheduled.map((t) => ({ t, whose: "scheduled" }))].filter(({ t }) => !isFresh(t, now));
+    const stale = [...cohortTables.map((t) => ({ t, whose: "cohort" })), ...scheduled.map((t) => ({ t, whose: "scheduled" }))].filter(
+      ({ t }) => !isFresh(t, now),
+    );
     if (stale.length === 0) {
       return { passed: true, reason: `${cohortTables.length} cohort and ${scheduled.length} scheduled tables verified clean within their maximum age` };
     }

@@ -26,6 +26,12 @@ export const schemaDriftGate: Gate = {
     const blocking = latest.drift.filter((d) => d.breaking && written.has(d.table));
     if (blocking.length === 0) return { passed: true, reason: `no breaking drift in the ${written.size} tables the cohort writes` };
     const tables = [...new Set(blocking.map((d) => d.table))];
-    return { passed: false, reason: `breaking schema drift in ${tables.join(", ")}: ${blocking.slice(0, 3).map((d) => d.detail).join("; ")}${blocking.length > 3 ? ` (+${blocking.length - 3} more)` : ""}` };
+    return {
+      passed: false,
+      reason: `breaking schema drift in ${tables.join(", ")}: ${blocking
+        .slice(0, 3)
+        .map((d) => d.detail)
+        .join("; ")}${blocking.length > 3 ? ` (+${blocking.length - 3} more)` : ""}`,
+    };
   },
 };

@@ -18,6 +18,12 @@ export interface BlockerRanking<B extends XidBlocker = XidBlocker> {
   shown: RankedBlocker<B>[];
   /** Younger ones, folded: a transaction a few seconds old holds nothing back that the next vacuum would freeze. */
   folded: { count: number; own: number };
+  /**
+   * Sessions whose horizon is only a consequence of a listed one: a snapshot's xmin is the oldest transaction
+   * running when it was taken, so a short query started while an old transaction is open shows that
+   * transaction's age. Ending the listed one frees them too; they are counted, not listed.
+   */
+  following: { count: number; own: number };
   /** The age from which a blocker is listed. */
   meaningfulAge: number;
 }
@@ -46,7 +52,16 @@ export function rankBlockers<B extends XidBlocker>(blockers: B[], settings: Free
     own: isCutoverSession(blocker),
     runwayCostHours: xidRatePerSecond && xidRatePerSecond > 0 ? blocker.age / xidRatePerSecond / 3600 : null,
   }));
-  const shown = ranked.filter((r) => r.blocker.age >= meaningfulAge).sort((a, b) => b.blocker.age - a.blocker.age);
+  const heldXids = new Set(blockers.flatMap((b) => ((b.kind === "backend" || b.kind === "prepared_transaction") && b.xid ? [b.xid] : [])));
+  const follows = (b: XidBlocker) => b.kind === "backend" && b.xid === null && b.xmin !== null && heldXids.has(b.xmin);
+  const old = ranked.filter((r) => r.blocker.age >= meaningfulAge);
+  const shown = old.filter((r) => !follows(r.blocker)).sort((a, b) => b.blocker.age - a.blocker.age);
+  const following = old.filter((r) => follows(r.blocker));
   const young = ranked.filter((r) => r.blocker.age < meaningfulAge);
-  return { shown, folded: { count: young.length, own: young.filter((r) => r.own).length }, meaningfulAge };
+  return {
+    shown,
+    folded: { count: young.length, own: young.filter((r) => r.own).length },
+    following: { count: following.length, own: following.filter((r) => r.own).length },
+    meaningfulAge,
+  };
 }

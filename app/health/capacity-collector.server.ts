@@ -44,9 +44,7 @@ export async function collectPostgresCapacity(sql: postgres.Sql, options: Postgr
     collectedAt: Date.now(),
     database: row.database,
     databaseBytes: size ? Number(size.database_bytes) : null,
-    tables: (size?.tables ?? [])
-      .slice(0, LARGEST_TABLES)
-      .map((t) => ({ schema: t.nspname, table: t.relname, totalBytes: Number(t.total_bytes) })),
+    tables: (size?.tables ?? []).slice(0, LARGEST_TABLES).map((t) => ({ schema: t.nspname, table: t.relname, totalBytes: Number(t.total_bytes) })),
     connections: row.connections,
     maxConnections: row.max_connections,
     reservedConnections: row.reserved,

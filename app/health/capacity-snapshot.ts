@@ -55,10 +55,7 @@ export interface CockroachCapacity {
 export type CapacitySnapshot = PostgresCapacity | CockroachCapacity;
 
 /** Per-second rate of a cumulative counter between two readings; null if it was reset or no time passed. */
-export function counterRate(
-  earlier: { at: number; value: number },
-  later: { at: number; value: number },
-): number | null {
+export function counterRate(earlier: { at: number; value: number }, later: { at: number; value: number }): number | null {
   const dt = (later.at - earlier.at) / 1000;
   const dv = later.value - earlier.value;
   if (dt <= 0 || dv < 0) return null;

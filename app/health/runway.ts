@@ -18,7 +18,10 @@ export function linearFit(points: readonly SeriesPoint[]): LinearFit | null {
   if (n < 2) return null;
   // Centre on the first moment: epoch ms squared loses precision in doubles.
   const t0 = points[0].at;
-  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (const p of points) {
     const x = p.at - t0;
     sx += x;

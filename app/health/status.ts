@@ -28,10 +28,7 @@ export interface FreeRatioThresholds {
 }
 export const DEFAULT_FREE_RATIO_THRESHOLDS: FreeRatioThresholds = { warning: 0.3, critical: 0.1 };
 
-export function freeRatioStatus(
-  availableRatio: number,
-  thresholds: FreeRatioThresholds = DEFAULT_FREE_RATIO_THRESHOLDS,
-): HealthStatus {
+export function freeRatioStatus(availableRatio: number, thresholds: FreeRatioThresholds = DEFAULT_FREE_RATIO_THRESHOLDS): HealthStatus {
   if (availableRatio < thresholds.critical) return "critical";
   if (availableRatio < thresholds.warning) return "warning";
   return "ok";

@@ -47,8 +47,32 @@ describe("capacity summary", () => {
       { nodeId: 2, address: null, locality: null, live: false, livenessExpiresAt: 1, draining: false, decommissioning: false, membership: "active" },
     ],
     stores: [
-      { nodeId: 1, storeId: 1, address: null, locality: null, capacityBytes: 500 * GiB, availableBytes: 300 * GiB, usedBytes: 200 * GiB, logicalBytes: 1, ranges: 1, leases: 1, availableRatio: 0.6 },
-      { nodeId: 2, storeId: 2, address: null, locality: null, capacityBytes: 500 * GiB, availableBytes: 100 * GiB, usedBytes: 400 * GiB, logicalBytes: 1, ranges: 1, leases: 1, availableRatio: 0.2 },
+      {
+        nodeId: 1,
+        storeId: 1,
+        address: null,
+        locality: null,
+        capacityBytes: 500 * GiB,
+        availableBytes: 300 * GiB,
+        usedBytes: 200 * GiB,
+        logicalBytes: 1,
+        ranges: 1,
+        leases: 1,
+        availableRatio: 0.6,
+      },
+      {
+        nodeId: 2,
+        storeId: 2,
+        address: null,
+        locality: null,
+        capacityBytes: 500 * GiB,
+        availableBytes: 100 * GiB,
+        usedBytes: 400 * GiB,
+        logicalBytes: 1,
+        ranges: 1,
+        leases: 1,
+        availableRatio: 0.2,
+      },
     ],
   };
 
@@ -57,7 +81,16 @@ describe("capacity summary", () => {
     // Store 1 loses 10 GiB a day: 300 -> 150 GiB (30%) in 15 days. Store 2 is already under 30%.
     const falling = Array.from({ length: 7 }, (_, d) => ({ at: now - (6 - d) * DAY, value: (360 - 10 * d) * GiB }));
     const flat = Array.from({ length: 7 }, (_, d) => ({ at: now - (6 - d) * DAY, value: 100 * GiB }));
-    const summary = summarizeCapacity(capacity, { storeAvailable: new Map([["1", falling], ["2", flat]]) }, DEFAULT_HEALTH_THRESHOLDS);
+    const summary = summarizeCapacity(
+      capacity,
+      {
+        storeAvailable: new Map([
+          ["1", falling],
+          ["2", flat],
+        ]),
+      },
+      DEFAULT_HEALTH_THRESHOLDS,
+    );
     expect(summary.stores[0].daysToWarning).toBeCloseTo(15, 6);
     expect(summary.stores[1].daysToWarning).toBe(0);
     expect(summary.stores[1].status).toBe("warning");

@@ -1,5 +1,5 @@
 import type { CapacitySnapshot, CockroachStore } from "./capacity-snapshot";
-import { daysUntilThreshold, withinWindow, type SeriesPoint } from "./runway";
+import { daysUntilThreshold, linearFit, withinWindow, type SeriesPoint } from "./runway";
 import { ageStatus, freeRatioStatus, runwayStatus, worstStatus, type HealthStatus } from "./status";
 import type { HealthThresholds } from "./thresholds";
 import { describeXidForecast, forecastXidAge, type XidForecast } from "./xid-forecast";
@@ -29,27 +29,32 @@ function ageRow(name: string, xidAge: number, mxidAge: number, rate: number | nu
     status: worstStatus([ageStatus(xidAge, thresholds), ageStatus(mxidAge, thresholds)]),
     forecast,
     runwayHours: xid.settings.vacuumFailsafeAge === null ? forecast.hoursToStop : forecast.hoursToFailsafe,
-    sentence: describeXidForecast(name, forecast),
+    sentence: describeXidForecast(name, forecast, rate !== null),
   };
 }
 
 export interface XidSummary {
   databases: AgeForecastRow[];
   tables: AgeForecastRow[];
+  /** The system catalogs as one row ("212 system catalog tables"), null when the reading has no such count. */
+  catalogs: (AgeForecastRow & { count: number }) | null;
   /** The database closest to its runway's end. */
   worst: AgeForecastRow | null;
   status: HealthStatus;
+  /** False until the collector has two readings: no runway is "not at the current rate" before then. */
+  rateKnown: boolean;
 }
 
 export function summarizeXid(xid: XidSnapshot, rate: number | null, thresholds: HealthThresholds): XidSummary {
   const databases = xid.databases.map((d) => ageRow(d.database, d.xidAge, d.mxidAge, rate, xid, thresholds));
   const tables = xid.tables.map((tb) => ageRow(`${tb.schema}.${tb.table}`, tb.xidAge, tb.mxidAge, rate, xid, thresholds));
-  const byRunway = [...databases].sort(
-    (a, b) => (a.runwayHours ?? Infinity) - (b.runwayHours ?? Infinity) || b.xidAge - a.xidAge,
-  );
+  const byRunway = [...databases].sort((a, b) => (a.runwayHours ?? Infinity) - (b.runwayHours ?? Infinity) || b.xidAge - a.xidAge);
   const worst = byRunway[0] ?? null;
   const status = worstStatus([...databases.map((d) => d.status), runwayStatus(worst?.runwayHours ?? null, RUNWAY_STATUS_HOURS)]);
-  return { databases, tables, worst, status };
+  const catalogs = xid.catalogs
+    ? { ...ageRow("system catalogs", xid.catalogs.xidAge, xid.catalogs.mxidAge, rate, xid, thresholds), count: xid.catalogs.count }
+    : null;
+  return { databases, tables, catalogs, worst, status, rateKnown: rate !== null };
 }
 
 export interface StoreRunway {
@@ -64,6 +69,8 @@ export interface CapacitySummary {
   stores: StoreRunway[];
   /** PostgreSQL: days until the database reaches the configured disk size (null without one). */
   databaseDaysToFull: number | null;
+  /** PostgreSQL: the fitted size trend (least squares over the runway window), null until two size readings. */
+  databaseGrowth: { bytesPerDay: number; windowHours: number } | null;
   /** The shortest runway, in days, and what it belongs to; `unknown` says what is missing when it cannot be known. */
   worst: { subject: string; days: number | null; unknown: string | null } | null;
   deadNodes: number[];
@@ -86,7 +93,9 @@ export function summarizeCapacity(
     const status = runwayStatus(days === null ? null : days * 24, RUNWAY_STATUS_HOURS);
     // PostgreSQL cannot report its disk: without a size set, "no shortage" would be a guess.
     const unknown = !thresholds.sourceDiskBytes ? UNKNOWN_DISK : days === null && points.length < 2 ? UNKNOWN_TREND : null;
-    return { stores: [], databaseDaysToFull: days, worst: { subject: capacity.database, days, unknown }, deadNodes: [], status };
+    const fit = linearFit(points);
+    const databaseGrowth = fit ? { bytesPerDay: fit.slope * 86_400_000, windowHours: (points[points.length - 1].at - points[0].at) / 3_600_000 } : null;
+    return { stores: [], databaseDaysToFull: days, databaseGrowth, worst: { subject: capacity.database, days, unknown }, deadNodes: [], status };
   }
   const ratios = { warning: thresholds.freeRatioWarning, critical: thresholds.freeRatioCritical };
   const stores = capacity.stores.map((store): StoreRunway => {
@@ -108,11 +117,15 @@ export function summarizeCapacity(
   return {
     stores,
     databaseDaysToFull: null,
+    databaseGrowth: null,
     worst: shortest
       ? {
           subject: `store ${shortest.store.storeId} (node ${shortest.store.nodeId})`,
           days: shortest.daysToWarning,
-          unknown: shortest.daysToWarning === null && withinWindow(series.storeAvailable?.get(String(shortest.store.storeId)) ?? [], windowMs).length < 2 ? UNKNOWN_TREND : null,
+          unknown:
+            shortest.daysToWarning === null && withinWindow(series.storeAvailable?.get(String(shortest.store.storeId)) ?? [], windowMs).length < 2
+              ? UNKNOWN_TREND
+              : null,
         }
       : null,
     deadNodes,

@@ -14,7 +14,11 @@ export const healthThresholdsSchema = z
     freeRatioWarning: z.coerce.number().min(0).max(1).default(DEFAULT_FREE_RATIO_THRESHOLDS.warning),
     freeRatioCritical: z.coerce.number().min(0).max(1).default(DEFAULT_FREE_RATIO_THRESHOLDS.critical),
     /** Rollout gate: block advances while the source is closer than this to the vacuum failsafe. */
-    gateXidFailsafeHours: z.coerce.number().min(0).max(24 * 365).default(72),
+    gateXidFailsafeHours: z.coerce
+      .number()
+      .min(0)
+      .max(24 * 365)
+      .default(72),
     /** Rollout gate: block advances while any target store has less free space than this ratio. */
     gateMinFreeRatio: z.coerce.number().min(0).max(1).default(DEFAULT_FREE_RATIO_THRESHOLDS.warning),
     /** Window of the linear fit behind capacity runways. */

@@ -14,6 +14,7 @@ interface RawSnapshot {
   next_xid: string;
   databases: { datname: string; xid_age: number; mxid_age: number; datallowconn: boolean }[] | null;
   tables: { nspname: string; relname: string; xid_age: number; mxid_age: number; toast_older: boolean }[] | null;
+  catalogs: { count: number; xid_age: number | null; mxid_age: number | null } | null;
   backends: Record<string, unknown>[] | null;
   slots: Record<string, unknown>[] | null;
   prepared: Record<string, unknown>[] | null;
@@ -54,6 +55,8 @@ export async function collectXidSnapshot(sql: postgres.Sql, options: XidCollecto
       -- relation by age; a table's combined age is the greater of its two, so the top 2N relations hold the
       -- top N tables, and only those are mapped to their owners. (Joining every table to its TOAST table first
       -- costs twice as much at 10,000 tables.) Partitioned parents (relkind p, relfrozenxid 0) never qualify.
+      -- Only the application's tables: initdb's catalogs (and their TOAST tables) all have OIDs below
+      -- FirstNormalObjectId (16384), are all about as old as the database and are counted apart below.
       'tables', (select json_agg(t order by t.xid_age desc) from (
           select n.nspname, c.relname,
             greatest(age(c.relfrozenxid), coalesce(age(toast.relfrozenxid), 0)) as xid_age,
@@ -62,7 +65,7 @@ export async function collectXidSnapshot(sql: postgres.Sql, options: XidCollecto
           from (
             select distinct coalesce(owner.oid, o.oid) as oid
             from (select r.oid, r.relkind from pg_class r
-                  where r.relkind in ('r', 'm', 't') and not r.relfrozenxid = '0'::xid
+                  where r.relkind in ('r', 'm', 't') and not r.relfrozenxid = '0'::xid and r.oid >= 16384
                   order by age(r.relfrozenxid) desc
                   limit ${2 * topTables}) o
             left join pg_class owner on o.relkind = 't' and owner.reltoastrelid = o.oid
@@ -73,6 +76,9 @@ export async function collectXidSnapshot(sql: postgres.Sql, options: XidCollecto
           where c.relkind in ('r', 'm')
           order by 3 desc
           limit ${topTables}) t),
+      'catalogs', (select json_build_object('count', count(*) filter (where relkind <> 't'),
+            'xid_age', max(age(relfrozenxid)), 'mxid_age', max(mxid_age(relminmxid)))
+          from pg_class where relkind in ('r', 'm', 't') and not relfrozenxid = '0'::xid and oid < 16384),
       'backends', (select json_agg(b) from (
           select pid, datname, usename, application_name, state,
             backend_xid::text as xid, backend_xmin::text as xmin,
@@ -182,6 +188,10 @@ export function parseSnapshot(raw: RawSnapshot, collectedAt: number): Omit<XidSn
       mxidAge: t.mxid_age,
       toastIsOlder: t.toast_older,
     })),
+    catalogs:
+      raw.catalogs && raw.catalogs.count > 0
+        ? { count: num(raw.catalogs.count), xidAge: num(raw.catalogs.xid_age), mxidAge: num(raw.catalogs.mxid_age) }
+        : null,
     blockers,
     settings: {
       autovacuumFreezeMaxAge: setting("autovacuum_freeze_max_age") ?? 200_000_000,
@@ -195,12 +205,7 @@ export function parseSnapshot(raw: RawSnapshot, collectedAt: number): Omit<XidSn
 }
 
 /** pg_stat_progress_vacuum across 12-18: the heap columns are stable, the dead-tuple ones were renamed in 17. */
-export function parseVacuum(
-  progress: Record<string, unknown>,
-  relation: string | null,
-  query: string | null,
-  startedAt: string | null,
-): RunningVacuum {
+export function parseVacuum(progress: Record<string, unknown>, relation: string | null, query: string | null, startedAt: string | null): RunningVacuum {
   return {
     pid: num(progress.pid),
     database: String(progress.datname ?? ""),

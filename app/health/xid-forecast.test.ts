@@ -79,9 +79,16 @@ describe("XID forecasts", () => {
     expect(describeXidForecast("annotations", forecast)).toBe("at today's rate, annotations reaches the failsafe in 31 h");
     expect(describeXidForecast("app", forecastXidAge(2_110_000_000, rate, DEFAULT_FREEZE_SETTINGS))).toMatch(/warning zone/);
     expect(describeXidForecast("app", forecastXidAge(5, 0, DEFAULT_FREEZE_SETTINGS))).toBe("app is not ageing at the current rate");
+    // before two readings there is no rate: unknown, never "not ageing"
+    expect(describeXidForecast("app", forecastXidAge(5, null, DEFAULT_FREEZE_SETTINGS), false)).toBe(
+      "app's runway is unknown until the XID rate is known (it needs two readings)",
+    );
+    expect(formatRunway(null, false)).toBe("unknown");
+    expect(formatRunway(null)).toBe("not at the current rate");
     expect(formatRunway(0.25)).toBe("15 min");
     expect(formatRunway(72)).toBe("3.0 days");
     expect(formatRunway(24 * 40)).toBe("40 days");
-    expect(formatRunway(30 * MINUTE / 3_600_000)).toBe("30 min");
+    expect(formatRunway(24 * 1599)).toBe("1,599 days");
+    expect(formatRunway((30 * MINUTE) / 3_600_000)).toBe("30 min");
   });
 });

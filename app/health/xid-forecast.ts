@@ -14,10 +14,7 @@ export const DEFAULT_RATE_TIME_CONSTANT_MS = 15 * 60_000;
  * weighted by the time it covers, so uneven sampling (a missed cycle) does not skew it. A counter that goes
  * backwards (failover to a server with another history) restarts the average. Null with fewer than 2 samples.
  */
-export function smoothedXidRate(
-  samples: readonly XidCounterSample[],
-  timeConstantMs = DEFAULT_RATE_TIME_CONSTANT_MS,
-): number | null {
+export function smoothedXidRate(samples: readonly XidCounterSample[], timeConstantMs = DEFAULT_RATE_TIME_CONSTANT_MS): number | null {
   const sorted = [...samples].sort((a, b) => a.at - b.at);
   let rate: number | null = null;
   for (let i = 1; i < sorted.length; i++) {
@@ -64,22 +61,26 @@ export function forecastXidAge(age: number, ratePerSecond: number | null, settin
   };
 }
 
-/** "31 h", "4.5 days", "12 min": how long a runway is, in words a person reads at a glance. */
-export function formatRunway(hours: number | null): string {
-  if (hours === null) return "not at the current rate";
+/**
+ * "31 h", "4.5 days", "12 min": how long a runway is, in words a person reads at a glance. No hours is "not at
+ * the current rate" only when the rate is known (the age is not growing); before two readings it is "unknown".
+ */
+export function formatRunway(hours: number | null, rateKnown = true): string {
+  if (hours === null) return rateKnown ? "not at the current rate" : "unknown";
   if (hours <= 0) return "now";
   if (hours < 1) return `${Math.max(1, Math.round(hours * 60))} min`;
   if (hours < 48) return `${Math.round(hours)} h`;
   const days = hours / 24;
-  return `${days < 10 ? days.toFixed(1) : Math.round(days)} days`;
+  return `${days < 10 ? days.toFixed(1) : Math.round(days).toLocaleString("en")} days`;
 }
 
 /** The plain-words forecast: "at today's rate, annotations reaches the failsafe in 31 h". */
-export function describeXidForecast(subject: string, forecast: XidForecast): string {
+export function describeXidForecast(subject: string, forecast: XidForecast, rateKnown = true): string {
   if (forecast.hoursToStop === 0) return `${subject} has reached the XID stop limit: writes are refused until it is vacuumed`;
   if (forecast.hoursToWarning === 0) return `${subject} is in the wraparound warning zone; PostgreSQL stops writes in ${formatRunway(forecast.hoursToStop)}`;
   if (forecast.hoursToFailsafe === 0) return `${subject} is past the vacuum failsafe age; PostgreSQL stops writes in ${formatRunway(forecast.hoursToStop)}`;
   if (forecast.hoursToFailsafe !== null) return `at today's rate, ${subject} reaches the failsafe in ${formatRunway(forecast.hoursToFailsafe)}`;
   if (forecast.hoursToStop !== null) return `at today's rate, ${subject} reaches the XID stop limit in ${formatRunway(forecast.hoursToStop)}`;
+  if (!rateKnown) return `${subject}'s runway is unknown until the XID rate is known (it needs two readings)`;
   return `${subject} is not ageing at the current rate`;
 }

@@ -68,8 +68,11 @@ export interface XidSnapshot {
   /** pg_snapshot_xmax(pg_current_snapshot()) (txid_ forms on 12): the next XID to be assigned, read without assigning one. */
   nextXid: number;
   databases: DatabaseXidAge[];
-  /** The oldest tables of the database the collector is connected to (pg_class is per database). */
+  /** The oldest application tables of the database the collector is connected to (pg_class is per database). */
   tables: TableXidAge[];
+  /** The system catalogs, folded: how many, and the oldest ages among them (with their TOAST tables).
+   * Absent from readings stored before it existed (their `tables` held the catalogs too). */
+  catalogs?: { count: number; xidAge: number; mxidAge: number } | null;
   blockers: XidBlocker[];
   settings: FreezeSettings;
   vacuums: RunningVacuum[];

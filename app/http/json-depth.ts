@@ -23,12 +23,18 @@ export function jsonValueProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): str
     if (depth >= maxDepth) return `nests deeper than ${maxDepth} levels`;
     if (Array.isArray(v)) {
       for (const item of v) {
-        if (typeof item === "object" || typeof item === "number") values.push(item), depths.push(depth + 1);
+        if (typeof item === "object" || typeof item === "number") {
+          values.push(item);
+          depths.push(depth + 1);
+        }
       }
     } else {
       for (const key in v) {
         const item = (v as Record<string, unknown>)[key];
-        if (typeof item === "object" || typeof item === "number") values.push(item), depths.push(depth + 1);
+        if (typeof item === "object" || typeof item === "number") {
+          values.push(item);
+          depths.push(depth + 1);
+        }
       }
     }
   }

@@ -38,9 +38,14 @@ export function answerFor(error: unknown): Response | null {
   if (error instanceof Response) return null;
   if (isDatabaseUnavailable(error)) {
     const databases = unreachableDatabases(error);
-    return errorResponse(503, `${describe(databases)} cannot be reached right now. Nothing was changed; this retries by itself.`, {
-      databases,
-    }, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+    return errorResponse(
+      503,
+      `${describe(databases)} cannot be reached right now. Nothing was changed; this retries by itself.`,
+      {
+        databases,
+      },
+      { "Retry-After": String(RETRY_AFTER_SECONDS) },
+    );
   }
   if (error instanceof ZodError) {
     const issues = error.issues.slice(0, 10).map((i) => `${i.path.join(".") || "value"}: ${i.message}`);
@@ -89,7 +94,11 @@ function unreachableDatabases(error: unknown): DatabaseName[] {
   }
   if (!address) return [];
   const env = getEnv();
-  const urls: [DatabaseName, string][] = [["control", env.CUTOVER_DATABASE_URL], ["source", env.SOURCE_DATABASE_URL], ["target", env.TARGET_DATABASE_URL]];
+  const urls: [DatabaseName, string][] = [
+    ["control", env.CUTOVER_DATABASE_URL],
+    ["source", env.SOURCE_DATABASE_URL],
+    ["target", env.TARGET_DATABASE_URL],
+  ];
   return urls
     .filter(([, url]) => {
       const u = new URL(url);

@@ -13,12 +13,20 @@ export function pageContentSecurityPolicy(nonce: string): string {
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self'",
-    "connect-src 'self'",
+    `connect-src 'self'${liveReloadSocket()}`,
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join("; ");
+}
+
+/** Under `npm run dev`, the page's live-reload socket to remix dev's own port (REMIX_DEV_ORIGIN). */
+function liveReloadSocket(): string {
+  const origin = process.env.NODE_ENV === "development" ? process.env.REMIX_DEV_ORIGIN : undefined;
+  if (!origin) return "";
+  const url = new URL(origin);
+  return ` ${url.protocol.replace(/^http/, "ws")}//${url.host}`;
 }
 
 // Anything that is not a rendered page (JSON, redirects, files) needs no script or frame at all.
@@ -39,7 +47,12 @@ export function newCspNonce(): string {
 /** Whether the request came over TLS: directly, or through a trusted proxy that says so. */
 export function isHttps(req: IncomingMessage, trustProxy: boolean): boolean {
   if ((req.socket as { encrypted?: boolean }).encrypted) return true;
-  return trustProxy && String(req.headers["x-forwarded-proto"] ?? "").split(",")[0].trim() === "https";
+  return (
+    trustProxy &&
+    String(req.headers["x-forwarded-proto"] ?? "")
+      .split(",")[0]
+      .trim() === "https"
+  );
 }
 
 /**

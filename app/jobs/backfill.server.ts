@@ -1,6 +1,7 @@
 import type PgBoss from "pg-boss";
-import { backfillsNeedingWorkers, runBackfillWorker } from "~/models/backfill-worker.server";
+import { backfillsNeedingWorkers, runBackfillWorker } from "~/backfill/worker.server";
 import { repairSql, sideSql } from "~/utils/databases.server";
+import { getEnv } from "~/utils/env.server";
 import { ensureQueue } from "./boss.server";
 
 export const BACKFILL_QUEUE = "backfill.run";
@@ -18,9 +19,13 @@ const sides = () => ({ source: sideSql("source"), target: sideSql("target"), tar
 export async function registerBackfillJobs(boss: PgBoss) {
   await ensureQueue(boss, BACKFILL_QUEUE, QUEUE_OPTIONS);
   await ensureQueue(boss, RESUME_QUEUE, { name: RESUME_QUEUE, policy: "singleton" });
-  await boss.work<{ jobId: string }>(BACKFILL_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
-    await runBackfillWorker(job.data.jobId, sides());
-  });
+  // pg-boss 10 runs one batch at a time per work() call: one poller per job slot, so a throttled backfill does
+  // not keep the next one queued
+  for (let slot = 0; slot < getEnv().CUTOVER_WORKER_JOBS; slot++) {
+    await boss.work<{ jobId: string }>(BACKFILL_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+      await runBackfillWorker(job.data.jobId, sides());
+    });
+  }
   // a worker killed mid-range stops heart-beating: every minute, jobs with such ranges get a worker again
   await boss.work(RESUME_QUEUE, async () => {
     for (const jobId of await backfillsNeedingWorkers()) await boss.send(BACKFILL_QUEUE, { jobId });

@@ -62,10 +62,14 @@ export async function registerHealthJobs(boss: PgBoss) {
     await boss.send(COLLECT_QUEUE, {}, { singletonKey: "now", singletonSeconds: 25 });
     await boss.send(COLLECT_QUEUE, {}, { startAfter: 30, singletonKey: "later", singletonSeconds: 25 });
   });
-  await boss.work(COLLECT_QUEUE, async () => {
+  await boss.work<{ followUp?: boolean }>(COLLECT_QUEUE, async ([job]) => {
     await runHealthCycle();
+    // Sent once this collection is done, so the two are at least a cycle apart (distinct slots) whatever the polling delay.
+    if (job?.data?.followUp) await boss.send(COLLECT_QUEUE, {}, { startAfter: HEALTH_CYCLE_MS / 1000, singletonKey: "follow-up", singletonSeconds: 25 });
   });
   await boss.schedule(TICK_QUEUE, "* * * * *");
-  // A worker that just started should not leave the pages empty until the first cron tick.
-  await boss.send(COLLECT_QUEUE, {}, { singletonKey: "now", singletonSeconds: 25 });
+  // A worker that just started should not leave the pages empty until the first cron tick, and its second sample
+  // follows 30 s later rather than at a tick up to a minute away: two samples are what the XID rate (and so the
+  // Wraparound runway and the planner's dates) needs.
+  await boss.send(COLLECT_QUEUE, { followUp: true }, { singletonKey: "now", singletonSeconds: 25 });
 }

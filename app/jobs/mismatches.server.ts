@@ -1,6 +1,6 @@
 import type PgBoss from "pg-boss";
 import { drainMismatchInbox } from "~/models/mismatch-fold.server";
-import { MISMATCH_INBOX_CHANNEL } from "~/models/mismatch-ingest.server";
+import { MISMATCH_INBOX_CHANNEL } from "~/models/mismatch-stage.server";
 import { controlSql } from "~/utils/db.server";
 import { ensureQueue } from "./boss.server";
 

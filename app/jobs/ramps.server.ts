@@ -1,5 +1,5 @@
 import type PgBoss from "pg-boss";
-import { stepDueRamps } from "~/models/rollout-ramp.server";
+import { stepDueRamps } from "~/rollout/scheduled-ramps.server";
 import { ensureQueue } from "./boss.server";
 
 const RAMP_QUEUE = "rollout.ramps";

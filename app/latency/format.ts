@@ -6,6 +6,13 @@ export function formatLatency(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** A latency on a chart's axis, where ticks are round figures: "0", "0.5 ms", "50 ms", "1.5 s". */
+export function formatLatencyTick(ms: number): string {
+  if (ms === 0) return "0";
+  if (ms < 1000) return `${Number(ms.toPrecision(3))} ms`;
+  return `${Number((ms / 1000).toPrecision(3))} s`;
+}
+
 /** How many times the source's figure the target's is: "2.4x". */
 export function formatFactor(factor: number): string {
   return `${factor >= 10 ? factor.toFixed(0) : factor.toFixed(1)}x`;

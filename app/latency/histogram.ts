@@ -6,9 +6,7 @@
  */
 
 /** Upper bounds in milliseconds (a value lands in the first bucket whose bound is >= it); one overflow bucket follows. */
-export const LATENCY_BOUNDS_MS: readonly number[] = [
-  0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 25, 50, 75, 100, 150, 250, 500, 750, 1000, 2500, 5000, 10000,
-];
+export const LATENCY_BOUNDS_MS: readonly number[] = [0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 25, 50, 75, 100, 150, 250, 500, 750, 1000, 2500, 5000, 10000];
 
 /** Buckets per histogram: one per bound plus the overflow (+Inf). */
 export const LATENCY_BUCKETS = LATENCY_BOUNDS_MS.length + 1;

@@ -37,7 +37,8 @@ export function latencyReportProblems(entry: unknown): LatencyProblem[] {
   if (!isCount(r.count)) problems.push({ field: "count", reason: `must be an integer from 0 to ${MAX_LATENCY_COUNT}` });
   if (!isCount(r.errors)) problems.push({ field: "errors", reason: `must be an integer from 0 to ${MAX_LATENCY_COUNT}` });
   else if (isCount(r.count) && r.errors > r.count) problems.push({ field: "errors", reason: "cannot exceed count" });
-  if (typeof r.sumMs !== "number" || !Number.isFinite(r.sumMs) || r.sumMs < 0) problems.push({ field: "sumMs", reason: "must be a finite number of ms, 0 or more" });
+  if (typeof r.sumMs !== "number" || !Number.isFinite(r.sumMs) || r.sumMs < 0)
+    problems.push({ field: "sumMs", reason: "must be a finite number of ms, 0 or more" });
   const buckets = r.buckets;
   if (!Array.isArray(buckets) || buckets.length !== LATENCY_BUCKETS) {
     problems.push({ field: "buckets", reason: `must be an array of ${LATENCY_BUCKETS} counts (bounds ${LATENCY_BOUNDS_MS.join(", ")} ms and one overflow)` });

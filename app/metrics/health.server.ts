@@ -30,12 +30,20 @@ export async function healthMetrics(): Promise<MetricFamily[]> {
   if (xid.summary) {
     const rows = xid.summary.databases;
     families.push(
-      gauge("cutover_xid_age", "age(datfrozenxid) per database on the source", rows.map((d) => ({ labels: { database: d.name }, value: d.xidAge }))),
-      gauge("cutover_mxid_age", "mxid_age(datminmxid) per database on the source", rows.map((d) => ({ labels: { database: d.name }, value: d.mxidAge }))),
+      gauge(
+        "cutover_xid_age",
+        "age(datfrozenxid) per database on the source",
+        rows.map((d) => ({ labels: { database: d.name }, value: d.xidAge })),
+      ),
+      gauge(
+        "cutover_mxid_age",
+        "mxid_age(datminmxid) per database on the source",
+        rows.map((d) => ({ labels: { database: d.name }, value: d.mxidAge })),
+      ),
       gauge(
         "cutover_xid_hours_to_failsafe",
         "Hours until the database reaches vacuum_failsafe_age at the smoothed XID rate (+Inf: never)",
-        rows.filter((d) => xid.xid?.settings.vacuumFailsafeAge !== null).map((d) => ({ labels: { database: d.name }, value: hours(d.forecast.hoursToFailsafe) })),
+        (xid.xid?.settings.vacuumFailsafeAge !== null ? rows : []).map((d) => ({ labels: { database: d.name }, value: hours(d.forecast.hoursToFailsafe) })),
       ),
       gauge(
         "cutover_xid_hours_to_stop",
@@ -49,10 +57,26 @@ export async function healthMetrics(): Promise<MetricFamily[]> {
   if (stores) {
     const labels = (s: { nodeId: number; storeId: number }) => ({ node: String(s.nodeId), store: String(s.storeId) });
     families.push(
-      gauge("cutover_store_free_ratio", "available/capacity per CockroachDB store", stores.stores.map((s) => ({ labels: labels(s), value: s.availableRatio }))),
-      gauge("cutover_store_capacity_bytes", "Capacity per CockroachDB store", stores.stores.map((s) => ({ labels: labels(s), value: s.capacityBytes }))),
-      gauge("cutover_store_available_bytes", "Available bytes per CockroachDB store", stores.stores.map((s) => ({ labels: labels(s), value: s.availableBytes }))),
-      gauge("cutover_node_live", "1 if the CockroachDB node's liveness has not expired", stores.nodes.map((n) => ({ labels: { node: String(n.nodeId) }, value: n.live ? 1 : 0 }))),
+      gauge(
+        "cutover_store_free_ratio",
+        "available/capacity per CockroachDB store",
+        stores.stores.map((s) => ({ labels: labels(s), value: s.availableRatio })),
+      ),
+      gauge(
+        "cutover_store_capacity_bytes",
+        "Capacity per CockroachDB store",
+        stores.stores.map((s) => ({ labels: labels(s), value: s.capacityBytes })),
+      ),
+      gauge(
+        "cutover_store_available_bytes",
+        "Available bytes per CockroachDB store",
+        stores.stores.map((s) => ({ labels: labels(s), value: s.availableBytes })),
+      ),
+      gauge(
+        "cutover_node_live",
+        "1 if the CockroachDB node's liveness has not expired",
+        stores.nodes.map((n) => ({ labels: { node: String(n.nodeId) }, value: n.live ? 1 : 0 })),
+      ),
     );
   }
   const runway = [source, target].filter((v) => v.summary?.worst);

@@ -37,7 +37,11 @@ export async function jobMetrics(): Promise<MetricFamily[]> {
         bucketsDone: j.buckets_done,
         clearedOnRecheck: j.cleared_on_recheck,
       } as Parameters<typeof progressOf>[0]);
-      return { labels: { kind: "reconciliation", job_id: j.id as string, table: `${j.schema_name}.${j.table_name}` }, ratio: progress.percent / 100, rate: progress.rowsPerSecond };
+      return {
+        labels: { kind: "reconciliation", job_id: j.id as string, table: `${j.schema_name}.${j.table_name}` },
+        ratio: progress.percent / 100,
+        rate: progress.rowsPerSecond,
+      };
     }),
     ...backfills.map((j) => {
       const progress = backfillProgress({
@@ -50,7 +54,11 @@ export async function jobMetrics(): Promise<MetricFamily[]> {
         rangesDone: j.ranges_done,
         copiedAt: j.copied_at,
       } as Parameters<typeof backfillProgress>[0]);
-      return { labels: { kind: "backfill", job_id: j.id as string, table: `${j.schema_name}.${j.table_name}` }, ratio: progress.percent / 100, rate: progress.rowsPerSecond };
+      return {
+        labels: { kind: "backfill", job_id: j.id as string, table: `${j.schema_name}.${j.table_name}` },
+        ratio: progress.percent / 100,
+        rate: progress.rowsPerSecond,
+      };
     }),
   ];
   return [
@@ -59,9 +67,20 @@ export async function jobMetrics(): Promise<MetricFamily[]> {
       name: "cutover_jobs_failed_total",
       help: "Jobs that ended failed, per kind (increase() over a window is the jobs that failed in it)",
       type: "counter",
-      samples: [{ labels: { kind: "reconciliation" }, value: count("reconciliation", "failed") }, { labels: { kind: "backfill" }, value: count("backfill", "failed") }],
+      samples: [
+        { labels: { kind: "reconciliation" }, value: count("reconciliation", "failed") },
+        { labels: { kind: "backfill" }, value: count("backfill", "failed") },
+      ],
     },
-    gauge("cutover_job_progress_ratio", "Progress of a running job (0..1; a backfill's copy phase, then 1 while it converges)", running.map((r) => ({ labels: r.labels, value: r.ratio }))),
-    gauge("cutover_job_rows_per_second", "Rows per second of a running job over its recent samples", running.map((r) => ({ labels: r.labels, value: r.rate }))),
+    gauge(
+      "cutover_job_progress_ratio",
+      "Progress of a running job (0..1; a backfill's copy phase, then 1 while it converges)",
+      running.map((r) => ({ labels: r.labels, value: r.ratio })),
+    ),
+    gauge(
+      "cutover_job_rows_per_second",
+      "Rows per second of a running job over its recent samples",
+      running.map((r) => ({ labels: r.labels, value: r.rate })),
+    ),
   ];
 }

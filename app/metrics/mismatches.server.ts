@@ -14,7 +14,12 @@ type Row = { cohort: string; table: string; value: number };
 /** One sample per cohort and (bounded) table, summing what the bound folded into the other-tables label. */
 function perCohortTable(rows: Row[]) {
   const samples: MetricFamily["samples"] = [];
-  for (const [table, list] of boundedByKey(rows, (r) => r.table, (r) => r.value, TABLE_LABEL_LIMIT)) {
+  for (const [table, list] of boundedByKey(
+    rows,
+    (r) => r.table,
+    (r) => r.value,
+    TABLE_LABEL_LIMIT,
+  )) {
     const byCohort = new Map<string, number>();
     for (const r of list) byCohort.set(r.cohort, (byCohort.get(r.cohort) ?? 0) + r.value);
     for (const [cohort, value] of byCohort) samples.push({ labels: { cohort, table }, value });
@@ -69,10 +74,16 @@ export async function mismatchMetrics(): Promise<MetricFamily[]> {
       "A cohort's mismatch budget (largest allowed rate over its window; absent when it has none)",
       budgets.filter((b) => b.budget !== null).map((b) => ({ labels: { cohort: b.cohortName }, value: b.budget! })),
     ),
-    gauge("cutover_mismatch_open_records", "Mismatch records with status open, per cohort and table", perCohortTable(open.map((r) => ({ cohort: r.cohort, table: r.table, value: r.records })))),
+    gauge(
+      "cutover_mismatch_open_records",
+      "Mismatch records with status open, per cohort and table",
+      perCohortTable(open.map((r) => ({ cohort: r.cohort, table: r.table, value: r.records }))),
+    ),
     gauge("cutover_mismatch_inbox_batches", "Accepted mismatch batches waiting to be folded", [{ value: row.batches }]),
     gauge("cutover_mismatch_inbox_records", "Mismatch records in the batches waiting to be folded", [{ value: row.records }]),
-    gauge("cutover_mismatch_inbox_oldest_age_seconds", "Age of the oldest batch waiting to be folded (0 when the inbox is empty)", [{ value: row.oldest ?? 0 }]),
+    gauge("cutover_mismatch_inbox_oldest_age_seconds", "Age of the oldest batch waiting to be folded (0 when the inbox is empty)", [
+      { value: row.oldest ?? 0 },
+    ]),
     gauge("cutover_mismatch_set_aside_batches", "Mismatch batches set aside because folding them failed on their data", [{ value: row.set_aside }]),
     gauge("cutover_mismatch_set_aside_records", "Mismatch records in set-aside batches", [{ value: row.set_aside_records }]),
   ];

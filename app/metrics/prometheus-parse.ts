@@ -44,6 +44,9 @@ export function parsePrometheusText(text: string): ParsedExposition {
   const help = new Map<string, string>();
   const samples: ParsedSample[] = [];
   const seen = new Set<string>();
+  const lines: number[] = [];
+  const finished = new Set<string>();
+  let current: string | null = null;
   text.split("\n").forEach((raw, index) => {
     const line = index + 1;
     if (raw === "") return;
@@ -66,7 +69,67 @@ export function parsePrometheusText(text: string): ParsedExposition {
     const key = `${match[1]}${JSON.stringify(Object.entries(labels).sort())}`;
     if (seen.has(key)) throw new Error(`line ${line}: duplicate series ${match[1]}`);
     seen.add(key);
-    samples.push({ name: match[1], labels, value: parseValue(match[3], line) });
+    const sample = { name: match[1], labels, value: parseValue(match[3], line) };
+    // All lines of one family form one group (the format's rule): a family whose samples resume later is refused.
+    const family = familyOf(sample.name, types);
+    if (family !== current) {
+      if (finished.has(family)) throw new Error(`line ${line}: samples of ${family} are not in one group`);
+      if (current !== null) finished.add(current);
+      current = family;
+    }
+    samples.push(sample);
+    lines.push(line);
   });
+  for (const [name, type] of types) if (type === "histogram") checkHistogram(name, samples, lines);
   return { types, help, samples };
+}
+
+const HISTOGRAM_SUFFIXES = ["_bucket", "_sum", "_count"];
+
+/** The family a sample belongs to: its own name, or a typed histogram's or summary's whose part it is. */
+function familyOf(name: string, types: Map<string, string>): string {
+  if (types.has(name)) return name;
+  for (const suffix of HISTOGRAM_SUFFIXES) {
+    const base = name.slice(0, -suffix.length);
+    if (name.endsWith(suffix) && (types.get(base) === "histogram" || (types.get(base) === "summary" && suffix !== "_bucket"))) return base;
+  }
+  return name;
+}
+
+/**
+ * A histogram's series each need buckets with rising `le` bounds and counts that never fall, a +Inf bucket last
+ * equal to `_count`, and a `_sum`; the family has no sample under its bare name.
+ */
+function checkHistogram(name: string, samples: ParsedSample[], lines: number[]) {
+  const series = new Map<string, { buckets: { le: number; count: number; line: number }[]; sum?: number; count?: number; line: number }>();
+  samples.forEach((s, i) => {
+    if (s.name === name) throw new Error(`line ${lines[i]}: histogram ${name} has a sample without _bucket, _sum or _count`);
+    const suffix = HISTOGRAM_SUFFIXES.find((x) => s.name === name + x);
+    if (!suffix) return;
+    const { le, ...rest } = s.labels;
+    const key = JSON.stringify(Object.entries(rest).sort());
+    const entry = series.get(key) ?? { buckets: [], line: lines[i] };
+    series.set(key, entry);
+    if (suffix === "_bucket") {
+      if (le === undefined) throw new Error(`line ${lines[i]}: ${s.name} without an le label`);
+      entry.buckets.push({ le: parseValue(le, lines[i]), count: s.value, line: lines[i] });
+    } else if (le !== undefined) {
+      throw new Error(`line ${lines[i]}: ${s.name} with an le label`);
+    } else if (suffix === "_sum") {
+      entry.sum = s.value;
+    } else {
+      entry.count = s.value;
+    }
+  });
+  for (const entry of series.values()) {
+    const { buckets } = entry;
+    for (let i = 1; i < buckets.length; i++) {
+      if (!(buckets[i].le > buckets[i - 1].le)) throw new Error(`line ${buckets[i].line}: ${name} buckets out of order`);
+      if (buckets[i].count < buckets[i - 1].count) throw new Error(`line ${buckets[i].line}: ${name} bucket counts are not cumulative`);
+    }
+    const last = buckets[buckets.length - 1];
+    if (!last || last.le !== Infinity) throw new Error(`line ${entry.line}: ${name} series without a +Inf bucket`);
+    if (entry.count === undefined || entry.sum === undefined) throw new Error(`line ${entry.line}: ${name} series without _sum and _count`);
+    if (entry.count !== last.count) throw new Error(`line ${last.line}: ${name} +Inf bucket ${last.count} is not _count ${entry.count}`);
+  }
 }

@@ -16,8 +16,26 @@ export interface MetricSample {
 export interface MetricFamily {
   name: string;
   help: string;
-  type: "gauge" | "counter" | "untyped";
+  type: "gauge" | "counter" | "histogram" | "untyped";
   samples: MetricSample[];
+}
+
+/**
+ * The samples of one histogram series: a cumulative `_bucket` per upper bound (`le`, +Inf last, equal to the
+ * count), `_sum` and `_count`. Bounds must rise and counts must not fall: a scraper would reject anything else.
+ */
+export function histogramSamples(labels: Labels, buckets: readonly { le: number; count: number }[], sum: number): MetricSample[] {
+  const last = buckets[buckets.length - 1];
+  if (!last || last.le !== Infinity) throw new Error("a histogram needs a +Inf bucket last");
+  for (let i = 1; i < buckets.length; i++) {
+    if (!(buckets[i].le > buckets[i - 1].le) || buckets[i].count < buckets[i - 1].count)
+      throw new Error("histogram buckets must be cumulative with rising bounds");
+  }
+  return [
+    ...buckets.map((b) => ({ labels: { ...labels, le: formatValue(b.le) }, value: b.count, suffix: "_bucket" })),
+    { labels, value: sum, suffix: "_sum" },
+    { labels, value: last.count, suffix: "_count" },
+  ];
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;

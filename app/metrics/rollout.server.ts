@@ -27,8 +27,16 @@ export async function rolloutMetrics(): Promise<MetricFamily[]> {
     // The switch is left out as on the Overview: it is a moment, the rungs say where the cohorts stand.
     const distribution = modeDistribution({ ...ruleset, emergency: null }, sample.users);
     families.push(
-      gauge("cutover_rollout_users", "Users on each rung of the ladder (population x the sampled share)", distribution.map((d) => ({ labels: { mode: d.mode }, value: Math.round(d.share * sample.population) }))),
-      gauge("cutover_rollout_users_ratio", "Share of users on each rung of the ladder (0..1)", distribution.map((d) => ({ labels: { mode: d.mode }, value: d.share }))),
+      gauge(
+        "cutover_rollout_users",
+        "Users on each rung of the ladder (population x the sampled share)",
+        distribution.map((d) => ({ labels: { mode: d.mode }, value: Math.round(d.share * sample.population) })),
+      ),
+      gauge(
+        "cutover_rollout_users_ratio",
+        "Share of users on each rung of the ladder (0..1)",
+        distribution.map((d) => ({ labels: { mode: d.mode }, value: d.share })),
+      ),
     );
   }
   families.push(
@@ -40,13 +48,21 @@ export async function rolloutMetrics(): Promise<MetricFamily[]> {
       "Share of its matching users a cohort moves to its mode (0..1)",
       ruleset.cohorts.map((c) => ({ labels: { cohort: c.name, mode: c.mode }, value: c.percentBasisPoints / 10_000 })),
     ),
-    gauge("cutover_gate_passed", "1 if the gate passed at the cohort's latest advance attempt, 0 if it blocked it", gates.map((g) => ({ labels: { cohort: g.cohort, gate: g.gate }, value: g.passed ? 1 : 0 }))),
+    gauge(
+      "cutover_gate_passed",
+      "1 if the gate passed at the cohort's latest advance attempt, 0 if it blocked it",
+      gates.map((g) => ({ labels: { cohort: g.cohort, gate: g.gate }, value: g.passed ? 1 : 0 })),
+    ),
     gauge(
       "cutover_gate_checked_timestamp_seconds",
       "When the gate was last evaluated for the cohort (Unix time)",
       gates.map((g) => ({ labels: { cohort: g.cohort, gate: g.gate }, value: g.at })),
     ),
-    gauge("cutover_ramp_blocked", "1 if the cohort's scheduled ramp waits on a closed gate (its latest step was blocked)", ramps.map((r) => ({ labels: { cohort: r.cohort }, value: r.outcome === "blocked" ? 1 : 0 }))),
+    gauge(
+      "cutover_ramp_blocked",
+      "1 if the cohort's scheduled ramp waits on a closed gate (its latest step was blocked)",
+      ramps.map((r) => ({ labels: { cohort: r.cohort }, value: r.outcome === "blocked" ? 1 : 0 })),
+    ),
   );
   return families;
 }

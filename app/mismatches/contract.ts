@@ -7,14 +7,17 @@ import type { LatencyReport } from "../latency/histogram";
 import { latencyReportProblems } from "../latency/validate";
 import { primaryKeyProblem, type PrimaryKeyInput } from "../normalization/primary-key";
 
-export const MISMATCH_ORIGINS = ["shadow_read", "dual_write_error", "reconciliation"] as const;
-export const MISMATCH_KINDS = ["missing_in_target", "extra_in_target", "value_mismatch", "write_error"] as const;
-export const MISMATCH_STATUSES = ["open", "investigating", "resolved", "ignored", "repaired"] as const;
-export type MismatchOrigin = (typeof MISMATCH_ORIGINS)[number];
-export type MismatchKind = (typeof MISMATCH_KINDS)[number];
-export type MismatchStatus = (typeof MISMATCH_STATUSES)[number];
-/** What comparing two rows can find (a write error is only ever reported by a dual write). */
-export type RowMismatchKind = Exclude<MismatchKind, "write_error">;
+import { MISMATCH_KINDS, MISMATCH_ORIGINS, type MismatchKind, type MismatchOrigin } from "./kinds";
+
+export {
+  MISMATCH_KINDS,
+  MISMATCH_ORIGINS,
+  MISMATCH_STATUSES,
+  type MismatchKind,
+  type MismatchOrigin,
+  type MismatchStatus,
+  type RowMismatchKind,
+} from "./kinds";
 
 export const MAX_BATCH_RECORDS = 5_000;
 export const MAX_BATCH_COMPARISONS = 5_000;

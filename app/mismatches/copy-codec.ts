@@ -1,6 +1,6 @@
 /**
  * The COPY codec of prepared records: one text line per record in the column order of the fold's temporary table
- * (app/models/mismatch-ingest.server.ts, writeRecords). The inbox keeps each batch in this form.
+ * (app/models/mismatch-records.server.ts, writeRecords). The inbox keeps each batch in this form.
  */
 import { canonicalPrimaryKey, primaryKeyIdentity, type KeyShape } from "../normalization";
 import type { SensitiveMask } from "../sensitive/sensitive-values";
@@ -12,9 +12,7 @@ import { mismatchSignature } from "./signature";
 /** COPY text escaping: backslash, newline, carriage return and tab are the only special characters. */
 function copyText(value: string | null): string {
   if (value === null) return "\\N";
-  return SPECIAL.test(value)
-    ? value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")
-    : value;
+  return SPECIAL.test(value) ? value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t") : value;
 }
 const SPECIAL = /[\\\n\r\t]/;
 
@@ -163,4 +161,3 @@ function copyValue(field: string): string | null {
   return field.includes("\\") ? field.replace(/\\(.)/g, (_, c: string) => COPY_ESCAPES[c] ?? c) : field;
 }
 const COPY_ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t" };
-

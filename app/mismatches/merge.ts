@@ -1,4 +1,4 @@
-import type { PreparedRecord } from "./prepare";
+import type { PreparedRecord } from "./prepared-record";
 
 /** Adds a record to the one with its signature, if any. */
 export function mergeRecord(bySignature: Map<string, PreparedRecord>, record: PreparedRecord) {
@@ -33,4 +33,3 @@ export function mergeInto(existing: PreparedRecord, record: PreparedRecord): Pre
   existing.reconciliationJobId ??= record.reconciliationJobId;
   return existing;
 }
-

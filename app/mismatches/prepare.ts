@@ -3,46 +3,14 @@
  * canonical keys, signatures and groups, repeats inside the batch folded by the merge rule. Pure: the models
  * load the rules, the sensitive columns and the key shapes, and write what this returns.
  */
-import {
-  canonicalPrimaryKey,
-  compareRows,
-  isCalendarTime,
-  primaryKeyIdentity,
-  type KeyShape,
-  type Row,
-  type RuleResolver,
-} from "../normalization";
+import { canonicalPrimaryKey, compareRows, isCalendarTime, primaryKeyIdentity, type KeyShape, type Row, type RuleResolver } from "../normalization";
 import type { SensitiveMask } from "../sensitive/sensitive-values";
-import type { ComparisonInput, MismatchInput, MismatchKind, MismatchOrigin } from "./contract";
+import type { ComparisonInput, MismatchInput } from "./contract";
 import { mergeRecord } from "./merge";
+import type { PreparedRecord } from "./prepared-record";
 import { FIELD_SEPARATOR, mismatchSignature, sha1 as hash } from "./signature";
 
-export interface PreparedRecord {
-  signature: string;
-  groupKey: string;
-  origin: MismatchOrigin;
-  kind: MismatchKind;
-  table: string;
-  primaryKey: string;
-  userId: string | null;
-  cohortId: string | null;
-  fingerprint: string | null;
-  sourceValue: string | null;
-  targetValue: string | null;
-  fieldsKey: string;
-  ignoredByRuleId: string | null;
-  reconciliationJobId: string | null;
-  occurrences: number;
-  /** Occurrences per origin (they add up to `occurrences`): one record may be reported by several. */
-  shadowReads: number;
-  dualWrites: number;
-  reconciliations: number;
-  firstMs: number;
-  lastMs: number;
-  /** firstMs and lastMs as toISOString would write them, when the detection time came in that form (or null). */
-  firstAt: string | null;
-  lastAt: string | null;
-}
+export type { PreparedRecord };
 
 export interface AggregatedComparison {
   cohort: string;
@@ -160,4 +128,3 @@ export function aggregateComparisons(inputs: ComparisonInput[]): AggregatedCompa
   }
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
 }
-

@@ -1,16 +1,15 @@
-import { hash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { apiTokens } from "../../db/schema";
 import type { ApiScope } from "~/auth/permissions";
 import { listenControl } from "~/utils/control-notifications.server";
 import { controlDb } from "~/utils/db.server";
+import { hashToken } from "~/utils/password.server";
 import { existingSingleton, singleton } from "~/utils/singleton.server";
 
 export type { ApiScope };
 
-export function hashToken(token: string) {
-  return hash("sha256", token, "hex");
-}
+export { hashToken };
 
 /** Creates a token; the plain value is returned once and never stored. */
 export async function createApiToken(input: { name: string; scopes: ApiScope[]; createdBy: string | null; token?: string }) {

@@ -1,14 +1,10 @@
 import { and, desc, eq, gte, ilike, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
-import { apiTokens, auditLog, cohorts, users } from "../../db/schema";
+import { apiTokens, auditLog, backfillJobs, cohorts, reconciliationJobs, users } from "../../db/schema";
+import type { Actor } from "~/audit/actor";
 import { collectIds, type NameMap } from "~/audit/change-summary";
 import { controlDb, type ControlTx } from "~/utils/db.server";
 
-/** Who made a change: a dashboard user, an API token, or Cutover itself (a scheduled ramp, a job). */
-export interface Actor {
-  type: "user" | "token" | "system";
-  id: string | null;
-  label: string;
-}
+export type { Actor };
 
 export interface AuditEntry {
   action: string;
@@ -77,17 +73,28 @@ function escapeLike(value: string) {
 }
 
 /**
- * The names behind the uuids some values mention (dashboard users by email, cohorts and API tokens by name),
- * so change summaries say who and what instead of an id. Ids that name nothing stay as they are.
+ * The names behind the uuids some values mention (dashboard users by email, cohorts and API tokens by name,
+ * jobs by what they ran on), so change summaries and reasons say who and what instead of an id. Ids that name
+ * nothing stay as they are.
  */
 export async function resolveNames(values: unknown[]): Promise<NameMap> {
   const ids = [...collectIds(values)];
   if (ids.length === 0) return {};
   const db = controlDb();
-  const [people, cohortRows, tokens] = await Promise.all([
+  const [people, cohortRows, tokens, reconciliations, backfills] = await Promise.all([
     db.select({ id: users.id, name: users.email }).from(users).where(inArray(users.id, ids)),
     db.select({ id: cohorts.id, name: cohorts.name }).from(cohorts).where(inArray(cohorts.id, ids)),
     db.select({ id: apiTokens.id, name: apiTokens.name }).from(apiTokens).where(inArray(apiTokens.id, ids)),
+    db
+      .select({ id: reconciliationJobs.id, mode: reconciliationJobs.mode, schema: reconciliationJobs.schemaName, table: reconciliationJobs.tableName })
+      .from(reconciliationJobs)
+      .where(inArray(reconciliationJobs.id, ids)),
+    db.select({ id: backfillJobs.id, schema: backfillJobs.schemaName, table: backfillJobs.tableName }).from(backfillJobs).where(inArray(backfillJobs.id, ids)),
   ]);
-  return Object.fromEntries([...people, ...cohortRows, ...tokens].map((r) => [r.id, r.name]));
+  return Object.fromEntries([
+    ...[...people, ...cohortRows, ...tokens].map((r) => [r.id, r.name]),
+    ...reconciliations.map((r) => [r.id, `${r.mode} of ${r.schema}.${r.table}`]),
+    // a backfill is named by its table: reasons already say "backfill <id>" and the entity column "backfill"
+    ...backfills.map((r) => [r.id, `${r.schema}.${r.table}`]),
+  ]);
 }

@@ -68,7 +68,18 @@ export type CohortDataState =
  * that converged later (it copied every cohort's rows).
  */
 export async function cohortDataStates(cohortId: string, tables: CohortTable[]): Promise<Map<string, CohortDataState>> {
-  const jobs = await controlSql()<{ id: string; schema_name: string; table_name: string; status: BackfillStatus; estimated_rows: number | null; rows_handled: number; finished_at: Date | null; whole: boolean }[]>`
+  const jobs = await controlSql()<
+    {
+      id: string;
+      schema_name: string;
+      table_name: string;
+      status: BackfillStatus;
+      estimated_rows: number | null;
+      rows_handled: number;
+      finished_at: Date | null;
+      whole: boolean;
+    }[]
+  >`
     select distinct on (schema_name, table_name, whole) id, schema_name, table_name, status::text as status, estimated_rows::float8 as estimated_rows,
       (rows_copied + rows_skipped_existing + rows_set_aside)::float8 as rows_handled, finished_at, scope->>'kind' = 'table' as whole
     from backfill_jobs
@@ -87,7 +98,9 @@ export async function cohortDataStates(cohortId: string, tables: CohortTable[]):
   return states;
 }
 
-function stateOf(job: { id: string; status: BackfillStatus; estimated_rows: number | null; rows_handled: number; finished_at: Date | null } | undefined): CohortDataState {
+function stateOf(
+  job: { id: string; status: BackfillStatus; estimated_rows: number | null; rows_handled: number; finished_at: Date | null } | undefined,
+): CohortDataState {
   if (!job) return { state: "not_copied" };
   switch (job.status) {
     case "queued":
@@ -136,7 +149,10 @@ export async function startCohortBackfill(cohortId: string, actor: Actor, reason
       refused.push({ table: label, problems });
       continue;
     }
-    const id = await createBackfillJob({ schemaName: t.schemaName, tableName: t.tableName, scope: { kind: "cohort", cohortId, column: t.column }, reason }, actor);
+    const id = await createBackfillJob(
+      { schemaName: t.schemaName, tableName: t.tableName, scope: { kind: "cohort", cohortId, column: t.column }, reason },
+      actor,
+    );
     started.push({ table: label, id });
   }
   return { started, refused };

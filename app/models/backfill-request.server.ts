@@ -7,8 +7,7 @@ import { guardReconciliationTable } from "./schema-guard.server";
 import { redactError, sideSql } from "~/utils/databases.server";
 
 export type BackfillCheck =
-  | { ok: true; schemaName: string; tableName: string; scope: BackfillScope }
-  | { ok: false; status: 400 | 502; errors: Record<string, string[]> };
+  { ok: true; schemaName: string; tableName: string; scope: BackfillScope } | { ok: false; status: 400 | 502; errors: Record<string, string[]> };
 
 /**
  * Whether a request can be backfilled, checked against both catalogs before a job exists: an application

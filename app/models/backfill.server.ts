@@ -2,7 +2,7 @@ import { desc, eq, getTableColumns, sql as dsql } from "drizzle-orm";
 import { backfillJobs, backfillSetAside, BACKFILL_STATUSES } from "../../db/schema";
 import { BACKFILL_DEFAULTS, type BackfillScope } from "../backfill/types";
 import { recordAudit, type Actor } from "./audit.server";
-import { controlDb, controlSql } from "~/utils/db.server";
+import { controlDb } from "~/utils/db.server";
 
 export type BackfillJob = typeof backfillJobs.$inferSelect;
 export type BackfillStatus = (typeof BACKFILL_STATUSES)[number];
@@ -81,12 +81,7 @@ export async function requestBackfillCancel(id: string, actor: Actor): Promise<B
 }
 
 export async function listSetAsideRows(jobId: string, limit = 100) {
-  return controlDb()
-    .select()
-    .from(backfillSetAside)
-    .where(eq(backfillSetAside.jobId, jobId))
-    .orderBy(backfillSetAside.id)
-    .limit(limit);
+  return controlDb().select().from(backfillSetAside).where(eq(backfillSetAside.jobId, jobId)).orderBy(backfillSetAside.id).limit(limit);
 }
 
 /** Progress for the API and the pages: rows handled of the estimate, the recent rate and the ETA it gives. */

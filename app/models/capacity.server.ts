@@ -57,10 +57,12 @@ export async function loadCapacityView(side: HealthSide, sql: postgres.Sql = con
       const tableRows = await healthSeries(side, [HEALTH_METRICS.tableBytes], new Date(now - 3_600_000), new Date(now), 12, sql);
       const latestTable = new Map<string, number>();
       for (const row of tableRows) latestTable.set(row.subject, row.value);
-      const tables = [...latestTable].sort((a, b) => b[1] - a[1]).map(([name, totalBytes]) => {
-        const dot = name.indexOf(".");
-        return { schema: name.slice(0, dot), table: name.slice(dot + 1), totalBytes };
-      });
+      const tables = [...latestTable]
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, totalBytes]) => {
+          const dot = name.indexOf(".");
+          return { schema: name.slice(0, dot), table: name.slice(dot + 1), totalBytes };
+        });
       capacity = { ...capacity, databaseBytes: last?.value ?? null, tables };
     }
     summary = summarizeCapacity(

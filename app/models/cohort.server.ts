@@ -1,9 +1,8 @@
-import { asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, sql } from "drizzle-orm";
 import { cohortHistory, cohorts, rolloutState } from "../../db/schema";
-import { checkGates } from "../gates/index.server";
-import { recordGateResults } from "./gate-state.server";
 import type { GateResult } from "../gates/types";
-import { changeRequirementProblems, classifyCohortChange, type ChangeClassification } from "../rollout/change";
+import type { ChangeClassification } from "../rollout/change";
+import { rampClockAfterEdit } from "../rollout/ramp";
 import type { Mode } from "../rollout/modes";
 import type { CohortConstraints } from "../rollout/types";
 import { recordAudit, type Actor } from "./audit.server";
@@ -59,12 +58,7 @@ export async function getCohort(id: string): Promise<Cohort | null> {
 }
 
 export async function listCohortHistory(cohortId: string, limit = 100) {
-  return controlDb()
-    .select()
-    .from(cohortHistory)
-    .where(eq(cohortHistory.cohortId, cohortId))
-    .orderBy(desc(cohortHistory.id))
-    .limit(limit);
+  return controlDb().select().from(cohortHistory).where(eq(cohortHistory.cohortId, cohortId)).orderBy(desc(cohortHistory.id)).limit(limit);
 }
 
 /** Field-by-field differences between two versions of a cohort (JSON-compared). */
@@ -78,46 +72,22 @@ export function diffCohort(before: Partial<CohortInput> | null, after: Partial<C
   return diff;
 }
 
-async function defaultMode(tx: ControlDb | ControlTx): Promise<Mode> {
+export async function getDefaultMode(tx: ControlDb | ControlTx = controlDb()): Promise<Mode> {
   const [state] = await tx.select({ mode: rolloutState.defaultMode }).from(rolloutState).where(eq(rolloutState.id, 1));
   return state?.mode ?? "source_only";
 }
 
-/** Runs every gate for an advance; throws 422 with the failing gates' reasons when any is closed. */
-async function requireGates(cohort: { id: string; name: string }, from: { mode: Mode; bp: number }, to: { mode: Mode; bp: number }) {
-  const results: GateResult[] = await checkGates({
-    cohortId: cohort.id,
-    cohortName: cohort.name,
-    fromMode: from.mode,
-    toMode: to.mode,
-    fromBasisPoints: from.bp,
-    toBasisPoints: to.bp,
-  });
-  await recordGateResults(cohort, to.bp, results);
-  const failed = results.filter((r) => !r.passed);
-  if (failed.length > 0) {
-    throw new RolloutError(422, `Blocked by ${failed.map((f) => `${f.label}: ${f.reason}`).join("; ")}`, { gates: results });
-  }
-  return results;
+/** Cohorts with a ramp plan (the scheduled ramp's candidates). */
+export async function listRampingCohorts() {
+  return controlDb()
+    .select()
+    .from(cohorts)
+    .where(and(isNotNull(cohorts.rampSteps), isNotNull(cohorts.rampEveryHours)));
 }
 
-function enforce(classification: ChangeClassification, change: ChangeRequest) {
-  const problems = changeRequirementProblems(classification, change);
-  if (problems.length === 0) return;
-  const adminOnly = classification.requiresAdmin && !change.isAdmin;
-  throw new RolloutError(adminOnly ? 403 : 400, problems.join("; "), { classification });
-}
-
-/**
- * Creates a cohort. The row is committed at 0% first and then raised to the requested percentage through
- * updateCohort, so the gates (which read committed state on their own connections) judge a cohort that exists;
- * when a gate is closed the cohort stays at 0% and the error says why.
- */
-export async function createCohort(input: CohortInput, change: ChangeRequest): Promise<Cohort> {
-  if (change.reason.trim().length === 0) throw new RolloutError(400, "a reason is required for every change");
-  const classification = classifyCohortChange(null, input, await defaultMode(controlDb()));
-  enforce(classification, change);
-  const row = await changeRuleset(async (tx) => {
+/** Inserts a new cohort at 0% with its history and audit, in one ruleset change (see createCohort for why 0%). */
+export async function insertCohort(input: CohortInput, change: ChangeRequest): Promise<Cohort> {
+  return changeRuleset(async (tx) => {
     // The salt is fixed at creation: changing it would reshuffle who is in the cohort.
     const [created] = await tx
       .insert(cohorts)
@@ -133,43 +103,55 @@ export async function createCohort(input: CohortInput, change: ChangeRequest): P
       reason: change.reason,
       diff: diffCohort(null, { ...input, percentBasisPoints: 0 }),
     });
-    await recordAudit(change.actor, { action: "cohort.create", entityType: "cohort", entityId: created.id, before: null, after: { ...input, percentBasisPoints: 0 }, reason: change.reason }, tx);
+    await recordAudit(
+      change.actor,
+      { action: "cohort.create", entityType: "cohort", entityId: created.id, before: null, after: { ...input, percentBasisPoints: 0 }, reason: change.reason },
+      tx,
+    );
     return created;
   });
-  if (input.percentBasisPoints === 0) return row;
-  return (await updateCohort(row.id, row.version, input, change)).cohort;
+}
+
+export function staleCohortError(current: number, expectedVersion: number) {
+  return new RolloutError(
+    409,
+    `This cohort was changed by someone else (now version ${current}, you edited version ${expectedVersion}). Reload to see their change, then edit again.`,
+    { currentVersion: current },
+  );
 }
 
 /**
- * Saves an edit made from `expectedVersion`. A stale version is a 409 (someone else saved in between: never a
- * silent overwrite); rollbacks need confirmation, skips the admin role, advances every gate; all need a reason.
- * Gates run before the transaction (they read committed state on their own connections); the version is
- * checked again under the row lock, so a change that slipped in meanwhile still gets its 409.
+ * Saves an already judged edit: the version is checked again under the row lock, so a change that slipped in
+ * since `current` was read still gets its 409.
+ * The ramp clock is kept unless this is a ramp step (`system`), the engineer asked for a restart, or the edit
+ * schedules a ramp the cohort did not have; a restart is audited beside the edit.
  */
-export async function updateCohort(id: string, expectedVersion: number, input: CohortInput, change: ChangeRequest, options: { system?: boolean } = {}) {
-  const stale = (current: number) =>
-    new RolloutError(
-      409,
-      `This cohort was changed by someone else (now version ${current}, you edited version ${expectedVersion}). Reload to see their change, then edit again.`,
-      { currentVersion: current },
-    );
-  const current = await getCohort(id);
-  if (!current) throw new RolloutError(404, "No such cohort.");
-  if (current.version !== expectedVersion) throw stale(current.version);
-  const classification = classifyCohortChange(current, input, await defaultMode(controlDb()));
-  enforce(classification, change);
-  const advances = classification.movements.some((m) => m.kind === "advance" || m.kind === "skip");
-  const gates = advances
-    ? await requireGates(current, { mode: current.mode, bp: current.percentBasisPoints }, { mode: input.mode, bp: input.percentBasisPoints })
-    : [];
+export async function saveCohortEdit(
+  current: Cohort,
+  expectedVersion: number,
+  input: CohortInput,
+  change: ChangeRequest,
+  judged: { classification: ChangeClassification; gates: GateResult[] },
+  options: { system?: boolean; restartRampClock?: boolean } = {},
+) {
+  const id = current.id;
   return changeRuleset(async (tx) => {
     const [locked] = await tx.select({ version: cohorts.version }).from(cohorts).where(eq(cohorts.id, id)).for("update");
     if (!locked) throw new RolloutError(404, "No such cohort.");
-    if (locked.version !== expectedVersion) throw stale(locked.version);
+    if (locked.version !== expectedVersion) throw staleCohortError(locked.version, expectedVersion);
     const diff = diffCohort(current, input);
+    const [{ now }] = await tx.execute<{ now: Date }>(sql`select now() as now`);
+    const nowMs = new Date(now).getTime();
+    const clockMs = rampClockAfterEdit(
+      { ...current, rampClockAtMs: current.rampClockAt.getTime() },
+      input,
+      Boolean(options.system || options.restartRampClock),
+      nowMs,
+    );
+    const clockRestarted = clockMs !== current.rampClockAt.getTime();
     const [row] = await tx
       .update(cohorts)
-      .set({ ...input, version: sql`${cohorts.version} + 1`, updatedAt: sql`now()` })
+      .set({ ...input, rampClockAt: new Date(clockMs), version: sql`${cohorts.version} + 1`, updatedAt: sql`now()` })
       .where(eq(cohorts.id, id))
       .returning();
     const rulesetVersion = await bumpRulesetVersion(tx, change.actor, change.reason);
@@ -180,14 +162,25 @@ export async function updateCohort(id: string, expectedVersion: number, input: C
       action: options.system ? "ramp" : "update",
       actorLabel: change.actor.label,
       reason: change.reason,
-      diff,
+      diff:
+        clockRestarted && !options.system
+          ? { ...diff, rampClockAt: { before: current.rampClockAt.toISOString(), after: new Date(clockMs).toISOString() } }
+          : diff,
     });
     await recordAudit(
       change.actor,
-      { action: options.system ? "cohort.ramp" : "cohort.update", entityType: "cohort", entityId: id, before: pick(current), after: input, reason: change.reason },
+      {
+        action: options.system ? "cohort.ramp" : "cohort.update",
+        entityType: "cohort",
+        entityId: id,
+        // A person's restart of the ramp clock is part of what they changed; a step's own restart is implied.
+        before: clockRestarted && !options.system ? { ...pick(current), rampClockAt: current.rampClockAt.toISOString() } : pick(current),
+        after: clockRestarted && !options.system ? { ...input, rampClockAt: new Date(clockMs).toISOString() } : input,
+        reason: change.reason,
+      },
       tx,
     );
-    return { cohort: row, classification, gates, rulesetVersion };
+    return { cohort: row, classification: judged.classification, gates: judged.gates, rulesetVersion };
   });
 }
 

@@ -15,7 +15,10 @@ export async function recordGateResults(cohort: { id: string; name: string }, to
       await controlDb()
         .insert(gateStates)
         .values(results.map((r) => ({ cohortId: cohort.id, gate: r.gate, passed: r.passed, reason: r.reason.slice(0, 1000) })))
-        .onConflictDoUpdate({ target: [gateStates.cohortId, gateStates.gate], set: { passed: sql`excluded.passed`, reason: sql`excluded.reason`, at: sql`now()` } });
+        .onConflictDoUpdate({
+          target: [gateStates.cohortId, gateStates.gate],
+          set: { passed: sql`excluded.passed`, reason: sql`excluded.reason`, at: sql`now()` },
+        });
     }
   } catch (error) {
     process.stderr.write(`gate states not recorded: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -27,6 +30,9 @@ export async function recordGateResults(cohort: { id: string; name: string }, to
     severity: "warning",
     summary: `${cohort.name}: advance to ${toBasisPoints / 100}% blocked by ${failed.map((f) => `${f.label} (${f.reason})`).join("; ")}`,
     detail: { cohortId: cohort.id, cohort: cohort.name, toBasisPoints, gates: failed.map((f) => ({ gate: f.gate, label: f.label, reason: f.reason })) },
-    dedupeKey: `gate.blocked:${cohort.id}:${failed.map((f) => f.gate).sort().join(",")}`,
+    dedupeKey: `gate.blocked:${cohort.id}:${failed
+      .map((f) => f.gate)
+      .sort()
+      .join(",")}`,
   });
 }

@@ -6,7 +6,7 @@ import { loadXidView } from "~/models/xid.server";
 import { controlSql } from "~/utils/db.server";
 
 export interface HealthOverview {
-  xid: { status: HealthStatus; runwayHours: number | null; sentence: string | null; problem: string | null };
+  xid: { status: HealthStatus; runwayHours: number | null; rateKnown: boolean; sentence: string | null; problem: string | null };
   capacity: {
     status: HealthStatus;
     days: number | null;
@@ -29,6 +29,7 @@ export async function loadHealthOverview(sql: postgres.Sql = controlSql()): Prom
     xid: {
       status: xid.summary ? (xid.problem && !xid.latest?.ok ? "down" : xid.summary.status) : xid.latest && !xid.latest.ok ? "down" : "ok",
       runwayHours: xid.summary?.worst?.runwayHours ?? null,
+      rateKnown: xid.summary?.rateKnown ?? false,
       sentence: xid.summary?.worst?.sentence ?? null,
       problem: xid.problem,
     },

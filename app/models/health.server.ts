@@ -1,11 +1,12 @@
 import type postgres from "postgres";
-import { settings, type HealthSide } from "../../db/schema";
+import type { HealthSide } from "../../db/schema";
+import { readSettingWith, saveSetting, SETTING_KEYS } from "./setting.server";
 import type { HealthReading } from "~/health/collect.server";
 import { seriesPointsOf } from "~/health/series";
 import { parseStoredThresholds, type HealthThresholds } from "~/health/thresholds";
 import type { XidCounterSample } from "~/health/xid-forecast";
-import { recordAudit, type Actor } from "~/models/audit.server";
-import { controlDb, controlSql } from "~/utils/db.server";
+import type { Actor } from "~/models/audit.server";
+import { controlSql } from "~/utils/db.server";
 
 /**
  * Health readings and series in the control DB. Functions take the postgres.js client as a last, optional
@@ -17,7 +18,6 @@ export const HOURLY_RETENTION_MS = 90 * 86_400_000;
 /** Blockers, vacuums and nodes are only ever shown for the latest reading: older detail is dropped early. */
 const RAW_CHART_SPAN_MS = 12 * 3_600_000;
 export const DETAIL_RETENTION_MS = 2 * 3_600_000;
-const THRESHOLDS_KEY = "health.thresholds";
 
 // The control client is shared with drizzle, which turns off postgres.js' timestamp (de)serialisation:
 // pass ISO strings with a cast, and read moments back as epoch milliseconds.
@@ -167,17 +167,10 @@ export async function healthSeries(
 }
 
 export async function getHealthThresholds(sql: postgres.Sql = controlSql()): Promise<HealthThresholds> {
-  const [row] = await sql<{ value: unknown }[]>`select value from settings where key = ${THRESHOLDS_KEY}`;
-  return parseStoredThresholds(fromJson(row?.value));
+  return parseStoredThresholds(fromJson(await readSettingWith(sql, SETTING_KEYS.healthThresholds)));
 }
 
 export async function saveHealthThresholds(thresholds: HealthThresholds, actor: Actor, reason: string | null): Promise<void> {
   const before = await getHealthThresholds();
-  await controlDb().transaction(async (tx) => {
-    await tx
-      .insert(settings)
-      .values({ key: THRESHOLDS_KEY, value: thresholds })
-      .onConflictDoUpdate({ target: settings.key, set: { value: thresholds, updatedAt: new Date() } });
-    await recordAudit(actor, { action: "health.thresholds.update", entityType: "settings", entityId: THRESHOLDS_KEY, before, after: thresholds, reason }, tx);
-  });
+  await saveSetting(SETTING_KEYS.healthThresholds, actor, () => ({ value: thresholds, action: "health.thresholds.update", reason, auditBefore: before }));
 }

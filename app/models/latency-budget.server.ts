@@ -49,7 +49,14 @@ export async function setCohortLatencyBudget(actor: Actor, cohortId: string, p99
     }
     await recordAudit(
       actor,
-      { action: "cohort.latency_budget", entityType: "cohort", entityId: cohortId, before: { p99Factor: before?.p99Factor ?? null }, after: { p99Factor }, reason },
+      {
+        action: "cohort.latency_budget",
+        entityType: "cohort",
+        entityId: cohortId,
+        before: { p99Factor: before?.p99Factor ?? null },
+        after: { p99Factor },
+        reason,
+      },
       tx,
     );
     return true;

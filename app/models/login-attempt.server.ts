@@ -66,8 +66,12 @@ export async function reserveLoginAttempt(email: string, address: string): Promi
 export async function recordLoginFailure(email: string, address: string) {
   await controlDb().insert(loginAttempts).values({ email, ip: address });
   await controlDb().execute(sql`insert into login_limits (scope, subject, count) values ('email', ${email}, 1) ${UPSERT_COUNT}`);
-  await controlDb().delete(loginAttempts).where(sql`${loginAttempts.at} < now() - interval '1 day'`);
-  await controlDb().delete(loginLimits).where(lt(loginLimits.windowStartedAt, sql`now() - interval '1 day'`));
+  await controlDb()
+    .delete(loginAttempts)
+    .where(sql`${loginAttempts.at} < now() - interval '1 day'`);
+  await controlDb()
+    .delete(loginLimits)
+    .where(lt(loginLimits.windowStartedAt, sql`now() - interval '1 day'`));
 }
 
 /**
@@ -76,7 +80,9 @@ export async function recordLoginFailure(email: string, address: string) {
  */
 export async function clearLoginLimits(email: string, address: string) {
   const subject = subjects(email, address);
-  await controlDb().delete(loginLimits).where(and(eq(loginLimits.scope, "email_address"), eq(loginLimits.subject, subject.pair)));
+  await controlDb()
+    .delete(loginLimits)
+    .where(and(eq(loginLimits.scope, "email_address"), eq(loginLimits.subject, subject.pair)));
   await controlDb()
     .update(loginLimits)
     .set({ count: sql`greatest(${loginLimits.count} - 1, 0)` })

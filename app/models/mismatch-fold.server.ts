@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import { mergeEncodedBatches } from "../mismatches/copy-codec";
 import { aggregateComparisons, type AggregatedComparison } from "../mismatches/prepare";
-import { writeRecords } from "./mismatch-ingest.server";
+import { writeRecords } from "./mismatch-records.server";
 import { isBatchFault, setAsideBatch } from "./mismatch-set-aside.server";
 import { controlSql } from "~/utils/db.server";
 

@@ -1,5 +1,5 @@
 import { cohortRatesAgainstBudget, type CohortRateRow } from "./comparison.server";
-import { listMismatchGroups, mismatchesPerHour, mismatchStatusCounts, type MismatchGroup } from "./mismatch.server";
+import { listMismatchGroups, mismatchesPerHour, mismatchStatusCounts, type MismatchGroup } from "./mismatch-stats.server";
 import { mismatchInboxBacklog } from "./mismatch-fold.server";
 import { listSetAsideBatches } from "./mismatch-set-aside.server";
 

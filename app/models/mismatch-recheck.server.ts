@@ -44,7 +44,7 @@ async function readRow(side: Side, table: string, key: unknown): Promise<Record<
   const sql = sideSql(side);
   const { schema: named, name } = splitTable(table);
   // An unqualified name is read from the current schema, never through the search path (pg_catalog comes first there).
-  const schema = named ?? (((await sql`select current_schema() as s`)[0].s as string | null) ?? "public");
+  const schema = named ?? ((await sql`select current_schema() as s`)[0].s as string | null) ?? "public";
   const catalog = await sql`
     select column_name from information_schema.columns
     where table_name = ${name} and table_schema = coalesce(${schema}, current_schema()) order by ordinal_position`;
@@ -53,9 +53,7 @@ async function readRow(side: Side, table: string, key: unknown): Promise<Record<
   const where = await keyColumns(sql, schema, name, key, new Set(columns));
   // Every column read as its text form: postgres.js would turn timestamps into Dates (losing microseconds) and
   // JSON numbers lose numeric scale, exactly the differences a re-check must still see.
-  const selectList = columns
-    .map((column) => sql`${sql(column)}::text as ${sql(column)}`)
-    .reduce((all, item) => sql`${all}, ${item}`);
+  const selectList = columns.map((column) => sql`${sql(column)}::text as ${sql(column)}`).reduce((all, item) => sql`${all}, ${item}`);
   const target = sql`${sql(schema)}.${sql(name)}`;
   // Identifiers were checked against the catalog and are quoted; key values are bound, compared as text so a
   // JSON number matches an int8 or numeric column alike.

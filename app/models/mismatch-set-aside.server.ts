@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { recordAudit, SYSTEM_ACTOR, type Actor } from "./audit.server";
-import { CopyNoAnswerError, MISMATCH_INBOX_CHANNEL } from "./mismatch-ingest.server";
+import { CopyNoAnswerError } from "./mismatch-records.server";
+import { MISMATCH_INBOX_CHANNEL } from "./mismatch-stage.server";
 import { controlDb } from "~/utils/db.server";
 import { notify } from "./notification.server";
 

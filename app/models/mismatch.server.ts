@@ -1,23 +1,13 @@
 import type postgres from "postgres";
-import { z } from "zod";
-import {
-  MISMATCH_KINDS,
-  MISMATCH_ORIGINS,
-  MISMATCH_STATUSES,
-  type MismatchKind,
-  type MismatchOrigin,
-  type MismatchStatus,
-} from "../mismatches/contract";
+import type { MismatchKind, MismatchOrigin, MismatchStatus } from "../mismatches/contract";
 import { compareRows, type RowComparison } from "../normalization";
 import type { Actor } from "./audit.server";
 import { listActiveRules } from "./normalization-rule.server";
 import { controlSql } from "~/utils/db.server";
+import { mismatchQuerySchema, type MismatchFilter, type MismatchQuery, type MismatchSort } from "~/mismatches/query";
 
 // Queries here use raw postgres.js (controlSql): keyset pagination needs row comparisons and full-precision
 // timestamps. On that shared client drizzle leaves timestamps as PostgreSQL text, which keeps microseconds.
-
-export const MISMATCH_SORTS = ["last_seen", "first_seen", "occurrences"] as const;
-export type MismatchSort = (typeof MISMATCH_SORTS)[number];
 
 const SORT_COLUMNS: Record<MismatchSort, { column: string; cast: string }> = {
   last_seen: { column: "last_seen_at", cast: "timestamptz" },
@@ -25,57 +15,8 @@ const SORT_COLUMNS: Record<MismatchSort, { column: string; cast: string }> = {
   occurrences: { column: "occurrences", cast: "int" },
 };
 
-const optionalText = z
-  .string()
-  .trim()
-  .max(512)
-  .optional()
-  .transform((v) => (v ? v : undefined));
-const optionalDate = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx) => {
-    if (!v) return undefined;
-    const ms = Date.parse(v);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "not a date" });
-      return z.NEVER;
-    }
-    return new Date(ms);
-  });
-
-/** The triage page's URL state: filters, sort, cursor. Shared by the list, the export and the grouped view. */
-export const mismatchQuerySchema = z.object({
-  status: z.array(z.enum(MISMATCH_STATUSES)).default([]),
-  origin: z.enum(MISMATCH_ORIGINS).optional().catch(undefined),
-  kind: z.enum(MISMATCH_KINDS).optional().catch(undefined),
-  table: optionalText,
-  cohort: optionalText,
-  userId: optionalText,
-  field: optionalText,
-  /** The reconciliation job whose findings to list ("Open the N mismatches" on a job's page). */
-  job: optionalText,
-  from: optionalDate.catch(undefined),
-  to: optionalDate.catch(undefined),
-  sort: z.enum(MISMATCH_SORTS).default("last_seen").catch("last_seen"),
-  dir: z.enum(["asc", "desc"]).default("desc").catch("desc"),
-  cursor: optionalText,
-  /** Page backwards: the rows just before `cursor` in the chosen order. */
-  back: z.literal("1").optional().catch(undefined).transform((v) => v === "1"),
-  limit: z.coerce.number().int().min(1).max(500).default(50).catch(50),
-});
-export type MismatchQuery = z.infer<typeof mismatchQuerySchema>;
-export type MismatchFilter = Omit<MismatchQuery, "sort" | "dir" | "cursor" | "back" | "limit">;
-
-export function parseMismatchQuery(params: URLSearchParams): MismatchQuery {
-  const raw: Record<string, unknown> = Object.fromEntries(params);
-  raw.status = params.getAll("status").filter((s) => (MISMATCH_STATUSES as readonly string[]).includes(s));
-  return mismatchQuerySchema.parse(raw);
-}
-
 /** Every filter as one SQL condition (values always bound as parameters). */
-function whereClause(sql: postgres.Sql, filter: MismatchFilter) {
+export function whereClause(sql: postgres.Sql, filter: MismatchFilter) {
   const conditions: postgres.PendingQuery<postgres.Row[]>[] = [];
   if (filter.status.length) {
     conditions.push(sql`status = any(${filter.status}::mismatch_status[])`);
@@ -129,9 +70,7 @@ function decodeCursor(cursor: string): [string, number] | null {
  * One page of the triage list, keyset-paginated on (sort column, id) so a page costs the same at any depth and
  * rows with equal timestamps are neither skipped nor repeated at page boundaries.
  */
-export async function listMismatches(
-  query: MismatchQuery,
-): Promise<{ rows: MismatchListRow[]; nextCursor: string | null; prevCursor: string | null }> {
+export async function listMismatches(query: MismatchQuery): Promise<{ rows: MismatchListRow[]; nextCursor: string | null; prevCursor: string | null }> {
   const sql = controlSql();
   const { column, cast } = SORT_COLUMNS[query.sort];
   // Paging back reads the same keyset in the opposite order from the page's first row, then turns it round.
@@ -145,9 +84,7 @@ export async function listMismatches(
     : sql``;
   // drizzle creates the indexes DESC NULLS LAST; the columns are NOT NULL, but the planner only uses an index
   // whose null ordering matches the ORDER BY exactly (a backward scan gives ASC NULLS FIRST).
-  const order = desc
-    ? sql`m.${sql(column)} desc nulls last, m.id desc nulls last`
-    : sql`m.${sql(column)} asc nulls first, m.id asc nulls first`;
+  const order = desc ? sql`m.${sql(column)} desc nulls last, m.id desc nulls last` : sql`m.${sql(column)} asc nulls first, m.id asc nulls first`;
   const where = whereClause(sql, query);
   const limit = query.limit + 1;
   const candidates =
@@ -196,9 +133,7 @@ function occurrencesPage(
     repeated = desc ? sql`and false` : sql``;
     once = desc ? sql`and m.id < ${at.id}` : sql`and m.id > ${at.id}`;
   } else if (at) {
-    repeated = desc
-      ? sql`and (m.occurrences, m.id) < (${at.occurrences}::int, ${at.id})`
-      : sql`and (m.occurrences, m.id) > (${at.occurrences}::int, ${at.id})`;
+    repeated = desc ? sql`and (m.occurrences, m.id) < (${at.occurrences}::int, ${at.id})` : sql`and (m.occurrences, m.id) > (${at.occurrences}::int, ${at.id})`;
     once = desc ? sql`` : sql`and false`;
   }
   const idOrder = desc ? sql`m.id desc` : sql`m.id asc`;
@@ -338,162 +273,4 @@ export async function updateMismatches(actor: Actor, ids: number[], change: Bulk
     }
     return before.length;
   });
-}
-
-export interface MismatchGroup {
-  key: string;
-  table: string;
-  kind: MismatchKind;
-  differingFields: string[];
-  records: number;
-  occurrences: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  /** Occurrences per hour over the last 24 hours, oldest first. */
-  trend: number[];
-}
-
-/** Top offenders: groups by occurrences, each with a 24-hour sparkline. */
-export async function listMismatchGroups(options: { table?: string; limit?: number; now?: Date; lastDay?: boolean } = {}): Promise<MismatchGroup[]> {
-  const sql = controlSql();
-  const limit = Math.min(options.limit ?? 50, 200);
-  const now = options.now ?? new Date();
-  const end = Math.floor(now.getTime() / 3_600_000) * 3_600_000 + 3_600_000;
-  const start = end - 24 * 3_600_000;
-  const where = options.table ? sql`g.table_name = ${options.table}` : sql`true`;
-  // lastDay: ranked and counted over the same 24 hours as the trend beside them, not since the first occurrence.
-  const groups = options.lastDay
-    ? await sql`
-    select g.key, g.table_name, g.kind, g.differing_fields, g.records, h.n as occurrences, g.first_seen_at, g.last_seen_at
-    from (select group_key, sum(occurrences)::float8 as n from mismatch_hourly
-          where hour >= ${new Date(start).toISOString()}::timestamptz and hour < ${new Date(end).toISOString()}::timestamptz group by 1) h
-    join mismatch_groups g on g.key = h.group_key
-    where ${where}
-    order by h.n desc, g.key limit ${limit}`
-    : await sql`
-    select key, table_name, kind, differing_fields, records, occurrences::float8 as occurrences, first_seen_at, last_seen_at
-    from mismatch_groups g
-    where ${where}
-    order by occurrences desc, key limit ${limit}`;
-  if (groups.length === 0) return [];
-  const hours = await sql`
-    select group_key, extract(epoch from hour)::float8 * 1000 as hour_ms, sum(occurrences)::float8 as n
-    from mismatch_hourly
-    where group_key = any(${groups.map((g) => g.key)}::text[])
-      and hour >= ${new Date(start).toISOString()}::timestamptz and hour < ${new Date(end).toISOString()}::timestamptz
-    group by 1, 2`;
-  const trends = new Map<string, number[]>();
-  for (const h of hours) {
-    const trend = trends.get(h.group_key) ?? new Array<number>(24).fill(0);
-    trend[Math.floor((Number(h.hour_ms) - start) / 3_600_000)] = Number(h.n);
-    trends.set(h.group_key, trend);
-  }
-  return groups.map((g) => ({
-    key: g.key,
-    table: g.table_name,
-    kind: g.kind,
-    differingFields: g.differing_fields,
-    records: g.records,
-    occurrences: Number(g.occurrences),
-    firstSeenAt: String(g.first_seen_at),
-    lastSeenAt: String(g.last_seen_at),
-    trend: trends.get(g.key) ?? new Array<number>(24).fill(0),
-  }));
-}
-
-/** Counts per hour by origin over `hours`, for the chart. */
-export async function mismatchesPerHour(hours = 48, now = new Date()) {
-  const sql = controlSql();
-  const since = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000 - (hours - 1) * 3_600_000);
-  const rows = await sql`
-    select extract(epoch from hour)::float8 * 1000 as hour_ms, origin, sum(occurrences)::float8 as n
-    from mismatch_hourly where hour >= ${since.toISOString()}::timestamptz group by 1, 2 order by 1`;
-  return rows.map((r) => ({ hour: new Date(Number(r.hour_ms)).toISOString(), origin: r.origin as MismatchOrigin, occurrences: Number(r.n) }));
-}
-
-/** Past this many records the status chart shows PostgreSQL's estimate: counting 1M rows took ~500 ms a page. */
-export const EXACT_STATUS_COUNT_LIMIT = 200_000;
-
-/**
- * Records by status, for the chart beside the hourly one: exact on a small table; on a large one estimated from
- * the table's statistics (row count times each status's share in ANALYZE's sample), which autovacuum refreshes.
- */
-export async function mismatchStatusCounts(): Promise<{ rows: { status: MismatchStatus; records: number }[]; estimated: boolean }> {
-  const sql = controlSql();
-  const [stats] = await sql`
-    select c.reltuples::float8 as total, s.most_common_vals::text::text[] as vals, s.most_common_freqs::float8[] as freqs
-    from pg_class c
-    left join pg_stats s on s.schemaname = current_schema() and s.tablename = 'mismatches' and s.attname = 'status'
-    where c.oid = 'mismatches'::regclass`;
-  const total = Number(stats?.total ?? -1);
-  if (total >= EXACT_STATUS_COUNT_LIMIT && stats.vals) {
-    const freqs = stats.freqs as number[];
-    const rows = (stats.vals as MismatchStatus[]).map((status, i) => ({ status, records: Math.round(total * freqs[i]) }));
-    // In the enum's order, as ORDER BY gives the exact counts.
-    rows.sort((a, b) => MISMATCH_STATUSES.indexOf(a.status) - MISMATCH_STATUSES.indexOf(b.status));
-    return { rows, estimated: true };
-  }
-  const rows = await sql`select status, count(*)::float8 as n from mismatches group by 1 order by 1`;
-  return { rows: rows.map((r) => ({ status: r.status, records: Number(r.n) })), estimated: false };
-}
-
-/** Distinct tables seen, for the filter's options (from the small groups table, never the big one). */
-export async function listMismatchTables(): Promise<string[]> {
-  const rows = await controlSql()`select distinct table_name from mismatch_groups order by 1`;
-  return rows.map((r) => r.table_name as string);
-}
-
-export const EXPORT_COLUMNS = [
-  "id",
-  "origin",
-  "kind",
-  "table",
-  "primaryKey",
-  "userId",
-  "cohort",
-  "fingerprint",
-  "differingFields",
-  "status",
-  "occurrences",
-  "firstSeenAt",
-  "lastSeenAt",
-  "sourceValue",
-  "targetValue",
-  "ignoredByRuleId",
-  "reconciliationJobId",
-] as const;
-
-/**
- * Every record matching the filter, in pages read through a server-side cursor, so an export of millions of rows
- * never sits in memory. Yields export objects (keys included).
- */
-export async function* exportMismatches(filter: MismatchFilter): AsyncGenerator<Record<(typeof EXPORT_COLUMNS)[number], unknown>> {
-  const sql = controlSql();
-  const cursor = sql`
-    select id, origin, kind, table_name, primary_key, user_id, cohort_id, fingerprint, differing_fields, status,
-      occurrences, first_seen_at, last_seen_at, source_value, target_value, ignored_by_rule_id, reconciliation_job_id
-    from mismatches where ${whereClause(sql, filter)} order by last_seen_at desc nulls last, id desc nulls last`.cursor(1000);
-  for await (const rows of cursor) {
-    for (const r of rows) {
-      yield {
-        id: Number(r.id),
-        origin: r.origin,
-        kind: r.kind,
-        table: r.table_name,
-        primaryKey: r.primary_key,
-        userId: r.user_id,
-        cohort: r.cohort_id,
-        fingerprint: r.fingerprint,
-        differingFields: r.differing_fields,
-        status: r.status,
-        occurrences: r.occurrences,
-        firstSeenAt: String(r.first_seen_at),
-        lastSeenAt: String(r.last_seen_at),
-        sourceValue: r.source_value,
-        targetValue: r.target_value,
-        ignoredByRuleId: r.ignored_by_rule_id,
-        reconciliationJobId: r.reconciliation_job_id,
-      };
-    }
-  }
 }

@@ -139,7 +139,13 @@ export async function createRule(actor: Actor, input: NewRule): Promise<Normaliz
     }
     await recordAudit(
       actor,
-      { action: "normalization_rule.create", entityType: "normalization_rule", entityId: row.id, after: { ...row, resolvedMismatches: preview.ids.length }, reason: input.reason },
+      {
+        action: "normalization_rule.create",
+        entityType: "normalization_rule",
+        entityId: row.id,
+        after: { ...row, resolvedMismatches: preview.ids.length },
+        reason: input.reason,
+      },
       tx,
     );
     return row;

@@ -65,11 +65,15 @@ export async function queueDeliveries(deliveryIds: number[]) {
   });
   await queueReady;
   for (const deliveryId of deliveryIds) {
-    await boss.send(DELIVERY_QUEUE, { deliveryId }, {
-      retryLimit: env.CUTOVER_WEBHOOK_ATTEMPTS - 1,
-      retryDelay: env.CUTOVER_WEBHOOK_RETRY_DELAY_SECONDS,
-      retryBackoff: true,
-      expireInSeconds: 60,
-    });
+    await boss.send(
+      DELIVERY_QUEUE,
+      { deliveryId },
+      {
+        retryLimit: env.CUTOVER_WEBHOOK_ATTEMPTS - 1,
+        retryDelay: env.CUTOVER_WEBHOOK_RETRY_DELAY_SECONDS,
+        retryBackoff: true,
+        expireInSeconds: 60,
+      },
+    );
   }
 }

@@ -30,15 +30,7 @@ export async function writeLatencies(tx: Tx, reports: readonly LatencyReport[]):
     const minute = new Date(at - (at % 60_000)).toISOString();
     const cohort = r.cohort ?? "";
     const key = `${minute}\u0000${cohort}\u0000${r.table}\u0000${r.operation}\u0000${r.side}`;
-    const row = byKey.get(key);
-    if (row) {
-      row.count += r.count;
-      row.errors += r.errors;
-      row.sumMs += r.sumMs;
-      for (let i = 0; i < LATENCY_BUCKETS; i++) row.buckets[i] += r.buckets[i];
-    } else {
-      byKey.set(key, { minute, cohort, table: r.table, operation: r.operation, side: r.side, count: r.count, errors: r.errors, sumMs: r.sumMs, buckets: [...r.buckets] });
-    }
+    addToSeries(byKey, key, r, () => ({ minute, cohort, table: r.table, operation: r.operation, side: r.side }));
   }
   const rows = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
   // Counts are capped per report (app/latency/validate.ts), so a row's sums stay far inside bigint.
@@ -54,6 +46,31 @@ export async function writeLatencies(tx: Tx, reports: readonly LatencyReport[]):
       errors = operation_latency.errors + excluded.errors,
       sum_ms = operation_latency.sum_ms + excluded.sum_ms,
       buckets = (select array_agg(a + b order by i) from unnest(operation_latency.buckets, excluded.buckets) with ordinality as m(a, b, i))`;
+  await addToTotals(tx, rows);
+}
+
+/**
+ * The same reports added to each series' all-time totals (what /metrics exports), merged per table, operation
+ * and side and written in key order after the minutes, so concurrent batches take the row locks in one order.
+ */
+async function addToTotals(tx: Tx, minutes: readonly LatencyRow[]) {
+  const byKey = new Map<string, Omit<LatencyRow, "minute" | "cohort">>();
+  for (const r of minutes) {
+    addToSeries(byKey, `${r.table}\u0000${r.operation}\u0000${r.side}`, r, () => ({ table: r.table, operation: r.operation, side: r.side }));
+  }
+  const rows = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+  await tx`
+    insert into operation_latency_totals (table_name, operation, side, count, errors, sum_ms, buckets)
+    select u.table_name, u.operation, u.side::latency_side, u.count, u.errors, u.sum_ms, u.buckets::bigint[]
+    from unnest(${rows.map((r) => r.table)}::text[], ${rows.map((r) => r.operation)}::text[], ${rows.map((r) => r.side)}::text[],
+      ${rows.map((r) => r.count)}::bigint[], ${rows.map((r) => r.errors)}::bigint[], ${rows.map((r) => r.sumMs)}::float8[],
+      ${rows.map((r) => `{${r.buckets.join(",")}}`)}::text[])
+      as u(table_name, operation, side, count, errors, sum_ms, buckets)
+    on conflict (table_name, operation, side) do update set
+      count = operation_latency_totals.count + excluded.count,
+      errors = operation_latency_totals.errors + excluded.errors,
+      sum_ms = operation_latency_totals.sum_ms + excluded.sum_ms,
+      buckets = (select array_agg(a + b order by i) from unnest(operation_latency_totals.buckets, excluded.buckets) with ordinality as m(a, b, i))`;
 }
 
 /** One side's figures over a period, read from its merged histogram (ms). */
@@ -85,7 +102,7 @@ interface Histogram {
   buckets: number[];
 }
 
-type Grouping = "operation" | "series" | "all" | { binMinutes: number };
+type Grouping = "operation" | "all" | { binMinutes: number };
 
 /** The stored histograms under a filter, added up per group and side (bucket by bucket, in SQL). */
 async function histograms(grouping: Grouping, filter: LatencyFilter): Promise<Histogram[]> {
@@ -93,11 +110,13 @@ async function histograms(grouping: Grouping, filter: LatencyFilter): Promise<Hi
   const [k1, k2, k3] =
     grouping === "operation"
       ? [sql`table_name`, sql`operation`, sql`''`]
-      : grouping === "series"
-      ? [sql`cohort_id`, sql`table_name`, sql`operation`]
       : grouping === "all"
-      ? [sql`''`, sql`''`, sql`''`]
-      : [sql`to_char(date_bin(make_interval(mins => ${grouping.binMinutes}), minute, timestamptz 'epoch') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`, sql`''`, sql`''`];
+        ? [sql`''`, sql`''`, sql`''`]
+        : [
+            sql`to_char(date_bin(make_interval(mins => ${grouping.binMinutes}), minute, timestamptz 'epoch') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`,
+            sql`''`,
+            sql`''`,
+          ];
   const until = filter.until?.toISOString() ?? null;
   const rows = await sql`
     with f as (
@@ -156,9 +175,7 @@ export async function latencyByOperation(filter: LatencyFilter): Promise<Operati
   }
   const rows = [...byOperation.values()];
   for (const row of rows) row.p99Ratio = row.source && row.target && row.source.p99 > 0 ? row.target.p99 / row.source.p99 : null;
-  return rows.sort(
-    (a, b) => (b.p99Ratio ?? -1) - (a.p99Ratio ?? -1) || (b.target?.p99 ?? 0) - (a.target?.p99 ?? 0) || a.table.localeCompare(b.table),
-  );
+  return rows.sort((a, b) => (b.p99Ratio ?? -1) - (a.p99Ratio ?? -1) || (b.target?.p99 ?? 0) - (a.target?.p99 ?? 0) || a.table.localeCompare(b.table));
 }
 
 export interface LatencyPoint {
@@ -192,8 +209,6 @@ export function cohortSideLatency(cohortId: string, windowMinutes: number, now =
 }
 
 export interface LatencyMetricSeries {
-  /** "" when no cohort decided the users. */
-  cohort: string;
   table: string;
   operation: string;
   side: LatencySide;
@@ -205,18 +220,63 @@ export interface LatencyMetricSeries {
 }
 
 /**
- * Every stored series' histogram summed over all time, in Prometheus's shape (cumulative buckets, seconds): what
- * /metrics exposes as `cutover_latency_seconds` (app/metrics/latency.server.ts). Sums over every stored minute
- * only ever grow, so they behave as the counters Prometheus expects.
+ * Every series' histogram since it was first reported (operation_latency_totals, all cohorts together), in
+ * Prometheus's shape (cumulative buckets, seconds), oldest series first: what /metrics exposes as
+ * `cutover_operation_duration_seconds`. The totals only ever grow, as Prometheus expects of a histogram.
  */
 export async function latencySummaryForMetrics(): Promise<LatencyMetricSeries[]> {
-  const rows = await histograms("series", { since: new Date(0) });
-  return rows.map((h) => {
+  const rows = await controlSql()<{ table: string; operation: string; side: LatencySide; errors: string; sum_ms: number; buckets: string[] }[]>`
+    select table_name as table, operation, side::text as side, errors::text, sum_ms, buckets::text[] as buckets
+    from operation_latency_totals order by id`;
+  return rows.map((r) => {
     let cumulative = 0;
-    const buckets = h.buckets.map((n, i) => {
-      cumulative += n;
+    const buckets = r.buckets.map((n, i) => {
+      cumulative += Number(n);
       return { le: i < LATENCY_BOUNDS_MS.length ? LATENCY_BOUNDS_MS[i] / 1000 : Infinity, count: cumulative };
     });
-    return { cohort: h.keys[0], table: h.keys[1], operation: h.keys[2], side: h.side, buckets, count: cumulative, sumSeconds: h.sumMs / 1000, errors: h.errors };
+    return { table: r.table, operation: r.operation, side: r.side, buckets, count: cumulative, sumSeconds: r.sum_ms / 1000, errors: Number(r.errors) };
   });
+}
+
+/**
+ * Minutes of timings kept for the pages and gates: four times the Performance page's longest period (7 days).
+ * /metrics reads the all-time totals, which pruning leaves alone.
+ */
+export const LATENCY_RETENTION_DAYS = 30;
+/** Rows per delete: each statement holds its locks briefly while reports keep arriving. */
+const PRUNE_BATCH_ROWS = 20_000;
+
+/** Deletes the stored minutes older than the retention, a batch at a time; returns how many went. */
+export async function pruneOperationLatency(now = new Date(), retentionDays = LATENCY_RETENTION_DAYS): Promise<number> {
+  const sql = controlSql();
+  const before = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+  let deleted = 0;
+  for (;;) {
+    // The primary key leads with the minute, so the old rows are one index range.
+    const rows = await sql`
+      delete from operation_latency where ctid = any(array(
+        select ctid from operation_latency where minute < ${before}::timestamptz limit ${PRUNE_BATCH_ROWS}))`;
+    deleted += rows.count;
+    if (rows.count < PRUNE_BATCH_ROWS) return deleted;
+  }
+}
+
+interface LatencySums {
+  count: number;
+  errors: number;
+  sumMs: number;
+  buckets: number[];
+}
+
+/** Adds one report's sums to its series in `byKey` (created from `labels` the first time): histograms merge by addition. */
+function addToSeries<T extends LatencySums>(byKey: Map<string, T>, key: string, sums: Readonly<LatencySums>, labels: () => Omit<T, keyof LatencySums>) {
+  const row = byKey.get(key);
+  if (!row) {
+    byKey.set(key, { ...labels(), count: sums.count, errors: sums.errors, sumMs: sums.sumMs, buckets: [...sums.buckets] } as T);
+    return;
+  }
+  row.count += sums.count;
+  row.errors += sums.errors;
+  row.sumMs += sums.sumMs;
+  for (let i = 0; i < LATENCY_BUCKETS; i++) row.buckets[i] += sums.buckets[i];
 }

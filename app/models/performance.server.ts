@@ -1,14 +1,14 @@
 import { listCohortLatencyBudgets, type CohortLatencyBudget } from "./latency-budget.server";
-import { cohortSideLatency, sideLatency, latencyByOperation, latencyOverTime, type LatencyPoint, type OperationLatency, type SideLatency } from "./operation-latency.server";
-
-/** The periods the Performance page offers, with the chart's bin width for each (about 60 points). */
-export const PERFORMANCE_RANGES = {
-  "1h": { minutes: 60, binMinutes: 1 },
-  "6h": { minutes: 360, binMinutes: 6 },
-  "24h": { minutes: 1440, binMinutes: 30 },
-  "7d": { minutes: 10080, binMinutes: 180 },
-} as const;
-export type PerformanceRange = keyof typeof PERFORMANCE_RANGES;
+import { PERFORMANCE_RANGES, type PerformanceRange } from "../latency/ranges";
+import {
+  cohortSideLatency,
+  sideLatency,
+  latencyByOperation,
+  latencyOverTime,
+  type LatencyPoint,
+  type OperationLatency,
+  type SideLatency,
+} from "./operation-latency.server";
 
 export interface PerformanceQuery {
   range: PerformanceRange;

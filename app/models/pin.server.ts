@@ -15,7 +15,10 @@ export async function setPin(userId: string, mode: Mode, reason: string, expires
   return changeRuleset(async (tx) => {
     const [before] = await tx.select().from(pins).where(eq(pins.userId, userId)).for("update");
     const values = { userId, mode, reason, expiresAt, createdBy: actor.label };
-    await tx.insert(pins).values(values).onConflictDoUpdate({ target: pins.userId, set: { mode, reason, expiresAt, createdBy: actor.label } });
+    await tx
+      .insert(pins)
+      .values(values)
+      .onConflictDoUpdate({ target: pins.userId, set: { mode, reason, expiresAt, createdBy: actor.label } });
     const version = await bumpRulesetVersion(tx, actor, reason);
     await recordAudit(actor, { action: "pin.set", entityType: "pin", entityId: userId, before: before ?? null, after: values, reason }, tx);
     return version;

@@ -98,7 +98,7 @@ export async function engineScope(
   const { signal } = options;
   const sql = controlSql();
   const stale = `${options.staleAfterMs} milliseconds`;
-  for (let current: CohortScope = scope; ; ) {
+  for (let current: CohortScope = scope; ;) {
     if (current.members) return { kind: "users", column: current.column, ids: current.members.ids };
     const [claimed] = await sql`
       update reconciliation_jobs set scope = scope || jsonb_build_object('resolvingAt', now(), 'usersRead', 0)

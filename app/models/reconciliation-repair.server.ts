@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { prepareReconciliation, type ReconcileContext } from "../reconciliation/engine";
+import { prepareReconciliation, type ReconcileContext } from "../reconciliation/context";
 import type { KeyTuple } from "../reconciliation/keys";
 import { applyRepair, planRepair, type RepairPlan } from "../reconciliation/repair";
 import { splitTableName } from "../reconciliation/request";
@@ -60,7 +60,9 @@ function keyTuple(ctx: ReconcileContext, primaryKey: unknown): KeyTuple {
 }
 
 function digestOf(plan: RepairPlan): string {
-  return createHash("sha256").update(JSON.stringify(plan.actions.map((a) => [a.action, a.key, a.values]))).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify(plan.actions.map((a) => [a.action, a.key, a.values])))
+    .digest("hex");
 }
 
 async function preview(subject: RepairSubject) {
@@ -84,7 +86,13 @@ async function apply(subject: RepairSubject, actor: Actor, reason: string, audit
   try {
     result = await applyRepair(ctx, repairSql("target"), plan);
   } catch (error) {
-    await recordAudit(actor, { ...audit, action: "reconciliation.repair_failed", before: { planned: plan.counts }, after: { error: redactError(error) }, reason });
+    await recordAudit(actor, {
+      ...audit,
+      action: "reconciliation.repair_failed",
+      before: { planned: plan.counts },
+      after: { error: redactError(error) },
+      reason,
+    });
     throw new Response(`The repair failed on the target: ${redactError(error)}`, { status: 502 });
   }
   const planned = new Set(plan.actions.map((a) => JSON.stringify(a.key)));
@@ -173,6 +181,8 @@ export async function repairAfterVerify(job: { id: string; mode: string; reason:
   const [starter] = await controlSql()<{ actor_type: Actor["type"]; actor_id: string | null; actor_label: string }[]>`
     select actor_type, actor_id, actor_label from audit_log
     where entity_type = 'reconciliation' and entity_id = ${job.id} and action = 'reconciliation.start' order by id limit 1`;
-  const actor: Actor = starter ? { type: starter.actor_type, id: starter.actor_id, label: starter.actor_label } : { type: "system", id: null, label: "cutover" };
+  const actor: Actor = starter
+    ? { type: starter.actor_type, id: starter.actor_id, label: starter.actor_label }
+    : { type: "system", id: null, label: "cutover" };
   return applyJobRepair(job.id, actor, job.reason, null);
 }

@@ -8,10 +8,7 @@ import { controlDb, controlSql } from "~/utils/db.server";
 export type ReconciliationSchedule = typeof reconciliationSchedules.$inferSelect;
 
 export async function listSchedules(): Promise<ReconciliationSchedule[]> {
-  return controlDb()
-    .select()
-    .from(reconciliationSchedules)
-    .orderBy(reconciliationSchedules.schemaName, reconciliationSchedules.tableName);
+  return controlDb().select().from(reconciliationSchedules).orderBy(reconciliationSchedules.schemaName, reconciliationSchedules.tableName);
 }
 
 /** Creates or changes a table's sweep interval (audited with the previous one). */
@@ -22,7 +19,10 @@ export async function saveSchedule(input: { schemaName: string; tableName: strin
     await tx
       .insert(reconciliationSchedules)
       .values({ ...input, enabled: true, createdBy: actor.label })
-      .onConflictDoUpdate({ target: [reconciliationSchedules.schemaName, reconciliationSchedules.tableName], set: { everyHours: input.everyHours, enabled: true } });
+      .onConflictDoUpdate({
+        target: [reconciliationSchedules.schemaName, reconciliationSchedules.tableName],
+        set: { everyHours: input.everyHours, enabled: true },
+      });
     await recordAudit(
       actor,
       {
@@ -47,7 +47,13 @@ export async function deleteSchedule(input: { schemaName: string; tableName: str
     if (!before) return false;
     await recordAudit(
       actor,
-      { action: "reconciliation.unschedule", entityType: "reconciliation_schedule", entityId: `${input.schemaName}.${input.tableName}`, before: { everyHours: before.everyHours }, reason },
+      {
+        action: "reconciliation.unschedule",
+        entityType: "reconciliation_schedule",
+        entityId: `${input.schemaName}.${input.tableName}`,
+        before: { everyHours: before.everyHours },
+        reason,
+      },
       tx,
     );
     return true;
@@ -69,7 +75,12 @@ export async function queueDueSchedules(): Promise<string[]> {
     // a schedule saved before the guard (or written another way) queues nothing: its refusal is audited instead
     const guard = await guardReconciliationTable({ schemaName: s.schema_name, tableName: s.table_name });
     if (!guard.ok) {
-      await recordAudit(SYSTEM_ACTOR, { action: "reconciliation.schedule_refused", entityType: "reconciliation_schedule", entityId: `${s.schema_name}.${s.table_name}`, reason: guard.message });
+      await recordAudit(SYSTEM_ACTOR, {
+        action: "reconciliation.schedule_refused",
+        entityType: "reconciliation_schedule",
+        entityId: `${s.schema_name}.${s.table_name}`,
+        reason: guard.message,
+      });
       continue;
     }
     ids.push(

@@ -1,43 +1,16 @@
-import { randomUUID } from "node:crypto";
-import { setMaxListeners } from "node:events";
 import { and, desc, eq, getTableColumns, sql as dsql } from "drizzle-orm";
-import type postgres from "postgres";
-import { reconciliationJobs, reconciliationRanges, type RECONCILIATION_MODES } from "../../db/schema";
-import {
-  bucketRuns,
-  chooseStrategy,
-  planBuckets,
-  prepareReconciliation,
-  recheckBucketRange,
-  scanBucketRange,
-  type BucketRangeScan,
-  type ReconcileContext,
-} from "../reconciliation/engine";
-import { splitByExpectedState } from "../reconciliation/expected-state";
-import { DEFAULT_IN_FLIGHT_WINDOW_MS, MAX_PENDING_RECHECKS, RecheckPipeline } from "../reconciliation/in-flight";
-import type { Difference, JobScope } from "../reconciliation/types";
-import { createRuleResolver } from "../normalization/rules";
-import { cohortDataCopied } from "./backfill-cohort.server";
-import { listActiveRules } from "./normalization-rule.server";
+import { reconciliationJobs, type RECONCILIATION_MODES } from "../../db/schema";
+import { DEFAULT_IN_FLIGHT_WINDOW_MS } from "../reconciliation/in-flight";
+import type { Bucket, Difference, JobScope } from "../reconciliation/types";
 import { getOwnerColumn } from "./table-owner-column.server";
 import { recordAudit, type Actor } from "./audit.server";
-import { engineScope, evaluateOwners } from "./reconciliation-cohort.server";
-import { ingestMismatches } from "./mismatch-ingest.server";
-import { guardReconciliationTable } from "./schema-guard.server";
 import { controlDb, controlSql } from "~/utils/db.server";
-import { jobFailedEvent } from "~/notifications/events";
-import { notify } from "./notification.server";
-import { redactError } from "~/utils/databases.server";
 
 export type ReconciliationJob = typeof reconciliationJobs.$inferSelect;
 export type ReconciliationMode = (typeof RECONCILIATION_MODES)[number];
 
-/** Buckets per range: the unit a worker claims, checkpoints and re-runs after a crash. */
-const BUCKETS_PER_RANGE = 25;
 /** A range whose worker sent no heartbeat for this long is taken over by another worker. */
 export const STALE_AFTER_MS = 15_000;
-const HEARTBEAT_MS = 3_000;
-const CANCEL_POLL_MS = 1_000;
 
 export interface NewReconciliation {
   schemaName: string;
@@ -72,7 +45,11 @@ export async function createReconciliationJob(input: NewReconciliation, actor: A
         reason: input.reason ?? "",
       })
       .returning({ id: reconciliationJobs.id });
-    await recordAudit(actor, { action: "reconciliation.start", entityType: "reconciliation", entityId: job.id, after: { ...input, ownerColumn }, reason: input.reason }, tx);
+    await recordAudit(
+      actor,
+      { action: "reconciliation.start", entityType: "reconciliation", entityId: job.id, after: { ...input, ownerColumn }, reason: input.reason },
+      tx,
+    );
     return job.id;
   });
 }
@@ -151,119 +128,57 @@ export function expectedOf(job: Omit<ReconciliationJob, "scope">) {
   return { ignoredByRule: job.ignoredByRule, ignoredRules: job.ignoredRules, notYetMigrated: job.notYetMigrated, ownerColumn: job.ownerColumn };
 }
 
-export interface Sides {
-  source: postgres.Sql;
-  target: postgres.Sql;
+/** The guard refused the table: the job fails without reading anything. True when this call failed it. */
+export async function refuseJob(jobId: string, message: string): Promise<boolean> {
+  const failed = await controlSql()`update reconciliation_jobs set status = 'failed', error = ${`refused: ${message}`}, finished_at = now()
+    where id = ${jobId} and status in ('queued', 'running') returning id`;
+  return failed.length > 0;
 }
 
-/**
- * A worker's share of a job: plans it if nobody has, then claims ranges one at a time (pending, or abandoned by
- * a worker that stopped heart-beating) until none is left. Several workers may run this for the same job.
- * Each range's differences are ingested with an idempotency key of job + range, so a range re-run after a
- * crash never records a difference twice.
- */
-export async function runReconciliationWorker(
+export async function cancelRequested(jobId: string): Promise<boolean> {
+  const [row] = await controlSql()`select cancel_requested_at from reconciliation_jobs where id = ${jobId}`.catch(() => [null]);
+  return Boolean(row?.cancel_requested_at);
+}
+
+export async function failJobOnDrift(jobId: string, drift: unknown[]) {
+  await controlSql()`update reconciliation_jobs set status = 'failed', drift = ${JSON.stringify(drift)}::text::jsonb, error = 'schema drift prevents the comparison',
+    finished_at = now() where id = ${jobId}`;
+}
+
+export async function markJobCancelled(jobId: string) {
+  await controlSql()`update reconciliation_jobs set status = 'cancelled', finished_at = coalesce(finished_at, now()) where id = ${jobId} and status in ('queued', 'running')`;
+}
+
+/** True for exactly one worker: the one whose update finds the job running with every range done. */
+export async function markJobSucceeded(jobId: string): Promise<boolean> {
+  const finished = await controlSql()`
+    update reconciliation_jobs set status = 'succeeded', finished_at = now()
+    where id = ${jobId} and status = 'running'
+      and not exists (select 1 from reconciliation_ranges where job_id = ${jobId} and not done)
+    returning id`;
+  return finished.length > 0;
+}
+
+/** True when this call failed the job (a cancelled job stays cancelled). */
+export async function markJobFailed(jobId: string, message: string): Promise<boolean> {
+  const failed =
+    await controlSql()`update reconciliation_jobs set status = 'failed', error = ${message.slice(0, 2000)}, finished_at = now() where id = ${jobId} and status <> 'cancelled' returning id`;
+  return failed.length > 0;
+}
+
+export function heartbeatRange(jobId: string, rangeIndex: number, workerId: string) {
+  return controlSql()`update reconciliation_ranges set heartbeat_at = now() where job_id = ${jobId} and index = ${rangeIndex} and claimed_by = ${workerId}`;
+}
+
+/** Counts a range done (once: another worker may have finished the same range meanwhile, taking it over as stale). */
+export async function recordRangeDone(
   jobId: string,
-  sides: Sides,
-  options: { workerId?: string; staleAfterMs?: number; onSucceeded?: (job: ReconciliationJob) => Promise<void> } = {},
-): Promise<void> {
-  const workerId = options.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
-  const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
-  const sql = controlSql();
-  const job = await getReconciliationJob(jobId);
-  if (!job || job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return;
-  // Defence in depth: a job row written any other way than through the guarded entry points still reads nothing.
-  const guard = await guardReconciliationTable({ schemaName: job.schemaName, tableName: job.tableName }, sides);
-  if (!guard.ok) {
-    const failed = await sql`update reconciliation_jobs set status = 'failed', error = ${`refused: ${guard.message}`}, finished_at = now()
-      where id = ${jobId} and status in ('queued', 'running') returning id`;
-    if (failed.length) await notify(jobFailedEvent("reconciliation", job, `refused: ${guard.message}`));
-    return;
-  }
-  const abort = new AbortController();
-  // every range re-read in the pipeline waits on this signal (MAX_PENDING_RECHECKS, plus the scan's rate limiter)
-  setMaxListeners(4 * MAX_PENDING_RECHECKS, abort.signal);
-  const cancelWatch = setInterval(async () => {
-    const [row] = await sql`select cancel_requested_at from reconciliation_jobs where id = ${jobId}`.catch(() => [null]);
-    if (row?.cancel_requested_at) abort.abort(new Error("cancelled"));
-  }, CANCEL_POLL_MS);
-  try {
-    const scope = await engineScope(jobId, job.scope, { staleAfterMs, signal: abort.signal });
-    if (!scope) return;
-    // the rules in force when the job starts, resolved for the table as ingestion resolves them
-    const resolve = createRuleResolver(await listActiveRules());
-    const table = findingsTable(job);
-    const { drift, context } = await prepareReconciliation(sides.source, sides.target, {
-      schema: job.schemaName,
-      table: job.tableName,
-      scope,
-      rowsPerSecond: job.rowsPerSecond,
-      concurrency: 1,
-      signal: abort.signal,
-      rulesFor: (column) => resolve(table, column),
-      ownerColumn: job.ownerColumn,
-      inFlightWindowMs: job.inFlightWindowMs,
-    });
-    if (!context) {
-      await sql`update reconciliation_jobs set status = 'failed', drift = ${JSON.stringify(drift)}::text::jsonb, error = 'schema drift prevents the comparison',
-        finished_at = now() where id = ${jobId}`;
-      await notify(jobFailedEvent("reconciliation", job, "schema drift prevents the comparison"));
-      return;
-    }
-    await planOnce(jobId, context, drift);
-    const seen = { buckets: 0, differing: 0 };
-    // ranges' re-reads wait out the in-flight window (and are recorded) while the next ranges are scanned
-    const finishing = new RecheckPipeline();
-    for (;;) {
-      if (abort.signal.aborted) break;
-      const range = await claimRange(jobId, workerId, staleAfterMs);
-      if (!range) break;
-      const heartbeat = setInterval(() => {
-        sql`update reconciliation_ranges set heartbeat_at = now() where job_id = ${jobId} and index = ${range.index} and claimed_by = ${workerId}`.catch(() => {});
-      }, HEARTBEAT_MS);
-      let scan: BucketRangeScan;
-      try {
-        scan = await scanBucketRange(context, range.buckets, chooseStrategy(context, seen));
-      } catch (error) {
-        clearInterval(heartbeat);
-        throw error;
-      }
-      seen.buckets += scan.buckets.length;
-      seen.differing += scan.bucketsDiffering;
-      await finishing.add(finishRange(job, range.index, context, scan).finally(() => clearInterval(heartbeat)));
-    }
-    await finishing.drain();
-    if (abort.signal.aborted) {
-      await sql`update reconciliation_jobs set status = 'cancelled', finished_at = coalesce(finished_at, now()) where id = ${jobId} and status in ('queued', 'running')`;
-      return;
-    }
-    const finished = await sql`
-      update reconciliation_jobs set status = 'succeeded', finished_at = now()
-      where id = ${jobId} and status = 'running'
-        and not exists (select 1 from reconciliation_ranges where job_id = ${jobId} and not done)
-      returning id`;
-    // exactly one worker's update finds the job running: that worker alone runs the follow-up (a repair)
-    if (finished.length && options.onSucceeded) await options.onSucceeded((await getReconciliationJob(jobId))!);
-  } catch (error) {
-    if (abort.signal.aborted) {
-      await sql`update reconciliation_jobs set status = 'cancelled', finished_at = coalesce(finished_at, now()) where id = ${jobId} and status in ('queued', 'running')`;
-      return;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    const failed = await sql`update reconciliation_jobs set status = 'failed', error = ${message.slice(0, 2000)}, finished_at = now() where id = ${jobId} and status <> 'cancelled' returning id`;
-    if (failed.length) await notify(jobFailedEvent("reconciliation", job, redactError(error)));
-    throw error;
-  } finally {
-    clearInterval(cancelWatch);
-  }
-}
-
-/** Re-reads a scanned range's candidates, records its differences and counts the range done (once). */
-async function finishRange(job: ReconciliationJob, rangeIndex: number, context: ReconcileContext, scan: BucketRangeScan) {
-  const jobId = job.id;
-  const result = await recheckBucketRange(context, scan);
-  const { mismatches, notYetMigrated } = await splitExpected(job, result.differences);
-  await recordDifferences(job, rangeIndex, mismatches, result.rowsCompared);
+  rangeIndex: number,
+  bucketsDone: number,
+  result: { rowsCompared: number; clearedOnRecheck: number; ignoredByRule?: number; ignoredRules?: Record<string, number> },
+  mismatches: Difference[],
+  notYetMigrated: number,
+) {
   await controlSql().begin(async (tx) => {
     const [updated] = await tx`
       update reconciliation_ranges set done = true, rows_compared = ${result.rowsCompared}, differences = ${mismatches.length}
@@ -274,10 +189,10 @@ async function finishRange(job: ReconciliationJob, rangeIndex: number, context: 
     for (const d of mismatches) counts[d.kind]++;
     await tx`
       update reconciliation_jobs set
-        rows_compared = rows_compared + ${result.rowsCompared}, buckets_done = buckets_done + ${scan.buckets.length},
+        rows_compared = rows_compared + ${result.rowsCompared}, buckets_done = buckets_done + ${bucketsDone},
         missing_in_target = missing_in_target + ${counts.missing_in_target}, extra_in_target = extra_in_target + ${counts.extra_in_target},
         value_mismatch = value_mismatch + ${counts.value_mismatch}, cleared_on_recheck = cleared_on_recheck + ${result.clearedOnRecheck},
-        not_yet_migrated = not_yet_migrated + ${notYetMigrated.length}, ignored_by_rule = ignored_by_rule + ${result.ignoredByRule ?? 0},
+        not_yet_migrated = not_yet_migrated + ${notYetMigrated}, ignored_by_rule = ignored_by_rule + ${result.ignoredByRule ?? 0},
         ignored_rules = (select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
           select k, sum(v::int) as n from (select * from jsonb_each_text(ignored_rules) union all
             select * from jsonb_each_text(${JSON.stringify(result.ignoredRules ?? {})}::text::jsonb)) as e(k, v) group by k) as s),
@@ -286,14 +201,16 @@ async function finishRange(job: ReconciliationJob, rangeIndex: number, context: 
   });
 }
 
-/** The first worker plans the bucket ranges (under a row lock); later ones find them there: the checkpoint. */
-async function planOnce(jobId: string, context: Parameters<typeof planBuckets>[0], drift: unknown[]) {
+/**
+ * The first worker plans the bucket ranges (under a row lock); later ones find them there: the checkpoint.
+ * `plan` runs only for that first worker, inside the lock.
+ */
+export async function planRangesOnce(jobId: string, plan: () => Promise<{ buckets: Bucket[]; runs: Bucket[][]; estimatedRows: number }>, drift: unknown[]) {
   const sql = controlSql();
   await sql.begin(async (tx) => {
     const [job] = await tx`select buckets_total from reconciliation_jobs where id = ${jobId} for update`;
     if (job.buckets_total !== null) return;
-    const { buckets, estimatedRows } = await planBuckets(context);
-    const runs = bucketRuns(buckets, BUCKETS_PER_RANGE, true);
+    const { buckets, runs, estimatedRows } = await plan();
     // one statement: the ranges travel as one JSON document and are unpacked by the server
     await tx`
       insert into reconciliation_ranges (job_id, index, buckets)
@@ -307,9 +224,9 @@ async function planOnce(jobId: string, context: Parameters<typeof planBuckets>[0
   });
 }
 
-async function claimRange(jobId: string, workerId: string, staleAfterMs: number) {
+export async function claimRange(jobId: string, workerId: string, staleAfterMs: number) {
   const sql = controlSql();
-  const [row] = await sql<{ index: number; buckets: import("../reconciliation/types").Bucket[] }[]>`
+  const [row] = await sql<{ index: number; buckets: Bucket[] }[]>`
     update reconciliation_ranges set claimed_by = ${workerId}, heartbeat_at = now()
     where (job_id, index) = (
       select job_id, index from reconciliation_ranges
@@ -323,42 +240,8 @@ async function claimRange(jobId: string, workerId: string, staleAfterMs: number)
 }
 
 /** The table as findings and normalization rules name it: `table` in public, `schema.table` elsewhere. */
-function findingsTable(job: Pick<ReconciliationJob, "schemaName" | "tableName">): string {
+export function findingsTable(job: Pick<ReconciliationJob, "schemaName" | "tableName">): string {
   return job.schemaName === "public" ? job.tableName : `${job.schemaName}.${job.tableName}`;
-}
-
-/** Rows missing on the target whose owner is still on source_only (and not copied) are expected: not mismatches. */
-async function splitExpected(job: ReconciliationJob, differences: Difference[]) {
-  const owners = differences.flatMap((d) => (d.kind === "missing_in_target" && d.userId ? [d.userId] : []));
-  if (!job.ownerColumn || owners.length === 0) return { mismatches: differences, notYetMigrated: [] };
-  const assignments = await evaluateOwners(owners);
-  const copied = new Map<string | null, boolean>();
-  for (const a of assignments.values()) {
-    if (a.mode === "source_only" && !copied.has(a.cohortId)) copied.set(a.cohortId, await cohortDataCopied(a.cohortId, job));
-  }
-  return splitByExpectedState(differences, (id) => assignments.get(id), (cohortId) => copied.get(cohortId) ?? false);
-}
-
-async function recordDifferences(job: ReconciliationJob, rangeIndex: number, differences: Difference[], compared: number) {
-  const table = findingsTable(job);
-  const now = new Date();
-  await ingestMismatches(
-    {
-      mismatches: differences.map((d) => ({
-        origin: "reconciliation" as const,
-        kind: d.kind,
-        table,
-        primaryKey: d.key.length === 1 ? d.key[0] : d.keyObject,
-        userId: d.userId ?? undefined,
-        sourceValue: d.source,
-        targetValue: d.target,
-        detectedAt: now,
-      })),
-      comparisons: compared > 0 ? [{ table, windowStart: now, compared, mismatched: differences.length }] : [],
-    },
-    // a range re-run after a crash replays the stored answer instead of recording the differences again
-    { idempotencyKey: `reconciliation:${job.id}:${rangeIndex}`, reconciliationJobId: job.id },
-  );
 }
 
 /**
@@ -366,10 +249,26 @@ async function recordDifferences(job: ReconciliationJob, rangeIndex: number, dif
  * never count), and what its latest finished verify found that is not a mismatch, with its owner column.
  */
 export async function tableFreshness(): Promise<
-  { schemaName: string; tableName: string; verifiedAt: Date | null; lastRunAt: Date | null; notYetMigrated: number | null; ignoredByRule: number | null; ownerColumn: string | null }[]
+  {
+    schemaName: string;
+    tableName: string;
+    verifiedAt: Date | null;
+    lastRunAt: Date | null;
+    notYetMigrated: number | null;
+    ignoredByRule: number | null;
+    ownerColumn: string | null;
+  }[]
 > {
   const rows = await controlSql()<
-    { schema_name: string; table_name: string; verified_at: Date | null; last_run_at: Date | null; not_yet_migrated: number | null; ignored_by_rule: number | null; owner_column: string | null }[]
+    {
+      schema_name: string;
+      table_name: string;
+      verified_at: Date | null;
+      last_run_at: Date | null;
+      not_yet_migrated: number | null;
+      ignored_by_rule: number | null;
+      owner_column: string | null;
+    }[]
   >`
     with t as (
       select schema_name, table_name,

@@ -1,20 +1,12 @@
-import { eq } from "drizzle-orm";
 import type postgres from "postgres";
-import { settings } from "../../db/schema";
-import {
-  ATTRIBUTE_FIELDS,
-  parseStoredPopulationSource,
-  tableLabel,
-  type PopulationSource,
-  type SampleBasis,
-} from "../rollout/population";
+import { ATTRIBUTE_FIELDS, parseStoredPopulationSource, tableLabel, type PopulationSource, type SampleBasis } from "../rollout/population";
 import type { PreviewUser } from "../rollout/preview";
 import { quoteIdent } from "../utils/sql-identifier";
-import { recordAudit, type Actor } from "./audit.server";
+import type { Actor } from "./audit.server";
+import { readSetting, saveSetting, SETTING_KEYS } from "./setting.server";
+import { columnsOf, resolveTable, type SourceColumn } from "./source-catalog.server";
 import { redactError, sideSql } from "~/utils/databases.server";
-import { controlDb } from "~/utils/db.server";
 
-const POPULATION_KEY = "rollout.population";
 const SAMPLE_SIZE = 20_000;
 
 export interface PopulationSample {
@@ -27,82 +19,8 @@ export interface PopulationSample {
   error: string | null;
 }
 
-export interface SourceTable {
-  schema: string;
-  name: string;
-  estimate: number;
-}
-
-export interface SourceColumn {
-  name: string;
-  type: string;
-  /** pg_type.typcategory: S string, N numeric, E enum, U user-defined (uuid, json), ... */
-  category: string;
-  typeName: string;
-}
-
 export async function getPopulationSource(): Promise<PopulationSource> {
-  const [row] = await controlDb().select({ value: settings.value }).from(settings).where(eq(settings.key, POPULATION_KEY));
-  return parseStoredPopulationSource(row?.value);
-}
-
-// Tables and materialized views (TABLESAMPLE needs one), never partitions on their own or system schemas.
-const READABLE_TABLE = `c.relkind in ('r', 'p', 'm') and not c.relispartition
-    and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'
-    and has_table_privilege(c.oid, 'select')`;
-// A partitioned table has no statistics of its own: its estimate is the sum of its partitions'.
-const TABLES_SQL = `
-  select n.nspname as schema, c.relname as name, c.oid::int8 as oid,
-    (case when c.relkind = 'p'
-      then (select coalesce(sum(greatest(p.reltuples, 0)), 0) from pg_partition_tree(c.oid) t join pg_class p on p.oid = t.relid where t.isleaf)
-      else c.reltuples end)::float8 as estimate
-  from pg_class c join pg_namespace n on n.oid = c.relnamespace
-  where ${READABLE_TABLE}`;
-
-/** The source's readable tables for the picker (read through the read-only pool). */
-export async function listSourceTables(limit = 2000): Promise<SourceTable[]> {
-  const rows = await sideSql("source").unsafe<SourceTable[]>(`${TABLES_SQL} order by 1, 2 limit $1`, [limit]);
-  return rows.map((r) => ({ schema: r.schema, name: r.name, estimate: Math.max(0, Number(r.estimate)) }));
-}
-
-async function resolveTable(sql: postgres.Sql, schema: string, table: string) {
-  const [row] = await sql.unsafe<{ oid: string; estimate: number }[]>(`${TABLES_SQL} and n.nspname = $1 and c.relname = $2`, [schema, table]);
-  return row ? { oid: row.oid, estimate: Number(row.estimate) } : null;
-}
-
-async function columnsOf(sql: postgres.Sql, oid: string): Promise<SourceColumn[]> {
-  return sql.unsafe<SourceColumn[]>(
-    `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type, t.typcategory as category, t.typname as "typeName"
-     from pg_attribute a join pg_type t on t.oid = a.atttypid
-     where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped order by a.attnum`,
-    [oid],
-  );
-}
-
-/** The columns of one source table for the pickers; null when there is no such readable table. */
-export async function listSourceColumns(schema: string, table: string): Promise<SourceColumn[] | null> {
-  const sql = sideSql("source");
-  const rel = await resolveTable(sql, schema, table);
-  return rel ? columnsOf(sql, rel.oid) : null;
-}
-
-export interface ActivityColumn {
-  schema: string;
-  table: string;
-  column: string;
-}
-
-/** Columns elsewhere in the source that hold ids of the id column's type: the activity tables' user columns. */
-export async function listActivityColumns(id: SourceColumn, users: { schema: string; table: string }, limit = 2000): Promise<ActivityColumn[]> {
-  return sideSql("source").unsafe<ActivityColumn[]>(
-    `select n.nspname as schema, c.relname as table, a.attname as column
-     from pg_attribute a join pg_type t on t.oid = a.atttypid join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-     where ${READABLE_TABLE} and a.attnum > 0 and not a.attisdropped
-       and (t.typname = $1 or (t.typcategory = 'S' and $2 = 'S'))
-       and not (n.nspname = $3 and c.relname = $4)
-     order by 1, 2, 3 limit $5`,
-    [id.typeName, id.category, users.schema, users.table, limit],
-  );
+  return parseStoredPopulationSource(await readSetting(SETTING_KEYS.population));
 }
 
 const isUuid = (c: SourceColumn) => c.typeName === "uuid";
@@ -149,9 +67,7 @@ async function activityErrors(sql: postgres.Sql, activity: NonNullable<Populatio
 function projection(source: PopulationSource, weight?: string): string {
   const attribute = (column: string | null) => (column === null ? "null::text" : `trim(u.${quoteIdent(column)}::text)`);
   weight ??=
-    source.weightKind === "column" && source.weightColumn !== null
-      ? `greatest(coalesce(u.${quoteIdent(source.weightColumn)}::float8, 0), 0)`
-      : "null::float8";
+    source.weightKind === "column" && source.weightColumn !== null ? `greatest(coalesce(u.${quoteIdent(source.weightColumn)}::float8, 0), 0)` : "null::float8";
   return [
     `u.${quoteIdent(source.idColumn)}::text as id`,
     ...ATTRIBUTE_FIELDS.map(({ field, attribute: name }) => `${attribute(source[field])} as "${name}"`),
@@ -305,13 +221,7 @@ export async function savePopulationSource(source: PopulationSource, actor: Acto
   const checked = await checkPopulationSource(source);
   if (!checked.ok) return checked;
   const before = await getPopulationSource();
-  await controlDb().transaction(async (tx) => {
-    await tx
-      .insert(settings)
-      .values({ key: POPULATION_KEY, value: source })
-      .onConflictDoUpdate({ target: settings.key, set: { value: source, updatedAt: new Date() } });
-    await recordAudit(actor, { action: "rollout.population.update", entityType: "settings", entityId: POPULATION_KEY, before, after: source, reason }, tx);
-  });
+  await saveSetting(SETTING_KEYS.population, actor, () => ({ value: source, action: "rollout.population.update", reason, auditBefore: before }));
   cached = null;
   return checked;
 }
@@ -365,9 +275,7 @@ export async function findSourceUsers(ids: string[]): Promise<Map<string, Previe
   return found;
 }
 
-export type EmailLookup =
-  | { ids: string[]; error: null }
-  | { ids: []; error: string };
+export type EmailLookup = { ids: string[]; error: null } | { ids: []; error: string };
 
 /**
  * The ids of the users whose email is `email`, exact but case-insensitive (at most 10). The equality is tried
@@ -382,7 +290,8 @@ export async function findSourceUserIdsByEmail(email: string): Promise<EmailLook
     const column = `u.${quoteIdent(source.emailColumn)}`;
     const sql = sideSql("source");
     let rows = await sql.unsafe<{ id: string }[]>(`select ${id} from ${table} u where ${column} = $1 limit 10`, [email]);
-    if (rows.length === 0) rows = await sql.unsafe<{ id: string }[]>(`select ${id} from ${table} u where lower(${column}::text) = lower($1) order by 1 limit 10`, [email]);
+    if (rows.length === 0)
+      rows = await sql.unsafe<{ id: string }[]>(`select ${id} from ${table} u where lower(${column}::text) = lower($1) order by 1 limit 10`, [email]);
     return { ids: rows.map((r) => r.id), error: null };
   } catch (error) {
     return { ids: [], error: `Could not look the email up in the source: ${redactError(error)}` };

@@ -31,10 +31,27 @@ export async function loadRolloutProgress(counts: RungCounts, windowDays = 30, n
   const since = new Date(Math.floor((now - windowDays * DAY) / DAY) * DAY);
   const db = controlDb();
   const [inWindow, [beforeWindow], planned, current] = await Promise.all([
-    db.select({ ruleset: rulesetVersions.ruleset, at: rulesetVersions.at }).from(rulesetVersions).where(gte(rulesetVersions.at, since)).orderBy(asc(rulesetVersions.version)),
-    db.select({ ruleset: rulesetVersions.ruleset, at: rulesetVersions.at }).from(rulesetVersions).where(lt(rulesetVersions.at, since)).orderBy(desc(rulesetVersions.version)).limit(1),
     db
-      .select({ id: cohorts.id, name: cohorts.name, mode: cohorts.mode, percentBasisPoints: cohorts.percentBasisPoints, rampSteps: cohorts.rampSteps, rampEveryHours: cohorts.rampEveryHours, updatedAt: cohorts.updatedAt })
+      .select({ ruleset: rulesetVersions.ruleset, at: rulesetVersions.at })
+      .from(rulesetVersions)
+      .where(gte(rulesetVersions.at, since))
+      .orderBy(asc(rulesetVersions.version)),
+    db
+      .select({ ruleset: rulesetVersions.ruleset, at: rulesetVersions.at })
+      .from(rulesetVersions)
+      .where(lt(rulesetVersions.at, since))
+      .orderBy(desc(rulesetVersions.version))
+      .limit(1),
+    db
+      .select({
+        id: cohorts.id,
+        name: cohorts.name,
+        mode: cohorts.mode,
+        percentBasisPoints: cohorts.percentBasisPoints,
+        rampSteps: cohorts.rampSteps,
+        rampEveryHours: cohorts.rampEveryHours,
+        rampClockAt: cohorts.rampClockAt,
+      })
       .from(cohorts),
     db.select({ version: rulesetVersions.version }).from(rulesetVersions).orderBy(desc(rulesetVersions.version)).limit(1),
   ]);

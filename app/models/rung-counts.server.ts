@@ -36,5 +36,12 @@ export async function loadRungCounts(now = Date.now()): Promise<RungCounts> {
     users: exact ? d.users : Math.round(d.share * sample.population),
     share: d.share,
   }));
-  return { rungs: MODES.map((m) => rungs.find((r) => r.mode === m)!), basis, emergency: ruleset.emergency, error: sample.error, users: sample.users, population: sample.population };
+  return {
+    rungs: MODES.map((m) => rungs.find((r) => r.mode === m)!),
+    basis,
+    emergency: ruleset.emergency,
+    error: sample.error,
+    users: sample.users,
+    population: sample.population,
+  };
 }

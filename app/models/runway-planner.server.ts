@@ -1,12 +1,17 @@
 import { desc } from "drizzle-orm";
 import { runwayProposals } from "../../db/schema";
 import { HEALTH_METRICS } from "../health/series";
+import { formatBytes, formatCount } from "~/format/quantities";
+import { formatRunway } from "../health/xid-forecast";
 import { effectiveFailsafeAge } from "../health/xid-limits";
 import { compileRuleset, evaluate } from "../rollout/evaluate";
-import type { Mode } from "../rollout/modes";
+import type { CohortShare } from "../runway/plan";
 import { crossingMs, deadlineForShare, type RunwayBasis, type ShareDeadline } from "../runway/projection";
 import { recordAudit, type Actor } from "./audit.server";
+import { loadCapacityView } from "./capacity.server";
 import { healthSeries } from "./health.server";
+import { controlSql } from "~/utils/db.server";
+import { listRampingCohorts } from "./cohort.server";
 import { loadRuleset } from "./ruleset.server";
 import { sampleSourceUsers } from "./rollout-population.server";
 import { loadXidView } from "./xid.server";
@@ -14,32 +19,39 @@ import { controlDb } from "~/utils/db.server";
 
 /** The rate is measured over a week: a whole number of school days and weekends, so neither skews it. */
 export const RATE_WINDOW_HOURS = 168;
+/** healthSeries() reads raw readings for spans up to 12 h. */
+const RAW_RATE_WINDOW_MS = 12 * 3_600_000;
 // PostgreSQL's default vacuum_failsafe_age, when no reading says otherwise (e.g. a replay of series only).
 const DEFAULT_FAILSAFE_AGE = 1_600_000_000;
 
-export interface CohortShare {
-  id: string;
-  name: string;
-  mode: Mode;
-  basisPoints: number;
-  /** Share (0..1) of all write traffic the cohort decides now, and at 100%. */
-  writeShareNow: number;
-  writeShareFull: number;
-}
+export type { CohortShare };
 
 export interface PlannerBasis {
   basis: RunwayBasis | null;
   /** Why there is no basis (no XID history yet, the source is not PostgreSQL). */
   problem: string | null;
   /** What the figures rest on, in words. */
-  rests: { rate: string; shares: string };
+  rests: { rate: string; size: string; shares: string };
+  /** The disk size set on the Capacity page, and the days until the size reaches it at today's ladder (its runway). */
+  diskBytes: number | null;
+  diskFullDays: number | null;
   cohorts: CohortShare[];
 }
 
 /** The measured XID rate, age and size growth of the source from the stored series (the collector's samples). */
-export async function measureSourceRunway(now = Date.now()): Promise<Omit<RunwayBasis, "targetOnlyShareNow" | "failsafeAge"> | null> {
+export async function measureSourceRunway(
+  now = Date.now(),
+): Promise<(Omit<RunwayBasis, "targetOnlyShareNow" | "failsafeAge"> & { diskFullDays: number | null }) | null> {
   const from = new Date(now - RATE_WINDOW_HOURS * 3_600_000);
-  const rows = await healthSeries("source", [HEALTH_METRICS.nextXid, HEALTH_METRICS.xidAge, HEALTH_METRICS.databaseBytes], from, new Date(now), 2000);
+  const metrics = [HEALTH_METRICS.nextXid, HEALTH_METRICS.xidAge];
+  let rows = await healthSeries("source", metrics, from, new Date(now), 2000);
+  // A week is read from hourly rows. A collector younger than the raw window has few of them, and averages of
+  // partial hours a minute apart would read as an hour's worth of XIDs: measure over its raw readings instead
+  // (as the Wraparound page does) rather than say "no history" or understate the rate.
+  const hourly = rows.filter((r) => r.metric === HEALTH_METRICS.nextXid).map((r) => r.at.getTime());
+  if (hourly.length < 2 || Math.max(...hourly) - Math.min(...hourly) < RAW_RATE_WINDOW_MS) {
+    rows = await healthSeries("source", metrics, new Date(now - RAW_RATE_WINDOW_MS), new Date(now), 2000);
+  }
   const counter = rows.filter((r) => r.metric === HEALTH_METRICS.nextXid);
   if (counter.length < 2) return null;
   const last = counter[counter.length - 1];
@@ -59,23 +71,35 @@ export async function measureSourceRunway(now = Date.now()): Promise<Omit<Runway
     return { at, rows: of.filter((r) => r.at.getTime() === at) };
   };
   const ages = lastAt(HEALTH_METRICS.xidAge).rows;
-  const sizes = rows.filter((r) => r.metric === HEALTH_METRICS.databaseBytes);
-  const sizeAt = (at: number) => sizes.filter((r) => r.at.getTime() === at).reduce((sum, r) => sum + r.value, 0);
-  const sizeTimes = [...new Set(sizes.map((r) => r.at.getTime()))].sort((a, b) => a - b);
-  const sizeSpanDays = sizeTimes.length >= 2 ? (sizeTimes[sizeTimes.length - 1] - sizeTimes[0]) / 86_400_000 : 0;
+  const size = await measureSourceSize(now);
   return {
     nowMs: last.at.getTime(),
     xidAge: ages.length ? Math.max(...ages.map((r) => r.value)) : 0,
     xidRatePerSecond: xids / seconds,
-    rateWindowHours: Math.round(seconds / 3600),
-    sizeBytes: sizeTimes.length ? sizeAt(sizeTimes[sizeTimes.length - 1]) : null,
-    sizeGrowthBytesPerDay: sizeSpanDays > 0 ? (sizeAt(sizeTimes[sizeTimes.length - 1]) - sizeAt(sizeTimes[0])) / sizeSpanDays : null,
+    rateWindowHours: seconds / 3600,
+    ...size,
+  };
+}
+
+/**
+ * The source's size and growth as the Capacity page fits them (its view, least squares over the runway window), so
+ * the planner's disk curve and the Capacity page's runway to the disk size rest on one trend.
+ */
+async function measureSourceSize(now: number) {
+  const view = await loadCapacityView("source", controlSql(), now);
+  const growth = view.summary?.databaseGrowth ?? null;
+  return {
+    sizeBytes: view.capacity?.engine === "postgresql" ? view.capacity.databaseBytes : null,
+    sizeGrowthBytesPerDay: growth?.bytesPerDay ?? null,
+    sizeWindowHours: growth?.windowHours ?? null,
+    diskFullDays: view.summary?.databaseDaysToFull ?? null,
   };
 }
 
 /** Each cohort's share of write traffic (the preview's basis: the sample of users and their write weights). */
 export async function cohortWriteShares(): Promise<{ cohorts: CohortShare[]; targetOnlyShare: number; shares: string }> {
-  const [ruleset, sample] = await Promise.all([loadRuleset(), sampleSourceUsers()]);
+  const [ruleset, sample, ramping] = await Promise.all([loadRuleset(), sampleSourceUsers(), listRampingCohorts()]);
+  const ramps = new Map(ramping.map((c) => [c.id, { steps: c.rampSteps!, everyHours: c.rampEveryHours!, clockAtMs: c.rampClockAt.getTime() }]));
   if (sample.error) throw new Error(sample.error);
   const users = sample.writers ?? sample.users;
   const total = users.reduce((sum, u) => sum + (u.writeWeight ?? 1), 0) || 1;
@@ -92,21 +116,78 @@ export async function cohortWriteShares(): Promise<{ cohorts: CohortShare[]; tar
     // The cohort at 100% (others unchanged): what it would take off the source once fully on target_only.
     const full = compileRuleset({ ...base, cohorts: base.cohorts.map((o) => (o.id === c.id ? { ...o, percentBasisPoints: 10_000 } : o)) });
     const fullWeight = users.reduce((sum, u) => sum + (evaluate(full, u.id, u.attributes).cohort?.id === c.id ? (u.writeWeight ?? 1) : 0), 0);
-    return { id: c.id, name: c.name, mode: c.mode, basisPoints: c.percentBasisPoints, writeShareNow: (now.get(c.id) ?? 0) / total, writeShareFull: fullWeight / total };
+    return {
+      id: c.id,
+      name: c.name,
+      mode: c.mode,
+      basisPoints: c.percentBasisPoints,
+      writeShareNow: (now.get(c.id) ?? 0) / total,
+      writeShareFull: fullWeight / total,
+      ramp: ramps.get(c.id) ?? null,
+    };
   });
-  const weights = sample.writers ? "write weights from a sample of the activity table" : sample.basis.weightKind === "equal" ? "writes assumed equal per user" : `write weights from ${sample.basis.weightColumn ?? "a column"}`;
-  return { cohorts, targetOnlyShare: targetOnly / total, shares: `${users.length.toLocaleString("en")} sampled users of ${sample.population.toLocaleString("en")} (${sample.basis.populationMethod}), ${weights}` };
+  const weights = sample.writers
+    ? "write weights from a sample of the activity table"
+    : sample.basis.weightKind === "equal"
+      ? "writes assumed equal per user"
+      : `write weights from ${sample.basis.weightColumn ?? "a column"}`;
+  return {
+    cohorts,
+    targetOnlyShare: targetOnly / total,
+    shares: `${users.length.toLocaleString("en")} sampled users of ${sample.population.toLocaleString("en")} (${sample.basis.populationMethod}), ${weights}`,
+  };
+}
+
+/** "30 s", "12 min", "31 h", "7.0 days": the measuring window in words (a young collector's is under a minute). */
+function spanWords(hours: number): string {
+  return hours * 3600 < 90 ? `${Math.round(hours * 3600)} s` : formatRunway(hours);
+}
+
+/** "0.44/s", "1,234/s": small rates keep their decimals, so a quiet demo does not read as "0/s". */
+function perSecond(rate: number): string {
+  return rate < 10 ? `${rate.toFixed(2)}/s` : `${Math.round(rate).toLocaleString("en")}/s`;
 }
 
 export async function loadPlannerBasis(now = Date.now()): Promise<PlannerBasis> {
   const [measured, view, shares] = await Promise.all([measureSourceRunway(now), loadXidView(), cohortWriteShares()]);
   const failsafe = (view.xid && effectiveFailsafeAge(view.xid.settings)) ?? DEFAULT_FAILSAFE_AGE;
+  // The Wraparound page forecasts from a rate smoothed over 15 minutes; the planner averages its whole window.
+  // Say so when they differ, so the two pages' runways can be read side by side.
+  const smoothed =
+    measured && view.xidRate !== null && Math.abs(view.xidRate - measured.xidRatePerSecond) > 0.05 * Math.max(view.xidRate, measured.xidRatePerSecond)
+      ? ` (the Wraparound page forecasts from its 15-minute smoothed rate, now ${perSecond(view.xidRate)})`
+      : "";
   const rests = {
-    rate: measured ? `XID rate ${Math.round(measured.xidRatePerSecond).toLocaleString("en")}/s measured over the last ${measured.rateWindowHours} h; failsafe at ${(failsafe / 1e6).toLocaleString("en")} M${view.xid ? "" : " (PostgreSQL's default: no reading of the setting yet)"}` : "no XID history",
+    rate: measured
+      ? `XID rate ${perSecond(measured.xidRatePerSecond)} (${formatCount(measured.xidRatePerSecond * 86_400)} a day) measured over the last ${spanWords(measured.rateWindowHours)}${smoothed}; failsafe at age ${formatCount(failsafe)}${view.xid ? " (vacuum_failsafe_age)" : " (PostgreSQL's default: no reading of the setting yet)"}`
+      : "no XID history",
+    size:
+      !measured || measured.sizeBytes === null
+        ? "no database size read yet (the collector reads sizes every 5 minutes)"
+        : measured.sizeGrowthBytesPerDay === null
+          ? `database size ${formatBytes(measured.sizeBytes)}; its growth needs a second size reading (every 5 minutes)`
+          : `database size ${formatBytes(measured.sizeBytes)}, growing ${formatBytes(measured.sizeGrowthBytesPerDay)} a day (least-squares fit over the last ${spanWords(measured.sizeWindowHours ?? 0)}, as the Capacity page fits it)`,
     shares: shares.shares,
   };
-  if (!measured) return { basis: null, problem: view.problem ?? "Not enough XID history yet: the collector needs two samples.", rests, cohorts: shares.cohorts };
-  return { basis: { ...measured, failsafeAge: failsafe, targetOnlyShareNow: shares.targetOnlyShare }, problem: null, rests, cohorts: shares.cohorts };
+  const diskBytes = view.thresholds.sourceDiskBytes ?? null;
+  if (!measured)
+    return {
+      basis: null,
+      problem: view.problem ?? "Not enough XID history yet: the collector needs two samples.",
+      rests,
+      diskBytes,
+      diskFullDays: null,
+      cohorts: shares.cohorts,
+    };
+  const { diskFullDays, ...runway } = measured;
+  return {
+    basis: { ...runway, failsafeAge: failsafe, targetOnlyShareNow: shares.targetOnlyShare },
+    problem: null,
+    rests,
+    diskBytes,
+    diskFullDays,
+    cohorts: shares.cohorts,
+  };
 }
 
 export interface RunwayPlan {
@@ -128,12 +209,26 @@ export async function listRunwayProposals(limit = 20) {
 }
 
 /** The Overview's runway figure: by when half the writes must be on target_only (the planner's defaults). */
-export async function loadRunwayOverview(): Promise<{ deadlineMs: number | null; kind: ShareDeadline["kind"] | null; failsafeMs: number | null; rests: string | null; error: string | null }> {
+export async function loadRunwayOverview(): Promise<{
+  deadlineMs: number | null;
+  kind: ShareDeadline["kind"] | null;
+  failsafeMs: number | null;
+  rests: string | null;
+  error: string | null;
+}> {
   try {
     const planner = await loadPlannerBasis();
     if (!planner.basis) return { deadlineMs: null, kind: null, failsafeMs: null, rests: null, error: planner.problem };
     const deadline = deadlineForShare(planner.basis, 0.5, planner.basis.failsafeAge, planner.basis.nowMs + 90 * 86_400_000);
-    return { deadlineMs: deadline.kind === "by" ? deadline.atMs : null, kind: deadline.kind, failsafeMs: crossingMs(planner.basis, [], planner.basis.failsafeAge), rests: planner.rests.rate, error: null };
+    // No horizon for today's ladder: the date is the one the Wraparound page's runway gives, however far.
+    const failsafeMs = crossingMs(planner.basis, [], planner.basis.failsafeAge, Infinity);
+    return {
+      deadlineMs: deadline.kind === "by" ? deadline.atMs : deadline.kind === "not_needed" ? deadline.untilMs : null,
+      kind: deadline.kind,
+      failsafeMs,
+      rests: planner.rests.rate,
+      error: null,
+    };
   } catch (error) {
     // The Overview still renders when the source cannot be sampled; the card says why.
     return { deadlineMs: null, kind: null, failsafeMs: null, rests: null, error: error instanceof Error ? error.message : String(error) };

@@ -1,21 +1,27 @@
-import { eq } from "drizzle-orm";
 import type postgres from "postgres";
 import { z } from "zod";
-import { settings } from "../../db/schema";
-import { checkSchema, normalizeAllowList, sameDatabase, sameDatabaseUrl, systemSchemaReason, type DatabaseIdentity, type GuardVerdict } from "../reconciliation/schema-guard";
-import { recordAudit, type Actor } from "./audit.server";
-import { controlDb, controlSql } from "~/utils/db.server";
+import {
+  checkSchema,
+  normalizeAllowList,
+  sameDatabase,
+  sameDatabaseUrl,
+  systemSchemaReason,
+  type DatabaseIdentity,
+  type GuardVerdict,
+} from "../reconciliation/schema-guard";
+import type { Actor } from "./audit.server";
+import { readSetting, saveSetting, SETTING_KEYS } from "./setting.server";
+import { controlSql } from "~/utils/db.server";
 import { sideSql } from "~/utils/databases.server";
 import { getEnv } from "~/utils/env.server";
 
-export const SCHEMA_ALLOW_LIST_KEY = "reconciliation.schema_allow_list";
+export const SCHEMA_ALLOW_LIST_KEY = SETTING_KEYS.schemaAllowList;
 
 const storedAllowList = z.object({ schemas: z.array(z.string()) });
 
 /** The admins' allow-list of schemas reconciliation may touch; empty = every application schema. */
 export async function getSchemaAllowList(): Promise<string[]> {
-  const [row] = await controlDb().select({ value: settings.value }).from(settings).where(eq(settings.key, SCHEMA_ALLOW_LIST_KEY));
-  const parsed = storedAllowList.safeParse(row?.value);
+  const parsed = storedAllowList.safeParse(await readSetting(SCHEMA_ALLOW_LIST_KEY));
   return parsed.success ? normalizeAllowList(parsed.data.schemas) : [];
 }
 
@@ -24,18 +30,9 @@ export async function saveSchemaAllowList(schemas: string[], actor: Actor, reaso
   const refused = schemas.map(systemSchemaReason).find(Boolean);
   if (refused) return { ok: false, message: refused };
   const after = normalizeAllowList(schemas);
-  await controlDb().transaction(async (tx) => {
-    const [row] = await tx.select({ value: settings.value }).from(settings).where(eq(settings.key, SCHEMA_ALLOW_LIST_KEY)).for("update");
-    const before = storedAllowList.safeParse(row?.value);
-    await tx
-      .insert(settings)
-      .values({ key: SCHEMA_ALLOW_LIST_KEY, value: { schemas: after } })
-      .onConflictDoUpdate({ target: settings.key, set: { value: { schemas: after }, updatedAt: new Date() } });
-    await recordAudit(
-      actor,
-      { action: "reconciliation.schema_allow_list", entityType: "settings", entityId: SCHEMA_ALLOW_LIST_KEY, before: before.success ? before.data : null, after: { schemas: after }, reason },
-      tx,
-    );
+  await saveSetting(SCHEMA_ALLOW_LIST_KEY, actor, (stored) => {
+    const before = storedAllowList.safeParse(stored);
+    return { value: { schemas: after }, action: "reconciliation.schema_allow_list", reason, auditBefore: before.success ? before.data : null };
   });
   return { ok: true };
 }
@@ -61,10 +58,15 @@ async function databaseIdentity(sql: postgres.Sql): Promise<DatabaseIdentity | n
  * API token hashes and mismatch values, or a repair write to it): the servers are asked who they are; a side that
  * cannot say is compared by its URL instead.
  */
-export async function controlDatabaseConflict(sides: { source: postgres.Sql; target: postgres.Sql } = { source: sideSql("source"), target: sideSql("target") }): Promise<string | null> {
+export async function controlDatabaseConflict(
+  sides: { source: postgres.Sql; target: postgres.Sql } = { source: sideSql("source"), target: sideSql("target") },
+): Promise<string | null> {
   const env = getEnv();
   const control = await databaseIdentity(controlSql());
-  for (const [name, sql, url] of [["source", sides.source, env.SOURCE_DATABASE_URL], ["target", sides.target, env.TARGET_DATABASE_URL]] as const) {
+  for (const [name, sql, url] of [
+    ["source", sides.source, env.SOURCE_DATABASE_URL],
+    ["target", sides.target, env.TARGET_DATABASE_URL],
+  ] as const) {
     const side = control ? await databaseIdentity(sql) : null;
     const same = control && side ? sameDatabase(control, side) : sameDatabaseUrl(url, env.CUTOVER_DATABASE_URL);
     if (same) return `the ${name} database is Cutover's control database: reconciliation never reads or repairs it`;

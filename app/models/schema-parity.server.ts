@@ -33,7 +33,9 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
  * One collection: both catalogs read side by side, compared under the type mapping, stored. A side that cannot
  * be read is stored as a failed collection with its (redacted) error, never as "no drift".
  */
-export async function collectSchemaParity(sides: { source: postgres.Sql; target: postgres.Sql } = { source: sideSql("source"), target: sideSql("target") }): Promise<SchemaParityCollection> {
+export async function collectSchemaParity(
+  sides: { source: postgres.Sql; target: postgres.Sql } = { source: sideSql("source"), target: sideSql("target") },
+): Promise<SchemaParityCollection> {
   let values: typeof schemaParityCollections.$inferInsert;
   try {
     const [source, target] = await Promise.all([timed(() => readCatalogSnapshot(sides.source)), timed(() => readCatalogSnapshot(sides.target))]);
@@ -110,5 +112,11 @@ export function driftByTable(drift: DriftItem[]): TableDrift[] {
 /** The Overview's word on schema parity: the summary and the tables with breaking drift. */
 export async function loadSchemaParityOverview() {
   const latest = await latestSchemaParity();
-  return { ...summarizeSchemaParity(latest), tables: driftByTable(latest?.drift ?? []).filter((t) => t.breaking).map((t) => t.table).slice(0, 5) };
+  return {
+    ...summarizeSchemaParity(latest),
+    tables: driftByTable(latest?.drift ?? [])
+      .filter((t) => t.breaking)
+      .map((t) => t.table)
+      .slice(0, 5),
+  };
 }

@@ -19,7 +19,11 @@ export async function listSensitiveColumns(): Promise<SensitiveColumnRow[]> {
 export async function markSensitiveColumn(input: SensitiveColumn, actor: Actor, reason: string): Promise<{ rehashed: number }> {
   const row = { tableName: sensitiveTableKey(input.table), columnName: input.column.trim().toLowerCase() };
   return controlDb().transaction(async (tx) => {
-    const inserted = await tx.insert(sensitiveColumns).values({ ...row, createdBy: actor.label }).onConflictDoNothing().returning();
+    const inserted = await tx
+      .insert(sensitiveColumns)
+      .values({ ...row, createdBy: actor.label })
+      .onConflictDoNothing()
+      .returning();
     // Staged batches first: the UPDATE waits for a fold that holds them, and the rows it locks are skipped by
     // later folds until this commits, so no record reaches the table in clear after the rehash below.
     await hashStagedValues(tx, row.tableName, row.columnName);
@@ -27,7 +31,13 @@ export async function markSensitiveColumn(input: SensitiveColumn, actor: Actor, 
     if (inserted.length) {
       await recordAudit(
         actor,
-        { action: "sensitive_column.mark", entityType: "sensitive_column", entityId: `${row.tableName}.${row.columnName}`, after: { ...row, recordsRehashed: rehashed }, reason },
+        {
+          action: "sensitive_column.mark",
+          entityType: "sensitive_column",
+          entityId: `${row.tableName}.${row.columnName}`,
+          after: { ...row, recordsRehashed: rehashed },
+          reason,
+        },
         tx,
       );
     }
@@ -45,7 +55,13 @@ export async function unmarkSensitiveColumn(input: { tableName: string; columnNa
     if (!removed) return false;
     await recordAudit(
       actor,
-      { action: "sensitive_column.unmark", entityType: "sensitive_column", entityId: `${removed.tableName}.${removed.columnName}`, before: { tableName: removed.tableName, columnName: removed.columnName }, reason },
+      {
+        action: "sensitive_column.unmark",
+        entityType: "sensitive_column",
+        entityId: `${removed.tableName}.${removed.columnName}`,
+        before: { tableName: removed.tableName, columnName: removed.columnName },
+        reason,
+      },
       tx,
     );
     return true;
@@ -76,7 +92,10 @@ async function hashStoredValues(tx: ControlTx, tableKey: string, column: string)
   for (;;) {
     const rows = (await tx.execute(sql`
       select id, table_name, source_value::text as source_value, target_value::text as target_value from mismatches
-      where lower(replace(table_name, '"', '')) in (${sql.join(names.map((n) => sql`${n}`), sql`, `)}) and id > ${after}
+      where lower(replace(table_name, '"', '')) in (${sql.join(
+        names.map((n) => sql`${n}`),
+        sql`, `,
+      )}) and id > ${after}
         and (source_value is not null or target_value is not null)
       order by id limit ${REHASH_PAGE}`)) as unknown as { id: string; table_name: string; source_value: string | null; target_value: string | null }[];
     if (rows.length === 0) return changed;

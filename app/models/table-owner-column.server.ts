@@ -3,6 +3,7 @@ import { tableOwnerColumns } from "../../db/schema";
 import { comparableType, describeTable } from "../reconciliation/catalog";
 import { recordAudit, type Actor } from "./audit.server";
 import { getPopulationSource } from "./rollout-population.server";
+import { listForeignKeyColumnsTo } from "./source-catalog.server";
 import { redactError, sideSql } from "~/utils/databases.server";
 import { controlDb } from "~/utils/db.server";
 
@@ -27,7 +28,10 @@ export type OwnerColumnCheck = { ok: true } | { ok: false; message: string };
 export async function checkOwnerColumn(schemaName: string, tableName: string, column: string): Promise<OwnerColumnCheck> {
   const label = `${schemaName}.${tableName}`;
   try {
-    const [source, target] = await Promise.all([describeTable(sideSql("source"), schemaName, tableName), describeTable(sideSql("target"), schemaName, tableName)]);
+    const [source, target] = await Promise.all([
+      describeTable(sideSql("source"), schemaName, tableName),
+      describeTable(sideSql("target"), schemaName, tableName),
+    ]);
     const found = { source: source.table?.columns.find((c) => c.name === column), target: target.table?.columns.find((c) => c.name === column) };
     for (const side of ["source", "target"] as const) {
       const table = side === "source" ? source.table : target.table;
@@ -45,18 +49,11 @@ export async function checkOwnerColumn(schemaName: string, tableName: string, co
 
 /**
  * Columns whose single-column foreign key points at the rollout population's users table (Settings): the likely
- * owner columns, offered as suggestions. Read from the source's catalog.
+ * owner columns, offered as suggestions.
  */
 export async function suggestOwnerColumns(limit = 200): Promise<{ schemaName: string; tableName: string; columnName: string }[]> {
   const population = await getPopulationSource();
-  return sideSql("source")<{ schemaName: string; tableName: string; columnName: string }[]>`
-    select n.nspname as "schemaName", c.relname as "tableName", a.attname as "columnName"
-    from pg_catalog.pg_constraint k
-    join pg_catalog.pg_class c on c.oid = k.conrelid join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-    join pg_catalog.pg_class f on f.oid = k.confrelid join pg_catalog.pg_namespace fn on fn.oid = f.relnamespace
-    join pg_catalog.pg_attribute a on a.attrelid = k.conrelid and a.attnum = k.conkey[1]
-    where k.contype = 'f' and cardinality(k.conkey) = 1 and fn.nspname = ${population.schema} and f.relname = ${population.table}
-    order by 1, 2, 3 limit ${limit}`;
+  return listForeignKeyColumnsTo(population, limit);
 }
 
 /**

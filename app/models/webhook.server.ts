@@ -63,13 +63,20 @@ export async function setWebhookEnabled(actor: Actor, id: string, enabled: boole
   await controlDb().transaction(async (tx) => {
     const [row] = await tx.update(webhookDestinations).set({ enabled }).where(eq(webhookDestinations.id, id)).returning({ id: webhookDestinations.id });
     if (!row) throw new Response("No such destination", { status: 404 });
-    await recordAudit(actor, { action: enabled ? "webhook.enable" : "webhook.disable", entityType: "webhook", entityId: id, before: { enabled: !enabled }, after: { enabled } }, tx);
+    await recordAudit(
+      actor,
+      { action: enabled ? "webhook.enable" : "webhook.disable", entityType: "webhook", entityId: id, before: { enabled: !enabled }, after: { enabled } },
+      tx,
+    );
   });
 }
 
 export async function deleteWebhookDestination(actor: Actor, id: string) {
   await controlDb().transaction(async (tx) => {
-    const [row] = await tx.delete(webhookDestinations).where(eq(webhookDestinations.id, id)).returning({ name: webhookDestinations.name, url: webhookDestinations.url });
+    const [row] = await tx
+      .delete(webhookDestinations)
+      .where(eq(webhookDestinations.id, id))
+      .returning({ name: webhookDestinations.name, url: webhookDestinations.url });
     if (!row) throw new Response("No such destination", { status: 404 });
     await recordAudit(actor, { action: "webhook.delete", entityType: "webhook", entityId: id, before: row, after: null }, tx);
   });

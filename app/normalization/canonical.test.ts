@@ -104,9 +104,7 @@ describe("canonical numbers", () => {
 describe("canonical JSON", () => {
   it("keeps key order without the rule and sorts keys by code point with it", () => {
     expect(canonicalText({ b: 1, a: [1, { d: 2, c: 3 }] })).toBe('{"b":1,"a":[1,{"d":2,"c":3}]}');
-    expect(canonicalText({ b: 1, a: [1, { d: 2, c: 3 }] }, rules({ jsonNormalize: id }))).toBe(
-      '{"a":[1,{"c":3,"d":2}],"b":1}',
-    );
+    expect(canonicalText({ b: 1, a: [1, { d: 2, c: 3 }] }, rules({ jsonNormalize: id }))).toBe('{"a":[1,{"c":3,"d":2}],"b":1}');
     // U+FF5E sorts before an astral character by code point, after it by UTF-16 unit.
     expect(canonicalJson({ "\u{1F600}": 1, "\uFF5E": 2 }, true)).toBe('{"\uFF5E":2,"\u{1F600}":1}');
   });

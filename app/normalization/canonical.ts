@@ -2,8 +2,7 @@ import { NO_RULES, type ColumnRules, type ColumnType } from "./types";
 
 // The canonical forms are specified in types.ts; app/normalization/sql.ts reproduces them inside the databases.
 
-const TIMESTAMP =
-  /^(\d{4,})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|z|[+-]\d{2}(?::?\d{2}){0,2})?$/;
+const TIMESTAMP = /^(\d{4,})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(Z|z|[+-]\d{2}(?::?\d{2}){0,2})?$/;
 const DATE_ONLY = /^(\d{4,})-(\d{2})-(\d{2})$/;
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const SPECIAL_NUMBERS = new Set(["NaN", "Infinity", "-Infinity"]);
@@ -191,7 +190,7 @@ export function canonicalBytea(value: unknown): string | null {
 /** Orders strings by Unicode code point, as SQL `COLLATE "C"` (UTF-8 bytes) does; JS sort uses UTF-16 units. */
 export function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; ) {
+  for (let i = 0; i < length;) {
     const ca = a.codePointAt(i)!;
     const cb = b.codePointAt(i)!;
     if (ca !== cb) return ca - cb;
@@ -309,9 +308,7 @@ export function canonicalText(value: unknown, rules: ColumnRules = NO_RULES, typ
         text = canonicalNumeric(value, true);
       } else {
         const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN;
-        text = typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(n))
-          ? canonicalFloat(n)
-          : null;
+        text = typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(n)) ? canonicalFloat(n) : null;
       }
       break;
     }
@@ -346,12 +343,7 @@ export function canonicalText(value: unknown, rules: ColumnRules = NO_RULES, typ
 }
 
 /** Equality under one column's rules: canonical texts, plus the numeric comparison of float tolerance. */
-export function valuesEqual(
-  source: unknown,
-  target: unknown,
-  rules: ColumnRules = NO_RULES,
-  type: ColumnType = "auto",
-): boolean {
+export function valuesEqual(source: unknown, target: unknown, rules: ColumnRules = NO_RULES, type: ColumnType = "auto"): boolean {
   const a = canonicalText(source, rules, type);
   const b = canonicalText(target, rules, type);
   if (a === b) return true;

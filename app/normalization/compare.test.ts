@@ -119,9 +119,7 @@ describe("compareRows", () => {
   });
 
   it("ignores expired rules", () => {
-    const rules: NormalizationRule[] = [
-      { ...base, id: "old", table: "*", column: "*", kind: "ignore_column", expiresAt: "2025-12-31T00:00:00Z" },
-    ];
+    const rules: NormalizationRule[] = [{ ...base, id: "old", table: "*", column: "*", kind: "ignore_column", expiresAt: "2025-12-31T00:00:00Z" }];
     expect(compareRows("t", { a: 1 }, { a: 2 }, rules, now).differingFields).toEqual(["a"]);
   });
 

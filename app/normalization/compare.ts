@@ -1,12 +1,4 @@
-import {
-  canonicalJson,
-  canonicalText,
-  compareCodePoints,
-  inferType,
-  isDecimalText,
-  parseJsonText,
-  valuesEqual,
-} from "./canonical";
+import { canonicalJson, canonicalText, compareCodePoints, inferType, isDecimalText, parseJsonText, valuesEqual } from "./canonical";
 import { createRuleResolver, type RuleResolver } from "./rules";
 import {
   NO_RULES,
@@ -131,14 +123,7 @@ const RULE_FOR_CLASSIFICATION: Partial<Record<DiffClassification, keyof ColumnRu
   null_vs_empty: "nullEqualsEmpty",
 };
 
-const RULE_ORDER: (keyof ColumnRules)[] = [
-  "timestampPrecision",
-  "numericScale",
-  "floatTolerance",
-  "jsonNormalize",
-  "trailingSpaces",
-  "nullEqualsEmpty",
-];
+const RULE_ORDER: (keyof ColumnRules)[] = ["timestampPrecision", "numericScale", "floatTolerance", "jsonNormalize", "trailingSpaces", "nullEqualsEmpty"];
 
 /** The rule to credit for making two different values equal: the one matching the difference, else the first. */
 function creditedRule(rules: ColumnRules, classification: DiffClassification): string {

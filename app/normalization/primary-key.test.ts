@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { canonicalPrimaryKey, keyShapeOf, primaryKeyIdentity, primaryKeyLabel, primaryKeyProblem, type KeyShape } from "./primary-key";
 
 const INT_ID: KeyShape = { columns: [{ name: "id", type: "integer" }] };
-const COMPOSITE: KeyShape = { columns: [{ name: "school_id", type: "integer" }, { name: "id", type: "integer" }] };
+const COMPOSITE: KeyShape = {
+  columns: [
+    { name: "school_id", type: "integer" },
+    { name: "id", type: "integer" },
+  ],
+};
 const identity = (key: unknown, shape: KeyShape | null) => primaryKeyIdentity(canonicalPrimaryKey(key, shape));
 
 describe("one identity for a primary key", () => {

@@ -48,7 +48,7 @@ export function primaryKeyProblem(value: unknown): string | null {
     }
     return null;
   }
-  return "must be a scalar (42, \"a1\") or an object of scalars ({\"school_id\": 7, \"id\": 42})";
+  return 'must be a scalar (42, "a1") or an object of scalars ({"school_id": 7, "id": 42})';
 }
 
 /** The key shape of a table as the catalog describes it (reconciliation's CatalogTable fits), or null without a key. */

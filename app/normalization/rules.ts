@@ -18,12 +18,7 @@ export function ruleSpecificity(rule: NormalizationRule): number {
 }
 
 /** The rules in force for one column: for each kind the most specific active rule (first listed on a tie). */
-export function resolveColumnRules(
-  rules: readonly NormalizationRule[],
-  table: string,
-  column: string,
-  now: Date = new Date(),
-): ColumnRules {
+export function resolveColumnRules(rules: readonly NormalizationRule[], table: string, column: string, now: Date = new Date()): ColumnRules {
   const best = new Map<NormalizationRule["kind"], NormalizationRule>();
   for (const rule of rules) {
     if (!ruleMatches(rule, table, column) || !isRuleActive(rule, now)) continue;

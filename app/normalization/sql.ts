@@ -31,9 +31,24 @@ const INTEGER_TYPES = new Set(["int2", "int4", "int8"]);
 const FLOAT_TYPES = new Set(["float4", "float8"]);
 
 /** The family a catalog type belongs to, in the canonical forms' terms. */
-export function columnFamily(column: SqlColumn):
-  | "text" | "uuid" | "boolean" | "integer" | "numeric" | "float" | "timestamptz" | "timestamp" | "date"
-  | "json" | "jsonb" | "bytea" | "array" | "enum" | "other" {
+export function columnFamily(
+  column: SqlColumn,
+):
+  | "text"
+  | "uuid"
+  | "boolean"
+  | "integer"
+  | "numeric"
+  | "float"
+  | "timestamptz"
+  | "timestamp"
+  | "date"
+  | "json"
+  | "jsonb"
+  | "bytea"
+  | "array"
+  | "enum"
+  | "other" {
   const t = column.typeName;
   if (column.elementTypeName || t.startsWith("_")) return "array";
   if (TEXT_TYPES.has(t)) return "text";
@@ -235,13 +250,9 @@ function jsonText(ref: string, flavour: "json" | "jsonb", depth: number, normali
     `coalesce((select '{' || string_agg(to_json(e.k)::text || ':' || ${child("e.v")}, ',' order by ${keyOrder}) || '}'` +
     ` from ${f}_each(${ref}) with ordinality as e(k, v, o)), '{}')`;
   const array =
-    `coalesce((select '[' || string_agg(${child("a.v")}, ',' order by a.o) || ']'` +
-    ` from ${f}_array_elements(${ref}) with ordinality as a(v, o)), '[]')`;
+    `coalesce((select '[' || string_agg(${child("a.v")}, ',' order by a.o) || ']'` + ` from ${f}_array_elements(${ref}) with ordinality as a(v, o)), '[]')`;
   const number = floatText(`(${ref} #>> '{}')::float8`, false);
-  return (
-    `(case ${f}_typeof(${ref}) when 'object' then ${object} when 'array' then ${array}` +
-    ` when 'number' then ${number} else (${ref})::text end)`
-  );
+  return `(case ${f}_typeof(${ref}) when 'object' then ${object} when 'array' then ${array}` + ` when 'number' then ${number} else (${ref})::text end)`;
 }
 
 type Family = ReturnType<typeof columnFamily>;

@@ -48,7 +48,7 @@
  * a decimal-looking string is numeric and under `json_normalize` a string starting with `{` or `[` that parses
  * is json. The SQL side always knows the column type, so sql.ts must be matched against the typed forms.
  */
-import type { RowMismatchKind } from "../mismatches/contract";
+import type { RowMismatchKind } from "../mismatches/kinds";
 
 export const RULE_KINDS = [
   "ignore_column",
@@ -114,20 +114,7 @@ export const NO_RULES: ColumnRules = {
   nullEqualsEmpty: null,
 };
 
-export const COLUMN_TYPES = [
-  "auto",
-  "text",
-  "uuid",
-  "boolean",
-  "integer",
-  "numeric",
-  "float",
-  "timestamptz",
-  "timestamp",
-  "date",
-  "json",
-  "bytea",
-] as const;
+export const COLUMN_TYPES = ["auto", "text", "uuid", "boolean", "integer", "numeric", "float", "timestamptz", "timestamp", "date", "json", "bytea"] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
 
 /** Why two raw values differ, type-aware; independent of the rules (so the UI can say "precision difference"). */

@@ -12,6 +12,7 @@ export const NOTIFICATION_EVENT_TYPES = [
   "collector.stale",
   "runway.low",
   "mismatch_budget.breached",
+  "latency_budget.exceeded",
   "mismatches.set_aside",
   "notification.test",
 ] as const;
@@ -79,7 +80,11 @@ export function verifySignature(secret: string, timestamp: string, body: string,
 }
 
 /** A reconciliation or backfill job that ended failed (each job notifies once: its id is the dedupe key). */
-export function jobFailedEvent(kind: "reconciliation" | "backfill", job: { id: string; schemaName: string; tableName: string }, error: string): NotificationEvent {
+export function jobFailedEvent(
+  kind: "reconciliation" | "backfill",
+  job: { id: string; schemaName: string; tableName: string },
+  error: string,
+): NotificationEvent {
   return {
     type: "job.failed",
     severity: "warning",

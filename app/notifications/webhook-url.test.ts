@@ -14,7 +14,18 @@ describe("webhook URLs", () => {
   });
 
   it("refuses loopback, link-local and private addresses unless allowed", () => {
-    for (const url of ["http://127.0.0.1:9/x", "http://localhost/x", "http://a.localhost/", "http://[::1]/", "http://169.254.169.254/latest/meta-data", "http://[fe80::1]/", "http://10.1.2.3/", "http://192.168.0.5/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/"]) {
+    for (const url of [
+      "http://127.0.0.1:9/x",
+      "http://localhost/x",
+      "http://a.localhost/",
+      "http://[::1]/",
+      "http://169.254.169.254/latest/meta-data",
+      "http://[fe80::1]/",
+      "http://10.1.2.3/",
+      "http://192.168.0.5/",
+      "http://[::ffff:127.0.0.1]/",
+      "http://0.0.0.0/",
+    ]) {
       const check = checkWebhookUrl(url, false);
       expect(check.ok, url).toBe(false);
       expect(checkWebhookUrl(url, true).ok, url).toBe(true);

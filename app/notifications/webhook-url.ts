@@ -47,11 +47,13 @@ export function checkWebhookUrl(text: string, allowPrivateAddresses: boolean): W
   } catch {
     return { ok: false, reason: "not a URL" };
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return { ok: false, reason: `only http and https URLs are allowed, not ${url.protocol.replace(/:$/, "")}` };
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return { ok: false, reason: `only http and https URLs are allowed, not ${url.protocol.replace(/:$/, "")}` };
   if (url.username || url.password) return { ok: false, reason: "put credentials in the secret, not in the URL" };
   if (allowPrivateAddresses) return { ok: true, url };
   const host = url.hostname.toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return { ok: false, reason: `${host} is a loopback address; an admin must allow private addresses for this destination` };
+  if (host === "localhost" || host.endsWith(".localhost"))
+    return { ok: false, reason: `${host} is a loopback address; an admin must allow private addresses for this destination` };
   const reason = privateAddressReason(host);
   if (reason) return { ok: false, reason: `${host} is ${reason}; an admin must allow private addresses for this destination` };
   return { ok: true, url };

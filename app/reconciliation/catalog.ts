@@ -1,21 +1,8 @@
 import type postgres from "postgres";
-import { readCatalogSnapshot } from "./catalog-snapshot";
+import { readCatalogSnapshot, type CatalogColumn } from "./catalog-snapshot";
 import type { Dialect } from "./dialect";
 
-/** One column as both catalogs describe it. */
-export interface CatalogColumn {
-  name: string;
-  /** format_type() output, e.g. "numeric(12,2)", "timestamp with time zone", "text[]", "mood". */
-  type: string;
-  /** Base type name (pg_type.typname), e.g. "int8", "timestamptz", "_text" for arrays. */
-  typeName: string;
-  /** For arrays, the element's typname ("text" for "_text"); otherwise null. */
-  elementTypeName: string | null;
-  /** pg_type.typtype of the column (or array element): "e" for enums, "b" base, "d" domain. */
-  kind: string;
-  nullable: boolean;
-  position: number;
-}
+export type { CatalogColumn };
 
 export interface CatalogTable {
   schema: string;
@@ -85,10 +72,18 @@ export function compareSchemas(source: CatalogTable | null, target: CatalogTable
   const plan: ComparablePlan = { drift, columns: [], primaryKey: [], source, target };
   if (!source || !target) {
     const side = !source && !target ? "both" : !source ? "source" : "target";
-    drift.push({ kind: "missing_table", side, blocking: true, message: `table ${label} does not exist on the ${side === "both" ? "source or the target" : side}` });
+    drift.push({
+      kind: "missing_table",
+      side,
+      blocking: true,
+      message: `table ${label} does not exist on the ${side === "both" ? "source or the target" : side}`,
+    });
     return plan;
   }
-  for (const [side, t] of [["source", source], ["target", target]] as const) {
+  for (const [side, t] of [
+    ["source", source],
+    ["target", target],
+  ] as const) {
     if (t.primaryKey.length === 0) {
       drift.push({ kind: "no_primary_key", side, blocking: true, message: `table ${label} has no primary key on the ${side}: rows cannot be matched` });
     }
@@ -149,5 +144,11 @@ export function comparableType(column: CatalogColumn): string {
 
 export async function describeBothSides(source: postgres.Sql, target: postgres.Sql, schema: string, table: string) {
   const [s, t] = await Promise.all([describeTable(source, schema, table), describeTable(target, schema, table)]);
-  return { sourceDialect: s.dialect, targetDialect: t.dialect, sourceVersionNum: s.versionNum, targetVersionNum: t.versionNum, plan: compareSchemas(s.table, t.table, `${schema}.${table}`) };
+  return {
+    sourceDialect: s.dialect,
+    targetDialect: t.dialect,
+    sourceVersionNum: s.versionNum,
+    targetVersionNum: t.versionNum,
+    plan: compareSchemas(s.table, t.table, `${schema}.${table}`),
+  };
 }

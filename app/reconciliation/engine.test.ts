@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bucketRuns } from "./engine";
+import { bucketRuns } from "./plan";
 import type { Bucket } from "./types";
 
 const buckets = (n: number): Bucket[] =>

@@ -3,7 +3,9 @@ import { tableNameSchema } from "./request";
 
 const reason = z.string().trim().min(1, "say why").max(500);
 // PostgreSQL names are at most 63 bytes; NUL never reaches the control DB (it cannot store it).
-const columnName = z.string().trim().min(1, "name the column").max(200).regex(/^[^\u0000]+$/, "no NUL characters");
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const WITHOUT_NUL = /^[^\u0000]+$/;
+const columnName = z.string().trim().min(1, "name the column").max(200).regex(WITHOUT_NUL, "no NUL characters");
 
 /** Settings: the schemas reconciliation may touch (one per line or comma-separated; empty = every application schema). */
 export const schemaAllowListFormSchema = z.object({
@@ -12,7 +14,7 @@ export const schemaAllowListFormSchema = z.object({
     .string()
     .max(10_000)
     .transform((text) => text.split(/[\s,]+/).filter(Boolean))
-    .pipe(z.array(z.string().max(200).regex(/^[^\u0000]+$/, "no NUL characters")).max(100, "at most 100 schemas")),
+    .pipe(z.array(z.string().max(200).regex(WITHOUT_NUL, "no NUL characters")).max(100, "at most 100 schemas")),
   reason,
 });
 

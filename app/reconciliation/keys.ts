@@ -23,9 +23,7 @@ export function keyRow(keyColumns: CatalogColumn[], dialect: Dialect): string {
  * text and are cast by the server: a parameter typed jsonb or bytea would be re-encoded by postgres.js.
  */
 export function paramRow(keyColumns: CatalogColumn[], dialect: Dialect, firstIndex: number): string {
-  return `(${keyColumns
-    .map((c, i) => orderExpression(`cast($${firstIndex + i}::text as ${c.type})`, c, dialect))
-    .join(", ")})`;
+  return `(${keyColumns.map((c, i) => orderExpression(`cast($${firstIndex + i}::text as ${c.type})`, c, dialect)).join(", ")})`;
 }
 
 /** The key columns selected as text. */

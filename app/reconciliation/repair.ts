@@ -1,6 +1,7 @@
 import type postgres from "postgres";
 import { quoteIdent } from "./dialect";
-import { compareKeys, type ReconcileContext } from "./engine";
+import type { ReconcileContext } from "./context";
+import { compareKeys } from "./merge";
 import type { KeyTuple } from "./keys";
 import type { Difference } from "./types";
 
@@ -25,7 +26,10 @@ export interface RepairPlan {
  */
 export async function planRepair(ctx: ReconcileContext, keys: KeyTuple[]): Promise<RepairPlan> {
   const differences = await compareKeys(ctx, keys);
-  const rows = await readSourceRows(ctx, differences.filter((d) => d.kind !== "extra_in_target").map((d) => d.key));
+  const rows = await readSourceRows(
+    ctx,
+    differences.filter((d) => d.kind !== "extra_in_target").map((d) => d.key),
+  );
   const actions: RepairAction[] = differences.map((d) => {
     const id = JSON.stringify(d.key);
     if (d.kind === "extra_in_target") return { action: "delete", key: d.key, keyObject: d.keyObject, values: {} };
@@ -46,9 +50,7 @@ async function readSourceRows(ctx: ReconcileContext, keys: KeyTuple[]): Promise<
   for (let i = 0; i < keys.length; i += 500) {
     const chunk = keys.slice(i, i + 500);
     const params: string[] = [];
-    const list = chunk
-      .map((k) => `(${side.key.map((c, j) => `cast($${params.push(k[j])}::text as ${c.type})`).join(", ")})`)
-      .join(", ");
+    const list = chunk.map((k) => `(${side.key.map((c, j) => `cast($${params.push(k[j])}::text as ${c.type})`).join(", ")})`).join(", ");
     const query =
       `select ${names.map((n) => `(${quoteIdent(n)})::text`).join(", ")} from ${side.relation}` +
       ` where (${side.key.map((c) => quoteIdent(c.name)).join(", ")}) in (${list})`;
@@ -101,6 +103,9 @@ export async function applyRepair(
       }
     });
   }
-  const remaining = await compareKeys(ctx, plan.actions.map((a) => a.key));
+  const remaining = await compareKeys(
+    ctx,
+    plan.actions.map((a) => a.key),
+  );
   return { applied, remaining };
 }

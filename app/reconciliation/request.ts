@@ -52,6 +52,10 @@ export const cohortVerifiedTablesSchema = z.object({
     .max(20_000)
     .transform((text) => text.split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(tableNameSchema).max(200, "at most 200 tables")),
-  maxAgeHours: z.coerce.number().int().min(1, "at least 1 hour").max(24 * 90, "at most 90 days"),
+  maxAgeHours: z.coerce
+    .number()
+    .int()
+    .min(1, "at least 1 hour")
+    .max(24 * 90, "at most 90 days"),
   reason: z.string().trim().min(1, "say why").max(500),
 });

@@ -3,7 +3,21 @@ import { checkSchema, guardName, sameDatabase, sameDatabaseUrl, systemSchemaReas
 
 describe("schema guard", () => {
   it("refuses system schemas however they are spelled", () => {
-    for (const schema of ["pg_catalog", "PG_CATALOG", '"pg_catalog"', '"PG_Catalog"', "information_schema", "Information_Schema", "pg_toast", "pg_temp_3", "pg_toast_temp_3", "crdb_internal", "CRDB_INTERNAL", "pg_extension", " pg_catalog "]) {
+    for (const schema of [
+      "pg_catalog",
+      "PG_CATALOG",
+      '"pg_catalog"',
+      '"PG_Catalog"',
+      "information_schema",
+      "Information_Schema",
+      "pg_toast",
+      "pg_temp_3",
+      "pg_toast_temp_3",
+      "crdb_internal",
+      "CRDB_INTERNAL",
+      "pg_extension",
+      " pg_catalog ",
+    ]) {
       expect(systemSchemaReason(schema), schema).toMatch(/system schema/);
     }
   });

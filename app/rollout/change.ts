@@ -61,8 +61,10 @@ export function compareConstraints(before: CohortConstraints, after: CohortConst
     const b = before[key]?.length ? new Set(before[key]) : null;
     const a = after[key]?.length ? new Set(after[key]) : null;
     if (b === null && a === null) continue;
-    if (b === null) narrower = true; // a constraint was added
-    else if (a === null) wider = true; // a constraint was removed
+    if (b === null)
+      narrower = true; // a constraint was added
+    else if (a === null)
+      wider = true; // a constraint was removed
     else {
       for (const v of a) if (!b.has(v)) wider = true;
       for (const v of b) if (!a.has(v)) narrower = true;
@@ -78,11 +80,7 @@ export function compareConstraints(before: CohortConstraints, after: CohortConst
  * `entryMode` is where uncovered users land: the default mode, or a lower-priority cohort's mode when the
  * caller knows it. null before = a new cohort, null after = a deleted one.
  */
-export function classifyCohortChange(
-  before: CohortShape | null,
-  after: CohortShape | null,
-  entryMode: Mode,
-): ChangeClassification {
+export function classifyCohortChange(before: CohortShape | null, after: CohortShape | null, entryMode: Mode): ChangeClassification {
   const movements: Movement[] = [];
   const add = (group: Movement["group"], from: Mode, to: Mode) => {
     const kind = classifyMove(from, to);
@@ -116,10 +114,7 @@ export function summarize(movements: Movement[]): ChangeClassification {
  * What a change needs from the person making it. Returns the problems (empty = allowed); the server checks this
  * on every save so that a hand-made POST cannot skip the confirmation or the admin requirement.
  */
-export function changeRequirementProblems(
-  classification: ChangeClassification,
-  request: { reason: string; confirmed: boolean; isAdmin: boolean },
-): string[] {
+export function changeRequirementProblems(classification: ChangeClassification, request: { reason: string; confirmed: boolean; isAdmin: boolean }): string[] {
   const problems: string[] = [];
   if (request.reason.trim().length === 0) problems.push("a reason is required for every change");
   if (classification.requiresConfirmation && !request.confirmed) problems.push("this is a rollback: confirm it to proceed");

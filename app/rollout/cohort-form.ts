@@ -39,7 +39,12 @@ export const cohortFormSchema = z
         if (!(value >= 0 && value <= 100)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: "a percentage from 0 to 100" });
         return value / 100;
       }),
-    budgetWindowMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+    budgetWindowMinutes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(60),
     rampSteps: z
       .string()
       .optional()
@@ -55,6 +60,7 @@ export const cohortFormSchema = z
       .transform((text) => (text?.trim() ? Number(text) : null)),
     reason: z.string().trim().min(1, "a reason is required for every change").max(1000),
     confirmed: z.literal("on").optional(),
+    restartRampClock: z.literal("on").optional(),
   })
   .superRefine((form, ctx) => {
     if ((form.rampSteps === null) !== (form.rampEveryHours === null)) {
@@ -82,6 +88,7 @@ export const cohortFormSchema = z
     },
     reason: form.reason,
     confirmed: form.confirmed === "on",
+    restartRampClock: form.restartRampClock === "on",
   }));
 
 export function fieldErrors(error: z.ZodError): Record<string, string> {

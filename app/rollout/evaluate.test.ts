@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bucketOf } from "./bucket";
-import { compileRuleset, evaluate, explain } from "./evaluate";
+import { compileRuleset, evaluate } from "./evaluate";
+import { explain } from "./explain";
 import { MODES, type Mode } from "./modes";
 import type { CohortRule, Ruleset, UserAttributes } from "./types";
 
@@ -52,8 +53,13 @@ describe("evaluate", () => {
     expect(evaluate(r, inside).explanation).toBe("cohort 'pilot' (25.00%) covers bucket 2499");
     // the explanation is spelled out on read; JSON (API answers, loader data) carries it like every other field
     expect(JSON.parse(JSON.stringify(evaluate(r, inside)))).toEqual({
-      userId: inside, mode: "dual_write", cohort: { id: "pilot", name: "pilot" }, bucket: 2499, reason: "cohort",
-      explanation: "cohort 'pilot' (25.00%) covers bucket 2499", rulesetVersion: 7,
+      userId: inside,
+      mode: "dual_write",
+      cohort: { id: "pilot", name: "pilot" },
+      bucket: 2499,
+      reason: "cohort",
+      explanation: "cohort 'pilot' (25.00%) covers bucket 2499",
+      rulesetVersion: 7,
     });
     expect(evaluate(r, outside)).toMatchObject({ mode: "source_only", reason: "default" });
   });
@@ -61,10 +67,7 @@ describe("evaluate", () => {
   it("lets the first cohort by priority decide, whatever the array order", () => {
     const r = compileRuleset(
       ruleset({
-        cohorts: [
-          cohort({ id: "late", priority: 20, mode: "target_only" }),
-          cohort({ id: "early", priority: 10, mode: "shadow_read" }),
-        ],
+        cohorts: [cohort({ id: "late", priority: 20, mode: "target_only" }), cohort({ id: "early", priority: 10, mode: "shadow_read" })],
       }),
     );
     expect(evaluate(r, "anyone").cohort?.id).toBe("early");
@@ -138,7 +141,7 @@ describe("evaluate", () => {
 
   it("agrees with the plain reference on random rulesets (more than 32 cohorts included)", () => {
     let seed = 1;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
     const regions = ["eu", "us", "apac"];
     const plans = ["free", "school"];

@@ -55,7 +55,12 @@ describe("figure labels", () => {
     expect(counted.users.kind).toBe("sampled");
     expect(counted.users.text).toContain("3,000,000 users (exact count)");
     expect(counted.writes).toEqual({ kind: "sampled", text: 'sampled: writes per user from "writes per day" of 20,000 sampled users' });
-    const estimated = describeBasis({ ...basis, population: 3_000_000, populationMethod: "estimated", populationNote: "the exact count took longer than 5,000 ms" });
+    const estimated = describeBasis({
+      ...basis,
+      population: 3_000_000,
+      populationMethod: "estimated",
+      populationNote: "the exact count took longer than 5,000 ms",
+    });
     expect(estimated.users.kind).toBe("estimated");
     expect(estimated.users.text).toContain("~3,000,000 users (planner estimate; the exact count took longer than 5,000 ms)");
   });

@@ -136,16 +136,25 @@ export function describeBasis(b: SampleBasis): { population: FigureBasis; users:
             text: `estimated from ${a.whole ? "all" : "a sample of"} ${a.rows.toLocaleString("en")} rows of ${a.table} per ${quoteIdent(a.column)} (activity as a proxy for writes)`,
           }
         : whole
-        ? { kind: "exact", text: `exact: writes per user from ${quoteIdent(b.weightColumn ?? "")} of every user` }
-        : { kind: "sampled", text: `sampled: writes per user from ${quoteIdent(b.weightColumn ?? "")} of ${b.sampled.toLocaleString("en")} sampled users` };
+          ? { kind: "exact", text: `exact: writes per user from ${quoteIdent(b.weightColumn ?? "")} of every user` }
+          : { kind: "sampled", text: `sampled: writes per user from ${quoteIdent(b.weightColumn ?? "")} of ${b.sampled.toLocaleString("en")} sampled users` };
   return { population, users, writes };
+}
+
+/** A basis's text without its leading kind ("exact: ..."), for where a badge already says the kind. */
+export function basisDetail(basis: FigureBasis): string {
+  return basis.text.startsWith(`${basis.kind}: `) ? basis.text.slice(basis.kind.length + 2) : basis.text;
 }
 
 /** The Settings form: a mapping plus the reason the audit log records. */
 export const populationFormSchema = populationSourceSchema.and(z.object({ reason: z.string().trim().min(1, "a reason is required").max(500) }));
 
 /** The names a table's columns are guessed by when an admin picks a new table (the demo's own names). */
-export function guessColumns(columns: string[], current: PopulationSource, sameTable: boolean): Pick<PopulationSource, "idColumn" | "regionColumn" | "countryColumn" | "schoolIdColumn" | "planColumn" | "emailColumn" | "weightColumn"> {
+export function guessColumns(
+  columns: string[],
+  current: PopulationSource,
+  sameTable: boolean,
+): Pick<PopulationSource, "idColumn" | "regionColumn" | "countryColumn" | "schoolIdColumn" | "planColumn" | "emailColumn" | "weightColumn"> {
   const pick = (wanted: string | null) => (wanted !== null && columns.includes(wanted) ? wanted : null);
   const from = sameTable ? current : DEFAULT_POPULATION_SOURCE;
   return {

@@ -58,10 +58,12 @@ describe("preview", () => {
   it("reports rollbacks and skips with their user counts", () => {
     const down = previewChange(base, withCohort({ percentBasisPoints: 500 }), users);
     expect(down.classification.kind).toBe("rollback");
-    expect(down.rollbackUsers).toBe(users.filter((u) => {
-      const b = bucketOf(u.id, "pilot");
-      return b >= 500 && b < 1000;
-    }).length);
+    expect(down.rollbackUsers).toBe(
+      users.filter((u) => {
+        const b = bucketOf(u.id, "pilot");
+        return b >= 500 && b < 1000;
+      }).length,
+    );
     const skip = previewChange(base, withCohort({ mode: "target_primary" }), users);
     expect(skip.classification).toMatchObject({ kind: "skip", skipped: ["shadow_read"] });
     expect(skip.skipUsers).toBe(down.before.find((d) => d.mode === "dual_write")!.users);

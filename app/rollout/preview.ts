@@ -103,8 +103,7 @@ export function previewChange(
       });
     }
   }
-  const sum = (kind?: Transition["kind"]) =>
-    transitions.filter((t) => kind === undefined || t.kind === kind).reduce((s, t) => s + t.users, 0);
+  const sum = (kind?: Transition["kind"]) => transitions.filter((t) => kind === undefined || t.kind === kind).reduce((s, t) => s + t.users, 0);
   const distribution = (c: Float64Array): ModeDistribution[] =>
     MODES.map((mode, i) => ({ mode, users: Math.round(c[i] * scale), share: sampled === 0 ? 0 : c[i] / sampled }));
   const movedSampled = transitions.reduce((s, t) => s + t.sampledUsers, 0);

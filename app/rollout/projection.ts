@@ -26,7 +26,7 @@ export interface ProjectionCohort {
   percentBasisPoints: number;
   rampSteps: number[] | null;
   rampEveryHours: number | null;
-  updatedAt: Date;
+  rampClockAt: Date;
 }
 
 /** Shares per rung per day (percent, oldest first), as the progress chart draws them. */
@@ -43,8 +43,9 @@ function moversFor(rank: number, cohorts: ProjectionCohort[], blocked: Set<strin
     const at = `${c.name} (${MODE_LABELS[c.mode]}, ${formatBasisPoints(c.percentBasisPoints)})`;
     if (blocked.has(c.id)) return `${at}: its ramp waits on a gate; clearing the gate moves the date closer`;
     if (c.rampSteps && c.rampEveryHours) {
-      const status = rampStatus({ steps: c.rampSteps, everyHours: c.rampEveryHours }, c.percentBasisPoints, c.updatedAt.getTime(), now);
-      if (status.state !== "complete") return `${at}: ramps to ${formatBasisPoints(status.nextBasisPoints)} next; shorter intervals or bigger steps move the date closer`;
+      const status = rampStatus({ steps: c.rampSteps, everyHours: c.rampEveryHours }, c.percentBasisPoints, c.rampClockAt.getTime(), now);
+      if (status.state !== "complete")
+        return `${at}: ramps to ${formatBasisPoints(status.nextBasisPoints)} next; shorter intervals or bigger steps move the date closer`;
     }
     if (c.percentBasisPoints >= 10_000) return `${at}: complete; only widening who it covers moves more users`;
     return `${at}: no ramp scheduled; raising its share or scheduling a ramp moves the date closer`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatRampSteps, parseRampSteps, rampPlanProblems, rampStatus } from "./ramp";
+import { formatRampSteps, nextRampStep, parseRampSteps, rampClockAfterEdit, rampPlanProblems, rampStatus } from "./ramp";
 
 const HOUR = 3_600_000;
 
@@ -27,5 +27,22 @@ describe("ramp plans", () => {
     // A manual raise to 10% lands between steps: the ramp continues from the next higher one.
     expect(rampStatus(plan, 1000, changed, changed)).toMatchObject({ nextBasisPoints: 2500 });
     expect(rampStatus(plan, 10_000, changed, changed + 100 * HOUR)).toEqual({ state: "complete" });
+  });
+
+  it("keeps the ramp clock through an edit unless a restart is asked for or the ramp is new", () => {
+    const clock = Date.parse("2026-11-26T00:00:00Z");
+    const now = clock + 5 * HOUR;
+    const ramped = { rampSteps: [100, 500], rampEveryHours: 6, rampClockAtMs: clock };
+    expect(rampClockAfterEdit(ramped, { rampSteps: [100, 500], rampEveryHours: 6 }, false, now)).toBe(clock);
+    expect(rampClockAfterEdit(ramped, { rampSteps: [100, 500, 2500], rampEveryHours: 12 }, false, now)).toBe(clock);
+    expect(rampClockAfterEdit(ramped, { rampSteps: [100, 500], rampEveryHours: 6 }, true, now)).toBe(now);
+    expect(rampClockAfterEdit({ rampSteps: null, rampEveryHours: null, rampClockAtMs: clock }, { rampSteps: [100], rampEveryHours: 6 }, false, now)).toBe(now);
+    // The preview's next step follows the kept clock: due an hour after the edit, not six.
+    expect(nextRampStep({ rampSteps: [100, 500], rampEveryHours: 6, percentBasisPoints: 100 }, clock, now)).toEqual({
+      state: "waiting",
+      nextBasisPoints: 500,
+      dueAtMs: clock + 6 * HOUR,
+    });
+    expect(nextRampStep({ rampSteps: null, rampEveryHours: null, percentBasisPoints: 100 }, clock, now)).toBeNull();
   });
 });

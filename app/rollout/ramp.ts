@@ -3,9 +3,9 @@ import { formatBasisPoints, parsePercent } from "./percent";
 
 /**
  * Scheduled ramps: a cohort's percentage raised step by step (e.g. 1% -> 5% -> 25% -> 100% every 6 hours).
- * Steps only ever raise the percentage (the ratchet keeps everyone already in), so a ramp never rolls back;
- * the clock restarts at every change of the cohort, manual ones included, so a person's edit is never
- * followed by a ramp step before the interval has passed. Gates are checked by the job, not here.
+ * Steps only ever raise the percentage (the ratchet keeps everyone already in), so a ramp never rolls back.
+ * The clock restarts at each step, when a ramp is first scheduled, and when an engineer asks for it; any other
+ * edit keeps the schedule, and the preview says when the next step comes. Gates are checked by the job, not here.
  */
 export interface RampPlan {
   /** Strictly increasing basis points, each 1..10000. */
@@ -14,9 +14,7 @@ export interface RampPlan {
 }
 
 export type RampStatus =
-  | { state: "complete" }
-  | { state: "waiting"; nextBasisPoints: number; dueAtMs: number }
-  | { state: "due"; nextBasisPoints: number; dueAtMs: number };
+  { state: "complete" } | { state: "waiting"; nextBasisPoints: number; dueAtMs: number } | { state: "due"; nextBasisPoints: number; dueAtMs: number };
 
 export const MAX_RAMP_STEPS = 20;
 
@@ -47,10 +45,40 @@ export function formatRampSteps(steps: number[]): string {
   return steps.map(formatBasisPoints).join(" -> ");
 }
 
-/** Where a cohort at `currentBasisPoints`, last changed at `lastChangeAtMs`, stands on its plan at `nowMs`. */
-export function rampStatus(plan: RampPlan, currentBasisPoints: number, lastChangeAtMs: number, nowMs: number): RampStatus {
+/** Where a cohort at `currentBasisPoints`, whose ramp clock started at `clockAtMs`, stands on its plan at `nowMs`. */
+export function rampStatus(plan: RampPlan, currentBasisPoints: number, clockAtMs: number, nowMs: number): RampStatus {
   const next = plan.steps.find((step) => step > currentBasisPoints);
   if (next === undefined) return { state: "complete" };
-  const dueAtMs = lastChangeAtMs + plan.everyHours * 3_600_000;
+  const dueAtMs = clockAtMs + plan.everyHours * 3_600_000;
   return { state: nowMs >= dueAtMs ? "due" : "waiting", nextBasisPoints: next, dueAtMs };
+}
+
+type RampFields = { rampSteps: number[] | null; rampEveryHours: number | null };
+
+/**
+ * When the ramp clock stands after an edit: now if the engineer asked for a restart or the edit schedules a ramp
+ * the cohort did not have (its interval starts with it), otherwise where it was, so the schedule is kept.
+ */
+export function rampClockAfterEdit(before: RampFields & { rampClockAtMs: number }, after: RampFields, restart: boolean, nowMs: number): number {
+  const hadRamp = before.rampSteps !== null && before.rampEveryHours !== null;
+  const hasRamp = after.rampSteps !== null && after.rampEveryHours !== null;
+  if (!hasRamp) return before.rampClockAtMs;
+  return restart || !hadRamp ? nowMs : before.rampClockAtMs;
+}
+
+/** The ramp's next step after an edit, for the preview: null without a ramp. */
+export function nextRampStep(after: RampFields & { percentBasisPoints: number }, clockAtMs: number, nowMs: number): RampStatus | null {
+  if (after.rampSteps === null || after.rampEveryHours === null) return null;
+  return rampStatus({ steps: after.rampSteps, everyHours: after.rampEveryHours }, after.percentBasisPoints, clockAtMs, nowMs);
+}
+
+export function describeRamp(status: RampStatus): string {
+  switch (status.state) {
+    case "complete":
+      return "ramp complete";
+    case "waiting":
+      return `next step ${formatBasisPoints(status.nextBasisPoints)} at ${new Date(status.dueAtMs).toISOString()}`;
+    case "due":
+      return `next step ${formatBasisPoints(status.nextBasisPoints)} is due`;
+  }
 }

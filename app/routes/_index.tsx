@@ -68,7 +68,13 @@ export default function Overview() {
         <PerformanceSummaryCard summary={performance} />
         <RunwayCard runway={runway} />
         {simulator && traffic ? (
-          <DemoTrafficCard minutes={traffic} status={simulator.status} operationsPerSecond={simulator.operationsPerSecond} canControl={canControlSimulator} />
+          <DemoTrafficCard
+            minutes={traffic}
+            status={simulator.status}
+            operationsPerSecond={simulator.operationsPerSecond}
+            canControl={canControlSimulator}
+            switchedAt={simulator.updatedAt}
+          />
         ) : null}
       </div>
       <div className="mt-4">

@@ -3,12 +3,14 @@ import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { ChangeSummary } from "~/components/json-diff-inline";
+import { AuditTable } from "~/components/audit/audit-table";
 import { Button } from "~/components/ui/button";
 import { PageHeader } from "~/components/ui/page-header";
-import { Time } from "~/components/ui/time";
 import { listAudit, listAuditActions, resolveNames } from "~/models/audit.server";
 import { requireRole } from "~/utils/auth.server";
+import { Select } from "~/components/ui/select";
+import { Input } from "~/components/ui/input";
+import { collectIdsInText } from "~/audit/change-summary";
 
 export const meta: MetaFunction = () => [{ title: "Audit log · Cutover" }];
 
@@ -34,7 +36,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const parsed = FilterSchema.safeParse(params);
   if (!parsed.success) throw new Response(`Bad filter: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`, { status: 400 });
   const [page, actions] = await Promise.all([listAudit(parsed.data), listAuditActions()]);
-  const names = await resolveNames(page.rows.flatMap((r) => [r.entityId, r.before, r.after]));
+  const idsInReasons = [...collectIdsInText(page.rows.map((r) => r.reason))];
+  const names = await resolveNames([...page.rows.flatMap((r) => [r.entityId, r.before, r.after]), ...idsInReasons]);
   return json({ ...page, actions, names, now: Date.now() });
 }
 
@@ -49,81 +52,35 @@ export default function AuditLog() {
       <Form method="get" className="mb-4 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3 text-sm">
         <label className="flex flex-col gap-1">
           Actor
-          <input name="actor" defaultValue={params.get("actor") ?? ""} className="rounded border border-slate-300 px-2 py-1" placeholder="email or token" />
+          <Input name="actor" defaultValue={params.get("actor") ?? ""} placeholder="email or token" />
         </label>
         <label className="flex flex-col gap-1">
           Action
-          <select name="action" defaultValue={params.get("action") ?? ""} className="rounded border border-slate-300 px-2 py-1">
+          <Select name="action" defaultValue={params.get("action") ?? ""}>
             <option value="">any</option>
             {actions.map((a) => (
               <option key={a}>{a}</option>
             ))}
-          </select>
+          </Select>
         </label>
         <label className="flex flex-col gap-1">
           Entity
-          <input name="entityType" defaultValue={params.get("entityType") ?? ""} className="rounded border border-slate-300 px-2 py-1" placeholder="cohort, mismatch…" />
+          <Input name="entityType" defaultValue={params.get("entityType") ?? ""} placeholder="cohort, mismatch…" />
         </label>
         <label className="flex flex-col gap-1">
           From
-          <input type="datetime-local" name="from" defaultValue={params.get("from") ?? ""} className="rounded border border-slate-300 px-2 py-1" />
+          <Input type="datetime-local" name="from" defaultValue={params.get("from") ?? ""} />
         </label>
         <label className="flex flex-col gap-1">
           To
-          <input type="datetime-local" name="to" defaultValue={params.get("to") ?? ""} className="rounded border border-slate-300 px-2 py-1" />
+          <Input type="datetime-local" name="to" defaultValue={params.get("to") ?? ""} />
         </label>
         <Button type="submit">Filter</Button>
         <Link to="/audit" className="text-sky-700 underline">
           Clear
         </Link>
       </Form>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full text-sm">
-          <thead className="bg-slate-50 text-left text-xs uppercase text-slate-500">
-            <tr>
-              <th className="px-3 py-2">When</th>
-              <th className="px-3 py-2">Who</th>
-              <th className="px-3 py-2">Action</th>
-              <th className="px-3 py-2">Entity</th>
-              <th className="px-3 py-2">Change</th>
-              <th className="px-3 py-2">Reason</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {rows.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="px-3 py-6 text-center text-slate-500">
-                  No changes match this filter.
-                </td>
-              </tr>
-            ) : (
-              rows.map((row) => (
-                <tr key={row.id} className="align-top">
-                  <td className="whitespace-nowrap px-3 py-2 text-slate-600">
-                    <Time at={row.at} now={now} />
-                  </td>
-                  <td className="px-3 py-2">{row.actorLabel}</td>
-                  <td className="px-3 py-2 font-mono text-xs">{row.action}</td>
-                  <td className="px-3 py-2">
-                    {row.entityType.replace(/_/g, " ")}
-                    {row.entityId ? (
-                      names[row.entityId] ? (
-                        <span className="block text-xs text-slate-700" title={row.entityId}>{names[row.entityId]}</span>
-                      ) : (
-                        <span className="block break-all font-mono text-xs text-slate-500">{row.entityId}</span>
-                      )
-                    ) : null}
-                  </td>
-                  <td className="max-w-md px-3 py-2">
-                    <ChangeSummary before={row.before} after={row.after} names={names} />
-                  </td>
-                  <td className="px-3 py-2 text-slate-700">{row.reason}</td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
+      <AuditTable rows={rows} names={names} now={now} />
       {nextBefore ? (
         <div className="mt-3">
           <Link to={`?${next}`} className="text-sm text-sky-700 underline">

@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
+import { ConvergeRoundTable, SetAsideRowTable } from "~/components/backfill/backfill-tables";
 import { BACKFILL_TONE, formatEta, ProgressBar } from "~/components/backfill/progress-bar";
-import { useLiveRevalidation } from "~/components/use-live-revalidation";
+import { useRevalidateEvery } from "~/components/use-revalidate-every";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
@@ -65,7 +66,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 export default function BackfillPage() {
   const { job, progress, setAside, canCancel } = useLoaderData<typeof loader>();
   const live = job.status === "queued" || job.status === "copying" || job.status === "converging";
-  useLiveRevalidation(live);
+  useRevalidateEvery(1_000, live);
   return (
     <div className="space-y-6">
       <PageHeader
@@ -73,7 +74,11 @@ export default function BackfillPage() {
         description={`${job.scope} · started by ${job.createdBy} · ${job.reason}`}
         actions={
           canCancel && live && !job.cancelRequested ? (
-            <Form method="post"><Button variant="danger" type="submit">Cancel backfill</Button></Form>
+            <Form method="post">
+              <Button variant="danger" type="submit">
+                Cancel backfill
+              </Button>
+            </Form>
           ) : null
         }
       />
@@ -81,14 +86,20 @@ export default function BackfillPage() {
         <Badge tone={BACKFILL_TONE[job.status]}>{job.status.replace("_", " ")}</Badge>
         {job.cancelRequested && live ? <span className="text-sm text-amber-700">cancelling…</span> : null}
       </div>
-      {job.error ? <Banner tone="critical" title="Failed">{job.error}</Banner> : null}
+      {job.error ? (
+        <Banner tone="critical" title="Failed">
+          {job.error}
+        </Banner>
+      ) : null}
       <Card title="Copy">
         <ProgressBar percent={progress.percent} label="Copy progress" />
         <p className="mt-2 text-sm text-slate-600">
-          {progress.percent}% · {progress.rowsHandled.toLocaleString("en")} of ~{(progress.estimatedRows ?? 0).toLocaleString("en")} rows · ranges {progress.rangesDone}/{progress.rangesTotal ?? "?"} ·{" "}
+          {progress.percent}% · {progress.rowsHandled.toLocaleString("en")} of ~{(progress.estimatedRows ?? 0).toLocaleString("en")} rows · ranges{" "}
+          {progress.rangesDone}/{progress.rangesTotal ?? "?"} ·{" "}
           {live ? (
             <>
-              {progress.rowsPerSecond.toLocaleString("en")} rows/s{job.rowsPerSecondCap ? ` (cap ${job.rowsPerSecondCap.toLocaleString("en")})` : ""} · ETA {formatEta(progress.etaSeconds)}
+              {progress.rowsPerSecond.toLocaleString("en")} rows/s{job.rowsPerSecondCap ? ` (cap ${job.rowsPerSecondCap.toLocaleString("en")})` : ""} · ETA{" "}
+              {formatEta(progress.etaSeconds)}
             </>
           ) : (
             `not copying (${job.status.replace("_", " ")})`
@@ -99,51 +110,31 @@ export default function BackfillPage() {
         <Stat label="Copied" value={job.copied.toLocaleString("en")} />
         <Stat label="Already on the target" value={job.skippedExisting.toLocaleString("en")} hint="kept as they were (ON CONFLICT DO NOTHING)" />
         <Stat label="Set aside" value={job.setAside.toLocaleString("en")} tone={job.setAside ? "warning" : "default"} hint="refused by the target" />
-        <Stat label="Still differing" value={job.remaining === null ? "—" : job.remaining.toLocaleString("en")} tone={job.remaining ? "warning" : job.remaining === 0 ? "ok" : "default"} />
+        <Stat
+          label="Still differing"
+          value={job.remaining === null ? "—" : job.remaining.toLocaleString("en")}
+          tone={job.remaining ? "warning" : job.remaining === 0 ? "ok" : "default"}
+        />
       </div>
       <Card title={`Converge rounds (at most ${job.maxRounds})`}>
         {job.rounds.length === 0 ? (
-          <p className="text-sm text-slate-500">{job.status === "converging" ? "Verifying what was copied…" : "After the copy, each round verifies the scope and repairs what differs (the source wins)."}</p>
+          <p className="text-sm text-slate-500">
+            {job.status === "converging"
+              ? "Verifying what was copied…"
+              : "After the copy, each round verifies the scope and repairs what differs (the source wins)."}
+          </p>
         ) : (
-          <table className="w-full text-sm" aria-label="Converge rounds">
-            <thead><tr className="text-left text-slate-500"><th className="py-1">Round</th><th>Verify</th><th>Differences</th><th>Repaired</th><th>Left after repair</th><th>Finished</th></tr></thead>
-            <tbody>
-              {job.rounds.map((r) => (
-                <tr key={r.round} className="border-t">
-                  <td className="py-1">{r.round}</td>
-                  <td><Link className="text-sky-700 hover:underline" to={`/reconciliations/${r.reconciliationJobId}`}>verify job</Link></td>
-                  <td className="tabular-nums">{r.differences}</td>
-                  <td className="tabular-nums">{r.repaired}</td>
-                  <td className="tabular-nums">{r.remaining}{r.error ? <span className="ml-2 text-red-700">{r.error}</span> : null}</td>
-                  <td>{r.finishedAt.slice(0, 19).replace("T", " ")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ConvergeRoundTable rounds={job.rounds} />
         )}
-        {job.status === "converged" && job.finishedAt ? <p className="mt-2 text-sm text-emerald-700">Converged at {String(job.finishedAt).slice(0, 19).replace("T", " ")}.</p> : null}
+        {job.status === "converged" && job.finishedAt ? (
+          <p className="mt-2 text-sm text-emerald-700">Converged at {String(job.finishedAt).slice(0, 19).replace("T", " ")}.</p>
+        ) : null}
         {job.status === "not_converged" ? (
           <p className="mt-2 text-sm text-amber-700">Not converged: the last round&apos;s differences are open mismatch records (see its verify job).</p>
         ) : null}
       </Card>
       <Card title="Set-aside rows">
-        {setAside.length === 0 ? (
-          <p className="text-sm text-slate-500">The target refused no row.</p>
-        ) : (
-          <table className="w-full text-sm" aria-label="Set-aside rows">
-            <thead><tr className="text-left text-slate-500"><th className="py-1">Key</th><th>SQLSTATE</th><th>The target&apos;s error</th><th>Row</th></tr></thead>
-            <tbody>
-              {setAside.map((r) => (
-                <tr key={r.id} className="border-t align-top">
-                  <td className="py-1 font-mono text-xs">{JSON.stringify(r.key)}</td>
-                  <td className="font-mono text-xs">{r.sqlstate}</td>
-                  <td className="text-red-700">{r.error}</td>
-                  <td className="max-w-md truncate font-mono text-xs" title={JSON.stringify(r.row)}>{JSON.stringify(r.row)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        {setAside.length === 0 ? <p className="text-sm text-slate-500">The target refused no row.</p> : <SetAsideRowTable rows={setAside} />}
       </Card>
     </div>
   );

@@ -2,10 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { DiskSizeForm } from "~/components/health/disk-size-form";
+import { LargestTables } from "~/components/health/largest-tables";
 import { diskSizeFormSchema } from "~/health/disk-size";
 import { UNKNOWN_DISK } from "~/health/summary";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { formatBytes, formatCount, formatDays, formatPercent } from "~/components/health/format";
+import { formatBytes, formatCount, formatDays, formatPercent } from "~/format/quantities";
 import { SeriesChart, pivotSeries } from "~/components/health/series-chart";
 import { StatusBadge } from "~/components/health/status-badge";
 import { Banner } from "~/components/ui/banner";
@@ -24,7 +25,14 @@ const RANGES = { "48h": 48 * 3_600_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400
 type Range = keyof typeof RANGES;
 
 function serializeView(view: CapacityView) {
-  return { problem: view.problem, asOf: view.asOf?.toISOString() ?? null, capacity: view.capacity, summary: view.summary, commitsPerSecond: view.commitsPerSecond, walBytesPerSecond: view.walBytesPerSecond };
+  return {
+    problem: view.problem,
+    asOf: view.asOf?.toISOString() ?? null,
+    capacity: view.capacity,
+    summary: view.summary,
+    commitsPerSecond: view.commitsPerSecond,
+    walBytesPerSecond: view.walBytesPerSecond,
+  };
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -77,7 +85,11 @@ export default function CapacityPage() {
         description="Free space and growth on both sides, and how many days are left at the current trend."
         actions={<RangeTabs ranges={Object.keys(RANGES)} current={data.range} />}
       />
-      {target.problem ? <Banner tone="critical" title="Target health unavailable.">{target.problem}</Banner> : null}
+      {target.problem ? (
+        <Banner tone="critical" title="Target health unavailable.">
+          {target.problem}
+        </Banner>
+      ) : null}
       {targetCapacity && targetCapacity.engine !== "cockroachdb" ? (
         <Banner tone="warning" title="The target is not CockroachDB.">
           It answers as PostgreSQL, so there are no nodes or stores to show (a demo or staging setup).
@@ -86,8 +98,8 @@ export default function CapacityPage() {
       {targetCapacity?.engine === "cockroachdb" && target.summary ? (
         <Card title="Target: CockroachDB stores" actions={<StatusBadge status={target.summary.status} />}>
           <p className="mb-3 text-xs text-slate-500">
-            Read from crdb_internal.kv_store_status and gossip_liveness. Checked only against a PostgreSQL stand-in of
-            those tables, never against a live cluster.
+            Read from crdb_internal.kv_store_status and gossip_liveness. Checked only against a PostgreSQL stand-in of those tables, never against a live
+            cluster.
           </p>
           {target.summary.deadNodes.length > 0 ? (
             <Banner tone="critical" title="Node down.">
@@ -109,11 +121,23 @@ export default function CapacityPage() {
                       {formatCount(store.ranges)} ranges · {formatCount(store.leases)} leases · logical {formatBytes(store.logicalBytes)}
                     </span>
                   </div>
-                  <div className="mt-1 h-3 rounded bg-slate-100" role="meter" aria-label={`free space on store ${store.storeId}`} aria-valuemin={0} aria-valuemax={1} aria-valuenow={store.availableRatio}>
-                    <div className={`h-3 rounded ${status === "ok" ? "bg-emerald-500" : status === "warning" ? "bg-amber-500" : "bg-red-600"}`} style={{ width: `${(1 - store.availableRatio) * 100}%` }} />
+                  <div
+                    className="mt-1 h-3 rounded bg-slate-100"
+                    role="meter"
+                    aria-label={`free space on store ${store.storeId}`}
+                    aria-valuemin={0}
+                    aria-valuemax={1}
+                    aria-valuenow={store.availableRatio}
+                  >
+                    <div
+                      className={`h-3 rounded ${status === "ok" ? "bg-emerald-500" : status === "warning" ? "bg-amber-500" : "bg-red-600"}`}
+                      style={{ width: `${(1 - store.availableRatio) * 100}%` }}
+                    />
                   </div>
                   <p className="mt-1 flex gap-2 text-xs text-slate-600">
-                    <StatusBadge status={freeRatioStatus(store.availableRatio, { warning: thresholds.freeRatioWarning, critical: thresholds.freeRatioCritical })} />
+                    <StatusBadge
+                      status={freeRatioStatus(store.availableRatio, { warning: thresholds.freeRatioWarning, critical: thresholds.freeRatioCritical })}
+                    />
                     {formatPercent(store.availableRatio)} free · under {formatPercent(thresholds.freeRatioWarning)} in {formatDays(daysToWarning)}, under{" "}
                     {formatPercent(thresholds.freeRatioCritical)} in {formatDays(daysToCritical)}
                   </p>
@@ -128,7 +152,11 @@ export default function CapacityPage() {
           <SeriesChart rows={targetChart.rows} subjects={targetChart.subjects} format={(v) => formatBytes(v)} />
         </Card>
       ) : null}
-      {source.problem ? <Banner tone="critical" title="Source health unavailable.">{source.problem}</Banner> : null}
+      {source.problem ? (
+        <Banner tone="critical" title="Source health unavailable.">
+          {source.problem}
+        </Banner>
+      ) : null}
       {sourceCapacity ? (
         <>
           <div className="grid gap-4 md:grid-cols-4">
@@ -153,7 +181,11 @@ export default function CapacityPage() {
             <Stat
               label="Commits / WAL"
               value={source.commitsPerSecond === null ? "—" : `${formatCount(source.commitsPerSecond)}/s`}
-              hint={source.walBytesPerSecond === null ? "needs two readings" : `${formatBytes(source.walBytesPerSecond)}/s of WAL${sourceCapacity.inRecovery ? " (standby)" : ""}`}
+              hint={
+                source.walBytesPerSecond === null
+                  ? "needs two readings"
+                  : `${formatBytes(source.walBytesPerSecond)}/s of WAL${sourceCapacity.inRecovery ? " (standby)" : ""}`
+              }
             />
           </div>
           <DiskSizeForm bytes={thresholds.sourceDiskBytes} canEdit={data.canEdit} errors={result?.errors ?? {}} saved={Boolean(result?.ok)} />
@@ -162,18 +194,7 @@ export default function CapacityPage() {
           </Card>
           {sourceCapacity.tables.length ? (
             <Card title="Source: largest tables">
-              <table className="w-full text-left text-sm">
-                <tbody>
-                  {sourceCapacity.tables.map((t) => (
-                    <tr key={`${t.schema}.${t.table}`} className="border-t border-slate-100">
-                      <td className="py-1">
-                        {t.schema}.{t.table}
-                      </td>
-                      <td className="py-1 text-right tabular-nums">{formatBytes(t.totalBytes)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <LargestTables tables={sourceCapacity.tables} />
             </Card>
           ) : null}
         </>

@@ -1,3 +1,4 @@
+import { basisDetail } from "~/rollout/population";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
@@ -12,7 +13,8 @@ import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
-import { createCohort, listCohorts } from "~/models/cohort.server";
+import { listCohorts } from "~/models/cohort.server";
+import { createCohort } from "~/rollout/cohort-change.server";
 import { RolloutError } from "~/models/rollout-error.server";
 import { loadRungCounts } from "~/models/rung-counts.server";
 import { clearEmergency, loadRuleset, setEmergency } from "~/models/ruleset.server";
@@ -20,6 +22,7 @@ import { cohortFormSchema, fieldErrors } from "~/rollout/cohort-form";
 import { MODE_LABELS, MODES } from "~/rollout/modes";
 import { rampStatus } from "~/rollout/ramp";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+import { Select } from "~/components/ui/select";
 
 export const meta: MetaFunction = () => [{ title: "Cohorts · Cutover" }];
 
@@ -50,7 +53,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       version: c.version,
       ramp:
         c.rampSteps && c.rampEveryHours
-          ? rampStatus({ steps: c.rampSteps, everyHours: c.rampEveryHours }, c.percentBasisPoints, c.updatedAt.getTime(), now)
+          ? rampStatus({ steps: c.rampSteps, everyHours: c.rampEveryHours }, c.percentBasisPoints, c.rampClockAt.getTime(), now)
           : null,
     })),
   });
@@ -116,7 +119,7 @@ export default function CohortsPage() {
         ) : null}
         <Ladder distribution={counts.rungs} exact={counts.basis.kind === "exact"} />
         <p className="mt-2 text-xs text-slate-500">
-          <Badge tone={counts.basis.kind === "exact" ? "ok" : "warning"}>{counts.basis.kind}</Badge> {counts.basis.text} (the users table is chosen in
+          <Badge tone={counts.basis.kind === "exact" ? "ok" : "warning"}>{counts.basis.kind}</Badge> {basisDetail(counts.basis)} (the users table is chosen in
           Settings).
         </p>
       </Card>
@@ -139,13 +142,13 @@ export default function CohortsPage() {
               <input type="hidden" name="intent" value="emergency-set" />
               <label className="text-sm">
                 <span className="block font-medium">Mode for everyone</span>
-                <select name="mode" defaultValue="source_only" disabled={!canEdit} className="rounded border border-slate-300 px-2 py-1">
+                <Select name="mode" defaultValue="source_only" disabled={!canEdit}>
                   {MODES.map((m) => (
                     <option key={m} value={m}>
                       {MODE_LABELS[m]}
                     </option>
                   ))}
-                </select>
+                </Select>
               </label>
               <Field label="Reason" name="reason" disabled={!canEdit} error={actionData?.intent === "emergency" ? errors.reason : undefined} />
               <label className="flex items-center gap-1 text-sm">

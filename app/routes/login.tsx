@@ -58,6 +58,8 @@ export default function Login() {
       <p className="mb-6 text-sm text-slate-600">The control plane of the PostgreSQL → CockroachDB migration.</p>
       <Form method="post" className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
         <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/"} />
+        {/* The page exists only to sign in: the cursor belongs in its first field. */}
+        {/* eslint-disable-next-line jsx-a11y/no-autofocus */}
         <Field label="Email" name="email" type="email" autoComplete="username" autoFocus required error={errors.email?.[0]} />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required error={errors.password?.[0]} />
         {actionData?.formError ? (

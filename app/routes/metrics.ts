@@ -1,12 +1,11 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { PROMETHEUS_CONTENT_TYPE } from "~/metrics/prometheus";
-import { renderMetrics } from "~/metrics/providers.server";
-import { requireApiToken } from "~/api/token-auth.server";
+import { answerResponse } from "~/api/answer.server";
+import { metricsAnswer } from "~/api/metrics.server";
 
-/** GET /metrics: Prometheus text; scrape with `authorization: { credentials: <token with metrics:read> }`. */
+/**
+ * GET /metrics: Prometheus text; scrape with `authorization: { credentials: <token with metrics:read> }`. The web
+ * server answers it on its fast path (app/api-fast-path.server.ts); this route answers what reaches Remix.
+ */
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireApiToken(request, "metrics:read");
-  return new Response(await renderMetrics(), {
-    headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Cache-Control": "no-store" },
-  });
+  return answerResponse(await metricsAnswer(request.headers.get("authorization")));
 }

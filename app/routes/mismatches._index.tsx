@@ -8,28 +8,24 @@ import { MISMATCH_KINDS, MISMATCH_ORIGINS, MISMATCH_STATUSES } from "~/mismatche
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CohortRateChart, MismatchesPerHourChart, MismatchStatusChart } from "~/components/mismatches/mismatch-charts";
 import { MismatchTable, type MismatchTableRow } from "~/components/mismatches/mismatch-table";
-import { groupRecordsPath } from "~/components/mismatches/group-link";
+import { MismatchGroupTable } from "~/components/mismatches/mismatch-group-table";
 import { SetAsideBatches } from "~/components/mismatches/set-aside-batches";
-import { Sparkline } from "~/components/mismatches/sparkline";
 import { StatusChangeSelect } from "~/components/mismatches/status-change-select";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { cohortRatesAgainstBudget } from "~/models/comparison.server";
-import {
-  listMismatchGroups,
-  listMismatches,
-  listMismatchTables,
-  mismatchesPerHour,
-  mismatchStatusCounts,
-  parseMismatchQuery,
-  updateMismatches,
-} from "~/models/mismatch.server";
+import { parseMismatchQuery } from "~/mismatches/query";
+import { listMismatches, updateMismatches } from "~/models/mismatch.server";
+import { listMismatchGroups, listMismatchTables, mismatchesPerHour, mismatchStatusCounts } from "~/models/mismatch-stats.server";
 import { mismatchInboxBacklog } from "~/models/mismatch-fold.server";
 import { discardSetAsideBatch, listSetAsideBatches, retrySetAsideBatch } from "~/models/mismatch-set-aside.server";
 import { listUsers } from "~/models/user.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+import { Select } from "~/components/ui/select";
+import { Input } from "~/components/ui/input";
+import { LinkButton } from "~/components/ui/link-button";
 
 export const meta: MetaFunction = () => [{ title: "Mismatches · Cutover" }];
 
@@ -125,14 +121,14 @@ function FilterSelect({ name, label, options, value }: { name: string; label: st
   return (
     <label className="flex flex-col text-xs font-medium text-slate-600">
       {label}
-      <select name={name} defaultValue={value} className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm">
+      <Select name={name} defaultValue={value} className="mt-1 text-sm">
         <option value="">any</option>
         {options.map((o) => (
           <option key={o} value={o}>
             {o.replaceAll("_", " ")}
           </option>
         ))}
-      </select>
+      </Select>
     </label>
   );
 }
@@ -141,7 +137,7 @@ function FilterInput({ name, label, value, type = "text" }: { name: string; labe
   return (
     <label className="flex flex-col text-xs font-medium text-slate-600">
       {label}
-      <input name={name} type={type} defaultValue={value} className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm" />
+      <Input name={name} type={type} defaultValue={value} className="mt-1 text-sm" />
     </label>
   );
 }
@@ -173,15 +169,14 @@ export default function MismatchesPage() {
         description="Every difference between PostgreSQL's and CockroachDB's answers, deduplicated by table, key and differing fields."
         actions={
           <>
-            <a className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm" href={`/mismatches/export?format=csv&${filterParams}`}>
+            {/* Downloads: a document request, not a client-side navigation. */}
+            <LinkButton reloadDocument to={`/mismatches/export?format=csv&${filterParams}`}>
               Export CSV
-            </a>
-            <a className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm" href={`/mismatches/export?format=json&${filterParams}`}>
+            </LinkButton>
+            <LinkButton reloadDocument to={`/mismatches/export?format=json&${filterParams}`}>
               Export JSON
-            </a>
-            <Link className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm" to="/mismatches/rules">
-              Normalization rules
-            </Link>
+            </LinkButton>
+            <LinkButton to="/mismatches/rules">Normalization rules</LinkButton>
           </>
         }
       />
@@ -212,11 +207,11 @@ export default function MismatchesPage() {
         <FilterInput name="to" label="Last seen before" value={get("to")} type="datetime-local" />
         <label className="flex flex-col text-xs font-medium text-slate-600">
           Sort
-          <select name="sort" defaultValue={get("sort") || "last_seen"} className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm">
+          <Select name="sort" defaultValue={get("sort") || "last_seen"} className="mt-1 text-sm">
             <option value="last_seen">last seen</option>
             <option value="first_seen">first seen</option>
             <option value="occurrences">occurrences</option>
-          </select>
+          </Select>
         </label>
         <div className="col-span-full flex gap-2">
           <Button type="submit">Apply filters</Button>
@@ -237,7 +232,11 @@ export default function MismatchesPage() {
 
       <SetAsideBatches {...data.setAside} canRetry={data.canEdit} canDiscard={data.canDiscard} />
       <InboxBacklog records={data.backlog.records} oldestAgeSeconds={data.backlog.oldestAgeSeconds} />
-      {actionData && !actionData.ok ? <Banner tone="critical" title="Nothing changed">{Object.values(actionData.errors).flat().join(" ")}</Banner> : null}
+      {actionData && !actionData.ok ? (
+        <Banner tone="critical" title="Nothing changed">
+          {Object.values(actionData.errors).flat().join(" ")}
+        </Banner>
+      ) : null}
       {actionData?.ok ? <Banner tone="ok" title={actionData.notice} /> : null}
 
       {data.page ? (
@@ -248,11 +247,11 @@ export default function MismatchesPage() {
               <legend className="px-1 text-xs font-semibold text-slate-600">{`With ${Object.keys(selection).length} selected`}</legend>
               <label className="flex flex-col text-xs font-medium text-slate-600">
                 Set status
-                <StatusChangeSelect className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm" />
+                <StatusChangeSelect className="mt-1 text-sm" />
               </label>
               <label className="flex flex-col text-xs font-medium text-slate-600">
                 Assign to
-                <select name="assignee" className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm" defaultValue="">
+                <Select name="assignee" className="mt-1 text-sm" defaultValue="">
                   <option value="">(unchanged)</option>
                   <option value="none">nobody</option>
                   {data.assignees.map((u) => (
@@ -260,11 +259,11 @@ export default function MismatchesPage() {
                       {u.email}
                     </option>
                   ))}
-                </select>
+                </Select>
               </label>
               <label className="flex grow flex-col text-xs font-medium text-slate-600">
                 Add a note
-                <input name="note" className="mt-1 rounded border border-slate-300 px-2 py-1 text-sm" />
+                <Input name="note" className="mt-1 text-sm" />
               </label>
               <Button type="submit">Apply to selected</Button>
             </fieldset>
@@ -290,51 +289,7 @@ export default function MismatchesPage() {
         </Form>
       ) : null}
 
-      {data.groups ? (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <thead className="bg-slate-50 text-left text-xs font-semibold uppercase text-slate-600">
-              <tr>
-                <th className="px-3 py-2">Table</th>
-                <th className="px-3 py-2">Kind</th>
-                <th className="px-3 py-2">Differing fields</th>
-                <th className="px-3 py-2">Records</th>
-                <th className="px-3 py-2">Occurrences</th>
-                <th className="px-3 py-2">First seen</th>
-                <th className="px-3 py-2">Last seen</th>
-                <th className="px-3 py-2">Last 24 h</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {data.groups.map((g) => (
-                <tr key={g.key}>
-                  <td className="px-3 py-2 font-mono">
-                    <Link className="text-sky-700 hover:underline" to={groupRecordsPath(g)}>
-                      {g.table}
-                    </Link>
-                  </td>
-                  <td className="px-3 py-2">{g.kind.replaceAll("_", " ")}</td>
-                  <td className="px-3 py-2 font-mono text-xs">{g.differingFields.join(", ") || "—"}</td>
-                  <td className="px-3 py-2">{g.records.toLocaleString("en")}</td>
-                  <td className="px-3 py-2">{g.occurrences.toLocaleString("en")}</td>
-                  <td className="px-3 py-2 text-xs">{g.firstSeenAt.slice(0, 19)}</td>
-                  <td className="px-3 py-2 text-xs">{g.lastSeenAt.slice(0, 19)}</td>
-                  <td className="px-3 py-2">
-                    <Sparkline values={g.trend} label={`Occurrences per hour of ${g.table} ${g.differingFields.join(", ")}`} />
-                  </td>
-                </tr>
-              ))}
-              {data.groups.length === 0 ? (
-                <tr>
-                  <td colSpan={8} className="px-3 py-8 text-center text-slate-500">
-                    No mismatches recorded.
-                  </td>
-                </tr>
-              ) : null}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      {data.groups ? <MismatchGroupTable rows={data.groups} /> : null}
 
       <div className="mt-6 grid gap-4 lg:grid-cols-3">
         <Card title="Occurrences per hour by origin (48 h)">
@@ -362,11 +317,16 @@ const STALLED_FOLD_SECONDS = 120;
 function InboxBacklog({ records, oldestAgeSeconds }: { records: number; oldestAgeSeconds: number }) {
   if (records === 0) return null;
   const what = `${records.toLocaleString("en")} reported record${records === 1 ? " is" : "s are"} still being folded in`;
-  if (oldestAgeSeconds < STALLED_FOLD_SECONDS) return <Banner tone="info" title={what}>(oldest received {oldestAgeSeconds} s ago).</Banner>;
+  if (oldestAgeSeconds < STALLED_FOLD_SECONDS)
+    return (
+      <Banner tone="info" title={what}>
+        (oldest received {oldestAgeSeconds} s ago).
+      </Banner>
+    );
   return (
     <Banner tone="warning" title={what}>
-      The oldest was received {Math.round(oldestAgeSeconds / 60)} min ago: is a worker running (<code>npm run worker</code>, or <code>npm start</code>)? Nothing is
-      lost; it is folded as soon as a worker runs.
+      The oldest was received {Math.round(oldestAgeSeconds / 60)} min ago: is a worker running (<code>npm run worker</code>, or <code>npm start</code>)? Nothing
+      is lost; it is folded as soon as a worker runs.
     </Banner>
   );
 }

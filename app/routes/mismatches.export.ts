@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { EXPORT_COLUMNS, exportMismatches, parseMismatchQuery } from "~/models/mismatch.server";
+import { parseMismatchQuery } from "~/mismatches/query";
+import { EXPORT_COLUMNS, exportMismatches } from "~/models/mismatch-export.server";
 import { requireRole } from "~/utils/auth.server";
 
 function csvCell(value: unknown): string {
@@ -35,9 +36,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
             return;
           }
           const line =
-            format === "csv"
-              ? `${EXPORT_COLUMNS.map((c) => csvCell(next.value[c])).join(",")}\r\n`
-              : `${first ? "\n" : ",\n"}${JSON.stringify(next.value)}`;
+            format === "csv" ? `${EXPORT_COLUMNS.map((c) => csvCell(next.value[c])).join(",")}\r\n` : `${first ? "\n" : ",\n"}${JSON.stringify(next.value)}`;
           first = false;
           controller.enqueue(encoder.encode(line));
         }

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { z } from "zod";
 import { RULE_KIND_LABELS, RULE_KINDS } from "../normalization/types";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { Badge } from "~/components/ui/badge";
+import { NormalizationRuleTable } from "~/components/mismatches/normalization-rule-table";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
@@ -13,6 +13,7 @@ import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
 import { createRule, deleteRule, listRules, previewRule, sqlTwinRefusalOf } from "~/models/normalization-rule.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+import { Select } from "~/components/ui/select";
 
 export const meta: MetaFunction = () => [{ title: "Normalization rules · Cutover" }];
 
@@ -51,7 +52,7 @@ export async function action({ request }: ActionFunctionArgs) {
     await deleteRule(userActor(user), id.data, null);
     return json({ intent: "delete" as const, errors: null, preview: null, created: false });
   }
-  const blank = (name: string) => (form.get(name) === "" ? undefined : form.get(name) ?? undefined);
+  const blank = (name: string) => (form.get(name) === "" ? undefined : (form.get(name) ?? undefined));
   const parsed = ruleSchema.safeParse({
     intent: form.get("intent"),
     kind: form.get("kind"),
@@ -71,7 +72,12 @@ export async function action({ request }: ActionFunctionArgs) {
   if (refusal) return json({ intent: "invalid" as const, errors: { kind: [refusal] }, preview: null, created: false }, { status: 400 });
   if (parsed.data.intent === "preview") {
     const preview = await previewRule(input);
-    return json({ intent: "preview" as const, errors: null, preview: { count: preview.ids.length, scanned: preview.scanned, capped: preview.capped }, created: false });
+    return json({
+      intent: "preview" as const,
+      errors: null,
+      preview: { count: preview.ids.length, scanned: preview.scanned, capped: preview.capped },
+      created: false,
+    });
   }
   await createRule(userActor(user), input);
   return json({ intent: "create" as const, errors: null, preview: null, created: true });
@@ -97,64 +103,17 @@ export default function RulesPage() {
       />
       {actionData?.created ? <Banner tone="ok" title="Rule saved; the open mismatches it explains are now ignored by it." /> : null}
       {actionData?.preview ? (
-        <Banner tone="info" title={`This rule would resolve ${actionData.preview.capped ? "at least " : ""}${actionData.preview.count} open mismatch${actionData.preview.count === 1 ? "" : "es"}`}>
+        <Banner
+          tone="info"
+          title={`This rule would resolve ${actionData.preview.capped ? "at least " : ""}${actionData.preview.count} open mismatch${actionData.preview.count === 1 ? "" : "es"}`}
+        >
           {`Checked ${actionData.preview.scanned} open records against today's rules plus this one.`}
         </Banner>
       ) : null}
       <div className="grid gap-4 lg:grid-cols-3">
         <div className="lg:col-span-2">
           <Card title="Rules">
-            <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <thead className="text-left text-xs font-semibold uppercase text-slate-600">
-                <tr>
-                  <th className="py-2">Scope</th>
-                  <th className="py-2">Rule</th>
-                  <th className="py-2">Author and reason</th>
-                  <th className="py-2">Expires</th>
-                  <th className="py-2" />
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {rules.map((r) => {
-                  const expired = r.expiresAt !== null && r.expiresAt <= now;
-                  return (
-                    <tr key={r.id}>
-                      <td className="py-2 font-mono text-xs">
-                        {r.tableName}.{r.columnName}
-                      </td>
-                      <td className="py-2">
-                        {RULE_KIND_LABELS[r.kind]}
-                        {r.kind === "timestamp_precision" ? ` (${r.digits} digits)` : ""}
-                        {r.kind === "float_tolerance" ? ` (±${r.tolerance})` : ""}
-                      </td>
-                      <td className="py-2 text-xs">
-                        <div>{r.authorLabel}</div>
-                        <div className="text-slate-500">{r.reason}</div>
-                      </td>
-                      <td className="py-2 text-xs">{r.expiresAt ? <>{r.expiresAt.slice(0, 16)} {expired ? <Badge tone="warning">expired</Badge> : null}</> : "never"}</td>
-                      <td className="py-2">
-                        {canEdit ? (
-                          <Form method="post">
-                            <input type="hidden" name="intent" value="delete" />
-                            <input type="hidden" name="id" value={r.id} />
-                            <Button type="submit" variant="secondary" aria-label={`Delete rule ${r.tableName}.${r.columnName}`}>
-                              Delete
-                            </Button>
-                          </Form>
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-                {rules.length === 0 ? (
-                  <tr>
-                    <td colSpan={5} className="py-6 text-center text-slate-500">
-                      No rules: every difference is a mismatch.
-                    </td>
-                  </tr>
-                ) : null}
-              </tbody>
-            </table>
+            <NormalizationRuleTable rules={rules} canEdit={canEdit} now={now} />
           </Card>
         </div>
         {canEdit ? (
@@ -162,14 +121,18 @@ export default function RulesPage() {
             <Form method="post" className="space-y-3" key={formKey}>
               <label className="flex flex-col text-sm font-medium text-slate-700">
                 Kind
-                <select name="kind" className="mt-1 rounded border border-slate-300 px-2 py-1" defaultValue="timestamp_precision">
+                <Select name="kind" className="mt-1" defaultValue="timestamp_precision">
                   {RULE_KINDS.map((k) => (
                     <option key={k} value={k}>
                       {RULE_KIND_LABELS[k]}
                     </option>
                   ))}
-                </select>
-                {errors.kind?.[0] ? <span role="alert" className="mt-1 text-sm text-red-700">{errors.kind[0]}</span> : null}
+                </Select>
+                {errors.kind?.[0] ? (
+                  <span role="alert" className="mt-1 text-sm text-red-700">
+                    {errors.kind[0]}
+                  </span>
+                ) : null}
               </label>
               <Field label="Table (* for any)" name="table" defaultValue="*" error={errors.table?.[0]} />
               <Field label="Column (* for any)" name="column" defaultValue="*" error={errors.column?.[0]} />

@@ -1,3 +1,4 @@
+import { useCallback } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
@@ -10,8 +11,11 @@ import { Banner } from "~/components/ui/banner";
 import { Card } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { setCohortLatencyBudget } from "~/models/latency-budget.server";
-import { PERFORMANCE_RANGES, loadPerformance, type PerformanceRange } from "~/models/performance.server";
+import { PERFORMANCE_RANGES, type PerformanceRange } from "~/latency/ranges";
+import { loadPerformance } from "~/models/performance.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+import { Button } from "~/components/ui/button";
+import { Select } from "~/components/ui/select";
 
 export const meta: MetaFunction = () => [{ title: "Performance · Cutover" }];
 
@@ -61,12 +65,15 @@ export default function PerformancePage() {
   const { operations, chart, cohorts, range, cohort, chartOperation, canEdit } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
-  const chartHref = (row: OperationRow) => {
-    const next = new URLSearchParams(searchParams);
-    next.set("table", row.table);
-    next.set("operation", row.operation);
-    return `?${next}`;
-  };
+  const chartHref = useCallback(
+    (row: OperationRow) => {
+      const next = new URLSearchParams(searchParams);
+      next.set("table", row.table);
+      next.set("operation", row.operation);
+      return `?${next}`;
+    },
+    [searchParams],
+  );
   const allOperations = new URLSearchParams(searchParams);
   allOperations.delete("table");
   allOperations.delete("operation");
@@ -77,20 +84,23 @@ export default function PerformancePage() {
         description="The target's latency against the source's, timed by the application servers' client on every mirrored write and shadow read."
       />
       {actionData?.saved !== undefined && actionData.errors === null ? (
-        <Banner tone="ok" title={actionData.saved === null ? "Latency gate removed." : `Latency gate saved: the target's p99 may be at most ${actionData.saved}x the source's.`} />
+        <Banner
+          tone="ok"
+          title={actionData.saved === null ? "Latency gate removed." : `Latency gate saved: the target's p99 may be at most ${actionData.saved}x the source's.`}
+        />
       ) : null}
       <Form method="get" className="flex flex-wrap items-end gap-3 text-sm" aria-label="Filter">
         <label className="text-slate-600">
           Period{" "}
-          <select name="range" defaultValue={range} className="rounded border border-slate-300 px-2 py-1">
+          <Select name="range" defaultValue={range}>
             {Object.keys(PERFORMANCE_RANGES).map((r) => (
               <option key={r} value={r}>{`last ${r}`}</option>
             ))}
-          </select>
+          </Select>
         </label>
         <label className="text-slate-600">
           Cohort{" "}
-          <select name="cohort" defaultValue={cohort} className="rounded border border-slate-300 px-2 py-1">
+          <Select name="cohort" defaultValue={cohort}>
             <option value="">All cohorts</option>
             {cohorts.map((c) => (
               <option key={c.cohortId} value={c.cohortId}>
@@ -98,11 +108,11 @@ export default function PerformancePage() {
               </option>
             ))}
             <option value={NO_COHORT}>No cohort (default mode, pins)</option>
-          </select>
+          </Select>
         </label>
-        <button type="submit" className="rounded border border-slate-300 bg-white px-3 py-1 hover:bg-slate-50">
+        <Button type="submit" variant="secondary">
           Show
-        </button>
+        </Button>
       </Form>
       <Card
         title={chartOperation ? `p99 and p50 over time: ${chartOperation.table} · ${chartOperation.operation}` : "p99 and p50 over time: every timed operation"}
@@ -119,12 +129,14 @@ export default function PerformancePage() {
       <Card title="Operations, target slowest first">
         <OperationLatencyTable rows={operations} chartHref={chartHref} />
         <p className="mt-2 text-xs text-slate-500">
-          Percentiles are read from fixed-bucket histograms, so each is exact to within its bucket. In the demo both sides are PostgreSQL databases on one server.
+          Percentiles are read from fixed-bucket histograms, so each is exact to within its bucket. In the demo both sides are PostgreSQL databases on one
+          server.
         </p>
       </Card>
       <Card title="Latency gates">
         <p className="mb-2 text-xs text-slate-500">
-          A cohort with a latency gate ramps only while its target p99 is at most k times its source p99 over the cohort's budget window, with at least 100 timings on each side.
+          A cohort with a latency gate ramps only while its target p99 is at most k times its source p99 over the cohort's budget window, with at least 100
+          timings on each side.
         </p>
         <LatencyBudgetList cohorts={cohorts} canEdit={canEdit} errors={actionData?.errors ?? undefined} />
       </Card>

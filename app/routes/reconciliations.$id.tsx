@@ -4,10 +4,11 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { z } from "zod";
 import { Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ClientOnly } from "~/components/charts/client-only";
-import { useLiveRevalidation } from "~/components/use-live-revalidation";
+import { useRevalidateEvery } from "~/components/use-revalidate-every";
 import { humanDuration } from "~/format/time";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Badge } from "~/components/ui/badge";
+import { RepairPlanTable } from "~/components/reconciliation/repair-plan-table";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card, Stat } from "~/components/ui/card";
@@ -36,8 +37,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({
     canCancel: hasRole(user, "engineer"),
     job: {
-      id: job.id, table: `${job.schemaName}.${job.tableName}`, mode: job.mode, status: job.status, createdBy: job.createdBy,
-      reason: job.reason, error: job.error, drift: job.drift, cancelRequested: job.cancelRequestedAt !== null,
+      id: job.id,
+      table: `${job.schemaName}.${job.tableName}`,
+      mode: job.mode,
+      status: job.status,
+      createdBy: job.createdBy,
+      reason: job.reason,
+      error: job.error,
+      drift: job.drift,
+      cancelRequested: job.cancelRequestedAt !== null,
       scope: describeScope(job.scope),
     },
     progress: progressOf(job),
@@ -79,7 +87,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   if (intent === "apply-repair") {
     const parsed = applySchema.safeParse(Object.fromEntries(form));
-    if (!parsed.success) return json({ intent: "apply-repair" as const, preview: null, outcome: null, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
+    if (!parsed.success)
+      return json({ intent: "apply-repair" as const, preview: null, outcome: null, errors: parsed.error.flatten().fieldErrors }, { status: 400 });
     const outcome = await applyJobRepair(id, userActor(user), parsed.data.reason, parsed.data.digest);
     return json({ intent: "apply-repair" as const, preview: null, outcome, errors: null });
   }
@@ -95,7 +104,7 @@ export default function ReconciliationJobPage() {
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const live = job.status === "queued" || job.status === "running";
-  useLiveRevalidation(live);
+  useRevalidateEvery(1_000, live);
   const total = counts.missing_in_target + counts.extra_in_target + counts.value_mismatch;
   return (
     <div className="space-y-6">
@@ -104,23 +113,55 @@ export default function ReconciliationJobPage() {
         description={`${job.mode} of ${job.scope} · started by ${job.createdBy}${job.reason ? ` · ${job.reason}` : ""}`}
         actions={
           canCancel && live && !job.cancelRequested ? (
-            <Form method="post"><input type="hidden" name="intent" value="cancel" /><Button variant="danger" type="submit">Cancel job</Button></Form>
+            <Form method="post">
+              <input type="hidden" name="intent" value="cancel" />
+              <Button variant="danger" type="submit">
+                Cancel job
+              </Button>
+            </Form>
           ) : null
         }
       />
-      {job.error ? <Banner tone="critical" title="The job failed">{job.error}</Banner> : null}
-      {job.drift.length ? (
-        <Banner tone="warning" title="Schema drift">
-          <ul className="list-disc pl-5">{job.drift.map((d, i) => <li key={i}>{d.message}</li>)}</ul>
+      {job.error ? (
+        <Banner tone="critical" title="The job failed">
+          {job.error}
         </Banner>
       ) : null}
-      <Card title={<span>Progress <Badge tone={TONE[job.status]}>{job.status}</Badge></span>}>
-        <div role="progressbar" aria-label="Reconciliation progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress.percent} className="h-4 w-full rounded bg-gray-200">
+      {job.drift.length ? (
+        <Banner tone="warning" title="Schema drift">
+          <ul className="list-disc pl-5">
+            {job.drift.map((d, i) => (
+              <li key={i}>{d.message}</li>
+            ))}
+          </ul>
+        </Banner>
+      ) : null}
+      <Card
+        title={
+          <span>
+            Progress <Badge tone={TONE[job.status]}>{job.status}</Badge>
+          </span>
+        }
+      >
+        <div
+          role="progressbar"
+          aria-label="Reconciliation progress"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={progress.percent}
+          className="h-4 w-full rounded bg-gray-200"
+        >
           <div className="h-4 rounded bg-blue-600" style={{ width: `${progress.percent}%` }} />
         </div>
-        <p className="mt-2 text-sm">{progress.percent}% · {progress.bucketsDone} of {progress.bucketsTotal ?? "?"} buckets</p>
+        <p className="mt-2 text-sm">
+          {progress.percent}% · {progress.bucketsDone} of {progress.bucketsTotal ?? "?"} buckets
+        </p>
         <div className="mt-4 grid gap-4 md:grid-cols-4">
-          <Stat label="Rows compared" value={progress.rowsCompared.toLocaleString("en-US")} hint={progress.estimatedTotal ? `of about ${progress.estimatedTotal.toLocaleString("en-US")}` : undefined} />
+          <Stat
+            label="Rows compared"
+            value={progress.rowsCompared.toLocaleString("en-US")}
+            hint={progress.estimatedTotal ? `of about ${progress.estimatedTotal.toLocaleString("en-US")}` : undefined}
+          />
           {/* Only a moving job has a rate and an ETA; a finished, failed or cancelled one says so instead. */}
           <Stat label="Rate" value={live ? `${progress.rowsPerSecond.toLocaleString("en-US")} rows/s` : `not running (${job.status})`} />
           <Stat label="ETA" value={live ? (progress.etaSeconds === null ? "—" : humanDuration(progress.etaSeconds)) : "none"} />
@@ -134,7 +175,11 @@ export default function ReconciliationJobPage() {
         </div>
         {expected.byRule.length ? (
           <ul className="mt-3 list-disc pl-5 text-sm" aria-label="Ignored by rule">
-            {expected.byRule.map((r) => <li key={r.id}>{r.count} rows: {r.description}</li>)}
+            {expected.byRule.map((r) => (
+              <li key={r.id}>
+                {r.count} rows: {r.description}
+              </li>
+            ))}
           </ul>
         ) : null}
         <p className="mt-3 text-sm">
@@ -152,7 +197,7 @@ export default function ReconciliationJobPage() {
         {total > 0 ? (
           <p className="mt-3 text-sm">
             <Link className="text-blue-700 underline" to={`/mismatches?job=${encodeURIComponent(job.id)}`}>
-              Open the {total} mismatches in the triage table
+              Open the {total === 1 ? "mismatch" : `${total.toLocaleString("en")} mismatches`} in the triage table
             </Link>
           </p>
         ) : null}
@@ -160,12 +205,14 @@ export default function ReconciliationJobPage() {
       {canCancel && job.status === "succeeded" && job.mode === "verify" && total > 0 ? (
         <Card title="Repair the target">
           <p className="text-sm text-slate-600">
-            Makes the target rows of this job&apos;s open mismatches equal to the source. Start with a dry run: it lists every
-            insert, update and delete, and changes nothing.
+            Makes the target rows of this job&apos;s open mismatches equal to the source. Start with a dry run: it lists every insert, update and delete, and
+            changes nothing.
           </p>
           <Form method="post" className="mt-3">
             <input type="hidden" name="intent" value="plan-repair" />
-            <Button type="submit" variant="secondary" disabled={busy}>Plan repair</Button>
+            <Button type="submit" variant="secondary" disabled={busy}>
+              Plan repair
+            </Button>
           </Form>
           {actionData?.outcome ? (
             <Banner tone={actionData.outcome.remaining ? "warning" : "ok"} title={`Repair applied: ${actionData.outcome.applied} changes on the target`}>
@@ -175,7 +222,7 @@ export default function ReconciliationJobPage() {
           ) : null}
           {actionData?.preview ? (
             <div className="mt-4 space-y-4">
-              <RepairPlanTable
+              <RepairPlanView
                 plan={actionData.preview.plan}
                 alreadyEqual={actionData.preview.alreadyEqual}
                 page={actionData.preview.page}
@@ -184,9 +231,7 @@ export default function ReconciliationJobPage() {
                 totalActions={actionData.preview.totalActions}
                 busy={busy}
               />
-              {actionData.preview.plan.actions.length > 0 ? (
-                <RepairApplyForm digest={actionData.preview.digest} busy={busy} errors={null} />
-              ) : null}
+              {actionData.preview.plan.actions.length > 0 ? <RepairApplyForm digest={actionData.preview.digest} busy={busy} errors={null} /> : null}
             </div>
           ) : null}
           {actionData?.errors ? <RepairApplyForm digest={null} busy={busy} errors={actionData.errors} /> : null}
@@ -210,21 +255,35 @@ export default function ReconciliationJobPage() {
   );
 }
 
-const ACTION_TONE = { insert: "info", update: "warning", delete: "critical" } as const;
-
 /**
  * The dry run, per key: the statement kind and the values the target would get (as the source's text), one page
  * at a time (another page plans again: the plan is not kept between requests).
  */
-function RepairPlanTable({ plan, alreadyEqual, page, pageCount, pageSize, totalActions, busy }: {
-  plan: RepairPlan; alreadyEqual: number; page: number; pageCount: number; pageSize: number; totalActions: number; busy: boolean;
+function RepairPlanView({
+  plan,
+  alreadyEqual,
+  page,
+  pageCount,
+  pageSize,
+  totalActions,
+  busy,
+}: {
+  plan: RepairPlan;
+  alreadyEqual: number;
+  page: number;
+  pageCount: number;
+  pageSize: number;
+  totalActions: number;
+  busy: boolean;
 }) {
   const first = (page - 1) * pageSize + 1;
   const pageButton = (to: number, label: string) => (
     <Form method="post">
       <input type="hidden" name="intent" value="plan-repair" />
       <input type="hidden" name="page" value={to} />
-      <Button type="submit" variant="secondary" disabled={busy}>{label}</Button>
+      <Button type="submit" variant="secondary" disabled={busy}>
+        {label}
+      </Button>
     </Form>
   );
   return (
@@ -240,38 +299,33 @@ function RepairPlanTable({ plan, alreadyEqual, page, pageCount, pageSize, totalA
           {page < pageCount ? pageButton(page + 1, "Next") : null}
         </nav>
       ) : null}
-      <table className="mt-2 w-full text-sm" aria-label="Repair plan">
-        <thead>
-          <tr className="text-left text-gray-500"><th className="py-1">Change</th><th>Key</th><th>Values written</th></tr>
-        </thead>
-        <tbody>
-          {plan.actions.map((a) => (
-            <tr key={JSON.stringify(a.key)} className="border-t align-top">
-              <td className="py-1"><Badge tone={ACTION_TONE[a.action]}>{a.action}</Badge></td>
-              <td className="font-mono text-xs">{JSON.stringify(a.keyObject)}</td>
-              <td className="break-all font-mono text-xs">
-                {a.action === "delete" ? "row deleted" : Object.entries(a.values).map(([c, v]) => `${c} = ${v === null ? "NULL" : v.length > 80 ? `${v.slice(0, 80)}…` : v}`).join("; ")}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="mt-2">
+        <RepairPlanTable actions={plan.actions} />
+      </div>
     </div>
   );
 }
 
 function RepairApplyForm({ digest, busy, errors }: { digest: string | null; busy: boolean; errors: Record<string, string[] | undefined> | null }) {
-  if (!digest) return <Banner tone="critical" title="Not applied">{Object.values(errors ?? {}).flat().join(" ")}</Banner>;
+  if (!digest)
+    return (
+      <Banner tone="critical" title="Not applied">
+        {Object.values(errors ?? {})
+          .flat()
+          .join(" ")}
+      </Banner>
+    );
   return (
     <Form method="post" className="space-y-3 rounded border border-red-200 bg-red-50 p-3">
       <input type="hidden" name="intent" value="apply-repair" />
       <input type="hidden" name="digest" value={digest} />
       <label className="flex items-center gap-2 text-sm font-medium">
-        <input type="checkbox" name="confirm" required />
-        I have reviewed this dry run and want these changes written to the target
+        <input type="checkbox" name="confirm" required />I have reviewed this dry run and want these changes written to the target
       </label>
       <Field label="Reason" name="reason" required placeholder="why the target is repaired" />
-      <Button type="submit" variant="danger" disabled={busy}>Apply repair</Button>
+      <Button type="submit" variant="danger" disabled={busy}>
+        Apply repair
+      </Button>
     </Form>
   );
 }

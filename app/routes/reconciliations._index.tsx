@@ -1,14 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { Badge } from "~/components/ui/badge";
+import { FreshnessTable, ReconciliationJobTable, ScheduleTable } from "~/components/reconciliation/reconciliation-tables";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
 import { PageHeader } from "~/components/ui/page-header";
+import { Select } from "~/components/ui/select";
 import { startReconciliation } from "~/api/reconciliations.server";
 import { listCohorts } from "~/models/cohort.server";
 import { listReconciliationJobs, progressOf, tableFreshness } from "~/models/reconciliation.server";
@@ -44,8 +45,23 @@ export async function loader({ request }: LoaderFunctionArgs) {
     tables,
     cohorts: cohorts.map((c) => ({ id: c.id, name: c.name })),
     freshness,
-    schedules: schedules.map((s) => ({ table: `${s.schemaName}.${s.tableName}`, everyHours: s.everyHours, lastQueuedAt: s.lastQueuedAt, createdBy: s.createdBy })),
-    jobs: jobs.map((j) => ({ id: j.id, table: `${j.schemaName}.${j.tableName}`, scope: scopeLabel(j.scopeKind, j.scopeCohort), mode: j.mode, status: j.status, createdBy: j.createdBy, createdAt: j.createdAt, progress: progressOf(j), differences: j.missingInTarget + j.extraInTarget + j.valueMismatch })),
+    schedules: schedules.map((s) => ({
+      table: `${s.schemaName}.${s.tableName}`,
+      everyHours: s.everyHours,
+      lastQueuedAt: s.lastQueuedAt,
+      createdBy: s.createdBy,
+    })),
+    jobs: jobs.map((j) => ({
+      id: j.id,
+      table: `${j.schemaName}.${j.tableName}`,
+      scope: scopeLabel(j.scopeKind, j.scopeCohort),
+      mode: j.mode,
+      status: j.status,
+      createdBy: j.createdBy,
+      createdAt: j.createdAt,
+      progress: progressOf(j),
+      differences: j.missingInTarget + j.extraInTarget + j.valueMismatch,
+    })),
   });
 }
 
@@ -62,7 +78,11 @@ const newJobSchema = z.object({
 const scheduleSchema = z.object({
   intent: z.literal("schedule"),
   table: z.string().min(1, "pick a table"),
-  everyHours: z.coerce.number().int().min(1, "at least 1 hour").max(24 * 30, "at most 30 days"),
+  everyHours: z.coerce
+    .number()
+    .int()
+    .min(1, "at least 1 hour")
+    .max(24 * 30, "at most 30 days"),
   reason: z.string().trim().min(1, "say why").max(500),
 });
 
@@ -113,8 +133,6 @@ function pageFieldErrors(errors: Record<string, string[]>): Record<string, strin
   return out;
 }
 
-const TONE = { queued: "default", running: "info", succeeded: "ok", failed: "critical", cancelled: "warning" } as const;
-
 export default function ReconciliationsPage() {
   const data = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
@@ -124,30 +142,35 @@ export default function ReconciliationsPage() {
   return (
     <div className="space-y-6">
       <PageHeader title="Reconciliation" description="Compare whole tables across PostgreSQL and CockroachDB, and see when each was last verified clean." />
-      {data.catalogError ? <Banner tone="critical" title="Could not read the catalogs">{data.catalogError}</Banner> : null}
+      {data.catalogError ? (
+        <Banner tone="critical" title="Could not read the catalogs">
+          {data.catalogError}
+        </Banner>
+      ) : null}
       {data.canStart ? (
         <Card title="New verify job">
           <Form method="post" className="grid gap-3 md:grid-cols-3">
             <label className="text-sm">
               <span className="block font-medium">Table</span>
-              <select name="table" aria-label="Table" className="mt-1 w-full rounded border px-2 py-1" required>
+              <Select name="table" aria-label="Table" className="mt-1 w-full" required>
                 <option value="">Pick a table…</option>
                 {data.tables.map((t) => (
                   <option key={t.name} value={t.name} disabled={!t.onBoth}>
-                    {t.name}{t.onBoth ? "" : " (missing on target)"}
+                    {t.name}
+                    {t.onBoth ? "" : " (missing on target)"}
                   </option>
                 ))}
-              </select>
+              </Select>
               {errors.table ? <span className="text-xs text-red-700">{errors.table[0]}</span> : null}
             </label>
             <label className="text-sm">
               <span className="block font-medium">Scope</span>
-              <select name="scope" aria-label="Scope" className="mt-1 w-full rounded border px-2 py-1" defaultValue="table">
+              <Select name="scope" aria-label="Scope" className="mt-1 w-full" defaultValue="table">
                 <option value="table">Whole table</option>
                 {data.cohorts.map((c) => (
                   <option key={c.id} value={c.id}>{`Cohort: ${c.name}`}</option>
                 ))}
-              </select>
+              </Select>
               {errors.scope ? <span className="text-xs text-red-700">{errors.scope[0]}</span> : null}
             </label>
             <Field label="User column (cohort scope)" name="userColumn" placeholder="user_id" error={errors.userColumn?.[0]} />
@@ -155,91 +178,62 @@ export default function ReconciliationsPage() {
             <Field label="Workers" name="concurrency" type="number" min={1} max={16} defaultValue={2} error={errors.concurrency?.[0]} />
             <Field label="Reason" name="reason" placeholder="why this run" error={errors.reason?.[0]} />
             <div className="md:col-span-3">
-              <Button type="submit" disabled={busy}>Start verify job</Button>
+              <Button type="submit" disabled={busy}>
+                Start verify job
+              </Button>
             </div>
           </Form>
         </Card>
       ) : null}
       <Card title="Jobs">
-        <table className="w-full text-sm">
-          <thead>
-            <tr className="text-left text-gray-500">
-              <th className="py-1">Table</th><th>Scope</th><th>Status</th><th>Progress</th><th>Differences</th><th>Started by</th><th>Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.jobs.map((j) => (
-              <tr key={j.id} className="border-t">
-                <td className="py-1"><Link className="text-blue-700 underline" to={`/reconciliations/${j.id}`}>{j.table}</Link></td>
-                <td>{j.scope}</td>
-                <td><Badge tone={TONE[j.status]}>{j.status}</Badge></td>
-                <td>{j.progress.percent}%</td>
-                <td>{j.differences}</td>
-                <td>{j.createdBy}</td>
-                <td>{new Date(j.createdAt).toISOString().replace("T", " ").slice(0, 19)}</td>
-              </tr>
-            ))}
-            {data.jobs.length === 0 ? <tr><td colSpan={7} className="py-2 text-gray-500">No reconciliation yet.</td></tr> : null}
-          </tbody>
-        </table>
+        <ReconciliationJobTable jobs={data.jobs} />
       </Card>
       <Card title="Schedules">
-        <table className="w-full text-sm" aria-label="Schedules">
-          <thead><tr className="text-left text-gray-500"><th className="py-1">Table</th><th>Every</th><th>Last queued</th><th>Set by</th><th /></tr></thead>
-          <tbody>
-            {data.schedules.map((s) => (
-              <tr key={s.table} className="border-t">
-                <td className="py-1">{s.table}</td>
-                <td>{s.everyHours} h</td>
-                <td>{s.lastQueuedAt ? new Date(s.lastQueuedAt).toISOString().slice(0, 19).replace("T", " ") : "not yet"}</td>
-                <td>{s.createdBy}</td>
-                <td>
-                  {data.canStart ? (
-                    <Form method="post">
-                      <input type="hidden" name="intent" value="unschedule" />
-                      <input type="hidden" name="table" value={s.table} />
-                      <Button type="submit" variant="secondary" disabled={busy}>Remove</Button>
-                    </Form>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-            {data.schedules.length === 0 ? <tr><td colSpan={5} className="py-2 text-gray-500">No table is swept on a schedule.</td></tr> : null}
-          </tbody>
-        </table>
+        <ScheduleTable schedules={data.schedules} canRemove={data.canStart} busy={busy} />
         {data.canStart ? (
           <Form method="post" className="mt-4 grid gap-3 md:grid-cols-4">
             <input type="hidden" name="intent" value="schedule" />
             <label className="text-sm">
               <span className="block font-medium">Sweep</span>
-              <select name="table" aria-label="Sweep" className="mt-1 w-full rounded border px-2 py-1" required>
+              <Select name="table" aria-label="Sweep" className="mt-1 w-full" required>
                 <option value="">Pick a table…</option>
-                {data.tables.filter((t) => t.onBoth).map((t) => <option key={t.name} value={t.name}>{t.name}</option>)}
-              </select>
+                {data.tables
+                  .filter((t) => t.onBoth)
+                  .map((t) => (
+                    <option key={t.name} value={t.name}>
+                      {t.name}
+                    </option>
+                  ))}
+              </Select>
               {scheduleErrors.table ? <span className="text-xs text-red-700">{scheduleErrors.table[0]}</span> : null}
             </label>
-            <Field label="Every N hours" id="schedule-every-hours" name="everyHours" type="number" min={1} max={720} defaultValue={24} required error={scheduleErrors.everyHours?.[0]} />
+            <Field
+              label="Every N hours"
+              id="schedule-every-hours"
+              name="everyHours"
+              type="number"
+              min={1}
+              max={720}
+              defaultValue={24}
+              required
+              error={scheduleErrors.everyHours?.[0]}
+            />
             <Field label="Why sweep it" id="schedule-reason" name="reason" required placeholder="why sweep this table" error={scheduleErrors.reason?.[0]} />
-            <div className="flex items-end"><Button type="submit" disabled={busy}>Save schedule</Button></div>
+            <div className="flex items-end">
+              <Button type="submit" disabled={busy}>
+                Save schedule
+              </Button>
+            </div>
           </Form>
         ) : null}
       </Card>
       <Card title="Freshness">
-        <table className="w-full text-sm">
-          <thead><tr className="text-left text-gray-500"><th className="py-1">Table</th><th>Last verified clean</th><th>Last run</th><th>Not yet migrated</th><th>Ignored by rule</th><th>Owner column</th></tr></thead>
-          <tbody>
-            {data.freshness.map((f) => (
-              <tr key={`${f.schemaName}.${f.tableName}`} className="border-t">
-                <td className="py-1">{f.schemaName}.{f.tableName}</td>
-                <td>{f.verifiedAt ? new Date(f.verifiedAt).toISOString().slice(0, 19).replace("T", " ") : "never"}</td>
-                <td>{f.lastRunAt ? new Date(f.lastRunAt).toISOString().slice(0, 19).replace("T", " ") : "—"}</td>
-                <td>{f.notYetMigrated ?? "—"}</td>
-                <td>{f.ignoredByRule ?? "—"}</td>
-                <td>{f.ownerColumn ?? "none: whole table"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <p className="mb-2 text-xs text-slate-500">
+          A table is verified clean when a verify of the whole table finds no difference; a verify of a cohort&apos;s rows (a backfill&apos;s rounds) counts for
+          that cohort&apos;s gate only. With an owner column, a row missing on the target whose owner's writes are not mirrored (nor the cohort copied) yet
+          counts as not yet migrated, not as a mismatch.
+        </p>
+        <FreshnessTable rows={data.freshness} />
       </Card>
     </div>
   );

@@ -12,6 +12,8 @@ import { listRunwayProposals, loadPlannerBasis, saveRunwayProposal } from "~/mod
 import { planMoves, runwayPlanSchema } from "~/runway/plan";
 import { crossingMs } from "~/runway/projection";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+import { Button } from "~/components/ui/button";
+import { Input } from "~/components/ui/input";
 
 export const meta: MetaFunction = () => [{ title: "Runway · Cutover" }];
 
@@ -26,7 +28,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const parsed = querySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!parsed.success) throw new Response("share is a percentage (1-100), margin in millions of XIDs (0-1000), horizon in days (7-365)", { status: 400 });
   const [planner, proposals] = await Promise.all([loadPlannerBasis(), listRunwayProposals()]);
-  return json({ ...planner, query: parsed.data, canPropose: hasRole(user, "engineer"), proposals: proposals.map((p) => ({ id: p.id, createdAt: p.createdAt.toISOString(), createdBy: p.createdBy, reason: p.reason, projection: p.projection as { failsafeAtMs: number | null } })) });
+  return json({
+    ...planner,
+    query: parsed.data,
+    canPropose: hasRole(user, "engineer"),
+    proposals: proposals.map((p) => ({
+      id: p.id,
+      createdAt: p.createdAt.toISOString(),
+      createdBy: p.createdBy,
+      reason: p.reason,
+      projection: p.projection as { failsafeAtMs: number | null },
+    })),
+  });
 }
 
 const proposalSchema = z.object({ intent: z.literal("propose"), reason: z.string().trim().min(1, "say why").max(500), plan: z.string().max(100_000) });
@@ -63,24 +76,28 @@ export default function RunwayPage() {
       <Form method="get" className="flex flex-wrap items-end gap-3 text-sm">
         <label className="flex flex-col">
           Share of writes (%)
-          <input name="share" type="number" min={1} max={100} defaultValue={data.query.share} className="w-24 rounded border border-slate-300 px-2 py-1" />
+          <Input name="share" type="number" min={1} max={100} defaultValue={data.query.share} className="w-24" />
         </label>
         <label className="flex flex-col">
           Margin (M XIDs)
-          <input name="margin" type="number" min={0} max={1000} defaultValue={data.query.margin} className="w-24 rounded border border-slate-300 px-2 py-1" />
+          <Input name="margin" type="number" min={0} max={1000} defaultValue={data.query.margin} className="w-24" />
         </label>
         <label className="flex flex-col">
           Horizon (days)
-          <input name="horizon" type="number" min={7} max={365} defaultValue={data.query.horizon} className="w-24 rounded border border-slate-300 px-2 py-1" />
+          <Input name="horizon" type="number" min={7} max={365} defaultValue={data.query.horizon} className="w-24" />
         </label>
-        <button type="submit" className="rounded border border-slate-300 px-3 py-1">
+        <Button type="submit" variant="secondary">
           Update
-        </button>
+        </Button>
       </Form>
       <p className="text-xs text-slate-500">
         Rests on: {data.rests.rate}; shares from {data.rests.shares}.
       </p>
-      {result && "saved" in result && result.saved ? <Banner tone="ok" title="Proposal saved.">It is in the audit log; the rollout is unchanged.</Banner> : null}
+      {result && "saved" in result && result.saved ? (
+        <Banner tone="ok" title="Proposal saved.">
+          It is in the audit log; the rollout is unchanged.
+        </Banner>
+      ) : null}
       {data.basis ? (
         <RunwayPlanner
           basis={data.basis}
@@ -88,11 +105,16 @@ export default function RunwayPage() {
           share={data.query.share / 100}
           marginXids={data.query.margin * 1e6}
           horizonDays={data.query.horizon}
+          diskBytes={data.diskBytes}
+          diskFullDays={data.diskFullDays}
+          sizeRests={data.rests.size}
           canPropose={data.canPropose}
           error={result?.error ?? null}
         />
       ) : (
-        <Banner tone="warning" title="No projection yet.">{data.problem}</Banner>
+        <Banner tone="warning" title="No projection yet.">
+          {data.problem}
+        </Banner>
       )}
       {data.proposals.length ? (
         <Card title="Proposals">

@@ -75,10 +75,26 @@ export default function SchemaPage() {
           ) : null
         }
       />
-      {!latest ? <Banner tone="info" title="Not compared yet.">The worker compares both catalogs within a minute of starting.</Banner> : null}
-      {latest && !latest.ok ? <Banner tone="critical" title="The latest comparison failed.">{latest.error}</Banner> : null}
-      {latest && summary.stale ? <Banner tone="warning" title="The comparison is not current.">Is the worker running? The drift below may be out of date.</Banner> : null}
-      {writes.error ? <Banner tone="warning" title="Cohort tables unknown.">{writes.error}</Banner> : null}
+      {!latest ? (
+        <Banner tone="info" title="Not compared yet.">
+          The worker compares both catalogs within a minute of starting.
+        </Banner>
+      ) : null}
+      {latest && !latest.ok ? (
+        <Banner tone="critical" title="The latest comparison failed.">
+          {latest.error}
+        </Banner>
+      ) : null}
+      {latest && summary.stale ? (
+        <Banner tone="warning" title="The comparison is not current.">
+          Is the worker running? The drift below may be out of date.
+        </Banner>
+      ) : null}
+      {writes.error ? (
+        <Banner tone="warning" title="Cohort tables unknown.">
+          {writes.error}
+        </Banner>
+      ) : null}
       {latest ? (
         <div className="grid gap-4 sm:grid-cols-4">
           <Stat label="Tables with breaking drift" value={summary.breakingTables} tone={summary.breakingTables ? "critical" : "ok"} />

@@ -35,13 +35,18 @@ export async function action({ request }: ActionFunctionArgs) {
   const values = Object.fromEntries(await request.formData());
   if (values.intent === "create") {
     const parsed = createDestinationSchema.safeParse(values);
-    if (!parsed.success) return json({ ok: false as const, errors: parsed.error.flatten().fieldErrors as Record<string, string[]>, created: null, message: null }, { status: 400 });
+    if (!parsed.success)
+      return json(
+        { ok: false as const, errors: parsed.error.flatten().fieldErrors as Record<string, string[]>, created: null, message: null },
+        { status: 400 },
+      );
     const { intent: _intent, ...input } = parsed.data;
     const { secret } = await createWebhookDestination(actor, input);
     return json({ ok: true as const, errors: {}, created: { name: input.name, secret }, message: null });
   }
   const parsed = destinationActionSchema.safeParse(values);
-  if (!parsed.success) return json({ ok: false as const, errors: parsed.error.flatten().fieldErrors as Record<string, string[]>, created: null, message: null }, { status: 400 });
+  if (!parsed.success)
+    return json({ ok: false as const, errors: parsed.error.flatten().fieldErrors as Record<string, string[]>, created: null, message: null }, { status: 400 });
   const { intent, id } = parsed.data;
   if (intent === "test") {
     await sendTestNotification(actor, id);

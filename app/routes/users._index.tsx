@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
+import { CohortVerdictTable } from "~/components/rollout/cohort-verdict-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { ORIGIN_LABEL } from "~/components/mismatches/mismatch-table";
 import { primaryKeyLabel } from "~/normalization/primary-key";
@@ -16,14 +17,16 @@ import { listMismatchesForUser } from "~/models/mismatch.server";
 import { getPin, removePin, setPin } from "~/models/pin.server";
 import { findSourceUser, findSourceUserIdsByEmail, getPopulationSource } from "~/models/rollout-population.server";
 import { tableLabel } from "~/rollout/population";
-import { REASON_WORDS, attributesInWords, whyAnswersDiffer } from "~/support/assignment-answers";
+import { REASON_WORDS, attributesInWords, explanationInWords, whyAnswersDiffer } from "~/support/assignment-answers";
 import { Time } from "~/components/ui/time";
-import { getServedRuleset, listRulesetVersions } from "~/models/ruleset.server";
-import { compileRuleset, evaluate, explain } from "~/rollout/evaluate";
+import { listRulesetVersions } from "~/models/ruleset.server";
+import { getServedRuleset } from "~/rollout/served-ruleset.server";
+import { compileRuleset, evaluate } from "~/rollout/evaluate";
+import { explain } from "~/rollout/explain";
 import { MODE_LABELS, MODES, type Mode } from "~/rollout/modes";
-import { formatBasisPoints } from "~/rollout/percent";
 import { userIdProblem } from "~/rollout/user-id";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
+import { Select } from "~/components/ui/select";
 
 export const meta: MetaFunction = () => [{ title: "Users · Cutover" }];
 
@@ -36,7 +39,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   let userId = params.get("userId");
   let email = params.get("email");
   if (lookup) [userId, email] = lookup.includes("@") ? [null, lookup] : [lookup, null];
-  const empty = { canPin, lookup: lookup || userId || email || "", userId: null, email, emailMatches: null as string[] | null, problem: null as string | null, result: null };
+  const empty = {
+    canPin,
+    lookup: lookup || userId || email || "",
+    userId: null,
+    email,
+    emailMatches: null as string[] | null,
+    problem: null as string | null,
+    result: null,
+  };
   if (userId === null && email === null) return json(empty);
   if (userId === null && email !== null) {
     if (email.length > 320) return json({ ...empty, problem: "an email is at most 320 characters" }, { status: 400 });
@@ -151,11 +162,19 @@ export default function UsersPage() {
         </Banner>
       ) : null}
       {emailMatches && emailMatches.length > 1 ? (
-        <Card title={`${emailMatches.length} users have the email ${email}`}>
+        <Card
+          title={
+            <>
+              {emailMatches.length} users have the email <span className="normal-case">{email}</span>
+            </>
+          }
+        >
           <ul className="text-sm">
             {emailMatches.map((id) => (
               <li key={id}>
-                <Link className="text-sky-700 hover:underline" to={`?userId=${encodeURIComponent(id)}`}>{id}</Link>
+                <Link className="text-sky-700 hover:underline" to={`?userId=${encodeURIComponent(id)}`}>
+                  {id}
+                </Link>
               </li>
             ))}
           </ul>
@@ -163,21 +182,41 @@ export default function UsersPage() {
       ) : null}
       {result && userId ? (
         <>
-          {result.sourceError ? <Banner tone="warning" title="Source unavailable">{result.sourceError}</Banner> : null}
-          {!result.knownInSource && !result.sourceError ? (
-            <Banner tone="critical" title="Unknown user.">
-              {userId} is not in the source&apos;s users table ({result.sourceTable}): the application has no such user. The API would still answer
-              for this id — it evaluates the rules for any id without checking that the user exists — with{" "}
-              <strong>{MODE_LABELS[result.apiAssignment.mode]}</strong> (decided by {REASON_WORDS[result.apiAssignment.reason]}).
+          {result.sourceError ? (
+            <Banner tone="warning" title="Source unavailable">
+              {result.sourceError}
             </Banner>
           ) : null}
-          <Card title={result.knownInSource ? `User ${userId}` : `What the rules say for id ${userId}`}>
+          {!result.knownInSource && !result.sourceError ? (
+            <Banner tone="critical" title="Unknown user.">
+              {userId} is not in the source&apos;s users table ({result.sourceTable}): the application has no such user. The API would still answer for this id
+              — it evaluates the rules for any id without checking that the user exists — with <strong>{MODE_LABELS[result.apiAssignment.mode]}</strong>{" "}
+              (decided by {REASON_WORDS[result.apiAssignment.reason]}).
+            </Banner>
+          ) : null}
+          <Card
+            title={
+              // ids are case-sensitive: the id keeps its case in the uppercase card title
+              <>
+                {result.knownInSource ? "User " : "What the rules say for id "}
+                <span className="font-mono normal-case">{userId}</span>
+              </>
+            }
+          >
             {email ? <p className="mb-2 text-sm text-slate-600">Found by email {email}.</p> : null}
             <dl className="grid grid-cols-2 gap-2 text-sm md:grid-cols-4">
               <dt className="text-slate-500">Mode</dt>
               <dd data-testid="user-mode">{MODE_LABELS[result.assignment.mode]}</dd>
               <dt className="text-slate-500">Cohort</dt>
-              <dd>{result.assignment.cohort ? <Link className="text-sky-700 hover:underline" to={`/cohorts/${result.assignment.cohort.id}`}>{result.assignment.cohort.name}</Link> : "none"}</dd>
+              <dd>
+                {result.assignment.cohort ? (
+                  <Link className="text-sky-700 hover:underline" to={`/cohorts/${result.assignment.cohort.id}`}>
+                    {result.assignment.cohort.name}
+                  </Link>
+                ) : (
+                  "none"
+                )}
+              </dd>
               <dt className="text-slate-500">Bucket</dt>
               <dd>{result.assignment.bucket}</dd>
               <dt className="text-slate-500">Decided by</dt>
@@ -189,7 +228,7 @@ export default function UsersPage() {
                 </>
               ) : null}
             </dl>
-            <p className="mt-2 text-sm">Why: {result.assignment.explanation}</p>
+            <p className="mt-2 text-sm">Why: {explanationInWords(result.assignment.explanation)}</p>
             <p className="text-xs text-slate-500">Ruleset version {result.assignment.rulesetVersion}</p>
           </Card>
           {result.answersDiffer ? (
@@ -208,27 +247,20 @@ export default function UsersPage() {
             </Card>
           ) : null}
           <Card title="Every cohort's verdict (priority order)">
-            <table className="min-w-full text-sm">
-              <thead>
-                <tr className="text-left text-xs uppercase text-slate-500">
-                  <th>Cohort</th><th>Mode</th><th>Share</th><th>Constraints match</th><th>Bucket (cohort salt)</th><th>Covers</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.cohorts.map((c) => (
-                  <tr key={c.cohort.id} className={c.decided ? "bg-sky-50 font-medium" : undefined}>
-                    <td>{c.cohort.name}</td><td>{MODE_LABELS[c.mode]}</td><td>{formatBasisPoints(c.percentBasisPoints)}</td>
-                    <td>{c.constraintsMatch ? "yes" : "no"}</td><td>{c.bucket}</td><td>{c.covers ? (c.decided ? "yes — decides" : "yes") : "no"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <CohortVerdictTable verdicts={result.cohorts} />
           </Card>
           <Card title="Pin">
             {result.pin ? (
               <p className="mb-2 text-sm">
                 Pinned to {MODE_LABELS[result.pin.mode as Mode]} by {result.pin.createdBy}: {result.pin.reason} (
-                {result.pin.expiresAt ? <>expires <Time at={result.pin.expiresAt} /></> : "no expiry"})
+                {result.pin.expiresAt ? (
+                  <>
+                    expires <Time at={result.pin.expiresAt} />
+                  </>
+                ) : (
+                  "no expiry"
+                )}
+                )
               </p>
             ) : (
               <p className="mb-2 text-sm text-slate-500">Not pinned.</p>
@@ -238,14 +270,24 @@ export default function UsersPage() {
                 <input type="hidden" name="userId" value={userId} />
                 <label className="text-sm">
                   <span className="block font-medium">Mode</span>
-                  <select name="mode" className="rounded border border-slate-300 px-2 py-1">
-                    {MODES.map((m) => <option key={m} value={m}>{MODE_LABELS[m]}</option>)}
-                  </select>
+                  <Select name="mode">
+                    {MODES.map((m) => (
+                      <option key={m} value={m}>
+                        {MODE_LABELS[m]}
+                      </option>
+                    ))}
+                  </Select>
                 </label>
                 <Field label="Reason" name="reason" error={errors.reason} />
                 <Field label="Expires at (optional)" name="expiresAt" type="datetime-local" error={errors.expiresAt} />
-                <Button type="submit" name="intent" value="pin" disabled={busy}>Pin</Button>
-                {result.pin ? <Button type="submit" name="intent" value="unpin" variant="secondary" disabled={busy}>Unpin</Button> : null}
+                <Button type="submit" name="intent" value="pin" disabled={busy}>
+                  Pin
+                </Button>
+                {result.pin ? (
+                  <Button type="submit" name="intent" value="unpin" variant="secondary" disabled={busy}>
+                    Unpin
+                  </Button>
+                ) : null}
               </Form>
             ) : (
               <p className="mt-1 text-xs text-slate-500">Read-only: engineers pin and unpin.</p>
@@ -262,7 +304,9 @@ export default function UsersPage() {
           </Card>
           <UserLatencyCard cohortName={result.assignment.cohort?.name ?? null} operations={result.latency} />
           <Card title="Recent mismatches">
-            {result.mismatches.length === 0 ? <p className="text-sm text-slate-500">None recorded.</p> : (
+            {result.mismatches.length === 0 ? (
+              <p className="text-sm text-slate-500">None recorded.</p>
+            ) : (
               <ul className="text-sm">
                 {result.mismatches.map((m) => (
                   <li key={m.id}>

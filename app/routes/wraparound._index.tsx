@@ -1,13 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
-import { useEffect } from "react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { AgeGauge } from "~/components/health/age-gauge";
 import { CollectorGaps } from "~/components/health/collector-gaps";
-import { formatCount } from "~/components/health/format";
+import { formatCount } from "~/format/quantities";
 import { SeriesChart, pivotSeries } from "~/components/health/series-chart";
 import { StatusBadge } from "~/components/health/status-badge";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { useRevalidateEvery } from "~/components/use-revalidate-every";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card, Stat } from "~/components/ui/card";
@@ -38,10 +38,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const param = new URL(request.url).searchParams.get("range");
   const range: Range = param && param in RANGES ? (param as Range) : "48h";
   const now = Date.now();
-  const [view, series] = await Promise.all([
-    loadXidView(),
-    healthSeries("source", [HEALTH_METRICS.xidAge], new Date(now - RANGES[range]), new Date(now)),
-  ]);
+  const [view, series] = await Promise.all([loadXidView(), healthSeries("source", [HEALTH_METRICS.xidAge], new Date(now - RANGES[range]), new Date(now))]);
   const xid = view.xid;
   return json({
     range,
@@ -71,9 +68,12 @@ function blockerRows(blockers: XidBlocker[], settings: FreezeSettings, xidRate: 
       runwayCostHours,
       since: b.kind === "backend" ? (b.transactionStart ?? b.queryStart) : b.kind === "prepared_transaction" ? b.prepared : null,
       query: b.kind === "backend" ? b.query : null,
-      advice: own ? `Cutover's own session (${b.kind === "backend" ? b.application : ""}): it ends by itself; if it lasts, look at the job it belongs to.` : blockerAdvice(b),
+      advice: own
+        ? `Cutover's own session (${b.kind === "backend" ? b.application : ""}): it ends by itself; if it lasts, look at the job it belongs to.`
+        : blockerAdvice(b),
     })),
     folded: ranking.folded,
+    following: ranking.following,
     meaningfulAge: ranking.meaningfulAge,
   };
 }
@@ -91,11 +91,7 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function WraparoundPage() {
   const data = useLoaderData<typeof loader>();
-  const revalidator = useRevalidator();
-  useEffect(() => {
-    const timer = setInterval(() => revalidator.state === "idle" && revalidator.revalidate(), 30_000);
-    return () => clearInterval(timer);
-  }, [revalidator]);
+  useRevalidateEvery(30_000);
   const { summary, settings } = data;
   const marks = settings
     ? [
@@ -123,10 +119,27 @@ export default function WraparoundPage() {
       {summary ? (
         <>
           <div className="grid gap-4 md:grid-cols-4">
-            <Stat label="Worst runway" value={formatRunway(summary.worst?.runwayHours ?? null)} hint={summary.worst?.sentence} tone={summary.status === "ok" ? "ok" : summary.status === "warning" ? "warning" : "critical"} />
-            <Stat label="XID rate" value={data.xidRate === null ? "—" : `${formatCount(data.xidRate)}/s`} hint={data.xidRate === null ? "needs two readings" : `${formatCount(data.xidRate * 86_400)} per day`} />
-            <Stat label="Oldest database age" value={formatCount(Math.max(0, ...summary.databases.map((d) => d.xidAge)))} hint={`status thresholds ${formatCount(data.thresholds.xidAgeWarning)} / ${formatCount(data.thresholds.xidAgeCritical)}`} />
-            <Stat label="Failsafe age" value={data.failsafeAge ? formatCount(data.failsafeAge) : "none (before PostgreSQL 14)"} hint={settings ? `autovacuum_freeze_max_age ${formatCount(settings.autovacuumFreezeMaxAge)}` : undefined} />
+            <Stat
+              label="Worst runway"
+              value={formatRunway(summary.worst?.runwayHours ?? null, summary.rateKnown)}
+              hint={summary.worst?.sentence}
+              tone={summary.status === "ok" ? "ok" : summary.status === "warning" ? "warning" : "critical"}
+            />
+            <Stat
+              label="XID rate"
+              value={data.xidRate === null ? "—" : `${formatCount(data.xidRate)}/s`}
+              hint={data.xidRate === null ? "needs two readings" : `${formatCount(data.xidRate * 86_400)} per day`}
+            />
+            <Stat
+              label="Oldest database age"
+              value={formatCount(Math.max(0, ...summary.databases.map((d) => d.xidAge)))}
+              hint={`status thresholds ${formatCount(data.thresholds.xidAgeWarning)} / ${formatCount(data.thresholds.xidAgeCritical)}`}
+            />
+            <Stat
+              label="Failsafe age"
+              value={data.failsafeAge ? formatCount(data.failsafeAge) : "none (before PostgreSQL 14)"}
+              hint={settings ? `autovacuum_freeze_max_age ${formatCount(settings.autovacuumFreezeMaxAge)}` : undefined}
+            />
           </div>
           <Card title="Databases">
             <div className="space-y-4">
@@ -158,7 +171,12 @@ export default function WraparoundPage() {
         />
       </Card>
       <Card title="What holds freezing back">
-        <BlockersTable rows={data.blockers.rows} folded={data.blockers.folded} meaningfulAge={data.blockers.meaningfulAge} />
+        <BlockersTable
+          rows={data.blockers.rows}
+          folded={data.blockers.folded}
+          following={data.blockers.following}
+          meaningfulAge={data.blockers.meaningfulAge}
+        />
       </Card>
       <Card title="Running vacuums">
         {data.vacuums.length === 0 ? (
@@ -186,7 +204,7 @@ export default function WraparoundPage() {
       </Card>
       {summary ? (
         <Card title="Oldest tables">
-          <OldestTables tables={summary.tables} horizons={horizons} />
+          <OldestTables tables={summary.tables} catalogs={summary.catalogs} horizons={horizons} />
         </Card>
       ) : null}
       <ThresholdsForm />
@@ -208,11 +226,34 @@ function ThresholdsForm() {
     { name: "gateMinFreeRatio", label: "Gate: minimum store free ratio" },
     { name: "runwayWindowDays", label: "Capacity runway window (days)" },
   ];
+  // A viewer reads the thresholds; a form it cannot submit would only be noise.
+  if (!canEdit) {
+    return (
+      <Card title="Thresholds">
+        <dl className="grid gap-x-6 gap-y-1 text-sm md:grid-cols-2">
+          {fields.map((f) => (
+            <div key={f.name} className="flex justify-between gap-3 border-b border-slate-100 py-1">
+              <dt className="text-slate-500">{f.label}</dt>
+              <dd className="tabular-nums">{typeof thresholds[f.name] === "number" ? Number(thresholds[f.name]).toLocaleString("en") : "not set"}</dd>
+            </div>
+          ))}
+        </dl>
+        <p className="mt-2 text-xs text-slate-500">Engineers change these, with a reason in the audit log.</p>
+      </Card>
+    );
+  }
   return (
     <Card title="Thresholds">
       <Form method="post" className="grid gap-3 md:grid-cols-4">
         {fields.map((f) => (
-          <Field key={f.name} name={f.name} label={f.label} defaultValue={thresholds[f.name] ?? ""} disabled={!canEdit} error={(errors as Record<string, string[] | undefined>)[f.name]?.[0]} />
+          <Field
+            key={f.name}
+            name={f.name}
+            label={f.label}
+            defaultValue={thresholds[f.name] ?? ""}
+            disabled={!canEdit}
+            error={(errors as Record<string, string[] | undefined>)[f.name]?.[0]}
+          />
         ))}
         <Field name="reason" label="Reason (audit log)" disabled={!canEdit} />
         <div className="flex items-end">
@@ -220,7 +261,11 @@ function ThresholdsForm() {
             Save thresholds
           </Button>
         </div>
-        {result?.ok ? <p role="status" className="text-sm text-emerald-700">Saved.</p> : null}
+        {result?.ok ? (
+          <p role="status" className="text-sm text-emerald-700">
+            Saved.
+          </p>
+        ) : null}
       </Form>
     </Card>
   );

@@ -46,6 +46,9 @@ describe("the runway planner", () => {
     const margin = deadlineForShare(basis, 0.5, basis.failsafeAge - 200e6, horizon);
     expect(margin.kind === "by" && margin.atMs).toBeLessThan(at);
     expect(deadlineForShare(basis, 0.1, basis.failsafeAge, horizon).kind).toBe("too_late");
+    // a quiet source stays below the failsafe until the horizon even if nothing moves: no date to meet
+    expect(deadlineForShare({ ...basis, xidRatePerSecond: 1 }, 0.5, basis.failsafeAge, horizon)).toEqual({ kind: "not_needed", untilMs: horizon });
+    expect(deadlineForShare({ ...basis, xidRatePerSecond: 0 }, 0.5, basis.failsafeAge, horizon)).toEqual({ kind: "not_needed", untilMs: horizon });
     expect(deadlineForShare({ ...basis, targetOnlyShareNow: 0.6 }, 0.5, basis.failsafeAge, horizon)).toEqual({ kind: "already", share: 0.6 });
   });
 });

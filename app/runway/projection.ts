@@ -16,6 +16,8 @@ export interface RunwayBasis {
   failsafeAge: number;
   sizeBytes: number | null;
   sizeGrowthBytesPerDay: number | null;
+  /** How long the size growth was measured over (sizes are read every 5 minutes); null without two sizes. */
+  sizeWindowHours?: number | null;
   /** Share (0..1) of write traffic already on target_only. */
   targetOnlyShareNow: number;
 }
@@ -74,19 +76,24 @@ export function projectSource(basis: RunwayBasis, moves: TargetOnlyMove[], horiz
       if (size !== null && basis.sizeGrowthBytesPerDay !== null) size += (basis.sizeGrowthBytesPerDay * seg.factor * seconds) / 86_400;
       t = until;
     }
-    points.push({ atMs: at, xidAge: Math.round(age), sizeBytes: size === null ? null : Math.round(size), sourceWriteShare: sourceWriteShare(basis, moves, at) });
+    points.push({
+      atMs: at,
+      xidAge: Math.round(age),
+      sizeBytes: size === null ? null : Math.round(size),
+      sourceWriteShare: sourceWriteShare(basis, moves, at),
+    });
   }
   return points;
 }
 
-/** When the age reaches `limit` under these moves (within `horizonDays`), or null. */
+/** When the age reaches `limit` under these moves (within `horizonDays`, which may be Infinity), or null. */
 export function crossingMs(basis: RunwayBasis, moves: TargetOnlyMove[], limit: number, horizonDays = 3650): number | null {
   if (basis.xidAge >= limit) return basis.nowMs;
   let age = basis.xidAge;
   for (const seg of segments(basis, moves, basis.nowMs + horizonDays * DAY_MS)) {
     const rate = basis.xidRatePerSecond * seg.factor;
     const reach = rate > 0 ? seg.from + ((limit - age) / rate) * 1000 : Infinity;
-    if (reach <= seg.to) return reach;
+    if (rate > 0 && reach <= seg.to) return reach;
     age += (rate * (seg.to - seg.from)) / 1000;
   }
   return null;
@@ -96,6 +103,8 @@ export type ShareDeadline =
   | { kind: "already"; share: number }
   /** The latest moment `share` of writes can reach target_only and keep the age below the limit until the horizon. */
   | { kind: "by"; atMs: number }
+  /** At today's rate the age stays below the limit until the horizon even if nothing moves. */
+  | { kind: "not_needed"; untilMs: number }
   /** Even moving it now is not enough before the horizon. */
   | { kind: "too_late"; crossingMs: number | null };
 
@@ -112,5 +121,6 @@ export function deadlineForShare(basis: RunwayBasis, share: number, limit: numbe
     const after = crossingMs(basis, [{ cohortId: "", name: "", atMs: basis.nowMs, writeShare: share - basis.targetOnlyShareNow }], limit);
     return { kind: "too_late", crossingMs: after };
   }
-  return { kind: "by", atMs: Math.min(horizonMs, basis.nowMs + seconds * 1000) };
+  const atMs = basis.nowMs + seconds * 1000;
+  return atMs >= horizonMs ? { kind: "not_needed", untilMs: horizonMs } : { kind: "by", atMs };
 }

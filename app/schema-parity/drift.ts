@@ -1,45 +1,9 @@
 import type { CatalogSnapshot, SnapshotColumn, SnapshotIndex, SnapshotTable } from "../reconciliation/catalog-snapshot";
+import { AFFECTED_PATHS, type AffectedPath, type DriftItem } from "./drift-item";
 import { fixDdl } from "./fix-ddl";
 import { collationWithoutCounterpart, compareTypes, idGenerator, normalizeDefault } from "./type-mapping";
 
-/** What a schema difference breaks on the migration's paths. */
-export const AFFECTED_PATHS = ["mirrored_writes", "shadow_reads", "reconciliation", "backfill"] as const;
-export type AffectedPath = (typeof AFFECTED_PATHS)[number];
-export const AFFECTED_PATH_LABELS: Record<AffectedPath, string> = {
-  mirrored_writes: "mirrored writes",
-  shadow_reads: "shadow reads",
-  reconciliation: "reconciliation",
-  backfill: "backfill",
-};
-
-export type DriftKind =
-  | "table_missing"
-  | "column_missing"
-  | "column_type"
-  | "column_nullability"
-  | "column_default"
-  | "id_generator"
-  | "primary_key"
-  | "unique_constraint"
-  | "index"
-  | "foreign_key"
-  | "enum_labels";
-
-export interface DriftItem {
-  /** "schema.table" (enums: "schema.type"). */
-  table: string;
-  kind: DriftKind;
-  /** Where the object exists when only one side has it, else "both". */
-  onlyOn: "source" | "target" | "both";
-  /** The column, index or constraint concerned. */
-  object: string | null;
-  detail: string;
-  /** Breaking drift makes the paths below fail or lose data; the rest only changes performance or strictness. */
-  breaking: boolean;
-  breaks: AffectedPath[];
-  /** CockroachDB statements that would bring the target in line (shown, never run). */
-  ddl: string | null;
-}
+export { AFFECTED_PATHS, AFFECTED_PATH_LABELS, type AffectedPath, type DriftItem, type DriftKind } from "./drift-item";
 
 type Draft = Omit<DriftItem, "table" | "ddl">;
 
@@ -59,19 +23,35 @@ export function schemaDrift(source: CatalogSnapshot, target: CatalogSnapshot): D
   const schemas = new Set(source.tables.map((t) => t.schema));
   const targetTables = new Map(target.tables.filter((t) => schemas.has(t.schema)).map((t) => [key(t), t]));
   const sourceTables = new Set(source.tables.map(key));
-  const push = (table: string, draft: Draft, s: SnapshotTable | null, t: SnapshotTable | null) =>
-    out.push({ table, ...draft, ddl: fixDdl(draft, s, t) });
+  const push = (table: string, draft: Draft, s: SnapshotTable | null, t: SnapshotTable | null) => out.push({ table, ...draft, ddl: fixDdl(draft, s, t) });
   for (const s of source.tables) {
     const t = targetTables.get(key(s));
     if (!t) {
-      push(key(s), { kind: "table_missing", onlyOn: "source", object: null, detail: `table ${key(s)} does not exist on the target`, breaking: true, breaks: ALL }, s, null);
+      push(
+        key(s),
+        { kind: "table_missing", onlyOn: "source", object: null, detail: `table ${key(s)} does not exist on the target`, breaking: true, breaks: ALL },
+        s,
+        null,
+      );
       continue;
     }
     for (const d of tableDrift(s, t)) push(key(s), d, s, t);
   }
   for (const t of targetTables.values()) {
     if (!sourceTables.has(key(t))) {
-      push(key(t), { kind: "table_missing", onlyOn: "target", object: null, detail: `table ${key(t)} exists on the target only`, breaking: false, breaks: ["reconciliation"] }, null, t);
+      push(
+        key(t),
+        {
+          kind: "table_missing",
+          onlyOn: "target",
+          object: null,
+          detail: `table ${key(t)} exists on the target only`,
+          breaking: false,
+          breaks: ["reconciliation"],
+        },
+        null,
+        t,
+      );
     }
   }
   const targetEnums = new Map(target.enums.map((e) => [key(e), e]));
@@ -98,7 +78,14 @@ function tableDrift(s: SnapshotTable, t: SnapshotTable): Draft[] {
   for (const sc of s.columns) {
     const tc = targetColumns.get(sc.name);
     if (!tc) {
-      drafts.push({ kind: "column_missing", onlyOn: "source", object: sc.name, detail: `column ${sc.name} (${sc.type}) is missing on the target: a write naming it fails there`, breaking: true, breaks: ALL });
+      drafts.push({
+        kind: "column_missing",
+        onlyOn: "source",
+        object: sc.name,
+        detail: `column ${sc.name} (${sc.type}) is missing on the target: a write naming it fails there`,
+        breaking: true,
+        breaks: ALL,
+      });
       continue;
     }
     drafts.push(...columnDrift(sc, tc));
@@ -128,14 +115,29 @@ function tableDrift(s: SnapshotTable, t: SnapshotTable): Draft[] {
     });
   }
   drafts.push(...indexDrift(s.uniques, t.uniques, "unique_constraint"), ...indexDrift(s.indexes, t.indexes, "index"));
-  const fk = (f: SnapshotTable["foreignKeys"][number]) => `${f.columns.join(",")}>${f.references.schema}.${f.references.table}(${f.references.columns.join(",")})`;
+  const fk = (f: SnapshotTable["foreignKeys"][number]) =>
+    `${f.columns.join(",")}>${f.references.schema}.${f.references.table}(${f.references.columns.join(",")})`;
   const targetFks = new Set(t.foreignKeys.map(fk));
   const sourceFks = new Set(s.foreignKeys.map(fk));
   for (const f of s.foreignKeys.filter((f) => !targetFks.has(fk(f)))) {
-    drafts.push({ kind: "foreign_key", onlyOn: "source", object: f.name, detail: `foreign key ${f.name} (${f.columns.join(", ")}) → ${f.references.table} is missing on the target: orphans go unnoticed there`, breaking: false, breaks: [] });
+    drafts.push({
+      kind: "foreign_key",
+      onlyOn: "source",
+      object: f.name,
+      detail: `foreign key ${f.name} (${f.columns.join(", ")}) → ${f.references.table} is missing on the target: orphans go unnoticed there`,
+      breaking: false,
+      breaks: [],
+    });
   }
   for (const f of t.foreignKeys.filter((f) => !sourceFks.has(fk(f)))) {
-    drafts.push({ kind: "foreign_key", onlyOn: "target", object: f.name, detail: `foreign key ${f.name} (${f.columns.join(", ")}) → ${f.references.table} exists on the target only: writes the source accepts (or takes in another order) are rejected`, breaking: true, breaks: WRITES });
+    drafts.push({
+      kind: "foreign_key",
+      onlyOn: "target",
+      object: f.name,
+      detail: `foreign key ${f.name} (${f.columns.join(", ")}) → ${f.references.table} exists on the target only: writes the source accepts (or takes in another order) are rejected`,
+      breaking: true,
+      breaks: WRITES,
+    });
   }
   return drafts;
 }
@@ -144,12 +146,33 @@ function columnDrift(sc: SnapshotColumn, tc: SnapshotColumn): Draft[] {
   const drafts: Draft[] = [];
   const type = compareTypes(sc, tc);
   if (type.kind === "narrower" || type.kind === "different") {
-    drafts.push({ kind: "column_type", onlyOn: "both", object: sc.name, detail: `column ${sc.name}: ${type.why}`, breaking: true, breaks: type.kind === "narrower" ? WRITES : ALL });
+    drafts.push({
+      kind: "column_type",
+      onlyOn: "both",
+      object: sc.name,
+      detail: `column ${sc.name}: ${type.why}`,
+      breaking: true,
+      breaks: type.kind === "narrower" ? WRITES : ALL,
+    });
   }
   if (sc.nullable && !tc.nullable) {
-    drafts.push({ kind: "column_nullability", onlyOn: "both", object: sc.name, detail: `column ${sc.name} is NOT NULL on the target only: rows with a NULL are rejected`, breaking: true, breaks: WRITES });
+    drafts.push({
+      kind: "column_nullability",
+      onlyOn: "both",
+      object: sc.name,
+      detail: `column ${sc.name} is NOT NULL on the target only: rows with a NULL are rejected`,
+      breaking: true,
+      breaks: WRITES,
+    });
   } else if (!sc.nullable && tc.nullable) {
-    drafts.push({ kind: "column_nullability", onlyOn: "both", object: sc.name, detail: `column ${sc.name} is NOT NULL on the source only`, breaking: false, breaks: [] });
+    drafts.push({
+      kind: "column_nullability",
+      onlyOn: "both",
+      object: sc.name,
+      detail: `column ${sc.name} is NOT NULL on the source only`,
+      breaking: false,
+      breaks: [],
+    });
   }
   const sg = idGenerator(sc);
   const tg = idGenerator(tc);
@@ -165,18 +188,38 @@ function columnDrift(sc: SnapshotColumn, tc: SnapshotColumn): Draft[] {
       });
     }
   } else if (sg === "other" && normalizeDefault(sc.default) !== normalizeDefault(tc.default)) {
-    drafts.push({ kind: "column_default", onlyOn: "both", object: sc.name, detail: `column ${sc.name} defaults to ${sc.default} on the source but ${tc.default} on the target`, breaking: false, breaks: ["reconciliation"] });
+    drafts.push({
+      kind: "column_default",
+      onlyOn: "both",
+      object: sc.name,
+      detail: `column ${sc.name} defaults to ${sc.default} on the source but ${tc.default} on the target`,
+      breaking: false,
+      breaks: ["reconciliation"],
+    });
   }
   // A collation CockroachDB has no counterpart for is the expected mapping; another explicit one is drift.
   if (sc.collation !== tc.collation && !collationWithoutCounterpart(sc.collation) && tc.collation !== null) {
-    drafts.push({ kind: "column_type", onlyOn: "both", object: sc.name, detail: `column ${sc.name} collates ${sc.collation ?? "by default"} on the source but ${tc.collation} on the target: ordered reads differ`, breaking: false, breaks: ["shadow_reads"] });
+    drafts.push({
+      kind: "column_type",
+      onlyOn: "both",
+      object: sc.name,
+      detail: `column ${sc.name} collates ${sc.collation ?? "by default"} on the source but ${tc.collation} on the target: ordered reads differ`,
+      breaking: false,
+      breaks: ["shadow_reads"],
+    });
   }
   return drafts;
 }
 
 function describeGenerator(c: SnapshotColumn): string {
   const g = idGenerator(c);
-  return g === "none" ? "no default" : g === "sequence" ? `integer ids (${c.identity ? "identity" : c.default})` : g === "uuid" ? `UUIDs (${c.default})` : `${c.default}`;
+  return g === "none"
+    ? "no default"
+    : g === "sequence"
+      ? `integer ids (${c.identity ? "identity" : c.default})`
+      : g === "uuid"
+        ? `UUIDs (${c.default})`
+        : `${c.default}`;
 }
 
 function indexDrift(source: SnapshotIndex[], target: SnapshotIndex[], kind: "unique_constraint" | "index"): Draft[] {

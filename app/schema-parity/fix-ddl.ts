@@ -1,6 +1,6 @@
 import type { SnapshotColumn, SnapshotTable } from "../reconciliation/catalog-snapshot";
 import { qualifiedName, quoteIdent } from "../utils/sql-identifier";
-import type { DriftItem } from "./drift";
+import type { DriftItem } from "./drift-item";
 import { idGenerator, parseType } from "./type-mapping";
 
 /**

@@ -13,7 +13,9 @@ describe("the PostgreSQL → CockroachDB type mapping", () => {
     expect(kind("integer[]", "bigint[]")).toBe("mapped");
     expect(kind("timestamp(3) with time zone", "timestamp with time zone")).toBe("mapped");
     expect(kind("numeric(10,2)", "numeric")).toBe("mapped");
-    expect(idGenerator({ default: "nextval('documents_id_seq'::regclass)", identity: false })).toBe(idGenerator({ default: "unique_rowid()", identity: false }));
+    expect(idGenerator({ default: "nextval('documents_id_seq'::regclass)", identity: false })).toBe(
+      idGenerator({ default: "unique_rowid()", identity: false }),
+    );
     expect(idGenerator({ default: null, identity: true })).toBe("sequence");
   });
 

@@ -66,7 +66,9 @@ export function compareTypes(source: Pick<SnapshotColumn, "type">, target: Pick<
   switch (s.family) {
     case "integer":
     case "float":
-      return t.size! >= s.size! ? { kind: "mapped", note: `${label}: CockroachDB's default INT/FLOAT size` } : { kind: "narrower", why: `${label} would overflow or lose precision` };
+      return t.size! >= s.size!
+        ? { kind: "mapped", note: `${label}: CockroachDB's default INT/FLOAT size` }
+        : { kind: "narrower", why: `${label} would overflow or lose precision` };
     case "text":
     case "char":
       if (t.size === null || (s.size !== null && t.size >= s.size)) return { kind: "mapped", note: `${label}: STRING` };
@@ -75,7 +77,8 @@ export function compareTypes(source: Pick<SnapshotColumn, "type">, target: Pick<
       if (t.size === null) return { kind: "mapped", note: label };
       if (s.size === null) return { kind: "narrower", why: `${label} would reject or round numbers beyond numeric(${t.size},${t.scale})` };
       if (t.scale! < s.scale!) return { kind: "narrower", why: `${label} would round away ${s.scale! - t.scale!} decimal digit(s)` };
-      if (t.size! - t.scale! < s.size! - s.scale!) return { kind: "narrower", why: `${label} would reject numbers with more than ${t.size! - t.scale!} integer digits` };
+      if (t.size! - t.scale! < s.size! - s.scale!)
+        return { kind: "narrower", why: `${label} would reject numbers with more than ${t.size! - t.scale!} integer digits` };
       return { kind: "mapped", note: label };
     }
     case "jsonb":

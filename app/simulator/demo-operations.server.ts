@@ -127,10 +127,16 @@ export async function annotate(ctx: OperationContext, user: SimulatedUser): Prom
     body: kind === "text_box" || kind === "comment_pin" ? "Note: see here" : null,
     created_at: new Date(),
   };
-  const outcome = await mirroredWrite(ctx, user, documentId, { table: "annotations", operation: "insert annotation", primaryKey: row.id, value: row }, (sql) => sql`
+  const outcome = await mirroredWrite(
+    ctx,
+    user,
+    documentId,
+    { table: "annotations", operation: "insert annotation", primaryKey: row.id, value: row },
+    (sql) => sql`
     insert into annotations (id, document_id, author_id, kind, page, position, color, body, created_at, updated_at)
     values (${row.id}, ${row.document_id}, ${row.author_id}, ${row.kind}, ${row.page}, ${row.position}::text::json,
-            ${row.color}, ${row.body}, ${row.created_at}, ${row.created_at})`);
+            ${row.color}, ${row.body}, ${row.created_at}, ${row.created_at})`,
+  );
   // Only documents that exist on both sides are worked on again: a user whose writes are not mirrored must not
   // lead mirrored writers into foreign-key errors on the target.
   if (outcome.mirrored) ctx.recent.remember(documentId, user);
@@ -146,9 +152,15 @@ export async function comment(ctx: OperationContext, user: SimulatedUser): Promi
     body: COMMENTS[Math.floor(ctx.random() * COMMENTS.length)],
     created_at: new Date(),
   };
-  return mirroredWrite(ctx, user, documentId, { table: "comments", operation: "insert comment", primaryKey: row.id, value: row }, (sql) => sql`
+  return mirroredWrite(
+    ctx,
+    user,
+    documentId,
+    { table: "comments", operation: "insert comment", primaryKey: row.id, value: row },
+    (sql) => sql`
     insert into comments (id, document_id, author_id, body, created_at)
-    values (${row.id}, ${row.document_id}, ${row.author_id}, ${row.body}, ${row.created_at})`);
+    values (${row.id}, ${row.document_id}, ${row.author_id}, ${row.body}, ${row.created_at})`,
+  );
 }
 
 export async function createDocument(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
@@ -159,10 +171,16 @@ export async function createDocument(ctx: OperationContext, user: SimulatedUser)
     page_count: 1 + Math.floor(ctx.random() * 10),
     created_at: new Date(),
   };
-  const outcome = await mirroredWrite(ctx, user, row.id, { table: "documents", operation: "insert document", primaryKey: row.id, value: row }, (sql) => sql`
+  const outcome = await mirroredWrite(
+    ctx,
+    user,
+    row.id,
+    { table: "documents", operation: "insert document", primaryKey: row.id, value: row },
+    (sql) => sql`
     insert into documents (id, owner_id, title, page_count, tags, metadata, created_at, updated_at)
     values (${row.id}, ${row.owner_id}, ${row.title}, ${row.page_count}, ${["worksheet"]}, ${'{"source": "upload"}'}::text::jsonb,
-            ${row.created_at}, ${row.created_at})`);
+            ${row.created_at}, ${row.created_at})`,
+  );
   if (outcome.mirrored) ctx.recent.remember(row.id, user);
   return outcome;
 }
@@ -178,8 +196,14 @@ export async function renameDocument(ctx: OperationContext): Promise<OperationOu
   // The seeded divergences stay exactly as documented: the simulator never touches those rows.
   if (isDemoDivergenceRow("documents", { id: documentId })) return { kind: "write", mirrored: false, divergenceInjected: false };
   const change = { title: `Revised ${Math.floor(ctx.random() * 1000)}`, updated_at: new Date() };
-  return mirroredWrite(ctx, writer, documentId, { table: "documents", operation: "rename document", primaryKey: documentId, value: change }, (sql) => sql`
-    update documents set title = ${change.title}, updated_at = ${change.updated_at} where id = ${documentId}`);
+  return mirroredWrite(
+    ctx,
+    writer,
+    documentId,
+    { table: "documents", operation: "rename document", primaryKey: documentId, value: change },
+    (sql) => sql`
+    update documents set title = ${change.title}, updated_at = ${change.updated_at} where id = ${documentId}`,
+  );
 }
 
 /** A user reads their own annotations on a document: what they wrote went through their own mode. */
@@ -188,24 +212,35 @@ export async function readAnnotations(ctx: OperationContext, user: SimulatedUser
   const query = (sql: postgres.Sql) => sql`
     select id, document_id, author_id, kind, page, position::text as position, color, body, created_at, updated_at
     from annotations where document_id = ${documentId} and author_id = ${reader.id} order by id`;
-  await ctx.client.read(reader.id, { source: () => query(ctx.source), target: () => query(ctx.target) }, {
-    attributes: reader.attributes,
-    compare: { table: "annotations", primaryKey: "id" },
-    operation: "select annotations of a document",
-  });
+  await ctx.client.read(
+    reader.id,
+    { source: () => query(ctx.source), target: () => query(ctx.target) },
+    {
+      attributes: reader.attributes,
+      compare: { table: "annotations", primaryKey: "id" },
+      operation: "select annotations of a document",
+    },
+  );
   return { kind: "read", mirrored: false, divergenceInjected: false };
 }
 
 export async function readDocument(ctx: OperationContext, user: SimulatedUser): Promise<OperationOutcome> {
   const { reader, documentId } = documentToRead(ctx, user, 0.5);
-  const query = async (sql: postgres.Sql) => (await sql`
+  const query = async (sql: postgres.Sql) =>
+    (
+      await sql`
     select id, owner_id, course_code, title, page_count, tags, is_template, metadata, thumbnail, created_at, updated_at
-    from documents where id = ${documentId}`)[0] ?? null;
-  await ctx.client.read(reader.id, { source: () => query(ctx.source), target: () => query(ctx.target) }, {
-    attributes: reader.attributes,
-    compare: { table: "documents", primaryKey: "id" },
-    operation: "select document by id",
-  });
+    from documents where id = ${documentId}`
+    )[0] ?? null;
+  await ctx.client.read(
+    reader.id,
+    { source: () => query(ctx.source), target: () => query(ctx.target) },
+    {
+      attributes: reader.attributes,
+      compare: { table: "documents", primaryKey: "id" },
+      operation: "select document by id",
+    },
+  );
   return { kind: "read", mirrored: false, divergenceInjected: false };
 }
 

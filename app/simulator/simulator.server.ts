@@ -3,14 +3,7 @@ import { z } from "zod";
 import { SIMULATOR_STATUSES, simulatorMinutes, simulatorState } from "../../db/schema";
 import { recordAudit, type Actor } from "~/models/audit.server";
 import { controlDb } from "~/utils/db.server";
-import {
-  DEFAULT_OPERATIONS_PER_SECOND,
-  MAX_OPERATIONS_PER_SECOND,
-  SIMULATOR_ID,
-  ZERO_COUNTS,
-  startOfMinute,
-  type SimulatorCounts,
-} from "./simulator-store";
+import { DEFAULT_OPERATIONS_PER_SECOND, MAX_OPERATIONS_PER_SECOND, SIMULATOR_ID, ZERO_COUNTS, startOfMinute, type SimulatorCounts } from "./simulator-store";
 
 /**
  * The simulator as the dashboard sees it: its switch (Settings/Overview) and its per-minute counters (Overview).

@@ -1,11 +1,5 @@
 import type postgres from "postgres";
-import {
-  RecentDocuments,
-  pickOperation,
-  type MigrationClient,
-  type OperationContext,
-  type SimulatedUser,
-} from "./demo-operations.server";
+import { RecentDocuments, pickOperation, type MigrationClient, type OperationContext, type SimulatedUser } from "./demo-operations.server";
 import {
   ZERO_COUNTS,
   addSimulatorCounts,
@@ -126,13 +120,10 @@ export async function startTrafficSimulator(options: TrafficSimulatorOptions): P
 
   let refreshing: Promise<void> = Promise.resolve();
   const refresher = setInterval(() => {
-    refreshing = readSimulatorSwitch(options.control).then(
-      (next) => {
-        state = next;
-        stateRefreshes++;
-      },
-      fail,
-    );
+    refreshing = readSimulatorSwitch(options.control).then((next) => {
+      state = next;
+      stateRefreshes++;
+    }, fail);
   }, options.stateRefreshMs ?? 2_000);
 
   let lastMinute = startOfMinute(new Date()).getTime();
@@ -141,8 +132,7 @@ export async function startTrafficSimulator(options: TrafficSimulatorOptions): P
     const client = options.client.counters();
     totals.comparisons += client.comparisons - clientBase.comparisons;
     totals.mismatchesFound += client.mismatchesFound - clientBase.mismatchesFound;
-    totals.errors +=
-      client.secondaryWriteErrors - clientBase.secondaryWriteErrors + (client.shadowReadErrors - clientBase.shadowReadErrors);
+    totals.errors += client.secondaryWriteErrors - clientBase.secondaryWriteErrors + (client.shadowReadErrors - clientBase.shadowReadErrors);
     clientBase = client;
   };
   const flush = async () => {
@@ -173,12 +163,12 @@ export async function startTrafficSimulator(options: TrafficSimulatorOptions): P
     stats: () => {
       takeClientCounters();
       return {
-      ...totals,
-      status: state.status,
-      operationsPerSecond: state.operationsPerSecond,
-      inFlight: inFlight.size,
-      stateRefreshes,
-      lastError,
+        ...totals,
+        status: state.status,
+        operationsPerSecond: state.operationsPerSecond,
+        inFlight: inFlight.size,
+        stateRefreshes,
+        lastError,
       };
     },
     async stop() {

@@ -2,7 +2,8 @@
  * Why the assignment API and the Users page can disagree about one user: the API evaluates only the attributes
  * the request carries, the page reads them from the source. Pure, for the Users page and its tests.
  */
-import type { AssignmentTrace } from "../rollout/evaluate";
+import type { AssignmentTrace } from "../rollout/explain";
+import { MODE_LABELS, MODES } from "../rollout/modes";
 import type { AssignmentReason, UserAttributes } from "../rollout/types";
 
 export const REASON_WORDS: Record<AssignmentReason, string> = {
@@ -41,4 +42,15 @@ export function whyAnswersDiffer(withoutAttributes: AssignmentTrace, withAttribu
     `this page reads them from the source (${attributesInWords(attributes)}).${cohorts} ` +
     `Application servers that send the user's attributes get the page's answer.`
   );
+}
+
+const MODE_ID = new RegExp(`\\b(${MODES.join("|")})\\b`, "g");
+const ISO_TIME = /\b(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})\b/g;
+
+/**
+ * The API's explanation ("no cohort covers this user: default mode source_only") as the page says it: modes by
+ * name and times to the minute in UTC. The API keeps its machine words; only the page reads them out.
+ */
+export function explanationInWords(explanation: string): string {
+  return explanation.replace(MODE_ID, (id) => MODE_LABELS[id as keyof typeof MODE_LABELS]).replace(ISO_TIME, (_m, day, minute) => `${day} ${minute} UTC`);
 }

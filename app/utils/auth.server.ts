@@ -1,6 +1,6 @@
 import { redirect } from "@remix-run/node";
-import type { Actor } from "~/models/audit.server";
-import type { Role } from "~/models/user.server";
+import type { Actor } from "~/audit/actor";
+import type { Role } from "~/auth/permissions";
 import { getSessionUser, safeRedirect } from "./session.server";
 
 export type SessionUser = NonNullable<Awaited<ReturnType<typeof getSessionUser>>>;

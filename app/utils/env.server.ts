@@ -28,6 +28,11 @@ const schema = z.object({
   /** Webhook deliveries: attempts in all, and the first retry's delay in seconds (each later one about doubles). */
   CUTOVER_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   CUTOVER_WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /**
+   * Reconciliation and backfill jobs one worker process runs at once (each queue). More than one, so a slow,
+   * throttled job never holds back the next one queued behind it; add processes to scale further.
+   */
+  CUTOVER_WORKER_JOBS: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { hash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
 
 // N=2^15, r=8, p=1 (OWASP's scrypt minimum is N=2^17 at 1 thread for high-value systems; 2^15 keeps a login
 // around 50 ms on this class of machine). Parameters are stored in the hash so they can be raised later.
@@ -8,9 +8,7 @@ const p = 1;
 const KEY_LENGTH = 64;
 
 function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCallback(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key))),
-  );
+  return new Promise((resolve, reject) => scryptCallback(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key))));
 }
 
 export async function hashPassword(password: string): Promise<string> {
@@ -37,4 +35,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** A random password for `user:create` when none is given. */
 export function generatePassword(): string {
   return randomBytes(18).toString("base64url");
+}
+
+/**
+ * API tokens are long random secrets, so one SHA-256 suffices (no salt, no work factor) and lets a request find
+ * its token by hash. Here, not in the token model, so the demo seed can store its token without the model.
+ */
+export function hashToken(token: string) {
+  return hash("sha256", token, "hex");
 }

@@ -8,8 +8,23 @@ describe("safeRedirect", () => {
   });
 
   it("falls back for anything a browser could read as another origin", () => {
-    for (const target of ["/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "//evil", "/\\evil", "\\/evil", "https://evil", "javascript:alert(1)",
-      "/.//evil", "/..//evil", "/%09/x\u0000", "evil", "", null, undefined]) {
+    for (const target of [
+      "/\t/evil.example",
+      "/\n/evil.example",
+      "/\r\n/evil.example",
+      "//evil",
+      "/\\evil",
+      "\\/evil",
+      "https://evil",
+      "javascript:alert(1)",
+      "/.//evil",
+      "/..//evil",
+      "/%09/x\u0000",
+      "evil",
+      "",
+      null,
+      undefined,
+    ]) {
       expect(safeRedirect(target)).toBe("/");
     }
   });

@@ -10,6 +10,6 @@ describe("quoteIdent", () => {
   });
 
   it("qualifies a table with its schema, each quoted on its own", () => {
-    expect(qualifiedName("tenant \"A\"", "users")).toBe('"tenant ""A"""."users"');
+    expect(qualifiedName('tenant "A"', "users")).toBe('"tenant ""A"""."users"');
   });
 });

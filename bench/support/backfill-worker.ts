@@ -3,7 +3,7 @@
  * handlers would) against the databases in the environment, then prints its peak RSS as JSON.
  *   tsx bench/support/backfill-worker.ts <jobId> [loops]
  */
-import { runBackfillWorker } from "../../app/models/backfill-worker.server";
+import { runBackfillWorker } from "../../app/backfill/worker.server";
 import { closeControlDb } from "../../app/utils/db.server";
 import { closeSideConnections, repairSql, sideSql } from "../../app/utils/databases.server";
 

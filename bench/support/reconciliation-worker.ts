@@ -4,7 +4,7 @@
  *   tsx bench/support/reconciliation-worker.ts <jobId> [loops]
  */
 import postgres from "postgres";
-import { runReconciliationWorker } from "../../app/models/reconciliation.server";
+import { runReconciliationWorker } from "../../app/reconciliation/worker.server";
 import { closeControlDb } from "../../app/utils/db.server";
 
 const [jobId, loops = "2"] = process.argv.slice(2);

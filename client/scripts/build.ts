@@ -24,11 +24,7 @@ await build({
   logLevel: "warning",
 });
 
-const tsc = spawnSync(
-  "npx",
-  ["tsc", "-p", join(root, "tsconfig.build.json")],
-  { stdio: "inherit", cwd: root },
-);
+const tsc = spawnSync("npx", ["tsc", "-p", join(root, "tsconfig.build.json")], { stdio: "inherit", cwd: root });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 // tsc keeps the sources' extensionless relative imports, which Node's ESM resolution (and TypeScript's

@@ -105,7 +105,7 @@ describe("write()", () => {
           });
         },
       },
-      { table: "documents", primaryKey: "42", value: { id: 42, title: "x" } }
+      { table: "documents", primaryKey: "42", value: { id: 42, title: "x" } },
     );
     expect(value).toBe("ok");
     expect(c.counters()).toMatchObject({ writes: 1, secondaryWriteErrors: 1 });
@@ -153,7 +153,7 @@ describe("write()", () => {
         target: async () => {
           calls.push("target");
         },
-      })
+      }),
     ).rejects.toThrow("unique violation");
     expect(calls).toEqual(["source"]);
     expect(c.reporter.stats().pending).toBe(0);
@@ -211,7 +211,7 @@ describe("read()", () => {
     const value = await c.read(
       user("target_primary"),
       { source: async () => ({ id: 5, title: "pg" }), target: async () => ({ id: 5, title: "crdb" }) },
-      { compare: { table: "documents" } }
+      { compare: { table: "documents" } },
     );
     expect(value).toEqual({ id: 5, title: "crdb" });
     await waitFor(() => c.counters().comparisons === 1);
@@ -224,9 +224,7 @@ describe("read()", () => {
       sourceValue: { id: 5, title: "pg" },
       targetValue: { id: 5, title: "crdb" },
     });
-    expect(plane.processed[0].comparisons).toEqual([
-      expect.objectContaining({ table: "documents", compared: 1, mismatched: 1 }),
-    ]);
+    expect(plane.processed[0].comparisons).toEqual([expect.objectContaining({ table: "documents", compared: 1, mismatched: 1 })]);
   });
 
   it.each([
@@ -266,7 +264,7 @@ describe("read()", () => {
       c.read(user("shadow_read"), {
         source: () => Promise.reject(new Error("pg down")),
         target: async () => "t",
-      })
+      }),
     ).rejects.toThrow("pg down");
   });
 });
@@ -287,11 +285,7 @@ describe("comparison with the shared normalization", () => {
 
   async function compareOnce(c: CutoverClient, source: unknown, target: unknown, compare: object = {}) {
     const before = c.counters().comparisons;
-    await c.read(
-      user("shadow_read"),
-      { source: async () => source, target: async () => target },
-      { compare: { table: "documents", ...compare } }
-    );
+    await c.read(user("shadow_read"), { source: async () => source, target: async () => target }, { compare: { table: "documents", ...compare } });
     await waitFor(() => c.counters().comparisons === before + 1);
     await c.reporter.flush();
     return plane.processed.flatMap((b) => b.mismatches);
@@ -357,7 +351,7 @@ describe("sampling", () => {
       c.read(
         userId,
         { source: async () => ({ id: 1 }), target: async () => (shadowCalls++, { id: 1 }) },
-        { attributes: { region }, compare: { table: "documents" } }
+        { attributes: { region }, compare: { table: "documents" } },
       );
     for (let i = 0; i < 100; i++) await read(`eu-${i}`, "eu");
     expect(shadowCalls).toBe(25);

@@ -47,9 +47,7 @@ describe("createCutoverClient: ruleset polling", () => {
 
     const changes: number[] = [];
     c.onRulesetChange((r) => changes.push(r.version));
-    plane.setRuleset(
-      testRuleset(2, { emergency: { mode: "source_only", reason: "drill", since: "2026-01-01T00:00:00Z" } })
-    );
+    plane.setRuleset(testRuleset(2, { emergency: { mode: "source_only", reason: "drill", since: "2026-01-01T00:00:00Z" } }));
     expect(await c.refresh()).toBe(true);
     expect(plane.rulesetRequests[2].status).toBe(200);
     expect(changes).toEqual([2]);

@@ -32,10 +32,7 @@ export interface CutoverClientOptions {
   /** Reporter tuning (queue size, batch size, backoff). */
   reporter?: Omit<MismatchReporterOptions, "url" | "token">;
   /** Told about a shadow read or comparison that failed: never the user's request, so never thrown. */
-  onShadowError?: (
-    error: unknown,
-    context: { userId: string; table: string; side: "source" | "target" | "compare" }
-  ) => void;
+  onShadowError?: (error: unknown, context: { userId: string; table: string; side: "source" | "target" | "compare" }) => void;
   /**
    * Timing of every mirrored write and shadow read on each side, reported with the comparison counts (default on);
    * false turns it off.
@@ -95,17 +92,9 @@ export interface CutoverClient {
   /** The user's assignment from the local ruleset: no network, no await. */
   assignment(userId: string, attributes?: UserAttributes): Assignment;
   /** Runs the write on the databases the user's mode writes to, primary first. */
-  write<R>(
-    userId: string,
-    calls: { source: DatabaseCall<R>; target: DatabaseCall<R> },
-    options?: WriteOptions
-  ): Promise<R>;
+  write<R>(userId: string, calls: { source: DatabaseCall<R>; target: DatabaseCall<R> }, options?: WriteOptions): Promise<R>;
   /** Serves the read from the user's primary; in shadow_read/target_primary also reads the other side and compares. */
-  read<R>(
-    userId: string,
-    calls: { source: DatabaseCall<R>; target: DatabaseCall<R> },
-    options?: ReadOptions
-  ): Promise<R>;
+  read<R>(userId: string, calls: { source: DatabaseCall<R>; target: DatabaseCall<R> }, options?: ReadOptions): Promise<R>;
   status(): CutoverClientStatus;
   counters(): Readonly<MigrationCounters>;
   /** Resolves after the first poll has finished (successfully or not). */
@@ -196,11 +185,7 @@ class Client implements CutoverClient {
     return evaluate(this.compiled, userId, attributes);
   }
 
-  async write<R>(
-    userId: string,
-    calls: { source: DatabaseCall<R>; target: DatabaseCall<R> },
-    options: WriteOptions = {}
-  ): Promise<R> {
+  async write<R>(userId: string, calls: { source: DatabaseCall<R>; target: DatabaseCall<R> }, options: WriteOptions = {}): Promise<R> {
     const assignment = this.assignment(userId, options.attributes);
     const [primary, secondary] = modePaths(assignment.mode).writes;
     this.count.writes++;
@@ -234,19 +219,15 @@ class Client implements CutoverClient {
           primaryKey: options.primaryKey ?? "unknown",
           userId,
           cohort,
-          sourceValue: secondary === "source" ? failed : options.value ?? null,
-          targetValue: secondary === "target" ? failed : options.value ?? null,
+          sourceValue: secondary === "source" ? failed : (options.value ?? null),
+          targetValue: secondary === "target" ? failed : (options.value ?? null),
         });
       }
     }
     return result;
   }
 
-  read<R>(
-    userId: string,
-    calls: { source: DatabaseCall<R>; target: DatabaseCall<R> },
-    options: ReadOptions = {}
-  ): Promise<R> {
+  read<R>(userId: string, calls: { source: DatabaseCall<R>; target: DatabaseCall<R> }, options: ReadOptions = {}): Promise<R> {
     const assignment = this.assignment(userId, options.attributes);
     const paths = modePaths(assignment.mode);
     this.count.reads++;
@@ -283,12 +264,7 @@ class Client implements CutoverClient {
       }
       // Off the request path: the primary's answer has already gone back to the caller.
       setImmediate(() =>
-        this.compare(
-          userId,
-          assignment,
-          compareSpec,
-          paths.serves === "source" ? [p.value as R, s.value as R] : [s.value as R, p.value as R]
-        )
+        this.compare(userId, assignment, compareSpec, paths.serves === "source" ? [p.value as R, s.value as R] : [s.value as R, p.value as R]),
       );
     });
     return primary;
@@ -339,7 +315,7 @@ class Client implements CutoverClient {
     side: "source" | "target",
     started: number,
     failed: boolean,
-    end = performance.now()
+    end = performance.now(),
   ): number {
     latency.record(cohort, table, operation, side, end - started, failed, TIME_ORIGIN + end);
     return end;
@@ -368,17 +344,12 @@ class Client implements CutoverClient {
       override !== undefined
         ? override
         : assignment.cohort
-        ? this.cohortRates.get(assignment.cohort.id) ?? this.cohortRates.get(assignment.cohort.name) ?? this.defaultRate
-        : this.defaultRate;
+          ? (this.cohortRates.get(assignment.cohort.id) ?? this.cohortRates.get(assignment.cohort.name) ?? this.defaultRate)
+          : this.defaultRate;
     return rate >= 1 || (rate > 0 && this.random() < rate);
   }
 
-  private compare(
-    userId: string,
-    assignment: Assignment,
-    spec: CompareSpec,
-    [source, target]: [unknown, unknown]
-  ): void {
+  private compare(userId: string, assignment: Assignment, spec: CompareSpec, [source, target]: [unknown, unknown]): void {
     const cohort = assignment.cohort?.id ?? null;
     try {
       const rules = spec.rules ? [...this.normalizationRules, ...spec.rules] : this.normalizationRules;

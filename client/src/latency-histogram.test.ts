@@ -106,7 +106,11 @@ describe("the client times mirrored operations and reports them with its compari
     }
     // A shadow_read user from the EU cohort: the target read is held open longer than the source's.
     for (let i = 0; i < 4; i++) {
-      await c.read("eu-reader", { source: () => ({ id: 1 }), target: held(30, { id: 1 }) }, { ...eu, compare: { table: "documents" }, operation: "select by id" });
+      await c.read(
+        "eu-reader",
+        { source: () => ({ id: 1 }), target: held(30, { id: 1 }) },
+        { ...eu, compare: { table: "documents" }, operation: "select by id" },
+      );
     }
     // Not mirrored: nothing to compare, nothing timed.
     await c.write("user-source_only", { source: () => "ok", target: () => "ok" }, { table: "annotations" });
@@ -118,7 +122,10 @@ describe("the client times mirrored operations and reports them with its compari
     expect(latencies).toHaveLength(4);
     const writes = latencies.filter((l) => l.table === "annotations");
     expect(writes.map((l) => [l.side, l.operation, l.cohort, l.count])).toEqual(
-      expect.arrayContaining([["source", "insert annotation", null, 3], ["target", "insert annotation", null, 3]]),
+      expect.arrayContaining([
+        ["source", "insert annotation", null, 3],
+        ["target", "insert annotation", null, 3],
+      ]),
     );
     const reads = latencies.filter((l) => l.table === "documents");
     expect(reads.every((l) => l.cohort === "cohort-eu" && l.operation === "select by id" && l.count === 4)).toBe(true);

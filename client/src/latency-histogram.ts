@@ -44,7 +44,11 @@ class Series {
   windowStart = 0;
   readonly source = new SideCounts();
   readonly target = new SideCounts();
-  constructor(readonly cohort: string | null, readonly table: string, readonly operation: string) {}
+  constructor(
+    readonly cohort: string | null,
+    readonly table: string,
+    readonly operation: string,
+  ) {}
 
   isEmpty() {
     return this.source.count === 0 && this.target.count === 0;
@@ -91,8 +95,7 @@ export class LatencyRecorder {
   pending(): number {
     let current = 0;
     for (const tables of this.series.values())
-      for (const operations of tables.values())
-        for (const s of operations.values()) current += (s.source.count > 0 ? 1 : 0) + (s.target.count > 0 ? 1 : 0);
+      for (const operations of tables.values()) for (const s of operations.values()) current += (s.source.count > 0 ? 1 : 0) + (s.target.count > 0 ? 1 : 0);
     return this.finished.length + current;
   }
 

@@ -1,13 +1,6 @@
 import { randomUUID } from "node:crypto";
-import {
-  mismatchRecordProblem,
-  type MismatchBatchBody,
-  type MismatchKind,
-  type MismatchOrigin,
-  type MismatchWireRecord,
-} from "../../app/mismatches/contract";
+import { mismatchRecordProblem, type MismatchBatchBody, type MismatchKind, type MismatchOrigin, type MismatchWireRecord } from "../../app/mismatches/contract";
 import { canonicalPrimaryKey, primaryKeyIdentity, type KeyScalar, type PrimaryKeyInput } from "../../app/normalization";
-import type { LatencyReport } from "../../app/latency/histogram";
 
 export type { MismatchBatchBody, MismatchKind, MismatchOrigin };
 
@@ -291,10 +284,13 @@ export class MismatchReporter {
         if (this.closed) return;
         batch.attempts++;
         this.counts.retries++;
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = null;
-          this.pump();
-        }, outcome.retryAfterMs ?? this.backoffDelay(batch.attempts));
+        this.retryTimer = setTimeout(
+          () => {
+            this.retryTimer = null;
+            this.pump();
+          },
+          outcome.retryAfterMs ?? this.backoffDelay(batch.attempts),
+        );
         this.retryTimer.unref();
         return;
       }
@@ -335,7 +331,7 @@ export class MismatchReporter {
           windowStart: new Date(c.windowStart).toISOString(),
           compared: c.compared,
           mismatched: c.mismatched,
-        })
+        }),
       );
       this.counters.delete(key);
     }
@@ -382,8 +378,8 @@ function toWire(report: MismatchReport, enqueuedAt: number): MismatchWireRecord 
     report.detectedAt === undefined
       ? new Date(enqueuedAt).toISOString()
       : typeof report.detectedAt === "string"
-      ? report.detectedAt
-      : report.detectedAt.toISOString();
+        ? report.detectedAt
+        : report.detectedAt.toISOString();
   const wire: Omit<MismatchWireRecord, "fingerprint"> & { fingerprint?: string } = {
     origin: report.origin,
     kind: report.kind,

@@ -54,7 +54,8 @@ export class NormalizationRulesPoller {
         throw new Error(`GET /api/v1/normalization-rules answered ${response.status}`);
       }
       const body = (await response.json()) as { rules?: unknown };
-      if (!Array.isArray(body?.rules) || !body.rules.every(isRule)) throw new Error("GET /api/v1/normalization-rules returned something that is not a rule list");
+      if (!Array.isArray(body?.rules) || !body.rules.every(isRule))
+        throw new Error("GET /api/v1/normalization-rules returned something that is not a rule list");
       this.options.onRules(body.rules);
       this.etag = response.headers.get("etag");
       this.lastError = null;
@@ -68,5 +69,7 @@ export class NormalizationRulesPoller {
 
 function isRule(value: unknown): value is NormalizationRule {
   const rule = value as Partial<NormalizationRule> | null;
-  return typeof rule?.id === "string" && typeof rule.table === "string" && typeof rule.column === "string" && (RULE_KINDS as readonly unknown[]).includes(rule.kind);
+  return (
+    typeof rule?.id === "string" && typeof rule.table === "string" && typeof rule.column === "string" && (RULE_KINDS as readonly unknown[]).includes(rule.kind)
+  );
 }

@@ -23,9 +23,7 @@ describe("CutoverOpenFeatureProvider", () => {
 
   it("resolves the user's mode from targetingKey and attributes", async () => {
     const flags = OpenFeature.getClient("cutover-test");
-    expect(await flags.getStringValue("cutover-mode", "source_only", { targetingKey: "user-target_only" })).toBe(
-      "target_only"
-    );
+    expect(await flags.getStringValue("cutover-mode", "source_only", { targetingKey: "user-target_only" })).toBe("target_only");
     const details = await flags.getStringDetails("cutover-mode", "source_only", { targetingKey: "x", region: "eu" });
     expect(details).toMatchObject({
       value: "shadow_read",

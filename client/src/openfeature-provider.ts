@@ -33,7 +33,10 @@ export class CutoverOpenFeatureProvider implements Provider {
   readonly events = new OpenFeatureEventEmitter();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly client: CutoverClient, private readonly flagKey: string = DEFAULT_FLAG_KEY) {
+  constructor(
+    private readonly client: CutoverClient,
+    private readonly flagKey: string = DEFAULT_FLAG_KEY,
+  ) {
     this.unsubscribe = client.onRulesetChange(() => {
       this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: [this.flagKey] });
     });
@@ -48,11 +51,7 @@ export class CutoverOpenFeatureProvider implements Provider {
     this.unsubscribe();
   }
 
-  async resolveStringEvaluation(
-    flagKey: string,
-    _defaultValue: string,
-    context: EvaluationContext
-  ): Promise<ResolutionDetails<string>> {
+  async resolveStringEvaluation(flagKey: string, _defaultValue: string, context: EvaluationContext): Promise<ResolutionDetails<string>> {
     if (flagKey !== this.flagKey) throw new FlagNotFoundError(`the cutover provider serves only "${this.flagKey}"`);
     const userId = context.targetingKey;
     if (!userId) throw new TargetingKeyMissingError("the user id goes in the evaluation context's targetingKey");

@@ -64,8 +64,7 @@ export class RulesetPoller {
     try {
       text = readFileSync(file, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
-        this.state.lastError = `ruleset file: ${errorMessage(error)}`;
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.state.lastError = `ruleset file: ${errorMessage(error)}`;
       return false;
     }
     try {
@@ -139,11 +138,7 @@ export class RulesetPoller {
       }
       const body = (await response.json()) as unknown;
       // Accept the ruleset itself or an envelope { ruleset }, whichever the endpoint settles on.
-      const ruleset = isRuleset(body)
-        ? body
-        : isRuleset((body as { ruleset?: unknown })?.ruleset)
-        ? (body as { ruleset: Ruleset }).ruleset
-        : null;
+      const ruleset = isRuleset(body) ? body : isRuleset((body as { ruleset?: unknown })?.ruleset) ? (body as { ruleset: Ruleset }).ruleset : null;
       if (!ruleset) throw new Error("GET /api/v1/ruleset returned something that is not a ruleset");
       if (this.closed) return false;
       this.options.onRuleset(ruleset, "server");
@@ -202,7 +197,5 @@ export function isRuleset(value: unknown): value is Ruleset {
 
 function isConstraints(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
-  return Object.values(value).every(
-    (list) => list === undefined || (Array.isArray(list) && list.every((v) => typeof v === "string"))
-  );
+  return Object.values(value).every((list) => list === undefined || (Array.isArray(list) && list.every((v) => typeof v === "string")));
 }

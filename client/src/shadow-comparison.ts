@@ -28,9 +28,9 @@ export function compareReadResults(
   source: unknown,
   target: unknown,
   spec: CompareSpec,
-  context: { userId: string; cohort: string | null; rules: readonly NormalizationRule[]; now?: Date }
+  context: { userId: string; cohort: string | null; rules: readonly NormalizationRule[]; now?: Date },
 ): ShadowComparison {
-  const keyColumns = typeof spec.primaryKey === "string" ? [spec.primaryKey] : spec.primaryKey ?? ["id"];
+  const keyColumns = typeof spec.primaryKey === "string" ? [spec.primaryKey] : (spec.primaryKey ?? ["id"]);
   const sourceRows = keyRows(asRows(source), keyColumns);
   const targetRows = keyRows(asRows(target), keyColumns);
   const now = context.now ?? new Date();

@@ -30,7 +30,7 @@ export async function withTargetWriteRetry<R>(
   call: () => Promise<R> | R,
   policy: Required<TargetWriteRetry>,
   onRetry: () => void = () => {},
-  random: () => number = Math.random
+  random: () => number = Math.random,
 ): Promise<R> {
   for (let attempt = 0; ; attempt++) {
     try {

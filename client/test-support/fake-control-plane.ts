@@ -72,8 +72,7 @@ export async function startFakeControlPlane(token = "test-token"): Promise<FakeC
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const key = (req.headers["idempotency-key"] as string | undefined) ?? null;
       const current = behaviour;
-      const status =
-        authorization !== `Bearer ${token}` ? 401 : current === "unavailable" ? 503 : current === "reject" ? 400 : 200;
+      const status = authorization !== `Bearer ${token}` ? 401 : current === "unavailable" ? 503 : current === "reject" ? 400 : 200;
       mismatchAttempts.push({ key, status: current === "lose-response" ? -1 : status, authorization });
       if (status === 200) {
         // The dedup the real endpoint does: a key seen before is acknowledged without being processed again.

@@ -33,14 +33,43 @@ export function demoUuid(kind: DemoKind, index: number): string {
 // US schools are over half of the platform, then Canada, the UK, Europe and South Asia (see the case study).
 const SCHOOL_COUNTRIES = ["US", "US", "US", "US", "US", "US", "US", "US", "US", "US", "CA", "CA", "GB", "GB", "IE", "FR", "DE", "IN", "IN", "NZ"];
 const REGION_OF: Record<string, string> = {
-  US: "north-america", CA: "north-america", GB: "europe", IE: "europe", FR: "europe", DE: "europe",
-  IN: "south-asia", NZ: "oceania",
+  US: "north-america",
+  CA: "north-america",
+  GB: "europe",
+  IE: "europe",
+  FR: "europe",
+  DE: "europe",
+  IN: "south-asia",
+  NZ: "oceania",
 };
 const TIMEZONE_OF: Record<string, string> = {
-  US: "America/Chicago", CA: "America/Toronto", GB: "Europe/London", IE: "Europe/Dublin", FR: "Europe/Paris",
-  DE: "Europe/Berlin", IN: "Asia/Kolkata", NZ: "Pacific/Auckland",
+  US: "America/Chicago",
+  CA: "America/Toronto",
+  GB: "Europe/London",
+  IE: "Europe/Dublin",
+  FR: "Europe/Paris",
+  DE: "Europe/Berlin",
+  IN: "Asia/Kolkata",
+  NZ: "Pacific/Auckland",
 };
-const SCHOOL_STEMS = ["Riverside", "Lakeview", "Kōwhai", "Saint-Éloi", "Maple Ridge", "Greenwood", "Harbour", "Sunnydale", "Oakridge", "Brückenau", "Pinecrest", "Westbrook", "Marigold", "Tōtara", "Hillcrest", "Fairview"];
+const SCHOOL_STEMS = [
+  "Riverside",
+  "Lakeview",
+  "Kōwhai",
+  "Saint-Éloi",
+  "Maple Ridge",
+  "Greenwood",
+  "Harbour",
+  "Sunnydale",
+  "Oakridge",
+  "Brückenau",
+  "Pinecrest",
+  "Westbrook",
+  "Marigold",
+  "Tōtara",
+  "Hillcrest",
+  "Fairview",
+];
 const SCHOOL_KINDS = ["High School", "Middle School", "Elementary", "Academy", "College"];
 
 export interface DemoSchool {

@@ -33,10 +33,7 @@ export interface DemoSeedResult {
 
 export async function seedDemoApplication(databases: { source: postgres.Sql; target: postgres.Sql }): Promise<DemoSeedResult> {
   const started = performance.now();
-  const [source, target] = await Promise.all([
-    seedSide(databases.source, false),
-    seedSide(databases.target, true),
-  ]);
+  const [source, target] = await Promise.all([seedSide(databases.source, false), seedSide(databases.target, true)]);
   return { source, target, milliseconds: Math.round(performance.now() - started) };
 }
 
@@ -60,20 +57,65 @@ async function seedSide(sql: postgres.Sql, applyDivergences: boolean): Promise<S
       for (const { statement, params } of DIVERGENCE_STATEMENTS) await tx.unsafe(statement, params);
     }
     await tx.unsafe(`comment on table schools is '${DEMO_SEED_MARKER}'`);
-    const [{ rows }] = await tx.unsafe<{ rows: number }[]>(
-      `select (${APP_TABLES.map((t) => `(select count(*) from "${t.name}")`).join(" + ")})::int as rows`,
-    );
+    const [{ rows }] = await tx.unsafe<{ rows: number }[]>(`select (${APP_TABLES.map((t) => `(select count(*) from "${t.name}")`).join(" + ")})::int as rows`);
     return { seeded: true, rows };
   });
 }
 
-const FIRST_NAMES = ["Aroha", "Liam", "Zoë", "José", "Siobhán", "Priya", "Noah", "Renée", "Mateo", "Aanya", "Oliver", "Chloé", "Arjun", "Freya", "Lucas", "Ngaio", "Emma", "Rohan", "Léa", "Tama"];
-const LAST_NAMES = ["Smith", "Ngata", "Müller", "García", "O'Brien", "Patel", "Dubois", "Nguyen", "Kowalski", "Singh", "Brown", "Tremblay", "Murphy", "Rossi", "Sharma", "Wilson"];
+const FIRST_NAMES = [
+  "Aroha",
+  "Liam",
+  "Zoë",
+  "José",
+  "Siobhán",
+  "Priya",
+  "Noah",
+  "Renée",
+  "Mateo",
+  "Aanya",
+  "Oliver",
+  "Chloé",
+  "Arjun",
+  "Freya",
+  "Lucas",
+  "Ngaio",
+  "Emma",
+  "Rohan",
+  "Léa",
+  "Tama",
+];
+const LAST_NAMES = [
+  "Smith",
+  "Ngata",
+  "Müller",
+  "García",
+  "O'Brien",
+  "Patel",
+  "Dubois",
+  "Nguyen",
+  "Kowalski",
+  "Singh",
+  "Brown",
+  "Tremblay",
+  "Murphy",
+  "Rossi",
+  "Sharma",
+  "Wilson",
+];
 const FREE_COUNTRIES = ["US", "US", "US", "GB", "CA", "IN", "DE", "FR", "NZ", "IE"];
 const FREE_REGIONS = ["north-america", "north-america", "north-america", "europe", "north-america", "south-asia", "europe", "europe", "oceania", "europe"];
 const DOCUMENT_KINDS = ["Worksheet", "Reading", "Lab report", "Essay draft", "Quiz", "Notes", "Field trip form", "Poster"];
 const SUBJECT_TAGS = ["algebra", "geometry", "biology", "history", "literature", "français", "music", "geography"];
-const COMMENT_BODIES = ["Great work!", "Can you show your working here?", "👍 nice", "Voir la page 3.", "Check the units.", "¿Por qué?", "Cite your source, please.", "Well argued — expand this."];
+const COMMENT_BODIES = [
+  "Great work!",
+  "Can you show your working here?",
+  "👍 nice",
+  "Voir la page 3.",
+  "Check the units.",
+  "¿Por qué?",
+  "Cite your source, please.",
+  "Well argued — expand this.",
+];
 
 async function loadRows(tx: postgres.TransactionSql) {
   const c = DEMO_ROW_COUNTS;

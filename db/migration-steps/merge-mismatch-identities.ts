@@ -39,7 +39,7 @@ export async function mergeMismatchIdentities(sql: postgres.Sql, readShape: Step
     await tx`create temp table identity_map (id bigint primary key, signature text collate "C", primary_key jsonb) on commit drop`;
     let records = 0;
     let rekeyed = 0;
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       // The key as text, parsed here: a client drizzle has wrapped leaves json unparsed, a plain one parses it.
       const rows = await tx<{ id: string; signature: string; table_name: string; primary_key: string; kind: string; differing_fields: string[] }[]>`
         select id, signature, table_name, primary_key::text, kind::text, differing_fields from mismatches

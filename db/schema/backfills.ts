@@ -1,6 +1,6 @@
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, serial, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { KeyTuple } from "../../app/reconciliation/keys";
-import type { Actor } from "../../app/models/audit.server";
+import type { Actor } from "../../app/audit/actor";
 import type { BackfillRound, BackfillScope } from "../../app/backfill/types";
 import { cohorts } from "./rollout";
 
@@ -36,6 +36,11 @@ export const backfillJobs = pgTable(
     samples: jsonb("samples").$type<{ at: string; rows: number }[]>().notNull().default([]),
     /** The worker running the converge phase, and its last heartbeat (a stale one is taken over). */
     convergeHeartbeatAt: timestamp("converge_heartbeat_at", { withTimezone: true }),
+    /**
+     * The verify of the converge round in flight (null between rounds): a runner that takes the converge phase over
+     * goes on with it, or reads its result, instead of starting a second verify of the same rows.
+     */
+    convergeVerifyId: uuid("converge_verify_id"),
     error: text("error"),
     actor: jsonb("actor").$type<Actor>().notNull(),
     reason: text("reason").notNull(),
@@ -56,7 +61,9 @@ export const backfillJobs = pgTable(
 export const backfillRanges = pgTable(
   "backfill_ranges",
   {
-    jobId: uuid("job_id").notNull().references(() => backfillJobs.id, { onDelete: "cascade" }),
+    jobId: uuid("job_id")
+      .notNull()
+      .references(() => backfillJobs.id, { onDelete: "cascade" }),
     index: integer("index").notNull(),
     lower: jsonb("lower").$type<KeyTuple | null>(),
     upper: jsonb("upper").$type<KeyTuple | null>(),
@@ -76,7 +83,9 @@ export const backfillSetAside = pgTable(
   "backfill_set_aside",
   {
     id: serial("id").primaryKey(),
-    jobId: uuid("job_id").notNull().references(() => backfillJobs.id, { onDelete: "cascade" }),
+    jobId: uuid("job_id")
+      .notNull()
+      .references(() => backfillJobs.id, { onDelete: "cascade" }),
     primaryKey: jsonb("primary_key").$type<Record<string, string>>().notNull(),
     row: jsonb("row").$type<Record<string, string | null>>().notNull(),
     sqlstate: text("sqlstate"),
@@ -88,7 +97,9 @@ export const backfillSetAside = pgTable(
 
 /** An admin's override of the `backfilled` gate for one cohort, with the reason (also in the audit log). */
 export const backfillGateOverrides = pgTable("backfill_gate_overrides", {
-  cohortId: uuid("cohort_id").primaryKey().references(() => cohorts.id, { onDelete: "cascade" }),
+  cohortId: uuid("cohort_id")
+    .primaryKey()
+    .references(() => cohorts.id, { onDelete: "cascade" }),
   reason: text("reason").notNull(),
   createdBy: text("created_by").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

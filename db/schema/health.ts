@@ -46,8 +46,5 @@ export const healthSeries = pgTable(
     value: doublePrecision("value").notNull(),
     peak: doublePrecision("peak").notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.resolution, t.side, t.metric, t.subject, t.at] }),
-    index("health_series_at_idx").on(t.resolution, t.at),
-  ],
+  (t) => [primaryKey({ columns: [t.resolution, t.side, t.metric, t.subject, t.at] }), index("health_series_at_idx").on(t.resolution, t.at)],
 );

@@ -11,3 +11,4 @@ export * from "./notifications";
 export * from "./schema-parity";
 export * from "./runway";
 export * from "./latency";
+export * from "./metrics";

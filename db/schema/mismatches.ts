@@ -21,7 +21,6 @@ import { MISMATCH_KINDS, MISMATCH_ORIGINS, MISMATCH_STATUSES } from "../../app/m
 import { RULE_KINDS } from "../../app/normalization/types";
 import { users } from "./auth";
 
-
 /**
  * Text compared byte by byte (COLLATE "C") rather than by the database's locale: for hashes and identifiers a
  * btree only needs equality and some fixed order, and under a libc locale (C.UTF-8 included) every comparison is a
@@ -54,7 +53,10 @@ export const mismatches = pgTable(
     // json, not jsonb: stored as reported and only read whole, and jsonb's conversion was a fifth of a fold's cost.
     sourceValue: json("source_value"),
     targetValue: json("target_value"),
-    differingFields: text("differing_fields").array().notNull().default(sql`'{}'::text[]`),
+    differingFields: text("differing_fields")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     status: mismatchStatusEnum("status").notNull().default("open"),
     assigneeId: uuid("assignee_id").references(() => users.id, { onDelete: "set null" }),
     ignoredByRuleId: uuid("ignored_by_rule_id"),
@@ -113,10 +115,7 @@ export const mismatchGroups = pgTable(
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true, precision: 6 }).notNull(),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true, precision: 6 }).notNull(),
   },
-  (t) => [
-    index("mismatch_groups_table_idx").on(t.tableName),
-    index("mismatch_groups_occurrences_idx").on(t.occurrences.desc()),
-  ],
+  (t) => [index("mismatch_groups_table_idx").on(t.tableName), index("mismatch_groups_occurrences_idx").on(t.occurrences.desc())],
 );
 
 /** Occurrences per hour, per group, origin and cohort: the sparklines and the per-hour chart read this. */
@@ -149,10 +148,7 @@ export const mismatchComparisons = pgTable(
     compared: bigint("compared", { mode: "number" }).notNull().default(0),
     mismatched: bigint("mismatched", { mode: "number" }).notNull().default(0),
   },
-  (t) => [
-    primaryKey({ columns: [t.cohortId, t.tableName, t.windowStart] }),
-    index("mismatch_comparisons_window_idx").on(t.windowStart, t.cohortId),
-  ],
+  (t) => [primaryKey({ columns: [t.cohortId, t.tableName, t.windowStart] }), index("mismatch_comparisons_window_idx").on(t.windowStart, t.cohortId)],
 );
 
 export const mismatchNotes = pgTable(

@@ -59,7 +59,9 @@ export const reconciliationJobs = pgTable(
 export const reconciliationRanges = pgTable(
   "reconciliation_ranges",
   {
-    jobId: uuid("job_id").notNull().references(() => reconciliationJobs.id, { onDelete: "cascade" }),
+    jobId: uuid("job_id")
+      .notNull()
+      .references(() => reconciliationJobs.id, { onDelete: "cascade" }),
     index: integer("index").notNull(),
     buckets: jsonb("buckets").$type<Bucket[]>().notNull(),
     done: boolean("done").notNull().default(false),
@@ -72,25 +74,35 @@ export const reconciliationRanges = pgTable(
 );
 
 /** Per-table sweeps every N hours (pg-boss cron checks hourly which are due). */
-export const reconciliationSchedules = pgTable("reconciliation_schedules", {
-  schemaName: text("schema_name").notNull().default("public"),
-  tableName: text("table_name").notNull(),
-  everyHours: integer("every_hours").notNull(),
-  enabled: boolean("enabled").notNull().default(true),
-  lastQueuedAt: timestamp("last_queued_at", { withTimezone: true }),
-  createdBy: text("created_by").notNull(),
-}, (t) => [primaryKey({ columns: [t.schemaName, t.tableName] })]);
+export const reconciliationSchedules = pgTable(
+  "reconciliation_schedules",
+  {
+    schemaName: text("schema_name").notNull().default("public"),
+    tableName: text("table_name").notNull(),
+    everyHours: integer("every_hours").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    lastQueuedAt: timestamp("last_queued_at", { withTimezone: true }),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.schemaName, t.tableName] })],
+);
 
 /**
  * The tables a cohort must have verified clean (a whole-table verify job with no difference) within
  * `maxAgeHours` before it advances: the cohort's freshness gate.
  */
-export const cohortVerifiedTables = pgTable("cohort_verified_tables", {
-  cohortId: uuid("cohort_id").notNull().references(() => cohorts.id, { onDelete: "cascade" }),
-  schemaName: text("schema_name").notNull().default("public"),
-  tableName: text("table_name").notNull(),
-  maxAgeHours: integer("max_age_hours").notNull(),
-}, (t) => [primaryKey({ columns: [t.cohortId, t.schemaName, t.tableName] })]);
+export const cohortVerifiedTables = pgTable(
+  "cohort_verified_tables",
+  {
+    cohortId: uuid("cohort_id")
+      .notNull()
+      .references(() => cohorts.id, { onDelete: "cascade" }),
+    schemaName: text("schema_name").notNull().default("public"),
+    tableName: text("table_name").notNull(),
+    maxAgeHours: integer("max_age_hours").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cohortId, t.schemaName, t.tableName] })],
+);
 
 /**
  * Per table, the column holding the id of the user who owns a row (Settings, engineers and admins, audited):

@@ -40,15 +40,17 @@ export const cohorts = pgTable(
     budgetWindowMinutes: integer("budget_window_minutes").notNull().default(60),
     rampSteps: integer("ramp_steps").array(),
     rampEveryHours: doublePrecision("ramp_every_hours"),
+    /**
+     * When the ramp's current interval began: its creation, its last step, or a restart an engineer asked for.
+     * Other edits keep it, so fixing a description does not silently push the next step back a whole interval.
+     */
+    rampClockAt: timestamp("ramp_clock_at", { withTimezone: true }).notNull().defaultNow(),
     /** Optimistic concurrency: an edit names the version it started from; a stale one gets 409. */
     version: integer("version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    check("cohorts_percent_range", sql`${t.percentBasisPoints} between 0 and 10000`),
-    index("cohorts_priority_idx").on(t.priority),
-  ],
+  (t) => [check("cohorts_percent_range", sql`${t.percentBasisPoints} between 0 and 10000`), index("cohorts_priority_idx").on(t.priority)],
 );
 
 /** Every change of a cohort with the reason and the field-by-field diff (the cohort page's history). */

@@ -1,10 +1,10 @@
 import postgres from "postgres";
-import type { Actor } from "../../app/models/audit.server";
+import type { Actor } from "../../app/audit/actor";
 import { createBackfillJob } from "../../app/models/backfill.server";
 import { startCohortBackfill } from "../../app/models/backfill-cohort.server";
-import { runBackfillWorker } from "../../app/models/backfill-worker.server";
+import { runBackfillWorker } from "../../app/backfill/worker.server";
 import { repairSql, sideSql } from "../../app/utils/databases.server";
-import type { DemoUrls } from "./index";
+import type { DemoUrls } from "./urls";
 
 const ENGINEER: Actor = { type: "user", id: null, label: "engineer@demo.local" };
 
@@ -26,7 +26,15 @@ export async function seedDemoBackfills(urls: DemoUrls): Promise<void> {
     // parents first, one after the other: the target's foreign keys hold at every step
     for (const job of started) await runBackfillWorker(job.id, sides, { workerId: "demo-seed" });
     await createBackfillJob(
-      { schemaName: "public", tableName: "annotations", scope: { kind: "cohort", cohortId: everyone.id, column: "author_id" }, rowsPerSecond: 8, batchRows: 50, workers: 1, reason: "Everyone's annotations before the 10% step to shadow read" },
+      {
+        schemaName: "public",
+        tableName: "annotations",
+        scope: { kind: "cohort", cohortId: everyone.id, column: "author_id" },
+        rowsPerSecond: 8,
+        batchRows: 50,
+        workers: 1,
+        reason: "Everyone's annotations before the 10% step to shadow read",
+      },
       ENGINEER,
     );
   } finally {

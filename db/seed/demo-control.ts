@@ -1,6 +1,5 @@
 import postgres from "postgres";
-import { hashPassword } from "../../app/utils/password.server";
-import { hashToken } from "../../app/models/api-token.server";
+import { hashPassword, hashToken } from "../../app/utils/password.server";
 import { API_SCOPES } from "../schema";
 
 export const DEMO_PASSWORD = "cutover-demo";

@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import type { DemoUrls } from "./index";
+import type { DemoUrls } from "./urls";
 
 const RAW_HOURS = 48;
 /** healthSeries() reads raw rows for spans up to 12 h, hourly rows beyond. */

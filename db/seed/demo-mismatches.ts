@@ -6,7 +6,7 @@ import { describeTable } from "../../app/reconciliation/catalog";
 import { quoteIdent } from "../../app/utils/sql-identifier";
 import { APP_TABLES } from "../demo/app-schema";
 import { DEMO_DIVERGENCES, type DemoDivergence } from "../demo/divergences";
-import type { DemoUrls } from "./index";
+import type { DemoUrls } from "./urls";
 
 const HOUR = 3_600_000;
 const HISTORY_HOURS = 48;
@@ -36,7 +36,13 @@ async function rowsAsText(sql: postgres.Sql, table: string, where: string, param
 async function divergentRow(sql: postgres.Sql, d: DemoDivergence): Promise<Row | null> {
   const columns = Object.keys(d.primaryKey);
   const where = columns.map((column, i) => `${quoteIdent(column)}::text = $${i + 1}`).join(" and ");
-  const [row] = await rowsAsText(sql, d.table, where, columns.map((c) => d.primaryKey[c]), 1);
+  const [row] = await rowsAsText(
+    sql,
+    d.table,
+    where,
+    columns.map((c) => d.primaryKey[c]),
+    1,
+  );
   return row ?? null;
 }
 
@@ -79,37 +85,85 @@ interface Story {
  */
 const STORIES: Story[] = [
   {
-    table: "documents", origin: "shadow_read", kind: "value_mismatch", where: "true", records: 400,
+    table: "documents",
+    origin: "shadow_read",
+    kind: "value_mismatch",
+    where: "true",
+    records: 400,
     target: (row) => ({ ...row, updated_at: row.updated_at && toMilliseconds(row.updated_at) }),
-    fingerprint: "select documents by id", hoursAgo: [8, 48], maxOccurrences: 6, userColumn: "owner_id",
+    fingerprint: "select documents by id",
+    hoursAgo: [8, 48],
+    maxOccurrences: 6,
+    userColumn: "owner_id",
     triage: { status: "resolved", note: "The ORM kept milliseconds only; fixed in release 2026.11.3 (microseconds round-trip now).", triagedBeforeHours: 12 },
   },
   {
-    table: "annotations", origin: "dual_write_error", kind: "write_error", where: "true", records: 150,
-    target: () => null, fingerprint: "insert annotations (timeout after 2,000 ms)", hoursAgo: [29, 31], maxOccurrences: 2, userColumn: "author_id",
-    triage: { status: "resolved", note: "Target timeouts while node 2 restarted; the rows were re-mirrored by the reconciliation that followed.", triagedBeforeHours: 24 },
+    table: "annotations",
+    origin: "dual_write_error",
+    kind: "write_error",
+    where: "true",
+    records: 150,
+    target: () => null,
+    fingerprint: "insert annotations (timeout after 2,000 ms)",
+    hoursAgo: [29, 31],
+    maxOccurrences: 2,
+    userColumn: "author_id",
+    triage: {
+      status: "resolved",
+      note: "Target timeouts while node 2 restarted; the rows were re-mirrored by the reconciliation that followed.",
+      triagedBeforeHours: 24,
+    },
   },
   {
-    table: "enrollments", origin: "shadow_read", kind: "value_mismatch", where: "grade::text ~ '\\.\\d*0$'", records: 120,
+    table: "enrollments",
+    origin: "shadow_read",
+    kind: "value_mismatch",
+    where: "grade::text ~ '\\.\\d*0$'",
+    records: 120,
     target: (row) => ({ ...row, grade: row.grade && row.grade.replace(/\.?0+$/, "") }),
-    fingerprint: "select enrollments by user", hoursAgo: [2, 40], maxOccurrences: 4, userColumn: "user_id",
+    fingerprint: "select enrollments by user",
+    hoursAgo: [2, 40],
+    maxOccurrences: 4,
+    userColumn: "user_id",
     triage: { status: "ignored", note: "Numeric scale only (98.10 vs 98.1): a normalization rule for grades is in review.", triagedBeforeHours: 6 },
   },
   {
-    table: "comments", origin: "shadow_read", kind: "value_mismatch", where: "true", records: 80,
+    table: "comments",
+    origin: "shadow_read",
+    kind: "value_mismatch",
+    where: "true",
+    records: 80,
     target: (row) => ({ ...row, body: row.body && `${row.body}  ` }),
-    fingerprint: "select comments by document", hoursAgo: [0.2, 20], maxOccurrences: 3, userColumn: "author_id",
+    fingerprint: "select comments by document",
+    hoursAgo: [0.2, 20],
+    maxOccurrences: 3,
+    userColumn: "author_id",
     triage: { status: "investigating", note: "Trailing spaces on the target: the new editor's sanitizer?", assign: true, triagedBeforeHours: 3 },
   },
   {
     // The user the support page opens first: a support engineer asked about them sees their recent mismatches.
-    table: "annotations", origin: "shadow_read", kind: "value_mismatch", where: "author_id = 'u_000042'", records: 6,
+    table: "annotations",
+    origin: "shadow_read",
+    kind: "value_mismatch",
+    where: "author_id = 'u_000042'",
+    records: 6,
     target: (row) => ({ ...row, updated_at: row.updated_at && toMilliseconds(row.updated_at) }),
-    fingerprint: "select annotations by document", hoursAgo: [0.3, 10], maxOccurrences: 3, userColumn: "author_id",
+    fingerprint: "select annotations by document",
+    hoursAgo: [0.3, 10],
+    maxOccurrences: 3,
+    userColumn: "author_id",
   },
   {
-    table: "document_collaborators", origin: "dual_write_error", kind: "missing_in_target", where: "true", records: 40,
-    target: () => null, fingerprint: "insert document_collaborators", hoursAgo: [0.1, 6], maxOccurrences: 2, userColumn: "user_id",
+    table: "document_collaborators",
+    origin: "dual_write_error",
+    kind: "missing_in_target",
+    where: "true",
+    records: 40,
+    target: () => null,
+    fingerprint: "insert document_collaborators",
+    hoursAgo: [0.1, 6],
+    maxOccurrences: 2,
+    userColumn: "user_id",
   },
 ];
 
@@ -163,9 +217,15 @@ export async function seedDemoMismatches(urls: DemoUrls) {
         const cohort = pickCohort();
         occurrences(
           {
-            origin: story.origin, kind: story.kind, table: story.table, primaryKey: primaryKeyOf(story.table, row),
-            userId: row[story.userColumn], cohort, fingerprint: story.fingerprint,
-            sourceValue: row, targetValue: story.kind === "write_error" || story.kind === "missing_in_target" ? null : other,
+            origin: story.origin,
+            kind: story.kind,
+            table: story.table,
+            primaryKey: primaryKeyOf(story.table, row),
+            userId: row[story.userColumn],
+            cohort,
+            fingerprint: story.fingerprint,
+            sourceValue: row,
+            targetValue: story.kind === "write_error" || story.kind === "missing_in_target" ? null : other,
           },
           story.hoursAgo,
           story.maxOccurrences,
@@ -178,9 +238,15 @@ export async function seedDemoMismatches(urls: DemoUrls) {
       const row = sourceRow ?? targetRow;
       occurrences(
         {
-          origin: "shadow_read", kind: KIND_OF[d.kind], table: d.table, primaryKey: d.primaryKey,
-          userId: row?.owner_id ?? row?.author_id ?? row?.user_id ?? null, cohort: pickCohort(),
-          fingerprint: `select ${d.table} by id`, sourceValue: sourceRow, targetValue: targetRow,
+          origin: "shadow_read",
+          kind: KIND_OF[d.kind],
+          table: d.table,
+          primaryKey: d.primaryKey,
+          userId: row?.owner_id ?? row?.author_id ?? row?.user_id ?? null,
+          cohort: pickCohort(),
+          fingerprint: `select ${d.table} by id`,
+          sourceValue: sourceRow,
+          targetValue: targetRow,
         },
         [0.05, HISTORY_HOURS],
         30,
@@ -228,10 +294,19 @@ export async function seedDemoMismatches(urls: DemoUrls) {
         where table_name = ${story.table} and kind = ${story.kind} and last_seen_at < ${at(triagedBeforeHours)}
         order by id`;
       for (let i = 0; i < ids.length; i += 500) {
-        await updateMismatches(actor, ids.slice(i, i + 500).map((r) => r.id), { status, assigneeId: assign ? engineer.id : undefined });
+        await updateMismatches(
+          actor,
+          ids.slice(i, i + 500).map((r) => r.id),
+          { status, assigneeId: assign ? engineer.id : undefined },
+        );
       }
       // The finding written down on the first few, as an engineer would while triaging.
-      if (ids.length) await updateMismatches(actor, ids.slice(0, 3).map((r) => r.id), { note });
+      if (ids.length)
+        await updateMismatches(
+          actor,
+          ids.slice(0, 3).map((r) => r.id),
+          { note },
+        );
     }
   } finally {
     await Promise.all([control.end({ timeout: 5 }), source.end({ timeout: 5 }), target.end({ timeout: 5 })]);

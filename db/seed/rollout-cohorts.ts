@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import type { DemoUrls } from "./index";
+import type { DemoUrls } from "./urls";
 
 const DAY = 86_400_000;
 
@@ -42,7 +42,15 @@ export async function seedRolloutCohorts(urls: DemoUrls) {
           defaultMode: "source_only",
           emergency: null,
           pins: [],
-          cohorts: step.cohorts.map((c) => ({ id: ids.get(c.name)!, name: c.name, priority: c.priority, mode: c.mode, percentBasisPoints: c.bp, salt: `${c.name}:demo`, constraints: c.constraints })),
+          cohorts: step.cohorts.map((c) => ({
+            id: ids.get(c.name)!,
+            name: c.name,
+            priority: c.priority,
+            mode: c.mode,
+            percentBasisPoints: c.bp,
+            salt: `${c.name}:demo`,
+            constraints: c.constraints,
+          })),
         };
         await tx`insert into ruleset_versions (version, ruleset, actor_label, reason, at) values (${version}, ${tx.json(ruleset)}, ${"demo"}, ${"demo history"}, ${new Date(step.at)})`;
       }

@@ -1,4 +1,4 @@
-import { expect, loginAs, test, DEMO_EMAILS } from "./fixtures";
+import { expect, loginAs, loginThroughForm, test, DEMO_EMAILS } from "./fixtures";
 
 test("an anonymous visitor is sent to the login page", async ({ page }) => {
   await page.goto("/cohorts");
@@ -18,8 +18,9 @@ test("a wrong password shows an error and creates no session", async ({ page, co
 });
 
 for (const role of ["viewer", "support", "engineer", "admin"] as const) {
+  // The one journey through the real login form; every other test signs in by session cookie.
   test(`${role} signs in and sees the dashboard`, async ({ page }) => {
-    await loginAs(page, role);
+    await loginThroughForm(page, role);
     await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
     await expect(page.getByText(DEMO_EMAILS[role])).toBeVisible();
     await page.getByRole("link", { name: "Audit" }).click();

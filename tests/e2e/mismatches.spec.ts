@@ -26,9 +26,7 @@ async function ingestOne(request: import("@playwright/test").APIRequestContext, 
   // 202: staged; the e2e server's worker folds it into the records right after (NOTIFY). Wait for that.
   const sql = postgres(e2eDatabaseUrls().controlUrl, { max: 1, onnotice: () => {} });
   try {
-    await expect
-      .poll(async () => (await sql`select count(*)::int as n from mismatches where primary_key->>'id' = ${key}`)[0].n)
-      .toBe(1);
+    await expect.poll(async () => (await sql`select count(*)::int as n from mismatches where primary_key->>'id' = ${key}`)[0].n).toBe(1);
   } finally {
     await sql.end();
   }
@@ -85,9 +83,26 @@ test("an engineer sees a batch the database refused, and retries it once the cau
     // as a batch the API let through and PostgreSQL refuses would. The e2e server's worker folds it and sets it aside.
     const at = new Date().toISOString();
     const line = [
-      createHash("sha1").update(key).digest("hex"), createHash("sha1").update("e2e_set_aside").digest("hex"), "shadow_read", "value_mismatch",
-      "e2e_set_aside", JSON.stringify({ id: key }), "\\N", "\\N", "\\N", JSON.stringify({ id: key, v: 1 }), JSON.stringify({ id: key, v: 2 }),
-      "v", "\\N", "\\N", "0", at, at, "0", "0", "0", // seen 0 times, by no origin
+      createHash("sha1").update(key).digest("hex"),
+      createHash("sha1").update("e2e_set_aside").digest("hex"),
+      "shadow_read",
+      "value_mismatch",
+      "e2e_set_aside",
+      JSON.stringify({ id: key }),
+      "\\N",
+      "\\N",
+      "\\N",
+      JSON.stringify({ id: key, v: 1 }),
+      JSON.stringify({ id: key, v: 2 }),
+      "v",
+      "\\N",
+      "\\N",
+      "0",
+      at,
+      at,
+      "0",
+      "0",
+      "0", // seen 0 times, by no origin
     ].join("\t");
     const [{ id }] = await sql`
       with staged as (insert into mismatch_inbox (records, comparisons, record_count) values (${line + "\n"}, '[]', 1) returning id)
@@ -131,4 +146,64 @@ test("the CTO sees open mismatches and each cohort against its budget on the Ove
   await top.getByRole("link", { name: "documents" }).click();
   await expect(page).toHaveURL(/\/mismatches\?table=documents&kind=value_mismatch&field=updated_at/);
   await expect(page.getByRole("row").filter({ hasText: "updated_at" }).first()).toBeVisible();
+});
+
+test.describe("on a 1,440 px screen", () => {
+  test.use({ viewport: { width: 1440, height: 900 } });
+
+  test("the triage table shows User, Assignee and Last seen whole, without scrolling sideways", async ({ page }) => {
+    // A record as wide as the demo's worst: a composite key of two uuids, many long differing columns, a uuid user.
+    const id = crypto.randomUUID();
+    const wide = { school_id: crypto.randomUUID(), document_id: id };
+    const columns = ["annotation_body_markdown", "last_edited_by_teacher_id", "submission_deadline_at", "rubric_configuration_json"];
+    const response = await page.request.post("/api/v1/mismatches", {
+      headers: { Authorization: `Bearer ${DEMO_TOKEN}` },
+      data: {
+        mismatches: [
+          {
+            origin: "dual_write_error",
+            kind: "missing_in_target",
+            table: "e2e_school_document_annotations",
+            primaryKey: wide,
+            userId: crypto.randomUUID(),
+            sourceValue: { ...wide, ...Object.fromEntries(columns.map((c) => [c, "source"])) },
+            targetValue: { ...wide, ...Object.fromEntries(columns.map((c) => [c, "target"])) },
+            detectedAt: new Date().toISOString(),
+          },
+        ],
+      },
+    });
+    expect(response.status()).toBe(202);
+    await loginAs(page, "engineer");
+    await expect.poll(async () => (await page.goto("/mismatches?table=e2e_school_document_annotations"), await page.getByText(id).count())).toBeGreaterThan(0);
+    // Assign it to someone with a long address, as triage does.
+    await page.getByRole("checkbox", { name: "Select all on this page" }).check();
+    await page.getByLabel("Assign to").selectOption({ label: "engineer@demo.local" });
+    await page.getByRole("button", { name: "Apply to selected" }).click();
+    await expect(page.getByRole("cell", { name: "engineer@demo.local" }).first()).toBeVisible();
+    const table = page.getByRole("table", { name: "Mismatches" });
+    await expect(table.getByRole("row").nth(1)).toBeVisible();
+    // The frame around the table scrolls sideways when the table is wider: a column past its edge is hidden.
+    const frame = await table.locator("xpath=..").boundingBox();
+    expect(frame).not.toBeNull();
+    const right = Math.min(1440, frame!.x + frame!.width);
+    for (const name of ["User", "Assignee", "Last seen"]) {
+      const header = table.getByRole("columnheader", { name, exact: true });
+      const box = await header.boundingBox();
+      expect(box, name).not.toBeNull();
+      expect(box!.x, `${name} starts on screen`).toBeGreaterThanOrEqual(Math.max(0, frame!.x));
+      expect(box!.x + box!.width, `${name} ends on screen`).toBeLessThanOrEqual(right + 0.5);
+    }
+    // Every time in the Last seen column is shown whole (not cut by its column).
+    const times = table.locator("tbody time");
+    expect(await times.count()).toBeGreaterThan(0);
+    const cut = await times.evaluateAll(
+      (els) =>
+        els.filter((el) => {
+          const cell = el.closest("td") as HTMLElement;
+          return cell.scrollWidth > cell.clientWidth || el.getBoundingClientRect().right > cell.getBoundingClientRect().right;
+        }).length,
+    );
+    expect(cut).toBe(0);
+  });
 });

@@ -48,24 +48,30 @@ test("an engineer pages forward and back through triage", async ({ page }) => {
   await expect(page).toHaveURL(/cursor=/);
   await pages.getByRole("link", { name: "Previous page" }).click();
   await expect(page).toHaveURL(/back=1/);
-  await expect.poll(() => page.getByRole("checkbox", { name: /^Select mismatch \d+$/ }).evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")))).toEqual(second);
+  await expect
+    .poll(() => page.getByRole("checkbox", { name: /^Select mismatch \d+$/ }).evaluateAll((els) => els.map((e) => e.getAttribute("aria-label"))))
+    .toEqual(second);
   await pages.getByRole("link", { name: "Previous page" }).click();
-  await expect.poll(() => page.getByRole("checkbox", { name: /^Select mismatch \d+$/ }).evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")))).toEqual(first);
+  await expect
+    .poll(() => page.getByRole("checkbox", { name: /^Select mismatch \d+$/ }).evaluateAll((els) => els.map((e) => e.getAttribute("aria-label"))))
+    .toEqual(first);
   await expect(pages.getByRole("link", { name: "Previous page" })).toHaveCount(0);
 });
 
-// Two fields are labelled "Note" on the detail page (triage and bulk): the journey must name the one it means; not yet fixed.
-test.fixme("the audit log shows a note-only triage update as a note, and the note form is emptied", async ({ page }) => {
+test("the audit log shows a note-only triage update as a note, and the note form is emptied", async ({ page }) => {
   await loginAs(page, "engineer");
   await page.goto("/mismatches?limit=1");
-  const label = await page.getByRole("checkbox", { name: /^Select mismatch \d+$/ }).first().getAttribute("aria-label");
+  const label = await page
+    .getByRole("checkbox", { name: /^Select mismatch \d+$/ })
+    .first()
+    .getAttribute("aria-label");
   const id = /\d+/.exec(label ?? "")![0];
   await page.goto(`/mismatches/${id}`);
   const note = `e2e note ${Date.now()}: the timestamps differ below a millisecond`;
-  await page.getByLabel("Note").fill(note);
+  await page.getByLabel("Add a note", { exact: true }).fill(note);
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText(note).first()).toBeVisible();
-  await expect(page.getByLabel("Note")).toHaveValue("");
+  await expect(page.getByLabel("Add a note", { exact: true })).toHaveValue("");
   await page.goto(`/audit?entityType=mismatch&entityId=${id}`);
   const row = page.getByRole("row").filter({ hasText: note });
   await expect(row).toContainText("note:");

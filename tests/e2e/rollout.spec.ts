@@ -19,12 +19,32 @@ test("an engineer raises a cohort from 10% to 25% with a reason; audit and suppo
   await page.getByRole("link", { name: "Everyone" }).click();
   await expect(page.getByRole("heading", { name: "Everyone" })).toBeVisible();
   await page.getByLabel("Percentage").fill("25");
+  // The preview shows the ramp's next step after the change, on the schedule kept unless a restart is asked for.
+  await page.getByRole("button", { name: "Preview" }).click();
+  const preview = page.getByLabel("Preview");
+  await expect(preview).toContainText(/Scheduled ramp after this change: next step 50(\.00)?% in \d+ hours \(the schedule is kept\)/);
+  await page.getByLabel("Restart the ramp clock").check();
+  await page.getByRole("button", { name: "Preview" }).click();
+  await expect(preview).toContainText(/next step 50(\.00)?% in (23 hours|1 day) \(the interval starts again when you save\)/);
+  await page.getByLabel("Restart the ramp clock").uncheck();
   await page.getByLabel("Reason").fill("first 10% clean for a week");
   // The XID and free-space gates stay closed until the worker's health collector (every 30 s) has a reading of
   // each side: until then the page shows "Not saved: Blocked by ..."; save again once the gates open.
+  // A failure names the gate that kept blocking rather than a missing success message.
+  test.setTimeout(180_000);
+  const saved = page.getByText("The new ruleset version is live.");
+  const refused = page.getByRole("alert").filter({ hasText: /^Not saved/ });
+  const cohortPage = page.url();
   await expect(async () => {
+    // Each try starts from a freshly loaded form, so the banner read is this try's, never the last one's.
+    if (await refused.count()) {
+      await page.goto(cohortPage);
+      await page.getByLabel("Percentage").fill("25");
+      await page.getByLabel("Reason").fill("first 10% clean for a week");
+    }
     await page.getByRole("button", { name: "Save" }).click();
-    await expect(page.getByText("The new ruleset version is live.")).toBeVisible({ timeout: 5_000 });
+    await expect(saved.or(refused)).toBeVisible({ timeout: 15_000 });
+    expect((await refused.count()) > 0 ? await refused.innerText() : "", "the save was refused").toBe("");
   }).toPass({ timeout: 120_000, intervals: [5_000] });
 
   await page.goto("/audit");

@@ -18,7 +18,9 @@ async function readCohort(id?: string): Promise<CohortRow> {
   try {
     const [row] = id
       ? await sql<CohortRow[]>`select id, name, priority, mode, percent_basis_points, budget_window_minutes, version from cohorts where id = ${id}`
-      : await sql<CohortRow[]>`select id, name, priority, mode, percent_basis_points, budget_window_minutes, version from cohorts where percent_basis_points > 0 order by name limit 1`;
+      : await sql<
+          CohortRow[]
+        >`select id, name, priority, mode, percent_basis_points, budget_window_minutes, version from cohorts where percent_basis_points > 0 order by name limit 1`;
     return row;
   } finally {
     await sql.end();
@@ -48,7 +50,9 @@ function startForeignSite(target: () => { url: string; fields: Record<string, st
     const script = req.url?.startsWith("/fetch")
       ? `<script>fetch(${JSON.stringify(url)}, { method: "POST", credentials: "include", mode: "no-cors", body: new URLSearchParams(${JSON.stringify(fields)}) })
            .then(() => { document.title = "sent"; }, () => { document.title = "failed"; });</script>`
-      : `<form id="f" method="post" action="${url}">${Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`).join("")}</form>
+      : `<form id="f" method="post" action="${url}">${Object.entries(fields)
+          .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
+          .join("")}</form>
          <script>document.getElementById("f").submit();</script>`;
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(`<!doctype html><title>prize</title>${script}`);
   });

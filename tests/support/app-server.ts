@@ -26,9 +26,15 @@ const EMAIL = { viewer: "cto@demo.local", support: "support@demo.local", enginee
  * `prepare` runs before the server starts (e.g. create tables on source/target); `trustProxy` as CUTOVER_TRUST_PROXY.
  * Form posts must send `Origin: baseUrl`, as a browser does: without it the web server refuses them (CSRF).
  */
-export async function startTestApp(options: { prepare?: (dbs: { control: ScratchDatabase; source: ScratchDatabase; target: ScratchDatabase }) => Promise<void>; trustProxy?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { prepare?: (dbs: { control: ScratchDatabase; source: ScratchDatabase; target: ScratchDatabase }) => Promise<void>; trustProxy?: boolean } = {},
+): Promise<TestApp> {
   ensureBuilt();
-  const [control, source, target] = await Promise.all([createControlDatabase("app_control"), createScratchDatabase("app_source"), createScratchDatabase("app_target")]);
+  const [control, source, target] = await Promise.all([
+    createControlDatabase("app_control"),
+    createScratchDatabase("app_source"),
+    createScratchDatabase("app_target"),
+  ]);
   await seedDemoControl(control.url);
   await options.prepare?.({ control, source, target });
   Object.assign(process.env, {

@@ -1,5 +1,6 @@
 import { SYSTEM_ACTOR } from "../../app/models/audit.server";
-import { createCohort, type Cohort, type CohortInput } from "../../app/models/cohort.server";
+import type { Cohort, CohortInput } from "../../app/models/cohort.server";
+import { createCohort } from "../../app/rollout/cohort-change.server";
 
 /** A cohort created as test setup (no ramp, no budget, Cutover itself as the actor). */
 export function createSetupCohort(input: Pick<CohortInput, "name" | "mode" | "percentBasisPoints"> & Partial<CohortInput>): Promise<Cohort> {

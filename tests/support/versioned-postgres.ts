@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { freePort, type EmbeddedServer } from "../../db/embedded";
+import { BLOCKER_SETTINGS, freePort, type EmbeddedServer } from "../../db/embedded";
 
 /**
  * The source PostgreSQL majors the per-version suite runs against. Each is an npm alias of the embedded server's
@@ -57,10 +57,21 @@ export async function startVersionedPostgres(major: number, dataDir: string): Pr
   }
   const port = await freePort();
   const flags = [
-    "-D", dataDir, "-p", String(port),
-    "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-    "-c", "max_prepared_transactions=10", "-c", "wal_level=logical", "-c", "max_replication_slots=10",
-    "-c", "max_connections=100", "-c", "shared_buffers=32MB", "-c", "fsync=off",
+    "-D",
+    dataDir,
+    "-p",
+    String(port),
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    "unix_socket_directories=",
+    ...BLOCKER_SETTINGS,
+    "-c",
+    "max_connections=100",
+    "-c",
+    "shared_buffers=32MB",
+    "-c",
+    "fsync=off",
   ];
   const child = spawn(postgres, flags, { ...user, env, stdio: ["ignore", "ignore", "pipe"] });
   await new Promise<void>((resolve, reject) => {

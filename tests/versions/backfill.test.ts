@@ -9,7 +9,7 @@ let control: ScratchDatabase;
 let source: ScratchDatabase;
 let target: ScratchDatabase;
 let model: typeof import("../../app/models/backfill.server");
-let worker: typeof import("../../app/models/backfill-worker.server");
+let worker: typeof import("../../app/backfill/worker.server");
 const actor = { type: "user" as const, id: null, label: "engineer@test" };
 
 const ROWS = 5_000;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   process.env.TARGET_DATABASE_URL = target.url;
   process.env.SESSION_SECRET ??= "test-session-secret-0123456789";
   model = await import("../../app/models/backfill.server");
-  worker = await import("../../app/models/backfill-worker.server");
+  worker = await import("../../app/backfill/worker.server");
   await source.sql.unsafe(`${LESSONS}; ${FILL}`);
   // The target already holds some rows, 40 of them stale: the copy keeps them, a convergence round repairs them.
   await target.sql.unsafe(`${LESSONS}; ${FILL.replace(`generate_series(1, ${ROWS})`, "generate_series(1001, 1100)")};
@@ -43,8 +43,7 @@ afterAll(async () => {
   await Promise.all([control?.drop(), source?.drop(), target?.drop()]);
 });
 
-const digest = async (db: ScratchDatabase) =>
-  (await db.sql<{ d: string }[]>`select md5(string_agg(l::text, ',' order by id)) as d from lessons l`)[0].d;
+const digest = async (db: ScratchDatabase) => (await db.sql<{ d: string }[]>`select md5(string_agg(l::text, ',' order by id)) as d from lessons l`)[0].d;
 
 describe(`backfill from source PostgreSQL ${major}`, () => {
   it("copies every row, repairs the stale ones and ends converged", async () => {

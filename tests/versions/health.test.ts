@@ -5,7 +5,7 @@ import { latestReadings } from "../../app/models/health.server";
 import type { XidSnapshot } from "../../app/health/xid-snapshot";
 import { createControlDatabase } from "../support/control-db";
 import { createScratchDatabase, testSourceServerUrl, type ScratchDatabase } from "../support/databases";
-import { waitFor } from "../integration/health/wait-for";
+import { waitFor } from "../support/wait-for";
 
 // A collector cycle against the source major under test: the same snapshot shape on every version, and the
 // blockers and running vacuums it must be able to show.
@@ -38,7 +38,11 @@ async function collect() {
 function shapeOf(value: unknown): unknown {
   if (Array.isArray(value)) return value.length ? [shapeOf(value[0])] : [];
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, shapeOf(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, shapeOf(v)]),
+    );
   }
   return value === null ? "null" : typeof value;
 }
@@ -53,6 +57,7 @@ describe(`health collectors on source PostgreSQL ${major}`, () => {
     expect(xid.tables.length).toBeGreaterThan(0);
     expect(shapeOf({ ...xid, blockers: [], vacuums: [] })).toEqual({
       blockers: [],
+      catalogs: { count: "number", mxidAge: "number", xidAge: "number" },
       collectedAt: "number",
       databases: [{ allowsConnections: "boolean", database: "string", mxidAge: "number", xidAge: "number" }],
       nextXid: "number",
@@ -81,7 +86,8 @@ describe(`health collectors on source PostgreSQL ${major}`, () => {
       walBytesTotal: "number",
     });
     // what this version cannot give is said (the wraparound page shows it), not left blank
-    if (major < 14) expect(xid.unavailable).toEqual([{ view: "vacuum_failsafe_age", reason: expect.stringContaining(`PostgreSQL ${major} has no vacuum failsafe`) }]);
+    if (major < 14)
+      expect(xid.unavailable).toEqual([{ view: "vacuum_failsafe_age", reason: expect.stringContaining(`PostgreSQL ${major} has no vacuum failsafe`) }]);
     expect(reading.capacity).toMatchObject({ engine: "postgresql", database: source.name });
     if (reading.capacity.engine === "postgresql") expect(reading.capacity.tables.map((t) => t.table)).toContain("documents");
   });
@@ -102,11 +108,15 @@ describe(`health collectors on source PostgreSQL ${major}`, () => {
         await tx`insert into documents values (-1, 'prepared')`;
         await tx.unsafe(`prepare transaction '${gid}'`);
       });
-      const blockers = await waitFor(async () => {
-        const { blockers } = (await collect()).xid!;
-        const found = blockers.some((b) => b.kind === "backend" && b.pid === pid && b.state === "idle in transaction");
-        return found && blockers.some((b) => b.kind === "prepared_transaction" && b.gid === gid) && blockers;
-      }, "both blockers", 30_000);
+      const blockers = await waitFor(
+        async () => {
+          const { blockers } = (await collect()).xid!;
+          const found = blockers.some((b) => b.kind === "backend" && b.pid === pid && b.state === "idle in transaction");
+          return found && blockers.some((b) => b.kind === "prepared_transaction" && b.gid === gid) && blockers;
+        },
+        "both blockers",
+        30_000,
+      );
       expect(blockers.find((b) => b.kind === "prepared_transaction")).toMatchObject({ database: source.name, xid: expect.any(String) });
     } finally {
       await other`rollback`.catch(() => {});
@@ -123,7 +133,11 @@ describe(`health collectors on source PostgreSQL ${major}`, () => {
     const [{ pid }] = await vacuuming<{ pid: number }[]>`select pg_backend_pid() as pid`;
     const running = vacuuming`vacuum documents`.catch((error: Error) => error);
     try {
-      const vacuum = await waitFor(async () => (await collect()).xid!.vacuums.find((v) => v.pid === pid && v.heapBlocksScanned > 0), "the vacuum in progress", 30_000);
+      const vacuum = await waitFor(
+        async () => (await collect()).xid!.vacuums.find((v) => v.pid === pid && v.heapBlocksScanned > 0),
+        "the vacuum in progress",
+        30_000,
+      );
       expect(vacuum).toMatchObject({ database: source.name, relation: "public.documents", phase: "scanning heap", antiWraparound: false });
       expect(vacuum.heapBlocksTotal).toBeGreaterThan(vacuum.heapBlocksScanned);
     } finally {

@@ -9,6 +9,7 @@ const major = inject("testSourceMajor");
 let control: ScratchDatabase;
 let source: ScratchDatabase;
 let model: typeof import("../../app/models/rollout-population.server");
+let catalog: typeof import("../../app/models/source-catalog.server");
 
 beforeAll(async () => {
   [control, source] = await Promise.all([createControlDatabase("v_pop_ctl"), createScratchDatabase("v_pop_src", testSourceServerUrl())]);
@@ -17,6 +18,7 @@ beforeAll(async () => {
   process.env.TARGET_DATABASE_URL = control.url;
   process.env.SESSION_SECRET ??= "test-session-secret-0123456789";
   model = await import("../../app/models/rollout-population.server");
+  catalog = await import("../../app/models/source-catalog.server");
   await source.sql.unsafe(`
     create table accounts (account_id bigint, zone text, plan text, writes numeric) partition by list (zone);
     create table accounts_eu partition of accounts for values in ('eu');
@@ -35,14 +37,22 @@ afterAll(async () => {
 });
 
 const mapping = (extra: Record<string, unknown> = {}) =>
-  populationSourceSchema.parse({ table: "accounts", idColumn: "account_id", regionColumn: "zone", countryColumn: "", schoolIdColumn: "", planColumn: "plan", ...extra });
+  populationSourceSchema.parse({
+    table: "accounts",
+    idColumn: "account_id",
+    regionColumn: "zone",
+    countryColumn: "",
+    schoolIdColumn: "",
+    planColumn: "plan",
+    ...extra,
+  });
 
 describe(`population sampler on source PostgreSQL ${major}`, () => {
   it("lists the tables (a partitioned one with its partitions' estimate) and their columns", async () => {
-    const tables = await model.listSourceTables();
+    const tables = await catalog.listSourceTables();
     expect(tables.map((t) => t.name)).toEqual(["accounts", "clicks"]);
     expect(tables[0].estimate).toBeGreaterThan(50_000);
-    const columns = await model.listSourceColumns("public", "accounts");
+    const columns = await catalog.listSourceColumns("public", "accounts");
     expect(columns?.map((c) => `${c.name}:${c.typeName}:${c.category}`)).toEqual(["account_id:int8:N", "zone:text:S", "plan:text:S", "writes:numeric:N"]);
   });
 
@@ -60,7 +70,9 @@ describe(`population sampler on source PostgreSQL ${major}`, () => {
     expect(exact.sample.basis.populationMethod).toBe("exact");
     expect(exact.sample.users.every((u) => typeof u.writeWeight === "number")).toBe(true);
 
-    const activity = await model.checkPopulationSource(mapping({ weightKind: "activity", activity: { schema: "public", table: "clicks", column: "account_id" } }));
+    const activity = await model.checkPopulationSource(
+      mapping({ weightKind: "activity", activity: { schema: "public", table: "clicks", column: "account_id" } }),
+    );
     if (!activity.ok) throw new Error(JSON.stringify(activity.errors));
     expect(activity.sample.writers).toHaveLength(100);
     expect(activity.sample.basis.activity).toMatchObject({ rows: 3000, whole: true });

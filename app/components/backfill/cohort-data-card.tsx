@@ -1,4 +1,6 @@
 import { Form, Link } from "@remix-run/react";
+import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { DataTableView } from "~/components/data-table/data-table-view";
 import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
@@ -17,17 +19,27 @@ export interface CohortDataRow {
   at: string | null;
 }
 
-const bytes = (n: number) => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`);
+const bytes = (n: number) =>
+  n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
 
 function State({ row }: { row: CohortDataRow }) {
-  const link = (text: string) => (row.jobId ? <Link className="text-sky-700 hover:underline" to={`/backfills/${row.jobId}`}>{text}</Link> : text);
+  const link = (text: string) =>
+    row.jobId ? (
+      <Link className="text-sky-700 hover:underline" to={`/backfills/${row.jobId}`}>
+        {text}
+      </Link>
+    ) : (
+      text
+    );
   switch (row.state) {
     case "not_copied":
       return <Badge>not copied</Badge>;
     case "copying":
       return (
         <span className="flex items-center gap-2">
-          <span className="w-24"><ProgressBar percent={row.percent ?? 0} label={`Copy of ${row.table}`} /></span>
+          <span className="w-24">
+            <ProgressBar percent={row.percent ?? 0} label={`Copy of ${row.table}`} />
+          </span>
           {link(`copying ${row.percent ?? 0}%`)}
         </span>
       );
@@ -38,6 +50,26 @@ function State({ row }: { row: CohortDataRow }) {
     default:
       return <Badge tone="warning">{link(row.state.replace("_", " "))}</Badge>;
   }
+}
+
+const features = tableFeatures({});
+const helper = createColumnHelper<typeof features, CohortDataRow>();
+// Module scope: v9 recomputes models whenever columns change identity.
+const columns = helper.columns([
+  helper.accessor("table", { header: "Table", meta: { cellClassName: "font-mono text-xs" } }),
+  helper.accessor("column", { header: "User column", meta: { cellClassName: "font-mono text-xs" } }),
+  helper.accessor("estimatedRows", {
+    header: "Rows (catalog estimate, whole table)",
+    meta: { cellClassName: "tabular-nums" },
+    cell: ({ row }) => (row.original.estimatedRows === null ? "not analyzed" : `~${row.original.estimatedRows.toLocaleString("en")}`),
+  }),
+  helper.accessor("estimatedBytes", { header: "Size", meta: { cellClassName: "tabular-nums" }, cell: ({ row }) => bytes(row.original.estimatedBytes) }),
+  helper.accessor("state", { header: "State", cell: ({ row }) => <State row={row.original} /> }),
+]);
+
+function CohortDataTable({ rows }: { rows: CohortDataRow[] }) {
+  const table = useTable({ features, columns, data: rows, getRowId: (row) => row.table });
+  return <DataTableView table={table} variant="plain" label="Cohort data state" empty={null} />;
 }
 
 /**
@@ -65,27 +97,18 @@ export function CohortDataCard({
   return (
     <Card title="Data on the target">
       <p className="text-sm text-slate-600">
-        The tables holding this cohort&apos;s users&apos; rows (the users table and the tables with a foreign key to it, parents first). The cohort
-        moves to shadow read or beyond once every one has converged (the backfilled gate).
+        The tables holding this cohort&apos;s users&apos; rows (the users table and the tables with a foreign key to it, parents first). The cohort moves to
+        shadow read or beyond once every one has converged (the backfilled gate).
       </p>
-      {error ? <Banner tone="critical" title="The source's catalog could not be read">{error}</Banner> : null}
+      {error ? (
+        <Banner tone="critical" title="The source's catalog could not be read">
+          {error}
+        </Banner>
+      ) : null}
       {rows.length ? (
-        <table className="mt-2 w-full text-sm" aria-label="Cohort data state">
-          <thead>
-            <tr className="text-left text-slate-500"><th className="py-1">Table</th><th>User column</th><th>Rows (catalog estimate, whole table)</th><th>Size</th><th>State</th></tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.table} className="border-t">
-                <td className="py-1 font-mono text-xs">{r.table}</td>
-                <td className="font-mono text-xs">{r.column}</td>
-                <td className="tabular-nums">{r.estimatedRows === null ? "not analyzed" : `~${r.estimatedRows.toLocaleString("en")}`}</td>
-                <td className="tabular-nums">{bytes(r.estimatedBytes)}</td>
-                <td><State row={r} /></td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="mt-2">
+          <CohortDataTable rows={rows} />
+        </div>
       ) : null}
       {started ? (
         <Banner tone={started.refused.length ? "warning" : "ok"} title={`Backfill started for ${started.started.length} table(s)`}>
@@ -112,7 +135,9 @@ export function CohortDataCard({
           <div className="min-w-72 flex-1">
             <Field label="Why override the backfilled gate" id="override-reason" name="reason" error={errors["override.reason"]} />
           </div>
-          <Button type="submit" variant="danger">Override gate</Button>
+          <Button type="submit" variant="danger">
+            Override gate
+          </Button>
         </Form>
       ) : null}
     </Card>

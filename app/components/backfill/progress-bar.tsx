@@ -3,7 +3,14 @@ import { humanDuration } from "~/format/time";
 export function ProgressBar({ percent, label }: { percent: number; label: string }) {
   const value = Math.max(0, Math.min(100, Math.round(percent)));
   return (
-    <div role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={value} className="h-3 w-full overflow-hidden rounded bg-slate-200">
+    <div
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={value}
+      className="h-3 w-full overflow-hidden rounded bg-slate-200"
+    >
       <div className="h-full bg-sky-600 transition-all" style={{ width: `${value}%` }} />
     </div>
   );

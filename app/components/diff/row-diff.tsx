@@ -1,3 +1,6 @@
+import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { useMemo } from "react";
+import { DataTableView } from "~/components/data-table/data-table-view";
 import type { FieldDiff, IgnoredField } from "../../normalization/types";
 import { Badge } from "~/components/ui/badge";
 import { isSensitiveHash } from "~/sensitive/hashed-value";
@@ -31,6 +34,70 @@ function Value({ value }: { value: unknown }) {
   return <>{show(value)}</>;
 }
 
+/** One column of the record, as both sides hold it. */
+interface FieldRow {
+  field: string;
+  source: unknown;
+  target: unknown;
+  diff: FieldDiff | undefined;
+  rule: string | undefined;
+}
+
+const features = tableFeatures({});
+const helper = createColumnHelper<typeof features, FieldRow>();
+const VALUE_CELL = "whitespace-pre-wrap break-all font-mono text-xs";
+
+function fieldColumns({ sourceMissing, targetMissing }: { sourceMissing: boolean; targetMissing: boolean }) {
+  return helper.columns([
+    helper.accessor("field", {
+      header: "Column",
+      meta: { rowHeader: true, className: "w-48", cellClassName: "font-mono text-xs font-medium" },
+      cell: ({ row: { original: r } }) => (
+        <>
+          {r.field}
+          <div className="mt-1 space-x-1">
+            {r.diff ? <Badge tone="critical">{CLASSIFICATION_LABELS[r.diff.classification] ?? r.diff.classification}</Badge> : null}
+            {r.rule ? <Badge tone="info">{`normalized by rule ${r.rule.slice(0, 8)}`}</Badge> : null}
+          </div>
+        </>
+      ),
+    }),
+    helper.accessor("source", {
+      header: `Source (PostgreSQL)${sourceMissing ? " — no row" : ""}`,
+      meta: { cellClassName: VALUE_CELL },
+      cell: ({ row }) => <Value value={row.original.source} />,
+    }),
+    helper.accessor("target", {
+      header: `Target (CockroachDB)${targetMissing ? " — no row" : ""}`,
+      meta: { cellClassName: VALUE_CELL },
+      cell: ({ row: { original: r } }) => (
+        <>
+          <Value value={r.target} />
+          {isSensitiveHash(r.source) || isSensitiveHash(r.target) ? (
+            <span className="ml-2 font-sans">{r.source === r.target ? "(equal to the source)" : "(different from the source)"}</span>
+          ) : null}
+          {r.diff?.jsonDiffs?.length ? (
+            <ul className="mt-2 space-y-0.5 border-t border-rose-200 pt-1" aria-label={`JSON differences in ${r.field}`}>
+              {r.diff.jsonDiffs.map((j) => (
+                <li key={j.path}>
+                  <span className="text-slate-500">{j.path}</span>{" "}
+                  {j.change === "changed" ? (
+                    <>
+                      <del className="text-red-700">{show(j.source)}</del> → <ins className="text-emerald-700 no-underline">{show(j.target)}</ins>
+                    </>
+                  ) : (
+                    <span>{j.change.replaceAll("_", " ")}</span>
+                  )}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </>
+      ),
+    }),
+  ]);
+}
+
 /**
  * Source and target side by side, one row per column; differing columns are highlighted with a type-aware label,
  * columns a normalization rule explains are marked with the rule, JSON differences list their paths.
@@ -46,62 +113,22 @@ export function RowDiff({
   fieldDiffs: FieldDiff[];
   ignored: IgnoredField[];
 }) {
-  const diffs = new Map(fieldDiffs.map((d) => [d.field, d]));
-  const ignoredBy = new Map(ignored.map((i) => [i.field, i.ruleId]));
-  const fields = [...new Set([...Object.keys(source ?? {}), ...Object.keys(target ?? {})])];
+  const rows = useMemo(() => {
+    const diffs = new Map(fieldDiffs.map((d) => [d.field, d]));
+    const ignoredBy = new Map(ignored.map((i) => [i.field, i.ruleId]));
+    const fields = [...new Set([...Object.keys(source ?? {}), ...Object.keys(target ?? {})])];
+    return fields.map((field) => ({ field, source: source?.[field], target: target?.[field], diff: diffs.get(field), rule: ignoredBy.get(field) }));
+  }, [source, target, fieldDiffs, ignored]);
+  const sourceMissing = !source;
+  const targetMissing = !target;
+  const columns = useMemo(() => fieldColumns({ sourceMissing, targetMissing }), [sourceMissing, targetMissing]);
+  const table = useTable({ features, columns, data: rows, getRowId: (row) => row.field });
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="min-w-full table-fixed divide-y divide-slate-200 text-sm">
-        <thead className="bg-slate-50 text-left text-xs font-semibold uppercase text-slate-600">
-          <tr>
-            <th className="w-48 px-3 py-2">Column</th>
-            <th className="px-3 py-2">Source (PostgreSQL){source ? "" : " — no row"}</th>
-            <th className="px-3 py-2">Target (CockroachDB){target ? "" : " — no row"}</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {fields.map((field) => {
-            const diff = diffs.get(field);
-            const rule = ignoredBy.get(field);
-            return (
-              <tr key={field} className={diff ? "bg-rose-50" : undefined} data-differs={diff ? "true" : undefined} aria-label={diff ? `${field} differs` : undefined}>
-                <th scope="row" className="px-3 py-2 text-left align-top font-mono text-xs font-medium">
-                  {field}
-                  <div className="mt-1 space-x-1">
-                    {diff ? <Badge tone="critical">{CLASSIFICATION_LABELS[diff.classification] ?? diff.classification}</Badge> : null}
-                    {rule ? <Badge tone="info">{`normalized by rule ${rule.slice(0, 8)}`}</Badge> : null}
-                  </div>
-                </th>
-                <td className="whitespace-pre-wrap break-all px-3 py-2 align-top font-mono text-xs">
-                  <Value value={source?.[field]} />
-                </td>
-                <td className="whitespace-pre-wrap break-all px-3 py-2 align-top font-mono text-xs">
-                  <Value value={target?.[field]} />
-                  {isSensitiveHash(source?.[field]) || isSensitiveHash(target?.[field]) ? (
-                    <span className="ml-2 font-sans">{source?.[field] === target?.[field] ? "(equal to the source)" : "(different from the source)"}</span>
-                  ) : null}
-                  {diff?.jsonDiffs?.length ? (
-                    <ul className="mt-2 space-y-0.5 border-t border-rose-200 pt-1" aria-label={`JSON differences in ${field}`}>
-                      {diff.jsonDiffs.map((j) => (
-                        <li key={j.path}>
-                          <span className="text-slate-500">{j.path}</span>{" "}
-                          {j.change === "changed" ? (
-                            <>
-                              <del className="text-red-700">{show(j.source)}</del> → <ins className="text-emerald-700 no-underline">{show(j.target)}</ins>
-                            </>
-                          ) : (
-                            <span>{j.change.replaceAll("_", " ")}</span>
-                          )}
-                        </li>
-                      ))}
-                    </ul>
-                  ) : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DataTableView
+      table={table}
+      fixed
+      empty={null}
+      rowProps={(row) => (row.original.diff ? { className: "bg-rose-50", "data-differs": "true", "aria-label": `${row.original.field} differs` } : {})}
+    />
   );
 }

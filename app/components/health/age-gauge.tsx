@@ -1,21 +1,11 @@
 import { XID_STOP_AGE, XID_WRAP_LIMIT } from "~/health/xid-limits";
 import type { HealthStatus } from "~/health/status";
-import { formatCount } from "./format";
+import { formatCount } from "~/format/quantities";
 
 const FILL: Record<HealthStatus, string> = { ok: "bg-emerald-500", warning: "bg-amber-500", critical: "bg-red-600", down: "bg-slate-400" };
 
 /** One database's XID age on the 0..2^31 scale, with the points where PostgreSQL changes behaviour marked. */
-export function AgeGauge({
-  name,
-  age,
-  status,
-  marks,
-}: {
-  name: string;
-  age: number;
-  status: HealthStatus;
-  marks: { label: string; age: number }[];
-}) {
+export function AgeGauge({ name, age, status, marks }: { name: string; age: number; status: HealthStatus; marks: { label: string; age: number }[] }) {
   const pct = (value: number) => `${Math.min(100, (value / XID_WRAP_LIMIT) * 100).toFixed(2)}%`;
   return (
     <div>

@@ -3,7 +3,7 @@ import { Card, Stat } from "~/components/ui/card";
 import type { HealthStatus } from "~/health/status";
 import { formatRunway } from "~/health/xid-forecast";
 import type { HealthOverview } from "~/models/health-overview.server";
-import { formatDays } from "./format";
+import { formatDays } from "~/format/quantities";
 import { STATUS_TONE } from "./status-badge";
 
 function tone(status: HealthStatus) {
@@ -17,8 +17,12 @@ export function HealthOverviewCard({ health }: { health: HealthOverview }) {
       <div className="grid gap-3 sm:grid-cols-2">
         <Stat
           label="XID runway (source)"
-          value={health.xid.status === "down" ? "down" : formatRunway(health.xid.runwayHours)}
-          hint={<Link className="underline" to="/wraparound">{health.xid.problem ?? health.xid.sentence ?? "no reading yet"}</Link>}
+          value={health.xid.status === "down" ? "down" : formatRunway(health.xid.runwayHours, health.xid.rateKnown)}
+          hint={
+            <Link className="underline" to="/wraparound">
+              {health.xid.problem ?? health.xid.sentence ?? "no reading yet"}
+            </Link>
+          }
           tone={tone(health.xid.status)}
         />
         <Stat
@@ -33,7 +37,10 @@ export function HealthOverviewCard({ health }: { health: HealthOverview }) {
           hint={
             <Link className="underline" to="/capacity">
               {health.capacity.problem ??
-                ([health.capacity.subject && health.capacity.days !== null ? `${health.capacity.side}: ${health.capacity.subject}` : null, health.capacity.unknown]
+                ([
+                  health.capacity.subject && health.capacity.days !== null ? `${health.capacity.side}: ${health.capacity.subject}` : null,
+                  health.capacity.unknown,
+                ]
                   .filter(Boolean)
                   .join("; ") ||
                   "no trend yet")}

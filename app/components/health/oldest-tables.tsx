@@ -1,5 +1,8 @@
+import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { useMemo } from "react";
+import { DataTableView } from "~/components/data-table/data-table-view";
 import type { XidForecast } from "~/health/xid-forecast";
-import { formatCount } from "./format";
+import { formatCount } from "~/format/quantities";
 import { XidHorizons } from "./xid-horizons";
 
 export interface OldestTableRow {
@@ -12,61 +15,64 @@ export interface OldestTableRow {
 // The system catalogs age with every database and are frozen by the same vacuums; they are rarely the story.
 const CATALOG = /^(pg_catalog|information_schema|pg_toast)\./;
 
-function Rows({ rows, horizons }: { rows: OldestTableRow[]; horizons: { rateKnown: boolean; hasFailsafe: boolean } }) {
-  return (
-    <>
-      {rows.map((t) => (
-        <tr key={t.name} className="border-t border-slate-100 align-top">
-          <td className="py-1 pr-3">{t.name}</td>
-          <td className="py-1 pr-3 tabular-nums">{formatCount(t.xidAge)}</td>
-          <td className="py-1 pr-3 tabular-nums">{formatCount(t.mxidAge)}</td>
-          <td className="py-1 text-xs">
-            <XidHorizons forecast={t.forecast} {...horizons} />
-          </td>
-        </tr>
-      ))}
-    </>
-  );
+type Horizons = { rateKnown: boolean; hasFailsafe: boolean };
+const features = tableFeatures({});
+const helper = createColumnHelper<typeof features, OldestTableRow>();
+
+function oldestColumns(horizons: Horizons) {
+  return helper.columns([
+    helper.accessor("name", { header: "Table" }),
+    helper.accessor("xidAge", { header: "XID age", meta: { cellClassName: "tabular-nums" }, cell: ({ row }) => formatCount(row.original.xidAge) }),
+    helper.accessor("mxidAge", { header: "Multixact age", meta: { cellClassName: "tabular-nums" }, cell: ({ row }) => formatCount(row.original.mxidAge) }),
+    helper.accessor("forecast", {
+      header: "At the current rate",
+      meta: { cellClassName: "text-xs" },
+      cell: ({ row }) => <XidHorizons forecast={row.original.forecast} {...horizons} />,
+    }),
+  ]);
 }
 
-/** The oldest tables: the application's first, the system catalogs folded under one line. */
-export function OldestTables({ tables, horizons }: { tables: OldestTableRow[]; horizons: { rateKnown: boolean; hasFailsafe: boolean } }) {
+function OldestTable({ rows, horizons, label }: { rows: OldestTableRow[]; horizons: Horizons; label: string }) {
+  const { rateKnown, hasFailsafe } = horizons;
+  const columns = useMemo(() => oldestColumns({ rateKnown, hasFailsafe }), [rateKnown, hasFailsafe]);
+  const table = useTable({ features, columns, data: rows, getRowId: (row) => row.name });
+  return <DataTableView table={table} variant="plain" label={label} empty={null} />;
+}
+
+/**
+ * The oldest tables: the application's, then the system catalogs folded into one line with their count and
+ * oldest age. (Readings stored before the collector counted catalogs apart list them among the tables.)
+ */
+export function OldestTables({
+  tables,
+  catalogs,
+  horizons,
+}: {
+  tables: OldestTableRow[];
+  catalogs: (OldestTableRow & { count: number }) | null;
+  horizons: { rateKnown: boolean; hasFailsafe: boolean };
+}) {
   const application = tables.filter((t) => !CATALOG.test(t.name));
-  const catalogs = tables.filter((t) => CATALOG.test(t.name));
-  const head = (
-    <thead className="text-xs uppercase text-slate-500">
-      <tr>
-        <th className="py-1 pr-3">Table</th>
-        <th className="py-1 pr-3">XID age</th>
-        <th className="py-1 pr-3">Multixact age</th>
-        <th className="py-1">At the current rate</th>
-      </tr>
-    </thead>
-  );
+  const listedCatalogs = tables.filter((t) => CATALOG.test(t.name));
+  const folded =
+    catalogs ?? (listedCatalogs.length ? { ...listedCatalogs.reduce((a, b) => (b.xidAge > a.xidAge ? b : a)), count: listedCatalogs.length } : null);
   return (
     <div>
       {application.length ? (
-        <table className="w-full text-left text-sm" aria-label="Oldest application tables">
-          {head}
-          <tbody>
-            <Rows rows={application} horizons={horizons} />
-          </tbody>
-        </table>
+        <OldestTable rows={application} horizons={horizons} label="Oldest application tables" />
       ) : (
-        <p className="text-sm text-slate-500">No application table among the oldest.</p>
+        <p className="text-sm text-slate-500">No application table has been read yet.</p>
       )}
-      {catalogs.length ? (
-        <details className="mt-2 text-sm">
-          <summary className="cursor-pointer text-slate-600">
-            {catalogs.length} system catalog table{catalogs.length === 1 ? "" : "s"} (oldest {formatCount(Math.max(...catalogs.map((c) => c.xidAge)))} XIDs)
-          </summary>
-          <table className="mt-1 w-full text-left text-sm" aria-label="Oldest system catalog tables">
-            {head}
-            <tbody>
-              <Rows rows={catalogs} horizons={horizons} />
-            </tbody>
-          </table>
-        </details>
+      {folded ? (
+        <div className="mt-2 flex flex-wrap items-baseline gap-x-3 text-sm text-slate-600">
+          <span>
+            {folded.count.toLocaleString("en")} system catalog table{folded.count === 1 ? "" : "s"} (oldest {formatCount(folded.xidAge)} XIDs; folded: frozen by
+            the same vacuums as the database)
+          </span>
+          <span className="text-xs">
+            <XidHorizons forecast={folded.forecast} {...horizons} />
+          </span>
+        </div>
       ) : null}
     </div>
   );

@@ -5,6 +5,7 @@ import { Badge } from "~/components/ui/badge";
 import type { Tone } from "~/components/ui/card";
 import type { MismatchOrigin } from "~/mismatches/contract";
 import { primaryKeyLabel } from "../../normalization/primary-key";
+import { Time } from "~/components/ui/time";
 
 /** The list row as the loader serializes it (a subset of MismatchListRow). */
 export interface MismatchTableRow {
@@ -40,17 +41,24 @@ export const ORIGIN_LABEL: Record<MismatchOrigin, string> = {
   reconciliation: "Reconciliation",
 };
 
+/** An identifier that may be long: cut to its column with an ellipsis, the whole value on hover. */
+function Clipped({ text, mono = false }: { text: string; mono?: boolean }) {
+  return (
+    <span className={`block truncate ${mono ? "font-mono" : ""}`} title={text}>
+      {text}
+    </span>
+  );
+}
+
 // Module scope: v9 recomputes models whenever columns change identity.
+// Widths: the table is laid out fixed so that at 1,280 px of content (the page's max width) every column shows;
+// words wrap, identifiers truncate with the whole value in a title, the time never wraps or cuts.
 const columns = helper.columns([
   helper.display({
     id: "select",
+    meta: { className: "w-10" },
     header: ({ table }) => (
-      <input
-        type="checkbox"
-        aria-label="Select all on this page"
-        checked={table.getIsAllRowsSelected()}
-        onChange={table.getToggleAllRowsSelectedHandler()}
-      />
+      <input type="checkbox" aria-label="Select all on this page" checked={table.getIsAllRowsSelected()} onChange={table.getToggleAllRowsSelectedHandler()} />
     ),
     cell: ({ row }) => (
       <input
@@ -65,25 +73,42 @@ const columns = helper.columns([
   }),
   helper.accessor("id", {
     header: "Id",
+    meta: { className: "w-[4.5rem]" },
     cell: ({ row }) => (
       <Link className="text-sky-700 hover:underline" to={`/mismatches/${row.original.id}`}>
         #{row.original.id}
       </Link>
     ),
   }),
-  helper.accessor("table", { header: "Table", cell: ({ row }) => <span className="font-mono">{row.original.table}</span> }),
-  helper.accessor("primaryKey", { header: "Key", cell: ({ row }) => <span className="font-mono text-xs">{primaryKeyLabel(row.original.primaryKey)}</span> }),
-  helper.accessor("kind", { header: "Kind", cell: ({ row }) => row.original.kind.replaceAll("_", " ") }),
+  helper.accessor("table", { header: "Table", meta: { className: "w-28" }, cell: ({ row }) => <Clipped mono text={row.original.table} /> }),
+  helper.accessor("primaryKey", { header: "Key", cell: ({ row }) => <Clipped mono text={primaryKeyLabel(row.original.primaryKey)} /> }),
+  helper.accessor("kind", { header: "Kind", meta: { className: "w-24" }, cell: ({ row }) => row.original.kind.replaceAll("_", " ") }),
   helper.accessor("differingFields", {
     header: "Differing fields",
-    cell: ({ row }) => <span className="font-mono text-xs">{row.original.differingFields.join(", ") || "—"}</span>,
+    cell: ({ row }) => <Clipped mono text={row.original.differingFields.join(", ") || "—"} />,
   }),
-  helper.accessor("origin", { header: "Origin", cell: ({ row }) => row.original.origin.replaceAll("_", " ") }),
-  helper.accessor("status", { header: "Status", cell: ({ row }) => <Badge tone={STATUS_TONE[row.original.status] ?? "default"}>{row.original.status}</Badge> }),
-  helper.accessor("occurrences", { header: "Seen", cell: ({ row }) => row.original.occurrences.toLocaleString("en") }),
-  helper.accessor("lastSeenAt", { header: "Last seen", cell: ({ row }) => <time className="whitespace-nowrap text-xs">{row.original.lastSeenAt.slice(0, 19)}</time> }),
-  helper.accessor("userId", { header: "User", cell: ({ row }) => <span className="text-xs">{row.original.userId ?? "—"}</span> }),
-  helper.accessor("assigneeEmail", { header: "Assignee", cell: ({ row }) => <span className="text-xs">{row.original.assigneeEmail ?? "—"}</span> }),
+  helper.accessor("origin", { header: "Origin", meta: { className: "w-24" }, cell: ({ row }) => row.original.origin.replaceAll("_", " ") }),
+  helper.accessor("status", {
+    header: "Status",
+    meta: { className: "w-32" },
+    cell: ({ row }) => <Badge tone={STATUS_TONE[row.original.status] ?? "default"}>{row.original.status}</Badge>,
+  }),
+  helper.accessor("occurrences", {
+    header: "Seen",
+    meta: { className: "w-16 text-right" },
+    cell: ({ row }) => row.original.occurrences.toLocaleString("en"),
+  }),
+  helper.accessor("lastSeenAt", {
+    header: "Last seen",
+    meta: { className: "w-40", cellClassName: "whitespace-nowrap" },
+    cell: ({ row }) => <Time at={row.original.lastSeenAt} />,
+  }),
+  helper.accessor("userId", { header: "User", meta: { className: "w-24" }, cell: ({ row }) => <Clipped text={row.original.userId ?? "—"} /> }),
+  helper.accessor("assigneeEmail", {
+    header: "Assignee",
+    meta: { className: "w-40" },
+    cell: ({ row }) => <Clipped text={row.original.assigneeEmail ?? "—"} />,
+  }),
 ]);
 
 /**
@@ -110,9 +135,12 @@ export function MismatchTable({
   return (
     <DataTableView
       table={table}
-      columnCount={columns.length}
+      label="Mismatches"
+      dense
+      fixed
+      minWidth="min-w-[64rem]"
       empty="No mismatch matches these filters."
-      rowClassName={(selected) => (selected ? "bg-sky-50" : undefined)}
+      rowProps={(row) => ({ className: row.getIsSelected() ? "bg-sky-50" : undefined })}
     />
   );
 }

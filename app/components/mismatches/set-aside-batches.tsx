@@ -1,5 +1,9 @@
 import { Form, useNavigation } from "@remix-run/react";
+import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { useMemo } from "react";
+import { DataTableView } from "~/components/data-table/data-table-view";
 import { Button } from "~/components/ui/button";
+import { Time } from "~/components/ui/time";
 
 export interface SetAsideBatchRow {
   id: number;
@@ -7,6 +11,66 @@ export interface SetAsideBatchRow {
   receivedAt: string;
   setAsideAt: string;
   error: string;
+}
+
+const features = tableFeatures({});
+const helper = createColumnHelper<typeof features, SetAsideBatchRow>();
+// Inside the red banner: the header keeps the banner's colour.
+const RED = "text-red-800";
+
+function batchColumns({ canRetry, canDiscard, busy }: { canRetry: boolean; canDiscard: boolean; busy: boolean }) {
+  const columns = helper.columns([
+    helper.accessor("id", { header: "Batch", meta: { className: RED, cellClassName: "font-mono" } }),
+    helper.accessor("receivedAt", {
+      header: "Received",
+      meta: { className: RED, cellClassName: "whitespace-nowrap" },
+      cell: ({ row }) => <Time at={row.original.receivedAt} />,
+    }),
+    helper.accessor("records", { header: "Records", meta: { className: RED }, cell: ({ row }) => row.original.records.toLocaleString("en") }),
+    helper.accessor("error", { header: "Why", meta: { className: RED, cellClassName: "break-all font-mono" } }),
+  ]);
+  if (!canRetry) return columns;
+  return [
+    ...columns,
+    helper.display({
+      id: "action",
+      header: "Action",
+      meta: { className: RED },
+      cell: ({ row: { original: b } }) => (
+        <div className="flex flex-wrap items-start gap-2">
+          <Form method="post">
+            <input type="hidden" name="intent" value="retry-batch" />
+            <input type="hidden" name="batchId" value={b.id} />
+            <Button type="submit" variant="secondary" disabled={busy} aria-label={`Retry batch ${b.id}`}>
+              Retry
+            </Button>
+          </Form>
+          {canDiscard ? (
+            <details>
+              <summary className="cursor-pointer py-1.5 text-red-800 underline">Discard…</summary>
+              <Form method="post" className="mt-1 flex flex-col gap-1">
+                <input type="hidden" name="intent" value="discard-batch" />
+                <input type="hidden" name="batchId" value={b.id} />
+                <label className="flex flex-col font-medium">
+                  {`Why discard its ${b.records.toLocaleString("en")} record${b.records === 1 ? "" : "s"} for good?`}
+                  <input name="reason" required maxLength={2000} className="mt-1 rounded border border-red-300 px-2 py-1 text-sm font-normal text-slate-900" />
+                </label>
+                <Button type="submit" variant="danger" disabled={busy}>
+                  Discard batch {b.id}
+                </Button>
+              </Form>
+            </details>
+          ) : null}
+        </div>
+      ),
+    }),
+  ];
+}
+
+function SetAsideBatchTable({ batches, canRetry, canDiscard, busy }: { batches: SetAsideBatchRow[]; canRetry: boolean; canDiscard: boolean; busy: boolean }) {
+  const columns = useMemo(() => batchColumns({ canRetry, canDiscard, busy }), [canRetry, canDiscard, busy]);
+  const table = useTable({ features, columns, data: batches, getRowId: (row) => String(row.id) });
+  return <DataTableView table={table} variant="plain" dense empty={null} />;
 }
 
 /**
@@ -36,60 +100,13 @@ export function SetAsideBatches({
       </h2>
       <p className="mt-1">
         Each passed validation, but PostgreSQL refused its rows when folding it alone. It is kept whole, and the batches after it keep flowing.
-        {canRetry ? " Fix the cause (a rule, a constraint, the server), then put it back in the inbox." : " An engineer can put it back in the inbox once the cause is fixed."}
+        {canRetry
+          ? " Fix the cause (a rule, a constraint, the server), then put it back in the inbox."
+          : " An engineer can put it back in the inbox once the cause is fixed."}
       </p>
-      <table className="mt-2 w-full text-left text-xs">
-        <thead>
-          <tr className="text-red-800">
-            <th className="py-1 pr-3 font-medium">Batch</th>
-            <th className="py-1 pr-3 font-medium">Received</th>
-            <th className="py-1 pr-3 font-medium">Records</th>
-            <th className="py-1 pr-3 font-medium">Why</th>
-            {canRetry ? <th className="py-1 font-medium">Action</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {batches.map((b) => (
-            <tr key={b.id} className="border-t border-red-200 align-top">
-              <td className="py-1 pr-3 font-mono">{b.id}</td>
-              <td className="whitespace-nowrap py-1 pr-3">
-                <time dateTime={b.receivedAt}>{b.receivedAt.slice(0, 19)}</time>
-              </td>
-              <td className="py-1 pr-3">{b.records.toLocaleString("en")}</td>
-              <td className="break-all py-1 pr-3 font-mono">{b.error}</td>
-              {canRetry ? (
-                <td className="py-1">
-                  <div className="flex flex-wrap items-start gap-2">
-                    <Form method="post">
-                      <input type="hidden" name="intent" value="retry-batch" />
-                      <input type="hidden" name="batchId" value={b.id} />
-                      <Button type="submit" variant="secondary" disabled={busy} aria-label={`Retry batch ${b.id}`}>
-                        Retry
-                      </Button>
-                    </Form>
-                    {canDiscard ? (
-                      <details>
-                        <summary className="cursor-pointer py-1.5 text-red-800 underline">Discard…</summary>
-                        <Form method="post" className="mt-1 flex flex-col gap-1">
-                          <input type="hidden" name="intent" value="discard-batch" />
-                          <input type="hidden" name="batchId" value={b.id} />
-                          <label className="flex flex-col font-medium">
-                            {`Why discard its ${b.records.toLocaleString("en")} record${b.records === 1 ? "" : "s"} for good?`}
-                            <input name="reason" required maxLength={2000} className="mt-1 rounded border border-red-300 px-2 py-1 text-sm font-normal text-slate-900" />
-                          </label>
-                          <Button type="submit" variant="danger" disabled={busy}>
-                            Discard batch {b.id}
-                          </Button>
-                        </Form>
-                      </details>
-                    ) : null}
-                  </div>
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="mt-2">
+        <SetAsideBatchTable batches={batches} canRetry={canRetry} canDiscard={canDiscard} busy={busy} />
+      </div>
       {total > batches.length ? <p className="mt-2 text-xs">{`… and ${(total - batches.length).toLocaleString("en")} more, oldest first.`}</p> : null}
     </section>
   );

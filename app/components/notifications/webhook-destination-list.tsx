@@ -1,4 +1,6 @@
 import { Form } from "@remix-run/react";
+import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { DataTableView } from "~/components/data-table/data-table-view";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
@@ -33,7 +35,21 @@ export interface WebhookDestinationRow {
 /** What became of a delivery whose attempt failed: retried later, still to retry, or given up after the last. */
 const ERROR_OUTCOME: Record<string, string> = { pending: "will retry", delivered: "retried", failed: "gave up" };
 
-function ActionButton({ id, intent, label, name, busy, variant = "secondary" }: { id: string; intent: string; label: string; name: string; busy: boolean; variant?: "secondary" | "primary" }) {
+function ActionButton({
+  id,
+  intent,
+  label,
+  name,
+  busy,
+  variant = "secondary",
+}: {
+  id: string;
+  intent: string;
+  label: string;
+  name: string;
+  busy: boolean;
+  variant?: "secondary" | "primary";
+}) {
   return (
     <Form method="post">
       <input type="hidden" name="intent" value={intent} />
@@ -43,6 +59,33 @@ function ActionButton({ id, intent, label, name, busy, variant = "secondary" }: 
       </Button>
     </Form>
   );
+}
+
+const features = tableFeatures({});
+const helper = createColumnHelper<typeof features, WebhookAttemptRow>();
+// Module scope: v9 recomputes models whenever columns change identity.
+const attemptColumns = helper.columns([
+  helper.accessor("at", { header: "When", cell: ({ row }) => <Time at={row.original.at} /> }),
+  helper.accessor("eventType", { header: "Event", cell: ({ row }) => <span title={row.original.summary}>{row.original.eventType}</span> }),
+  helper.accessor("attempt", { header: "Attempt", cell: ({ row }) => `#${row.original.attempt}` }),
+  helper.accessor("error", {
+    header: "Result",
+    cell: ({ row: { original: a } }) =>
+      a.error === null ? (
+        <Badge tone="ok">{`${a.httpStatus} delivered`}</Badge>
+      ) : (
+        <span>
+          <Badge tone={a.deliveryStatus === "failed" ? "critical" : "warning"}>{ERROR_OUTCOME[a.deliveryStatus] ?? a.deliveryStatus}</Badge>{" "}
+          <span className="text-slate-600">{a.error}</span>
+        </span>
+      ),
+  }),
+]);
+
+/** One destination's delivery log: every attempt, newest first. */
+function DeliveryLogTable({ name, attempts }: { name: string; attempts: WebhookAttemptRow[] }) {
+  const table = useTable({ features, columns: attemptColumns, data: attempts, getRowId: (row) => `${row.deliveryId}-${row.attempt}` });
+  return <DataTableView table={table} variant="plain" dense label={`Delivery log of ${name}`} empty="No delivery yet." />;
 }
 
 /** Each destination with its buttons and its delivery log (every attempt, newest first). */
@@ -57,7 +100,16 @@ export function WebhookDestinationList({ destinations, busy }: { destinations: W
   return (
     <div className="space-y-4">
       {destinations.map((d) => (
-        <Card key={d.id} title={d.name} actions={<span className="flex gap-2">{d.enabled ? <Badge tone="ok">enabled</Badge> : <Badge>disabled</Badge>}{d.pending ? <Badge tone="info">{d.pending} queued</Badge> : null}</span>}>
+        <Card
+          key={d.id}
+          title={d.name}
+          actions={
+            <span className="flex gap-2">
+              {d.enabled ? <Badge tone="ok">enabled</Badge> : <Badge>disabled</Badge>}
+              {d.pending ? <Badge tone="info">{d.pending} queued</Badge> : null}
+            </span>
+          }
+        >
           <dl className="mb-3 grid grid-cols-[8rem_1fr] gap-x-3 gap-y-1 text-sm">
             <dt className="text-slate-500">URL</dt>
             <dd className="break-all font-mono text-xs">{d.url}</dd>
@@ -77,47 +129,7 @@ export function WebhookDestinationList({ destinations, busy }: { destinations: W
             <ActionButton id={d.id} intent={d.enabled ? "disable" : "enable"} label={d.enabled ? "Disable" : "Enable"} name={d.name} busy={busy} />
             <ActionButton id={d.id} intent="delete" label="Delete" name={d.name} busy={busy} />
           </div>
-          <table className="w-full text-left text-xs" aria-label={`Delivery log of ${d.name}`}>
-            <thead className="text-slate-500">
-              <tr>
-                <th className="py-1 pr-2 font-medium">When</th>
-                <th className="py-1 pr-2 font-medium">Event</th>
-                <th className="py-1 pr-2 font-medium">Attempt</th>
-                <th className="py-1 pr-2 font-medium">Result</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {d.attempts.length === 0 ? (
-                <tr>
-                  <td colSpan={4} className="py-2 text-slate-500">
-                    No delivery yet.
-                  </td>
-                </tr>
-              ) : (
-                d.attempts.map((a) => (
-                  <tr key={`${a.deliveryId}-${a.attempt}`}>
-                    <td className="py-1 pr-2">
-                      <Time at={a.at} />
-                    </td>
-                    <td className="py-1 pr-2" title={a.summary}>
-                      {a.eventType}
-                    </td>
-                    <td className="py-1 pr-2">#{a.attempt}</td>
-                    <td className="py-1 pr-2">
-                      {a.error === null ? (
-                        <Badge tone="ok">{`${a.httpStatus} delivered`}</Badge>
-                      ) : (
-                        <span>
-                          <Badge tone={a.deliveryStatus === "failed" ? "critical" : "warning"}>{ERROR_OUTCOME[a.deliveryStatus] ?? a.deliveryStatus}</Badge>{" "}
-                          <span className="text-slate-600">{a.error}</span>
-                        </span>
-                      )}
-                    </td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
+          <DeliveryLogTable name={d.name} attempts={d.attempts} />
         </Card>
       ))}
     </div>

@@ -1,4 +1,6 @@
 import { Link } from "@remix-run/react";
+import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { DataTableView } from "~/components/data-table/data-table-view";
 import { groupRecordsPath } from "~/components/mismatches/group-link";
 import { Sparkline } from "~/components/mismatches/sparkline";
 import { Badge } from "~/components/ui/badge";
@@ -13,6 +15,44 @@ export interface MismatchSummary {
   topGroups: { key: string; table: string; kind: string; differingFields: string[]; occurrences: number; trend: number[] }[];
   setAsideBatches: number;
   waitingRecords: number;
+}
+
+type TopGroup = MismatchSummary["topGroups"][number];
+const features = tableFeatures({});
+const helper = createColumnHelper<typeof features, TopGroup>();
+// Module scope: v9 recomputes models whenever columns change identity.
+const topColumns = helper.columns([
+  helper.accessor("table", {
+    header: "Table",
+    cell: ({ row }) => (
+      <Link to={groupRecordsPath(row.original)} className="font-mono text-sky-700 hover:underline">
+        {row.original.table}
+      </Link>
+    ),
+  }),
+  helper.accessor("kind", { header: "Kind", meta: { cellClassName: "text-slate-600" }, cell: ({ row }) => row.original.kind.replaceAll("_", " ") }),
+  helper.accessor("differingFields", {
+    header: "Differing fields",
+    meta: { cellClassName: "font-mono text-xs" },
+    cell: ({ row }) => row.original.differingFields.join(", ") || "—",
+  }),
+  helper.accessor("occurrences", {
+    header: "Occurrences",
+    meta: { className: "text-right tabular-nums" },
+    cell: ({ row }) => row.original.occurrences.toLocaleString("en"),
+  }),
+  helper.accessor("trend", {
+    header: "Last 24 h",
+    cell: ({ row }) => (
+      <Sparkline values={row.original.trend} label={`Occurrences per hour of ${row.original.table} ${row.original.differingFields.join(", ")}`} />
+    ),
+  }),
+]);
+
+/** The worst groups of the last 24 h; the card's heading names the list, so the rows need no header. */
+function TopOffenderTable({ groups }: { groups: TopGroup[] }) {
+  const table = useTable({ features, columns: topColumns, data: groups, getRowId: (row) => row.key });
+  return <DataTableView table={table} variant="plain" headless empty={null} />;
 }
 
 function percent(rate: number): string {
@@ -63,7 +103,9 @@ export function MismatchSummaryCard({ summary }: { summary: MismatchSummary }) {
           <div className="text-xs font-medium uppercase tracking-wide text-slate-500">Occurrences, last 24 h</div>
           <div className="text-2xl font-semibold tabular-nums">{lastDay.toLocaleString("en")}</div>
           <Sparkline values={summary.lastDay} width={160} label="Mismatch occurrences per hour over the last 24 hours" />
-          {summary.waitingRecords > 0 ? <div className="text-xs text-slate-500">{`${summary.waitingRecords.toLocaleString("en")} more still being folded in`}</div> : null}
+          {summary.waitingRecords > 0 ? (
+            <div className="text-xs text-slate-500">{`${summary.waitingRecords.toLocaleString("en")} more still being folded in`}</div>
+          ) : null}
         </div>
         <div>
           <div className="text-xs font-medium uppercase tracking-wide text-slate-500">Rate against budget</div>
@@ -87,25 +129,9 @@ export function MismatchSummaryCard({ summary }: { summary: MismatchSummary }) {
       {summary.topGroups.length ? (
         <div className="mt-4">
           <div className="text-xs font-medium uppercase tracking-wide text-slate-500">Top offenders, last 24 h</div>
-          <table className="mt-1 w-full text-sm">
-            <tbody>
-              {summary.topGroups.map((g) => (
-                <tr key={g.key} className="border-t border-slate-100">
-                  <td className="py-1 pr-2">
-                    <Link to={groupRecordsPath(g)} className="font-mono text-sky-700 hover:underline">
-                      {g.table}
-                    </Link>
-                  </td>
-                  <td className="py-1 pr-2 text-slate-600">{g.kind.replaceAll("_", " ")}</td>
-                  <td className="py-1 pr-2 font-mono text-xs">{g.differingFields.join(", ") || "—"}</td>
-                  <td className="py-1 pr-2 text-right tabular-nums">{g.occurrences.toLocaleString("en")}</td>
-                  <td className="py-1">
-                    <Sparkline values={g.trend} label={`Occurrences per hour of ${g.table} ${g.differingFields.join(", ")}`} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="mt-1">
+            <TopOffenderTable groups={summary.topGroups} />
+          </div>
         </div>
       ) : null}
     </Card>

@@ -30,7 +30,11 @@ export function SchemaDriftCard({ drift }: { drift: SchemaDriftOverview }) {
       ) : (
         <>
           <p className="text-sm text-slate-800">
-            {drift.breakingTables ? <Badge tone="critical">{`${drift.breakingTables} table${drift.breakingTables === 1 ? "" : "s"} with breaking drift`}</Badge> : <Badge tone="ok">no breaking drift</Badge>}{" "}
+            {drift.breakingTables ? (
+              <Badge tone="critical">{`${drift.breakingTables} table${drift.breakingTables === 1 ? "" : "s"} with breaking drift`}</Badge>
+            ) : (
+              <Badge tone="ok">no breaking drift</Badge>
+            )}{" "}
             {drift.other ? `${drift.other} other difference${drift.other === 1 ? "" : "s"}` : null}
           </p>
           {drift.tables.length ? <p className="mt-2 text-sm text-slate-700">{drift.tables.join(", ")}</p> : null}

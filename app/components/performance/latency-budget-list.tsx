@@ -3,6 +3,7 @@ import { formatFactor, formatLatency } from "~/latency/format";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import type { SideFigures } from "./operation-latency-table";
+import { Input } from "~/components/ui/input";
 
 export interface CohortLatencyRow {
   cohortId: string;
@@ -17,7 +18,15 @@ export interface CohortLatencyRow {
  * Each cohort's latency gate: its budget (the target's p99 at most k x the source's over the cohort's budget
  * window), where it stands now, and for engineers a form to set or remove it with a reason.
  */
-export function LatencyBudgetList({ cohorts, canEdit, errors }: { cohorts: CohortLatencyRow[]; canEdit: boolean; errors?: Record<string, string[] | undefined> }) {
+export function LatencyBudgetList({
+  cohorts,
+  canEdit,
+  errors,
+}: {
+  cohorts: CohortLatencyRow[];
+  canEdit: boolean;
+  errors?: Record<string, string[] | undefined>;
+}) {
   if (cohorts.length === 0) return <p className="text-sm text-slate-500">No cohorts yet.</p>;
   return (
     <ul className="divide-y divide-slate-100 text-sm">
@@ -43,7 +52,7 @@ export function LatencyBudgetList({ cohorts, canEdit, errors }: { cohorts: Cohor
                 <input type="hidden" name="cohortId" value={c.cohortId} />
                 <label className="text-xs text-slate-600">
                   k (empty: no gate)
-                  <input
+                  <Input
                     name="p99Factor"
                     type="number"
                     step="0.1"
@@ -51,17 +60,23 @@ export function LatencyBudgetList({ cohorts, canEdit, errors }: { cohorts: Cohor
                     max={100}
                     defaultValue={c.p99Factor ?? ""}
                     aria-label={`Latency budget factor for ${c.cohortName}`}
-                    className="ml-1 w-20 rounded border border-slate-300 px-2 py-1"
+                    className="ml-1 w-20"
                   />
                 </label>
-                <input name="reason" required placeholder="Reason" aria-label={`Reason for ${c.cohortName}`} className="w-48 rounded border border-slate-300 px-2 py-1" />
-                <Button type="submit" variant="secondary">Save</Button>
+                <Input name="reason" required placeholder="Reason" aria-label={`Reason for ${c.cohortName}`} className="w-48" />
+                <Button type="submit" variant="secondary">
+                  Save
+                </Button>
               </Form>
             ) : null}
           </li>
         );
       })}
-      {errors ? <li className="py-2 text-xs text-red-700" role="alert">{Object.values(errors).flat().join(" ")}</li> : null}
+      {errors ? (
+        <li className="py-2 text-xs text-red-700" role="alert">
+          {Object.values(errors).flat().join(" ")}
+        </li>
+      ) : null}
     </ul>
   );
 }

@@ -1,5 +1,5 @@
 import { SeriesChart } from "~/components/health/series-chart";
-import { formatLatency } from "~/latency/format";
+import { formatLatency, formatLatencyTick } from "~/latency/format";
 import type { SideFigures } from "./operation-latency-table";
 
 export interface LatencyChartPoint {
@@ -17,5 +17,5 @@ export function LatencyChart({ points }: { points: LatencyChartPoint[] }) {
     "source p50": p.source?.p50 ?? null,
     "target p50": p.target?.p50 ?? null,
   }));
-  return <SeriesChart rows={rows} subjects={["source p99", "target p99", "source p50", "target p50"]} format={formatLatency} />;
+  return <SeriesChart rows={rows} subjects={["source p99", "target p99", "source p50", "target p50"]} format={formatLatency} formatTick={formatLatencyTick} />;
 }

@@ -1,4 +1,7 @@
 import { Link } from "@remix-run/react";
+import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
+import { useMemo } from "react";
+import { DataTableView } from "~/components/data-table/data-table-view";
 import { formatFactor, formatLatency } from "~/latency/format";
 import { Badge } from "~/components/ui/badge";
 import type { Tone } from "~/components/ui/card";
@@ -30,16 +33,64 @@ function percent(rate: number): string {
   return rate === 0 ? "0%" : `${(rate * 100).toFixed(rate < 0.001 ? 3 : 2)}%`;
 }
 
-function Figures({ side }: { side: SideFigures | null }) {
-  if (!side) return <td className="px-2 py-1.5 text-slate-400" colSpan={4}>not timed</td>;
-  return (
-    <>
-      <td className="px-2 py-1.5 text-right tabular-nums">{formatLatency(side.p50)}</td>
-      <td className="px-2 py-1.5 text-right tabular-nums">{formatLatency(side.p95)}</td>
-      <td className="px-2 py-1.5 text-right font-medium tabular-nums">{formatLatency(side.p99)}</td>
-      <td className="px-2 py-1.5 text-right tabular-nums">{percent(side.errorRate)}</td>
-    </>
-  );
+const features = tableFeatures({});
+const helper = createColumnHelper<typeof features, OperationRow>();
+const FIGURE = { className: "text-right", cellClassName: "tabular-nums" };
+
+/** One side's p50, p95, p99 and error rate under its name; a side with no timings says so in its first column. */
+function sideColumns(side: "source" | "target") {
+  const figure = (id: string, header: string, show: (f: SideFigures) => string, emphasis = "") =>
+    helper.accessor((row) => row[side], {
+      id: `${side}-${id}`,
+      header,
+      meta: { ...FIGURE, cellClassName: `${FIGURE.cellClassName} ${emphasis}` },
+      cell: ({ getValue }) => {
+        const figures = getValue();
+        if (figures) return show(figures);
+        return id === "p50" ? <span className="text-slate-400">not timed</span> : null;
+      },
+    });
+  return helper.group({
+    id: side,
+    header: side === "source" ? "Source" : "Target",
+    meta: { className: "border-b border-slate-200 text-center" },
+    columns: helper.columns([
+      figure("p50", "p50", (f) => formatLatency(f.p50)),
+      figure("p95", "p95", (f) => formatLatency(f.p95)),
+      figure("p99", "p99", (f) => formatLatency(f.p99), "font-medium"),
+      figure("errors", "errors", (f) => percent(f.errorRate)),
+    ]),
+  });
+}
+
+function operationColumns(chartHref: (row: OperationRow) => string) {
+  return helper.columns([
+    helper.accessor("table", { header: "Table", meta: { cellClassName: "font-mono" } }),
+    helper.accessor("operation", {
+      header: "Operation",
+      cell: ({ row }) => (
+        <Link to={chartHref(row.original)} className="text-sky-700 hover:underline" preventScrollReset>
+          {row.original.operation}
+        </Link>
+      ),
+    }),
+    helper.accessor("p99Ratio", {
+      header: "Target p99 / source p99",
+      meta: { className: "text-right" },
+      cell: ({ getValue }) => {
+        const ratio = getValue();
+        return <Badge tone={ratioTone(ratio)}>{ratio === null ? "one side only" : formatFactor(ratio)}</Badge>;
+      },
+    }),
+    sideColumns("source"),
+    sideColumns("target"),
+    helper.accessor((row) => (row.source?.count ?? 0) + (row.target?.count ?? 0), {
+      id: "count",
+      header: "Calls timed",
+      meta: FIGURE,
+      cell: ({ getValue }) => getValue().toLocaleString("en"),
+    }),
+  ]);
 }
 
 /**
@@ -47,44 +98,14 @@ function Figures({ side }: { side: SideFigures | null }) {
  * is slowest against the source first (the server sorts). A row's operation links to its chart.
  */
 export function OperationLatencyTable({ rows, chartHref }: { rows: OperationRow[]; chartHref: (row: OperationRow) => string }) {
-  if (rows.length === 0) return <p className="text-sm text-slate-500">No timed operations in this period: the clients report timings of mirrored writes and shadow reads only.</p>;
+  // The link target depends only on the page's filters, which the route memoizes on the search parameters.
+  const columns = useMemo(() => operationColumns(chartHref), [chartHref]);
+  const table = useTable({ features, columns, data: rows, getRowId: (row) => `${row.table}\u0000${row.operation}` });
+  if (rows.length === 0)
+    return <p className="text-sm text-slate-500">No timed operations in this period: the clients report timings of mirrored writes and shadow reads only.</p>;
   return (
     <div className="overflow-x-auto">
-      <table className="w-full text-sm" aria-label="Operations, target slowest first">
-        <thead className="text-xs uppercase tracking-wide text-slate-500">
-          <tr>
-            <th rowSpan={2} className="px-2 py-1 text-left">Table</th>
-            <th rowSpan={2} className="px-2 py-1 text-left">Operation</th>
-            <th rowSpan={2} className="px-2 py-1 text-right">Target p99 / source p99</th>
-            <th colSpan={4} className="border-b border-slate-200 px-2 py-1 text-center">Source</th>
-            <th colSpan={4} className="border-b border-slate-200 px-2 py-1 text-center">Target</th>
-            <th rowSpan={2} className="px-2 py-1 text-right">Calls timed</th>
-          </tr>
-          <tr>
-            {["p50", "p95", "p99", "errors", "p50", "p95", "p99", "errors"].map((h, i) => (
-              <th key={i} className="px-2 py-1 text-right">{h}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={`${row.table}\u0000${row.operation}`} className="border-t border-slate-100">
-              <td className="px-2 py-1.5 font-mono">{row.table}</td>
-              <td className="px-2 py-1.5">
-                <Link to={chartHref(row)} className="text-sky-700 hover:underline" preventScrollReset>
-                  {row.operation}
-                </Link>
-              </td>
-              <td className="px-2 py-1.5 text-right">
-                <Badge tone={ratioTone(row.p99Ratio)}>{row.p99Ratio === null ? "one side only" : formatFactor(row.p99Ratio)}</Badge>
-              </td>
-              <Figures side={row.source} />
-              <Figures side={row.target} />
-              <td className="px-2 py-1.5 text-right tabular-nums">{((row.source?.count ?? 0) + (row.target?.count ?? 0)).toLocaleString("en")}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTableView table={table} variant="plain" label="Operations, target slowest first" empty={null} />
     </div>
   );
 }

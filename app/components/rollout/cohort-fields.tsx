@@ -1,8 +1,9 @@
 import { Field } from "~/components/ui/field";
-import { MODE_LABELS, MODES, type Mode } from "../../rollout/modes";
+import { MODE_LABELS, MODES } from "../../rollout/modes";
 import { formatBasisPoints } from "../../rollout/percent";
 import { formatRampSteps } from "../../rollout/ramp";
 import type { CohortInput } from "~/models/cohort.server";
+import { Select } from "~/components/ui/select";
 
 /** The same fields the model saves: one shape from the form to the database. */
 export type CohortFieldValues = CohortInput;
@@ -16,15 +17,20 @@ export function CohortFields({ values, errors = {}, disabled }: { values?: Cohor
       <Field label="Priority (lower is evaluated first)" name="priority" type="number" defaultValue={values?.priority ?? 100} error={errors.priority} />
       <label className="block text-sm">
         <span className="font-medium">Mode</span>
-        <select name="mode" defaultValue={values?.mode ?? "dual_write"} className="mt-1 block w-full rounded border border-slate-300 px-2 py-1">
+        <Select name="mode" defaultValue={values?.mode ?? "dual_write"} className="mt-1 block w-full">
           {MODES.map((mode) => (
             <option key={mode} value={mode}>
               {MODE_LABELS[mode]}
             </option>
           ))}
-        </select>
+        </Select>
       </label>
-      <Field label="Percentage" name="percent" defaultValue={values ? formatBasisPoints(values.percentBasisPoints).replace("%", "") : "0"} error={errors.percent} />
+      <Field
+        label="Percentage"
+        name="percent"
+        defaultValue={values ? formatBasisPoints(values.percentBasisPoints).replace("%", "") : "0"}
+        error={errors.percent}
+      />
       <Field label="Description" name="description" defaultValue={values?.description} error={errors.description} />
       <Field label="Regions" name="regions" defaultValue={c.regions?.join(", ")} error={errors.regions} hint="comma separated; empty = any" />
       <Field label="Countries" name="countries" defaultValue={c.countries?.join(", ")} error={errors.countries} />
@@ -37,8 +43,20 @@ export function CohortFields({ values, errors = {}, disabled }: { values?: Cohor
         defaultValue={values?.mismatchBudget == null ? "" : String(values.mismatchBudget * 100)}
         error={errors.mismatchBudgetPercent}
       />
-      <Field label="Budget window (minutes)" name="budgetWindowMinutes" type="number" defaultValue={values?.budgetWindowMinutes ?? 60} error={errors.budgetWindowMinutes} />
-      <Field label="Ramp steps" name="rampSteps" defaultValue={values?.rampSteps ? formatRampSteps(values.rampSteps) : ""} error={errors.rampSteps} hint="e.g. 1% -> 5% -> 25% -> 100%" />
+      <Field
+        label="Budget window (minutes)"
+        name="budgetWindowMinutes"
+        type="number"
+        defaultValue={values?.budgetWindowMinutes ?? 60}
+        error={errors.budgetWindowMinutes}
+      />
+      <Field
+        label="Ramp steps"
+        name="rampSteps"
+        defaultValue={values?.rampSteps ? formatRampSteps(values.rampSteps) : ""}
+        error={errors.rampSteps}
+        hint="e.g. 1% -> 5% -> 25% -> 100%"
+      />
       <Field label="Ramp every (hours)" name="rampEveryHours" defaultValue={values?.rampEveryHours ?? ""} error={errors.rampEveryHours} />
     </fieldset>
   );

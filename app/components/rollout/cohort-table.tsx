@@ -61,5 +61,5 @@ function RampCell({ ramp }: { ramp: RampStatus | null }) {
 /** Cohorts in evaluation order (priority): the first that covers a user decides. Few rows, so no paging. */
 export function CohortTable({ rows }: { rows: CohortTableRow[] }) {
   const table = useTable({ features, columns, data: rows, getRowId: (row) => row.id });
-  return <DataTableView table={table} columnCount={columns.length} empty="No cohorts yet: everyone is on the default mode." />;
+  return <DataTableView table={table} empty="No cohorts yet: everyone is on the default mode." />;
 }

@@ -46,8 +46,8 @@ export function Ladder({ distribution, exact = false }: { distribution: { mode: 
         {() => (
           <ResponsiveContainer width="100%" height={220}>
             <BarChart data={data} layout="vertical" margin={{ left: 24 }}>
-              <XAxis type="number" domain={[0, 100]} unit="%" />
-              <YAxis type="category" dataKey="label" width={110} />
+              <XAxis type="number" domain={[0, 100]} unit="%" fontSize={11} />
+              <YAxis type="category" dataKey="label" width={110} fontSize={12} />
               <Tooltip formatter={(value) => [`${Number(value).toFixed(2)}%`, "of users"]} />
               <Bar dataKey="share" isAnimationActive={false}>
                 {data.map((rung) => (

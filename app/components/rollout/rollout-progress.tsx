@@ -58,15 +58,24 @@ export function RolloutProgressCard({ progress, counts }: { progress: RolloutPro
         {() => (
           <ResponsiveContainer width="100%" height={240}>
             <AreaChart data={progress.days}>
-              <XAxis dataKey="day" />
-              <YAxis unit="%" domain={[0, 100]} />
+              <XAxis dataKey="day" fontSize={11} />
+              <YAxis unit="%" domain={[0, 100]} fontSize={11} />
               <Tooltip
                 formatter={(value) => `${Number(value).toFixed(2)}% of users`}
                 // Ladder order, first rung first, whatever order the stack draws in.
                 itemSorter={(item) => modeRank(item.dataKey as Mode)}
               />
               {MODES.map((mode) => (
-                <Area key={mode} type="stepAfter" dataKey={mode} name={MODE_LABELS[mode]} stackId="rungs" stroke={MODE_COLOURS[mode]} fill={MODE_COLOURS[mode]} isAnimationActive={false} />
+                <Area
+                  key={mode}
+                  type="stepAfter"
+                  dataKey={mode}
+                  name={MODE_LABELS[mode]}
+                  stackId="rungs"
+                  stroke={MODE_COLOURS[mode]}
+                  fill={MODE_COLOURS[mode]}
+                  isAnimationActive={false}
+                />
               ))}
             </AreaChart>
           </ResponsiveContainer>
@@ -87,7 +96,10 @@ export function RolloutProgressCard({ progress, counts }: { progress: RolloutPro
         <ul className="text-sm">
           {progress.waiting.map((w) => (
             <li key={w.cohortId}>
-              <Link className="text-sky-700 hover:underline" to={`/cohorts/${w.cohortId}`}>{w.name}</Link>: {w.detail} (<Time at={w.at} />)
+              <Link className="text-sky-700 hover:underline" to={`/cohorts/${w.cohortId}`}>
+                {w.name}
+              </Link>
+              : {w.detail} (<Time at={w.at} />)
             </li>
           ))}
         </ul>

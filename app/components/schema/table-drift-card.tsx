@@ -20,7 +20,10 @@ const KIND_LABELS: Record<DriftItem["kind"], string> = {
 export function TableDriftCard({ table, items, blocks }: { table: string; items: DriftItem[]; blocks: string[] }) {
   const breaking = items.some((i) => i.breaking);
   return (
-    <Card title={table} actions={breaking ? <Badge tone="critical">breaking</Badge> : <Badge tone="warning">drift</Badge>}>
+    <Card
+      title={<span className="font-mono normal-case">{table}</span>}
+      actions={breaking ? <Badge tone="critical">breaking</Badge> : <Badge tone="warning">drift</Badge>}
+    >
       {blocks.length ? (
         <p className="mb-3 rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">
           Blocks {blocks.join(", ")} from moving forward: the cohort writes this table.
@@ -37,7 +40,10 @@ export function TableDriftCard({ table, items, blocks }: { table: string; items:
               {item.breaks.length ? `Breaks: ${item.breaks.map((b) => AFFECTED_PATH_LABELS[b]).join(", ")}` : "Breaks nothing; performance or strictness only"}
             </p>
             {item.ddl ? (
-              <pre aria-label={`Fix on the target for ${item.object ?? table}`} className="mt-2 overflow-x-auto rounded bg-slate-900 px-3 py-2 text-xs text-slate-100">
+              <pre
+                aria-label={`Fix on the target for ${item.object ?? table}`}
+                className="mt-2 overflow-x-auto rounded bg-slate-900 px-3 py-2 text-xs text-slate-100"
+              >
                 {item.ddl}
               </pre>
             ) : null}

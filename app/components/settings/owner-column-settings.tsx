@@ -10,12 +10,22 @@ export interface OwnerColumnSettingsData {
 }
 
 /** Tables' owner (user id) columns: how reconciliation knows whether a row is expected on the target yet. */
-export function OwnerColumnSettings({ data, canEdit, errors, busy }: { data: OwnerColumnSettingsData; canEdit: boolean; errors: Record<string, string[] | undefined>; busy: boolean }) {
+export function OwnerColumnSettings({
+  data,
+  canEdit,
+  errors,
+  busy,
+}: {
+  data: OwnerColumnSettingsData;
+  canEdit: boolean;
+  errors: Record<string, string[] | undefined>;
+  busy: boolean;
+}) {
   return (
     <Card title="Row owners (reconciliation)">
       <p className="mb-3 text-sm text-slate-600">
-        A table&apos;s owner column holds the id of the user a row belongs to. Reconciliation reads it to tell rows not yet migrated (owner
-        still on source only) from mismatches, and puts the user on every finding. A table without one is verified whole.
+        A table&apos;s owner column holds the id of the user a row belongs to. Reconciliation reads it to tell rows not yet migrated (owner still on source
+        only) from mismatches, and puts the user on every finding. A table without one is verified whole.
       </p>
       <ul className="mb-3 text-sm" aria-label="Owner columns">
         {data.current.length === 0 ? <li>No table has an owner column yet.</li> : null}

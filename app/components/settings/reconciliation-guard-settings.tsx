@@ -2,6 +2,7 @@ import { Form } from "@remix-run/react";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Field } from "~/components/ui/field";
+import { Input } from "~/components/ui/input";
 
 export interface GuardSettingsData {
   allowList: string[];
@@ -12,7 +13,17 @@ export interface GuardSettingsData {
  * What reconciliation may touch and which columns are kept hashed. Everyone sees both; only admins change them,
  * always with a reason (audited).
  */
-export function ReconciliationGuardSettings({ data, isAdmin, errors, busy }: { data: GuardSettingsData; isAdmin: boolean; errors: Record<string, string[] | undefined>; busy: boolean }) {
+export function ReconciliationGuardSettings({
+  data,
+  isAdmin,
+  errors,
+  busy,
+}: {
+  data: GuardSettingsData;
+  isAdmin: boolean;
+  errors: Record<string, string[] | undefined>;
+  busy: boolean;
+}) {
   return (
     <div className="mt-4 grid gap-4 lg:grid-cols-2">
       <Card title="Schemas reconciliation may touch">
@@ -23,7 +34,13 @@ export function ReconciliationGuardSettings({ data, isAdmin, errors, busy }: { d
         {isAdmin ? (
           <Form method="post" className="space-y-3">
             <input type="hidden" name="intent" value="schema-allow-list" />
-            <Field label="Allowed schemas (empty = every application schema)" name="schemas" defaultValue={data.allowList.join(", ")} placeholder="public, app" error={errors.schemas?.[0]} />
+            <Field
+              label="Allowed schemas (empty = every application schema)"
+              name="schemas"
+              defaultValue={data.allowList.join(", ")}
+              placeholder="public, app"
+              error={errors.schemas?.[0]}
+            />
             <Field label="Why the allowed schemas change" id="allow-list-reason" name="reason" error={errors.allowListReason?.[0]} />
             <Button type="submit" disabled={busy}>
               Save allowed schemas
@@ -46,7 +63,7 @@ export function ReconciliationGuardSettings({ data, isAdmin, errors, busy }: { d
                   <input type="hidden" name="intent" value="unmark-sensitive" />
                   <input type="hidden" name="table" value={c.table} />
                   <input type="hidden" name="column" value={c.column} />
-                  <input name="reason" aria-label={`Why ${c.table}.${c.column} is no longer sensitive`} placeholder="reason" className="rounded border border-slate-300 px-2 py-1 text-xs" required />
+                  <Input name="reason" aria-label={`Why ${c.table}.${c.column} is no longer sensitive`} placeholder="reason" className="text-xs" required />
                   <Button variant="secondary" type="submit" disabled={busy}>
                     Unmark
                   </Button>
@@ -61,7 +78,13 @@ export function ReconciliationGuardSettings({ data, isAdmin, errors, busy }: { d
         {isAdmin ? (
           <Form method="post" className="grid gap-3 md:grid-cols-3">
             <input type="hidden" name="intent" value="mark-sensitive" />
-            <Field label="Table of the sensitive column" id="sensitive-table" name="table" placeholder="users or schema.table" error={errors.sensitiveTable?.[0]} />
+            <Field
+              label="Table of the sensitive column"
+              id="sensitive-table"
+              name="table"
+              placeholder="users or schema.table"
+              error={errors.sensitiveTable?.[0]}
+            />
             <Field label="Sensitive column" id="sensitive-column" name="column" placeholder="email" error={errors.sensitiveColumn?.[0]} />
             <Field label="Why it is sensitive" id="sensitive-reason" name="reason" error={errors.sensitiveReason?.[0]} />
             <div className="md:col-span-3">

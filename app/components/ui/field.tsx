@@ -1,7 +1,13 @@
 import type { InputHTMLAttributes, ReactNode } from "react";
 
 /** A labelled input with its error, wired for screen readers and Playwright's getByLabel. */
-export function Field({ label, name, error, hint, ...props }: InputHTMLAttributes<HTMLInputElement> & { label: ReactNode; name: string; error?: string; hint?: ReactNode }) {
+export function Field({
+  label,
+  name,
+  error,
+  hint,
+  ...props
+}: InputHTMLAttributes<HTMLInputElement> & { label: ReactNode; name: string; error?: string; hint?: ReactNode }) {
   const id = props.id ?? `field-${name}`;
   return (
     <div className="space-y-1">

@@ -20,7 +20,9 @@ beforeAll(async () => {
       await source.sql.unsafe(`insert into grades select g, 'user-' || (g / 3), g % 100 from generate_series(0, ${USERS * 3 - 1}) g;
         insert into app."odd""name" select g, 'v' || g from generate_series(1, 50) g;
         create table only_source (id int primary key)`);
-      await target.sql.unsafe(`alter table drifting drop column b; alter table drifting add column c text; alter table drifting alter column a type int using 0`);
+      await target.sql.unsafe(
+        `alter table drifting drop column b; alter table drifting add column c text; alter table drifting alter column a type int using 0`,
+      );
     },
   });
   [{ id: euCohort }] = await app.control.sql<{ id: string }[]>`
@@ -33,11 +35,15 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: unknown, token = app.token) =>
-  fetch(`${app.baseUrl}${path}`, { method: "POST", body: JSON.stringify(body), headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
+  fetch(`${app.baseUrl}${path}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+  });
 const get = (path: string) => fetch(`${app.baseUrl}${path}`, { headers: { authorization: `Bearer ${app.token}` } });
 
 async function runJob(id: string) {
-  const { runBackfillWorker } = await import("../../../app/models/backfill-worker.server");
+  const { runBackfillWorker } = await import("../../../app/backfill/worker.server");
   const { repairSql, sideSql } = await import("../../../app/utils/databases.server");
   await runBackfillWorker(id, { source: sideSql("source"), target: sideSql("target"), targetWriter: repairSql("target") }, { workerId: "api-test" });
 }
@@ -47,7 +53,10 @@ describe("POST /api/v1/backfills", () => {
     [{ table: "nope", reason: "r" }, /nope does not exist on the source or the target/],
     [{ table: "only_source", reason: "r" }, /only_source does not exist on the target/],
     [{ table: "heap_rows", reason: "r" }, /no primary key on the source: a backfill needs one to resume safely .* ON CONFLICT target/],
-    [{ table: "drifting", reason: "r" }, /columns differ between source and target: .*a is text on the source but integer on the target.*b \(integer\) is missing on the target.*c \(text\) is missing on the source/],
+    [
+      { table: "drifting", reason: "r" },
+      /columns differ between source and target: .*a is text on the source but integer on the target.*b \(integer\) is missing on the target.*c \(text\) is missing on the source/,
+    ],
     [{ table: "pg_catalog.pg_class", reason: "r" }, /pg_catalog is a system schema/],
     [{ table: "crdb_internal.ranges", reason: "r" }, /crdb_internal is a system schema/],
     [{ table: "grades", scope: { kind: "users", column: "nope", ids: ["a"] }, reason: "r" }, /has no column nope/],
@@ -77,13 +86,24 @@ describe("POST /api/v1/backfills", () => {
   });
 
   it("backfills a cohort's rows (resolved like a reconciliation's cohort scope), reports progress and converges", async () => {
-    const created = await post("/api/v1/backfills", { table: "grades", scope: { kind: "cohort", cohortId: euCohort, column: "user_id" }, reason: "EU pilot to shadow read" });
+    const created = await post("/api/v1/backfills", {
+      table: "grades",
+      scope: { kind: "cohort", cohortId: euCohort, column: "user_id" },
+      reason: "EU pilot to shadow read",
+    });
     expect(created.status).toBe(202);
     const { id } = await created.json();
     await runJob(id);
     const answer = await (await get(`/api/v1/backfills/${id}`)).json();
     const members = Array.from({ length: USERS }, (_, u) => u).filter((u) => u % 3 === 0);
-    expect(answer).toMatchObject({ status: "converged", copied: members.length * 3, skippedExisting: 0, setAside: 0, remaining: 0, progress: { percent: 100 } });
+    expect(answer).toMatchObject({
+      status: "converged",
+      copied: members.length * 3,
+      skippedExisting: 0,
+      setAside: 0,
+      remaining: 0,
+      progress: { percent: 100 },
+    });
     expect(answer.rounds).toHaveLength(1);
     const [{ n }] = await app.target.sql`select count(*)::int as n from grades`;
     expect(n).toBe(members.length * 3);
@@ -109,5 +129,16 @@ describe("POST /api/v1/backfills", () => {
     expect((await post(`/api/v1/backfills/${id}/cancel`, {})).status).toBe(409);
     const actions = await app.control.sql<{ action: string }[]>`select action from audit_log where entity_id = ${id} order by id`;
     expect(actions.map((a) => a.action)).toEqual(["backfill.start", "backfill.cancel"]);
+  });
+
+  it("names the jobs in the audit log by what they ran on, in the entity column and in the converge rounds' reasons", async () => {
+    const { id } = await (await post("/api/v1/backfills", { table: "grades", reason: "audit names" })).json();
+    await runJob(id);
+    const page = await (await fetch(`${app.baseUrl}/audit?action=reconciliation.start`, { headers: { Cookie: await app.login("viewer") } })).text();
+    // what the page shows (the loader's data below it carries the stored reason as it is)
+    const text = page.slice(0, page.indexOf("window.__remixContext")).replace(/<!-- -->/g, "");
+    expect(text).toContain("verify of public.grades");
+    expect(text).toContain("backfill public.grades: converge round 1");
+    expect(text).not.toContain(`backfill ${id}: converge round`);
   });
 });

@@ -16,7 +16,8 @@ beforeAll(async () => {
           create table documents (id bigint primary key, owner_id text not null references users (id), title text);
           create table annotations (id bigint primary key, author_id text not null references users (id), document_id bigint references documents (id), body jsonb)`);
       }
-      await source.sql.unsafe(`insert into users select 'user-' || g, (array['eu', 'us', 'apac'])[g % 3 + 1], 'DE', g % 7, 'free' from generate_series(0, ${USERS - 1}) g;
+      await source.sql
+        .unsafe(`insert into users select 'user-' || g, (array['eu', 'us', 'apac'])[g % 3 + 1], 'DE', g % 7, 'free' from generate_series(0, ${USERS - 1}) g;
         insert into documents select g, 'user-' || (g % ${USERS}), 'doc ' || g from generate_series(1, 900) g;
         -- an annotation by a user on a document of the same user, so a cohort's rows reference only its own
         insert into annotations select g, 'user-' || (g % ${USERS}), g, jsonb_build_object('n', g) from generate_series(1, 900) g`);
@@ -61,7 +62,7 @@ describe("the backfilled gate", () => {
     const { started, refused } = await cohortModel.startCohortBackfill(euCohort, engineer, "EU pilot to shadow read");
     expect(refused).toEqual([]);
     expect(started.map((s) => s.table)).toEqual(["public.users", "public.documents", "public.annotations"]);
-    const { runBackfillWorker } = await import("../../../app/models/backfill-worker.server");
+    const { runBackfillWorker } = await import("../../../app/backfill/worker.server");
     const { repairSql, sideSql } = await import("../../../app/utils/databases.server");
     const sides = { source: sideSql("source"), target: sideSql("target"), targetWriter: repairSql("target") };
     // one after the other, in the order they were started (parents first): the target's foreign keys hold
@@ -84,7 +85,8 @@ describe("the backfilled gate", () => {
     const outcome = await backfilledGate.check(context(usCohort));
     expect(outcome.passed).toBe(true);
     expect(outcome.reason).toMatch(/overridden by admin@test .*: US data was restored/);
-    const [audit] = await app.control.sql`select action, actor_label, reason from audit_log where entity_id = ${usCohort} and action = 'backfill.gate_override'`;
+    const [audit] = await app.control
+      .sql`select action, actor_label, reason from audit_log where entity_id = ${usCohort} and action = 'backfill.gate_override'`;
     expect(audit).toEqual({ action: "backfill.gate_override", actor_label: "admin@test", reason: "US data was restored on the target from a snapshot" });
   });
 });
@@ -102,7 +104,12 @@ describe("backfill pages", () => {
     expect(other.replace(/<!-- -->/g, "")).toContain("Gate overridden by admin@test");
     const post = (role: "viewer" | "engineer", intent: string) =>
       page(`/cohorts/${usCohort}`, role).then(async () =>
-        fetch(`${app.baseUrl}/cohorts/${usCohort}`, { method: "POST", body: new URLSearchParams({ intent, reason: "r" }), headers: { Cookie: await app.login(role), Origin: app.baseUrl }, redirect: "manual" }),
+        fetch(`${app.baseUrl}/cohorts/${usCohort}`, {
+          method: "POST",
+          body: new URLSearchParams({ intent, reason: "r" }),
+          headers: { Cookie: await app.login(role), Origin: app.baseUrl },
+          redirect: "manual",
+        }),
       );
     expect((await post("viewer", "backfill-cohort")).status).toBe(403);
     expect((await post("engineer", "backfill-override")).status).toBe(403);
@@ -116,6 +123,8 @@ describe("backfill pages", () => {
     expect(job).toContain("Converge rounds");
     expect(job).toContain("verify job");
     expect((await page("/backfills/not-a-uuid", "viewer")).status).toBe(404);
-    expect((await fetch(`${app.baseUrl}/backfills/${id}`, { method: "POST", headers: { Cookie: await app.login("viewer"), Origin: app.baseUrl } })).status).toBe(403);
+    expect(
+      (await fetch(`${app.baseUrl}/backfills/${id}`, { method: "POST", headers: { Cookie: await app.login("viewer"), Origin: app.baseUrl } })).status,
+    ).toBe(403);
   });
 });

@@ -2,12 +2,13 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createControlDatabase } from "../../support/control-db";
 import { createScratchDatabase, type ScratchDatabase } from "../../support/databases";
+import { waitFor } from "../../support/wait-for";
 
 let control: ScratchDatabase;
 let source: ScratchDatabase;
 let target: ScratchDatabase;
 type Model = typeof import("../../../app/models/backfill.server");
-type Worker = typeof import("../../../app/models/backfill-worker.server");
+type Worker = typeof import("../../../app/backfill/worker.server");
 let model: Model;
 let worker: Worker;
 const actor = { type: "user" as const, id: null, label: "engineer@test" };
@@ -17,13 +18,17 @@ const LESSONS = `create table lessons (id bigint primary key, title text, minute
 const FILL = `insert into lessons select g, 'lesson ' || g, g % 90, array['t' || (g % 5)], jsonb_build_object('g', g), timestamptz '2024-09-01 08:00+00' + g * interval '1 minute' from generate_series(1, ${ROWS}) g`;
 
 beforeAll(async () => {
-  [control, source, target] = await Promise.all([createControlDatabase("bf_jobs_ctl"), createScratchDatabase("bf_jobs_src"), createScratchDatabase("bf_jobs_tgt")]);
+  [control, source, target] = await Promise.all([
+    createControlDatabase("bf_jobs_ctl"),
+    createScratchDatabase("bf_jobs_src"),
+    createScratchDatabase("bf_jobs_tgt"),
+  ]);
   process.env.CUTOVER_DATABASE_URL = control.url;
   process.env.SOURCE_DATABASE_URL = source.url;
   process.env.TARGET_DATABASE_URL = target.url;
   process.env.SESSION_SECRET ??= "test-session-secret-0123456789";
   model = await import("../../../app/models/backfill.server");
-  worker = await import("../../../app/models/backfill-worker.server");
+  worker = await import("../../../app/backfill/worker.server");
 });
 
 beforeEach(async () => {
@@ -38,16 +43,6 @@ afterAll(async () => {
   await closeControlDb();
   await Promise.all([control?.drop(), source?.drop(), target?.drop()]);
 });
-
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function sides() {
   const { repairSql, sideSql } = await import("../../../app/utils/databases.server");
@@ -87,9 +82,12 @@ describe("backfill jobs", () => {
   it("resumes after SIGKILL from the checkpoints: finished ranges are not copied again, exact count, no duplicates", async () => {
     // a rows-per-second cap keeps the child busy long enough to be killed in the middle
     const id = await newJob({ rowsPerSecond: 4_000, batchRows: 200, workers: 1 });
-    const child = spawn(process.execPath, ["--import", "tsx", "tests/integration/backfill/worker-child.ts", id], { env: { ...process.env }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "tests/integration/backfill/worker-child.ts", id], {
+      env: { ...process.env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     const exited = new Promise((resolve) => child.on("exit", resolve));
-    await waitFor(async () => (await model.getBackfillJob(id))!.rangesDone >= 3, "the child to finish some ranges");
+    await waitFor(async () => (await model.getBackfillJob(id))!.rangesDone >= 3, "the child to finish some ranges", 45_000);
     child.kill("SIGKILL");
     await exited;
     const mid = (await model.getBackfillJob(id))!;
@@ -113,6 +111,42 @@ describe("backfill jobs", () => {
     expect(job.rowsSkippedExisting).toBeLessThanOrEqual(200);
   });
 
+  it("a runner taking the converge phase over goes on with the round's verify instead of starting a second one", async () => {
+    const id = await newJob({ rowsPerSecond: 4_000, workers: 1 });
+    const child = spawn(process.execPath, ["--import", "tsx", "tests/integration/backfill/worker-child.ts", id], {
+      env: { ...process.env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    const verifyId = await waitFor(
+      async () => {
+        const [row] = await control.sql<{ verifyId: string | null }[]>`select converge_verify_id as "verifyId" from backfill_jobs where id = ${id}`;
+        if (!row?.verifyId) return null;
+        const [ranges] = await control.sql`select count(*) filter (where done)::int as done from reconciliation_ranges where job_id = ${row.verifyId}`;
+        return ranges.done > 0 ? row.verifyId : null;
+      },
+      "the first round's verify to compare some ranges",
+      45_000,
+    );
+    child.kill("SIGKILL");
+    await exited;
+    expect((await model.getBackfillJob(id))!.status).toBe("converging");
+    // The dead runner's claims go stale (at once here, instead of after a minute), and the throttle is lifted.
+    await control.sql`update backfill_jobs set converge_heartbeat_at = now() - interval '1 day', rows_per_second = null where id = ${id}`;
+    await control.sql`update reconciliation_ranges set heartbeat_at = now() - interval '1 day' where job_id = ${verifyId} and not done`;
+    await control.sql`update reconciliation_jobs set rows_per_second = null where id = ${verifyId}`;
+
+    const s = await sides();
+    await worker.runBackfillWorker(id, s, { workerId: "after-kill" });
+    const job = (await model.getBackfillJob(id))!;
+    expect(job.status).toBe("converged");
+    expect(job.rounds.map((r) => r.reconciliationJobId)).toEqual([verifyId]);
+    const verifies = await control.sql`select id from reconciliation_jobs where reason = ${`backfill ${id}: converge round 1`}`;
+    expect(verifies.map((v) => v.id)).toEqual([verifyId]);
+    const [after] = await control.sql`select converge_verify_id from backfill_jobs where id = ${id}`;
+    expect(after.converge_verify_id).toBeNull();
+  });
+
   it("never overwrites a row a mirrored write put on the target while copying", async () => {
     await target.sql`insert into lessons (id, title, minutes) values (5000, 'written by the application', 1)`;
     const { describeCopyTable } = await import("../../../app/backfill/table");
@@ -122,16 +156,22 @@ describe("backfill jobs", () => {
     const { table } = await describeCopyTable(s.source, s.targetWriter, "public", "lessons");
     let inserted = 0;
     let skipped = 0;
-    await copyRange(table!, { source: s.source, target: s.targetWriter }, { lower: null, upper: null, cursor: null }, { kind: "table" }, {
-      batchRows: 3_000,
-      batchBytes: 1 << 20,
-      statementTimeoutMs: 30_000,
-      limiter: new RowRateLimiter(null),
-      onBatch: async (b) => {
-        inserted += b.inserted;
-        skipped += b.skipped;
+    await copyRange(
+      table!,
+      { source: s.source, target: s.targetWriter },
+      { lower: null, upper: null, cursor: null },
+      { kind: "table" },
+      {
+        batchRows: 3_000,
+        batchBytes: 1 << 20,
+        statementTimeoutMs: 30_000,
+        limiter: new RowRateLimiter(null),
+        onBatch: async (b) => {
+          inserted += b.inserted;
+          skipped += b.skipped;
+        },
       },
-    });
+    );
     expect({ inserted, skipped }).toEqual({ inserted: ROWS - 1, skipped: 1 });
     const [row] = await target.sql`select title, minutes from lessons where id = 5000`;
     expect(row).toEqual({ title: "written by the application", minutes: 1 });
@@ -164,6 +204,44 @@ describe("backfill jobs", () => {
     expect((await targetCount()).n).toBe(diff.n);
   });
 
+  it("a converge round waits for the verify's last range that another worker is still comparing", async () => {
+    const id = await newJob({ rowsPerSecond: 10_000, workers: 1 });
+    const s = await sides();
+    const running = worker.runBackfillWorker(id, s, { workerId: "w0" });
+    // Play a worker of the reconciliation queue (the resume sweep sends one to any verify with pending ranges): take
+    // the round's last range as soon as it is planned; the round's own worker claims ranges in order, so it is free.
+    const taken = await waitFor(async () => {
+      const [row] = await control.sql<{ jobId: string; index: number }[]>`
+        update reconciliation_ranges r set claimed_by = 'queue-worker', heartbeat_at = now()
+        from reconciliation_jobs j
+        where j.id = r.job_id and j.reason = ${`backfill ${id}: converge round 1`} and not r.done and r.claimed_by is null
+          and r.index = (select max(index) from reconciliation_ranges where job_id = j.id)
+        returning r.job_id as "jobId", r.index`;
+      return row ?? null;
+    }, "the round's verify to be planned");
+    await waitFor(
+      async () => {
+        const [left] = await control.sql`select count(*)::int as n from reconciliation_ranges where job_id = ${taken.jobId} and not done`;
+        return left.n === 1;
+      },
+      "the round's worker to finish every other range",
+      30_000,
+    );
+    // The round's worker has left the verify running. Reading it now (as the round once did) fails the backfill within
+    // milliseconds; a round that waits is still converging a second later.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await model.getBackfillJob(id))!.status).toBe("converging");
+
+    // The other worker finishes its range (released and taken over, as after its lease); the round goes on.
+    await control.sql`update reconciliation_ranges set claimed_by = null where job_id = ${taken.jobId} and index = ${taken.index}`;
+    const { runReconciliationWorker } = await import("../../../app/reconciliation/worker.server");
+    await runReconciliationWorker(taken.jobId, { source: s.source, target: s.target }, { workerId: "queue-worker-2" });
+    await running;
+    const job = (await model.getBackfillJob(id))!;
+    expect(job.status).toBe("converged");
+    expect(job.rounds.map((r) => r.reconciliationJobId)).toEqual([taken.jobId]);
+  });
+
   it("retries SQLSTATE 40001 from the target instead of failing", async () => {
     await target.sql.unsafe(`create sequence attempts;
       create function refuse_first() returns trigger language plpgsql as $$
@@ -185,7 +263,7 @@ describe("backfill jobs", () => {
     await target.sql.unsafe(`alter table lessons add constraint short check (minutes < 88)`);
     const id = await newJob({ maxRounds: 1, workers: 1 });
     const job = await runJob(id, 1);
-    const refused = ROWS / 90 * 2; // minutes 88 and 89
+    const refused = (ROWS / 90) * 2; // minutes 88 and 89
     expect(job.rowsSetAside).toBeGreaterThanOrEqual(Math.floor(refused));
     expect(job.rowsCopied + job.rowsSetAside).toBe(ROWS);
     const rows = await model.listSetAsideRows(id, 1000);
@@ -198,11 +276,33 @@ describe("backfill jobs", () => {
   it("cancels within about a second, audited", async () => {
     const id = await newJob({ rowsPerSecond: 1_000, workers: 1 });
     const running = runJob(id, 1);
-    await waitFor(async () => (await model.getBackfillJob(id))!.rowsCopied > 0, "the copy to start");
+    await waitFor(async () => (await model.getBackfillJob(id))!.rowsCopied > 0, "the copy to start", 45_000);
     await model.requestBackfillCancel(id, actor);
     const job = await running;
     expect(job.status).toBe("cancelled");
     const [audit] = await control.sql`select count(*)::int as n from audit_log where entity_id = ${id} and action = 'backfill.cancel'`;
     expect(audit.n).toBe(1);
+  });
+
+  it("a worker process runs the next backfill while a throttled one is still copying", async () => {
+    await source.sql.unsafe(`drop table if exists tiny; create table tiny (id int primary key); insert into tiny select generate_series(1, 100)`);
+    await target.sql.unsafe(`drop table if exists tiny; create table tiny (id int primary key)`);
+    const { getBoss, stopBoss } = await import("../../../app/jobs/boss.server");
+    const { dispatchBackfill, registerBackfillJobs } = await import("../../../app/jobs/backfill.server");
+    const boss = await getBoss({ worker: true });
+    try {
+      await registerBackfillJobs(boss);
+      // 20,000 rows at 200 rows/s: minutes, as the demo's throttled backfill
+      const slow = await newJob({ rowsPerSecond: 200, batchRows: 50, workers: 1 });
+      await dispatchBackfill(boss, slow, 1);
+      await waitFor(async () => (await model.getBackfillJob(slow))!.status === "copying", "the throttled job to start copying", 30_000);
+      const next = await model.createBackfillJob({ schemaName: "public", tableName: "tiny", scope: { kind: "table" }, reason: "queued behind it" }, actor);
+      await dispatchBackfill(boss, next, 1);
+      await waitFor(async () => (await model.getBackfillJob(next))!.status === "converged", "the next job to converge", 60_000);
+      expect((await model.getBackfillJob(slow))!.status).toBe("copying");
+      await model.requestBackfillCancel(slow, actor);
+    } finally {
+      await stopBoss();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * loop against the databases in the environment (CUTOVER/SOURCE/TARGET_DATABASE_URL).
  */
 import postgres from "postgres";
-import { runBackfillWorker } from "../../../app/models/backfill-worker.server";
+import { runBackfillWorker } from "../../../app/backfill/worker.server";
 
 const [jobId] = process.argv.slice(2);
 const source = postgres(process.env.SOURCE_DATABASE_URL!, { max: 2, onnotice: () => {} });

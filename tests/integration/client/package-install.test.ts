@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -70,7 +70,9 @@ describe("@cutover/client installed from its tarball", () => {
   it("packs, installs, type-checks and runs the README example against a running Cutover", async () => {
     // Every step runs asynchronously: the Cutover under test is served from this process.
     const run = promisify(execFile);
-    const packed = JSON.parse((await run("npm", ["pack", "--json", "--pack-destination", project], { cwd: join(repo, "client") })).stdout);
+    const packed = await packedAlone(async () =>
+      JSON.parse((await run("npm", ["pack", "--json", "--pack-destination", project], { cwd: join(repo, "client") })).stdout),
+    );
     const tarball = join(project, packed[0].filename as string);
     // Only what an installed package needs: no sources, no tests.
     const files = (packed[0].files as { path: string }[]).map((f) => f.path);
@@ -131,3 +133,28 @@ describe("@cutover/client installed from its tarball", () => {
     expect(records.map((r) => ({ ...r }))).toEqual([{ kind: "value_mismatch", table_name: "documents", primary_key: { id: 2 }, differing_fields: ["title"] }]);
   });
 });
+
+/**
+ * `npm pack` rebuilds client/dist in place (prepack): `npm test` runs this suite on Node 22 and 24 at once, and two
+ * packs writing one dist read each other's half-written files. A lock directory (mkdir is atomic) lets one pack at a
+ * time; one left by a killed run is taken over after five minutes.
+ */
+async function packedAlone<T>(pack: () => Promise<T>): Promise<T> {
+  const lock = join(tmpdir(), "cutover-client-pack.lock");
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 5 * 60_000) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    return await pack();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}

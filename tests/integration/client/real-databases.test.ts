@@ -99,9 +99,7 @@ describe("client read/write against two real databases", () => {
       ["missing_in_target", { id: "2" }],
       ["value_mismatch", { id: "3" }],
     ]);
-    expect(plane.processed.flatMap((b) => b.comparisons)).toEqual([
-      expect.objectContaining({ table: "documents", compared: 3, mismatched: 2, cohort: null }),
-    ]);
+    expect(plane.processed.flatMap((b) => b.comparisons)).toEqual([expect.objectContaining({ table: "documents", compared: 3, mismatched: 2, cohort: null })]);
   });
 
   it("without the scale rule, 1.10 against an unscaled 1.1 is a value mismatch", async () => {

@@ -54,7 +54,9 @@ async function fingerprint(sql: postgres.Sql) {
 }
 
 const keyOf = (table: string, primaryKey: Record<string, string>) =>
-  `${table}/${APP_TABLES.find((t) => t.name === table)!.primaryKey.map((c) => primaryKey[c]).join("|")}`;
+  `${table}/${APP_TABLES.find((t) => t.name === table)!
+    .primaryKey.map((c) => primaryKey[c])
+    .join("|")}`;
 
 describe("demo application seed", () => {
   let source: ScratchDatabase;
@@ -78,8 +80,7 @@ describe("demo application seed", () => {
   });
 
   it("seeds the expected row counts: the source exactly, the target give or take its divergences", async () => {
-    const count = async (sql: postgres.Sql, table: string) =>
-      Number((await sql.unsafe(`select count(*)::int as n from "${table}"`))[0].n);
+    const count = async (sql: postgres.Sql, table: string) => Number((await sql.unsafe(`select count(*)::int as n from "${table}"`))[0].n);
     let total = 0;
     for (const table of APP_TABLES) {
       const expected = DEMO_ROW_COUNTS[table.name];
@@ -110,9 +111,7 @@ describe("demo application seed", () => {
       for (const key of onTarget.keys()) if (!onSource.has(key)) found.push(`${table.name}/${key} extra`);
     }
     const expected = DEMO_DIVERGENCES.map((d) =>
-      d.kind === "missing" || d.kind === "extra"
-        ? `${keyOf(d.table, d.primaryKey)} ${d.kind}`
-        : `${keyOf(d.table, d.primaryKey)} changed ${d.field}`,
+      d.kind === "missing" || d.kind === "extra" ? `${keyOf(d.table, d.primaryKey)} ${d.kind}` : `${keyOf(d.table, d.primaryKey)} changed ${d.field}`,
     );
     expect(found.sort()).toEqual([...expected].sort());
     expect(new Set(DEMO_DIVERGENCES.map((d) => d.kind))).toEqual(
@@ -125,8 +124,7 @@ describe("demo application seed", () => {
       const table = APP_TABLES.find((t) => t.name === d.table)!;
       const where = table.primaryKey.map((c, i) => `"${c}"::text = $${i + 1}`).join(" and ");
       const params = table.primaryKey.map((c) => d.primaryKey[c]);
-      const read = async (sql: postgres.Sql) =>
-        (await sql.unsafe(`select "${d.field}"::text as v from "${d.table}" where ${where}`, params))[0].v as string;
+      const read = async (sql: postgres.Sql) => (await sql.unsafe(`select "${d.field}"::text as v from "${d.table}" where ${where}`, params))[0].v as string;
       const [a, b] = await Promise.all([read(source.sql), read(target.sql)]);
       expect(a, `${d.table}.${d.field}`).not.toBe(b);
       const [{ same }] = await source.sql.unsafe(

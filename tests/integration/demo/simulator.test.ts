@@ -57,11 +57,7 @@ describe("demo traffic simulator", () => {
     });
 
   beforeAll(async () => {
-    [control, source, target] = await Promise.all([
-      createControlDatabase("sim_ctl"),
-      createScratchDatabase("sim_src"),
-      createScratchDatabase("sim_tgt"),
-    ]);
+    [control, source, target] = await Promise.all([createControlDatabase("sim_ctl"), createScratchDatabase("sim_src"), createScratchDatabase("sim_tgt")]);
     await seedDemoApplication({ source: source.sql, target: target.sql });
     plane = await startFakeControlPlane();
     plane.setRuleset(everyone(version, "shadow_read"));

@@ -61,7 +61,11 @@ describe("sessions and roles over HTTP", () => {
     const response = await fetch(`${app.baseUrl}/settings?_data=routes%2Fsettings._index`, {
       method: "POST",
       headers: { Cookie: cookie, Origin: app.baseUrl },
-      body: new URLSearchParams([["intent", "create-token"], ["name", "app-servers"], ["scopes", "assignments:read"]]),
+      body: new URLSearchParams([
+        ["intent", "create-token"],
+        ["name", "app-servers"],
+        ["scopes", "assignments:read"],
+      ]),
     });
     expect(response.status).toBe(200);
     const body = await response.json();

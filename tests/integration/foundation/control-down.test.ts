@@ -34,7 +34,14 @@ afterAll(async () => {
 });
 
 const REQUESTS: [string, RequestInit][] = [
-  ["/api/v1/mismatches", { method: "POST", body: JSON.stringify({ mismatches: [{ origin: "shadow_read", kind: "missing_in_target", table: "t", primaryKey: 1 }] }), headers: { "Idempotency-Key": "k1" } }],
+  [
+    "/api/v1/mismatches",
+    {
+      method: "POST",
+      body: JSON.stringify({ mismatches: [{ origin: "shadow_read", kind: "missing_in_target", table: "t", primaryKey: 1 }] }),
+      headers: { "Idempotency-Key": "k1" },
+    },
+  ],
   ["/api/v1/ruleset", {}],
   ["/api/v1/assignments/user-1", {}],
 ];

@@ -23,7 +23,17 @@ afterAll(async () => {
 const DATA = `?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`;
 /** A rollback from 25% to 10%: allowed for an engineer, past every gate. */
 const rollback = (intent: "save" | "preview") =>
-  new URLSearchParams({ intent, name: "Csrf", priority: "1", mode: "dual_write", percent: "10", budgetWindowMinutes: "60", version: String(cohort.version), reason: "csrf test", confirmed: "on" });
+  new URLSearchParams({
+    intent,
+    name: "Csrf",
+    priority: "1",
+    mode: "dual_write",
+    percent: "10",
+    budgetWindowMinutes: "60",
+    version: String(cohort.version),
+    reason: "csrf test",
+    confirmed: "on",
+  });
 const postCohort = (headers: Record<string, string>, query = "", method = "POST", intent: "save" | "preview" = "save") =>
   fetch(`${app.baseUrl}/cohorts/${cohort.id}${query}`, { method, headers: { Cookie: engineer, ...headers }, body: rollback(intent), redirect: "manual" });
 const percent = async () => (await app.control.sql`select percent_basis_points from cohorts where id = ${cohort.id}`)[0].percent_basis_points;
@@ -50,7 +60,12 @@ describe("cross-site requests", () => {
     }
     for (const method of ["PUT", "PATCH", "DELETE"]) expect((await postCohort({ Origin: "http://evil.example" }, DATA, method)).status).toBe(403);
     // Signing in and out are changes too: a foreign page must not log someone in to its own account (login CSRF).
-    const login = await fetch(`${app.baseUrl}/login`, { method: "POST", headers: { Origin: "http://evil.example" }, body: new URLSearchParams({ email: "cto@demo.local", password: "cutover-demo" }), redirect: "manual" });
+    const login = await fetch(`${app.baseUrl}/login`, {
+      method: "POST",
+      headers: { Origin: "http://evil.example" },
+      body: new URLSearchParams({ email: "cto@demo.local", password: "cutover-demo" }),
+      redirect: "manual",
+    });
     expect(login.status).toBe(403);
     expect(login.headers.get("set-cookie")).toBeNull();
     expect(await percent()).toBe(2500);
@@ -68,10 +83,18 @@ describe("cross-site requests", () => {
 
   it("leaves the bearer API alone, and never takes a session cookie for it", async () => {
     const body = JSON.stringify({ mismatches: [], comparisons: [] });
-    const api = await fetch(`${app.baseUrl}/api/v1/mismatches`, { method: "POST", headers: { Authorization: `Bearer ${app.token}`, "Content-Type": "application/json" }, body });
+    const api = await fetch(`${app.baseUrl}/api/v1/mismatches`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${app.token}`, "Content-Type": "application/json" },
+      body,
+    });
     expect(api.status).toBe(202);
     const job = JSON.stringify({ table: "public.nothing_here", mode: "verify" });
-    const byCookie = await fetch(`${app.baseUrl}/api/v1/reconciliations`, { method: "POST", headers: { Cookie: await app.login("admin"), "Content-Type": "application/json" }, body: job });
+    const byCookie = await fetch(`${app.baseUrl}/api/v1/reconciliations`, {
+      method: "POST",
+      headers: { Cookie: await app.login("admin"), "Content-Type": "application/json" },
+      body: job,
+    });
     expect(byCookie.status).toBe(401);
   });
 });

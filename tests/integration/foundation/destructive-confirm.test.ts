@@ -13,7 +13,11 @@ afterAll(async () => {
 });
 
 const settings = async (cookie: string, fields: Record<string, string>) =>
-  fetch(`${app.baseUrl}/settings?_data=routes%2Fsettings._index`, { method: "POST", headers: { Cookie: cookie, Origin: app.baseUrl }, body: new URLSearchParams(fields) });
+  fetch(`${app.baseUrl}/settings?_data=routes%2Fsettings._index`, {
+    method: "POST",
+    headers: { Cookie: cookie, Origin: app.baseUrl },
+    body: new URLSearchParams(fields),
+  });
 
 describe("destructive settings actions", () => {
   it("revoke a token only when confirmed", async () => {

@@ -17,14 +17,22 @@ afterAll(async () => {
 });
 
 /** A raw request: fetch refuses some methods (TRACE) and rewrites some paths, node's client sends them as given. */
-function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   const url = new URL(app.baseUrl);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: body ? { ...headers, "Content-Length": String(Buffer.byteLength(body)) } : headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method, path, headers: body ? { ...headers, "Content-Length": String(Buffer.byteLength(body)) } : headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -34,13 +42,16 @@ const STACK = /\n\s+at |node_modules|\/work\/|URIError|TypeError/;
 const json = { "Content-Type": "application/json" };
 
 describe("1. malformed percent-encoding", () => {
-  it.each(["/api/v1/assignments/%FF", "/api/v1/assignments/%C0%AF", "/%", "/cohorts/%E2%82", "/api/v1/reconciliations/%FF"])("answers %s with a 400 and stays up", async (path) => {
-    const answer = await raw("GET", path, { Authorization: `Bearer ${app.token}` });
-    expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.text)).toMatchObject({ error: { status: 400, message: expect.stringContaining("percent-encoding") } });
-    expect(answer.text).not.toMatch(STACK);
-    expect((await raw("GET", "/healthz")).status).toBe(200);
-  });
+  it.each(["/api/v1/assignments/%FF", "/api/v1/assignments/%C0%AF", "/%", "/cohorts/%E2%82", "/api/v1/reconciliations/%FF"])(
+    "answers %s with a 400 and stays up",
+    async (path) => {
+      const answer = await raw("GET", path, { Authorization: `Bearer ${app.token}` });
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.text)).toMatchObject({ error: { status: 400, message: expect.stringContaining("percent-encoding") } });
+      expect(answer.text).not.toMatch(STACK);
+      expect((await raw("GET", "/healthz")).status).toBe(200);
+    },
+  );
 });
 
 describe("6. comparison counts", () => {
@@ -66,7 +77,10 @@ describe("6. comparison counts", () => {
       insert into mismatch_comparisons (cohort_id, table_name, window_start, compared, mismatched)
       values ('', 't_sat', ${window}, 9223372036854775000, 0)`;
     for (let i = 0; i < 3; i++) {
-      const response = await post({ comparisons: [{ cohort: null, table: "t_sat", windowStart: window, compared: MAX_COMPARISON_COUNT, mismatched: 1 }] }, `sat-${i}`);
+      const response = await post(
+        { comparisons: [{ cohort: null, table: "t_sat", windowStart: window, compared: MAX_COMPARISON_COUNT, mismatched: 1 }] },
+        `sat-${i}`,
+      );
       expect(response.status).toBe(202);
     }
     await drainMismatchInbox();
@@ -80,7 +94,12 @@ describe("6. comparison counts", () => {
 
 describe("8. internals and headers", () => {
   it("shows no stack and no development error page for requests express or Remix could not route", async () => {
-    for (const [method, path] of [["GET", "/%"], ["TRACE", "/"], ["PROPFIND", "/cohorts"], ["GET", "/api/v1/nope"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/%"],
+      ["TRACE", "/"],
+      ["PROPFIND", "/cohorts"],
+      ["GET", "/api/v1/nope"],
+    ] as const) {
       const answer = await raw(method, path);
       expect(answer.status).toBeLessThan(500);
       expect(answer.text).not.toMatch(STACK);
@@ -143,7 +162,12 @@ describe("9. bad input answers 4xx", () => {
   });
 
   it("refuses a primary key of 1e309 instead of storing it as null", async () => {
-    const answer = await raw("POST", "/api/v1/mismatches", { ...json, Authorization: `Bearer ${app.token}` }, '{"mismatches":[{"origin":"shadow_read","kind":"value_mismatch","table":"t","primaryKey":1e309}]}');
+    const answer = await raw(
+      "POST",
+      "/api/v1/mismatches",
+      { ...json, Authorization: `Bearer ${app.token}` },
+      '{"mismatches":[{"origin":"shadow_read","kind":"value_mismatch","table":"t","primaryKey":1e309}]}',
+    );
     expect(answer.status).toBe(400);
     expect(answer.text).toContain("out of range");
   });
@@ -159,7 +183,12 @@ describe("9. bad input answers 4xx", () => {
   });
 
   it("refuses a NUL in a reconciliation's table name and in triage filters, and an over-long filter", async () => {
-    const start = await raw("POST", "/api/v1/reconciliations", { ...json, Authorization: `Bearer ${app.token}` }, JSON.stringify({ table: "users\u0000x", mode: "verify" }));
+    const start = await raw(
+      "POST",
+      "/api/v1/reconciliations",
+      { ...json, Authorization: `Bearer ${app.token}` },
+      JSON.stringify({ table: "users\u0000x", mode: "verify" }),
+    );
     expect(start.status).toBe(400);
     const cookie = await app.login("engineer");
     for (const query of ["table=a%00b", "cohort=%00", `field=${"f".repeat(5_000)}`, "cursor=%FF", "cursor=not-a-cursor", "from=yesterday"]) {
@@ -172,7 +201,12 @@ describe("9. bad input answers 4xx", () => {
   it("refuses bodies that are not what the endpoint reads (415), whatever their content", async () => {
     const text = await raw("POST", "/api/v1/mismatches", { "Content-Type": "text/plain", Authorization: `Bearer ${app.token}` }, '{"mismatches":[]}');
     expect(text.status).toBe(415);
-    const form = await raw("POST", "/api/v1/reconciliations", { "Content-Type": "application/x-www-form-urlencoded", Authorization: `Bearer ${app.token}` }, "table=users");
+    const form = await raw(
+      "POST",
+      "/api/v1/reconciliations",
+      { "Content-Type": "application/x-www-form-urlencoded", Authorization: `Bearer ${app.token}` },
+      "table=users",
+    );
     expect(form.status).toBe(415);
     const login = await raw("POST", "/login", { "Content-Type": "application/json", Origin: app.baseUrl }, '{"email":"cto@demo.local"}');
     expect(login.status).toBe(415);

@@ -62,13 +62,28 @@ describe("login body", () => {
       { "Content-Type": "text/plain", body: "email=cto@demo.local&password=cutover-demo" },
     ];
     for (const { body, ...headers } of bodies) {
-      const response = await fetch(`${app.baseUrl}/login?_data=routes%2Flogin`, { method: "POST", headers: { Origin: app.baseUrl, ...headers }, body, redirect: "manual" });
+      const response = await fetch(`${app.baseUrl}/login?_data=routes%2Flogin`, {
+        method: "POST",
+        headers: { Origin: app.baseUrl, ...headers },
+        body,
+        redirect: "manual",
+      });
       expect(response.status).toBe(415);
       expect((await response.json()).error.message).toMatch(/application\/x-www-form-urlencoded/);
     }
-    const page = await fetch(`${app.baseUrl}/login`, { method: "POST", headers: { Origin: app.baseUrl, "Content-Type": "application/json" }, body: "{}", redirect: "manual" });
+    const page = await fetch(`${app.baseUrl}/login`, {
+      method: "POST",
+      headers: { Origin: app.baseUrl, "Content-Type": "application/json" },
+      body: "{}",
+      redirect: "manual",
+    });
     expect(page.status).toBe(415);
-    const broken = await fetch(`${app.baseUrl}/login`, { method: "POST", headers: { Origin: app.baseUrl, "Content-Type": "multipart/form-data; boundary=x" }, body: "not multipart", redirect: "manual" });
+    const broken = await fetch(`${app.baseUrl}/login`, {
+      method: "POST",
+      headers: { Origin: app.baseUrl, "Content-Type": "multipart/form-data; boundary=x" },
+      body: "not multipart",
+      redirect: "manual",
+    });
     expect(broken.status).toBe(400);
   });
 });

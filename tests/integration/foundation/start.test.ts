@@ -46,7 +46,7 @@ describe(`npm start on Node ${process.versions.node}`, () => {
     const port = await freePort();
     const app = start({ control: control.url, source: source.url, target: target.url }, port);
     try {
-      for (const until = Date.now() + 120_000; !app.output().includes("Cutover is running"); ) {
+      for (const until = Date.now() + 120_000; !app.output().includes("Cutover is running");) {
         if (app.child.exitCode !== null || Date.now() > until) throw new Error(`npm start did not become ready:\n${app.output()}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -68,9 +68,13 @@ describe(`npm start on Node ${process.versions.node}`, () => {
       try {
         const app = start({ control: empty.url, source: old.url("postgres"), target: target.url }, await freePort());
         expect(await app.exited).toBe(1);
-        expect(app.output()).toMatch(/cutover: the source database \(SOURCE_DATABASE_URL\) runs PostgreSQL 11\.\d+, older than the oldest supported version, PostgreSQL 12/);
+        expect(app.output()).toMatch(
+          /cutover: the source database \(SOURCE_DATABASE_URL\) runs PostgreSQL 11\.\d+, older than the oldest supported version, PostgreSQL 12/,
+        );
         expect(app.output()).not.toMatch(/\n\s+at /); // one line, no stack
-        const [{ tables }] = await empty.sql<{ tables: number }[]>`select count(*)::int as tables from pg_tables where schemaname not in ('pg_catalog', 'information_schema')`;
+        const [{ tables }] = await empty.sql<
+          { tables: number }[]
+        >`select count(*)::int as tables from pg_tables where schemaname not in ('pg_catalog', 'information_schema')`;
         expect(tables).toBe(0);
       } finally {
         await empty.drop();

@@ -7,7 +7,7 @@ import { counterRate } from "../../../app/health/capacity-snapshot";
 import { detectEngine } from "../../../app/health/engine.server";
 import { freeRatioStatus } from "../../../app/health/status";
 import { freePort } from "../../../db/embedded";
-import { waitFor } from "./wait-for";
+import { waitFor } from "../../support/wait-for";
 import { createScratchDatabase, type ScratchDatabase } from "../../support/databases";
 
 const STANDIN = "/work/shared/fixtures/crdb-standin.sql";
@@ -99,7 +99,15 @@ describe("CockroachDB capacity on the stand-in", () => {
     if (reading.capacity.engine !== "cockroachdb") return;
     expect(reading.capacity.stores).toHaveLength(3);
     const store1 = reading.capacity.stores[0];
-    expect(store1).toMatchObject({ nodeId: 1, storeId: 1, capacityBytes: 500 * GiB, usedBytes: 120 * GiB, ranges: 1412, leases: 472, locality: "region=us-east1,zone=us-east1-b" });
+    expect(store1).toMatchObject({
+      nodeId: 1,
+      storeId: 1,
+      capacityBytes: 500 * GiB,
+      usedBytes: 120 * GiB,
+      ranges: 1412,
+      leases: 472,
+      locality: "region=us-east1,zone=us-east1-b",
+    });
     expect(store1.availableRatio).toBeCloseTo(370 / 500, 9);
     expect(reading.capacity.nodes.map((n) => n.live)).toEqual([true, true, true]);
     expect(queries.length).toBeGreaterThan(0);
@@ -118,7 +126,11 @@ describe("CockroachDB capacity on the stand-in", () => {
     await db.sql`update crdb_internal.gossip_liveness set expiration = crdb_standin.crdb_hlc(now() - interval '1 minute') where node_id = 3`;
     const reading = await collectHealth(crdb);
     if (!reading.ok || reading.capacity.engine !== "cockroachdb") throw new Error("no CockroachDB reading");
-    expect(reading.capacity.nodes.map((n) => [n.nodeId, n.live])).toEqual([[1, true], [2, true], [3, false]]);
+    expect(reading.capacity.nodes.map((n) => [n.nodeId, n.live])).toEqual([
+      [1, true],
+      [2, true],
+      [3, false],
+    ]);
   });
 
   it("turns a refused monitoring query into a down reading with the error", async () => {

@@ -9,7 +9,11 @@ let source: ScratchDatabase;
 let target: ScratchDatabase;
 
 beforeAll(async () => {
-  [control, source, target] = await Promise.all([createControlDatabase("health_ctl"), createScratchDatabase("health_src"), createScratchDatabase("health_tgt")]);
+  [control, source, target] = await Promise.all([
+    createControlDatabase("health_ctl"),
+    createScratchDatabase("health_src"),
+    createScratchDatabase("health_tgt"),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([control?.drop(), source?.drop(), target?.drop()]);
@@ -57,6 +61,9 @@ describe("health collector cycle", () => {
     const left = await control.sql<{ resolution: string; hours: number }[]>`
       select resolution, round(extract(epoch from (${now.toISOString()}::timestamptz - at)) / 3600)::int as hours
       from health_series where metric = 'test_metric' order by at`;
-    expect(left).toEqual([{ resolution: "hour", hours: 24 * 89 }, { resolution: "raw", hours: 47 }]);
+    expect(left).toEqual([
+      { resolution: "hour", hours: 24 * 89 },
+      { resolution: "raw", hours: 47 },
+    ]);
   });
 });

@@ -33,7 +33,11 @@ function expectOrdered(rows: SeriesRow[]) {
 }
 
 beforeAll(async () => {
-  [control, source, target] = await Promise.all([createControlDatabase("demo_health_ctl"), createScratchDatabase("demo_health_src"), createScratchDatabase("demo_health_tgt")]);
+  [control, source, target] = await Promise.all([
+    createControlDatabase("demo_health_ctl"),
+    createScratchDatabase("demo_health_src"),
+    createScratchDatabase("demo_health_tgt"),
+  ]);
   // A disk size for the source, so its capacity runway has something to run toward (as an engineer would set).
   await control.sql`insert into settings (key, value) values ('health.thresholds', ${control.sql.json({ sourceDiskBytes: 2 ** 40 })})`;
   seededAt = Date.now();
@@ -87,7 +91,10 @@ describe("demo health history", () => {
     const from = new Date(now - 7 * DAY);
     const sourceRows = await healthSeries("source", [HEALTH_METRICS.databaseBytes], from, new Date(now), 300, control.sql);
     const targetRows = await healthSeries("target", [HEALTH_METRICS.databaseBytes], from, new Date(now), 300, control.sql);
-    for (const [rows, name] of [[sourceRows, source.name], [targetRows, target.name]] as const) {
+    for (const [rows, name] of [
+      [sourceRows, source.name],
+      [targetRows, target.name],
+    ] as const) {
       expectOrdered(rows);
       const series = bySubject(rows).get(name)!;
       expect(series.length).toBeGreaterThan(150);

@@ -6,7 +6,7 @@ import { LATENCY_BUCKETS, emptyBuckets, latencyBucket, type LatencyReport } from
 import { SYSTEM_ACTOR } from "~/models/audit.server";
 import { setCohortLatencyBudget } from "~/models/latency-budget.server";
 import { latencyByOperation } from "~/models/operation-latency.server";
-import { stepDueRamps } from "~/models/rollout-ramp.server";
+import { stepDueRamps } from "~/rollout/scheduled-ramps.server";
 import { startTestApp, type TestApp } from "../../support/app-server";
 import { createSetupCohort } from "../../support/cohorts";
 
@@ -52,14 +52,21 @@ describe("latency reports on POST /api/v1/mismatches", () => {
       await client.ready();
       expect(client.assignment("anyone").mode).toBe("dual_write");
       for (let i = 0; i < 25; i++) {
-        await client.write(`user-${i}`, { source: () => i, target: () => new Promise((r) => setTimeout(() => r(i), 5)) }, { table: "documents", operation: "insert document", primaryKey: i });
+        await client.write(
+          `user-${i}`,
+          { source: () => i, target: () => new Promise((r) => setTimeout(() => r(i), 5)) },
+          { table: "documents", operation: "insert document", primaryKey: i },
+        );
       }
       expect(await client.reporter.flush(10_000)).toBe(true);
     } finally {
       await client.close(1_000);
     }
     const rows = await stored(cohort.id);
-    expect(rows.map((r) => [r.side, r.count])).toEqual([["source", 25], ["target", 25]]);
+    expect(rows.map((r) => [r.side, r.count])).toEqual([
+      ["source", 25],
+      ["target", 25],
+    ]);
     for (const r of rows) expect(r.buckets.reduce((a, b) => a + Number(b), 0)).toBe(r.count);
     const [operation] = await latencyByOperation({ since: new Date(Date.now() - HOUR), cohortId: cohort.id });
     expect(operation).toMatchObject({ table: "documents", operation: "insert document" });
@@ -150,7 +157,14 @@ describe("the latency gate", () => {
   });
 
   it("passes a cohort without a budget, and one that mirrors nothing yet", async () => {
-    const context = { cohortId: "00000000-0000-0000-0000-000000000000", cohortName: "x", fromMode: "dual_write", toMode: "shadow_read", fromBasisPoints: 0, toBasisPoints: 0 } as const;
+    const context = {
+      cohortId: "00000000-0000-0000-0000-000000000000",
+      cohortName: "x",
+      fromMode: "dual_write",
+      toMode: "shadow_read",
+      fromBasisPoints: 0,
+      toBasisPoints: 0,
+    } as const;
     expect(await latencyBudgetGate.check(context)).toEqual({ passed: true, reason: "no latency budget set for this cohort" });
     const cohort = await createSetupCohort({ name: "Not mirrored", mode: "source_only", percentBasisPoints: 100 });
     await setCohortLatencyBudget(SYSTEM_ACTOR, cohort.id, 2, "set early");

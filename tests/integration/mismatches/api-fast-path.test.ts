@@ -76,7 +76,13 @@ function streamOf(bytes: number): () => ReadableStream<Uint8Array> {
 }
 
 const cases: Case[] = [
-  { label: "202, a clean batch with comparisons", body: JSON.stringify({ mismatches: [record(1), record(2), record(1)], comparisons: [{ cohort: "cohort-eu", table: "documents", windowStart: "2026-01-01T10:00:00Z", compared: 10, mismatched: 3 }] }) },
+  {
+    label: "202, a clean batch with comparisons",
+    body: JSON.stringify({
+      mismatches: [record(1), record(2), record(1)],
+      comparisons: [{ cohort: "cohort-eu", table: "documents", windowStart: "2026-01-01T10:00:00Z", compared: 10, mismatched: 3 }],
+    }),
+  },
   { label: "202, with an Idempotency-Key", body: batch(record(3)), headers: { "Idempotency-Key": "same-batch" } },
   { label: "202 replayed, the same Idempotency-Key again", body: batch(record(3)), headers: { "Idempotency-Key": "same-batch" } },
   { label: "202, nothing in it", body: "{}" },
@@ -117,7 +123,14 @@ describe("the mismatch report fast path", () => {
     const userId = `jürgen 😀 ${"ü".repeat(100_000)}`.slice(0, 500);
     const body = new TextEncoder().encode(batch(record(20_001, { userId, table: "utf8_check" })));
     const split = body.indexOf(0xc3); // a chunk boundary inside a two-byte sequence
-    const chunks = () => new ReadableStream({ start(c) { c.enqueue(body.slice(0, split + 1)); c.enqueue(body.slice(split + 1)); c.close(); } });
+    const chunks = () =>
+      new ReadableStream({
+        start(c) {
+          c.enqueue(body.slice(0, split + 1));
+          c.enqueue(body.slice(split + 1));
+          c.close();
+        },
+      });
     expect((await answer(fastOnlyUrl, { label: "utf8", body: chunks }, "")).status).toBe(202);
     await drainMismatchInbox();
     const [stored] = await app.control.sql`select user_id from mismatches where table_name = 'utf8_check'`;

@@ -43,7 +43,9 @@ const post = (mismatches: unknown[]) =>
 const differing = { sourceValue: { id: 42, title: "Essay" }, targetValue: { id: 42, title: "Essai" } };
 
 async function recordsOf(table: string) {
-  return app.control.sql<{ id: number; primary_key: unknown; kind: string; occurrences: number; shadow: number; dual: number; recon: number; user_id: string | null }[]>`
+  return app.control.sql<
+    { id: number; primary_key: unknown; kind: string; occurrences: number; shadow: number; dual: number; recon: number; user_id: string | null }[]
+  >`
     select id::int, primary_key, kind::text, occurrences, shadow_read_occurrences as shadow, dual_write_occurrences as dual,
       reconciliation_occurrences as recon, user_id
     from mismatches where table_name = ${table} order by id`;
@@ -52,24 +54,44 @@ async function recordsOf(table: string) {
 describe("one identity per row", () => {
   it("stores a shadow read (object key), the client's dual-write report (bare key) and reconciliation's finding as one record with three origins", async () => {
     // A shadow read names the key column.
-    expect((await post([{ origin: "shadow_read", kind: "value_mismatch", table: "documents", primaryKey: { id: 42 }, userId: "writer-1", ...differing }])).status).toBe(202);
+    expect(
+      (await post([{ origin: "shadow_read", kind: "value_mismatch", table: "documents", primaryKey: { id: 42 }, userId: "writer-1", ...differing }])).status,
+    ).toBe(202);
 
     // The application's client, writing for a user in dual_write: its reports carry bare keys.
     await setPin("writer-1", "dual_write", "identity test", null, SYSTEM_ACTOR);
     client = createCutoverClient({ url: app.baseUrl, token: app.token, pollIntervalMs: 60_000, reporter: { flushIntervalMs: 60_000 } });
     await client.ready();
-    await vi.waitFor(async () => {
-      await client!.refresh();
-      expect(client!.assignment("writer-1").mode).toBe("dual_write");
-    }, { timeout: 10_000, interval: 50 });
-    client.reporter.enqueue({ origin: "dual_write_error", kind: "value_mismatch", table: "documents", primaryKey: "42", userId: "writer-1", cohort: null, ...differing });
+    await vi.waitFor(
+      async () => {
+        await client!.refresh();
+        expect(client!.assignment("writer-1").mode).toBe("dual_write");
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    client.reporter.enqueue({
+      origin: "dual_write_error",
+      kind: "value_mismatch",
+      table: "documents",
+      primaryKey: "42",
+      userId: "writer-1",
+      cohort: null,
+      ...differing,
+    });
     // And a mirrored write the target refused, for the same row: a write_error, under the same canonical key.
     const refused = Object.assign(new Error("duplicate key value violates unique constraint"), { code: "23505" });
-    await client.write("writer-1", { source: () => "ok", target: () => Promise.reject(refused) }, { table: "documents", primaryKey: 42, value: { id: 42, title: "Essay" } });
+    await client.write(
+      "writer-1",
+      { source: () => "ok", target: () => Promise.reject(refused) },
+      { table: "documents", primaryKey: 42, value: { id: 42, title: "Essay" } },
+    );
     expect(await client.reporter.flush()).toBe(true);
 
     // Reconciliation reports a key as text, as it reads it.
-    await ingestMismatches({ mismatches: [{ origin: "reconciliation", kind: "value_mismatch", table: "documents", primaryKey: "42", ...differing }], comparisons: [] });
+    await ingestMismatches({
+      mismatches: [{ origin: "reconciliation", kind: "value_mismatch", table: "documents", primaryKey: "42", ...differing }],
+      comparisons: [],
+    });
     await drainMismatchInbox();
 
     const records = await recordsOf("documents");
@@ -88,7 +110,13 @@ describe("one identity per row", () => {
   });
 
   it("orders a composite key as the catalog does and takes its values by column type", async () => {
-    const report = (primaryKey: unknown) => ({ origin: "shadow_read", kind: "missing_in_target", table: "enrollments", primaryKey, sourceValue: { school_id: 7, id: 42, grade: "A" } });
+    const report = (primaryKey: unknown) => ({
+      origin: "shadow_read",
+      kind: "missing_in_target",
+      table: "enrollments",
+      primaryKey,
+      sourceValue: { school_id: 7, id: 42, grade: "A" },
+    });
     expect((await post([report({ id: 42, school_id: 7 }), report({ school_id: "7", id: "42" })])).status).toBe(202);
     await drainMismatchInbox();
     const [record, ...others] = await recordsOf("enrollments");
@@ -119,10 +147,21 @@ describe("one identity per row", () => {
 describe("the support page", () => {
   it("lists a user's reconciliation findings beside the other origins, labelled", async () => {
     await ingestMismatches({
-      mismatches: [{ origin: "reconciliation", kind: "missing_in_target", table: "documents", primaryKey: "77", userId: "learner-9", sourceValue: { id: 77, title: "Quiz" } }],
+      mismatches: [
+        {
+          origin: "reconciliation",
+          kind: "missing_in_target",
+          table: "documents",
+          primaryKey: "77",
+          userId: "learner-9",
+          sourceValue: { id: 77, title: "Quiz" },
+        },
+      ],
       comparisons: [],
     });
-    expect((await post([{ origin: "shadow_read", kind: "value_mismatch", table: "documents", primaryKey: { id: 78 }, userId: "learner-9", ...differing }])).status).toBe(202);
+    expect(
+      (await post([{ origin: "shadow_read", kind: "value_mismatch", table: "documents", primaryKey: { id: 78 }, userId: "learner-9", ...differing }])).status,
+    ).toBe(202);
     await drainMismatchInbox();
     const [found] = await app.control.sql<{ id: number }[]>`select id::int from mismatches where user_id = 'learner-9' and origin = 'reconciliation'`;
     const page = await fetch(`${app.baseUrl}/users?userId=learner-9`, { headers: { Cookie: await app.login("support") } });
@@ -139,8 +178,26 @@ describe("the identity migration step", () => {
     const sql = app.control.sql;
     // One row stored three times by the old signatures: {"id":5}, "5" and 5 were three identities.
     const rows = [
-      { sig: "old-object", key: { id: 5 }, origin: "shadow_read", status: "investigating", n: 3, first: "2026-11-01T00:00:00Z", last: "2026-11-20T00:00:00Z", user: null },
-      { sig: "old-text", key: "5", origin: "reconciliation", status: "resolved", n: 2, first: "2026-10-30T00:00:00Z", last: "2026-11-10T00:00:00Z", user: "learner-5" },
+      {
+        sig: "old-object",
+        key: { id: 5 },
+        origin: "shadow_read",
+        status: "investigating",
+        n: 3,
+        first: "2026-11-01T00:00:00Z",
+        last: "2026-11-20T00:00:00Z",
+        user: null,
+      },
+      {
+        sig: "old-text",
+        key: "5",
+        origin: "reconciliation",
+        status: "resolved",
+        n: 2,
+        first: "2026-10-30T00:00:00Z",
+        last: "2026-11-10T00:00:00Z",
+        user: "learner-5",
+      },
       { sig: "old-number", key: 5, origin: "dual_write_error", status: "open", n: 1, first: "2026-11-05T00:00:00Z", last: "2026-11-06T00:00:00Z", user: null },
     ];
     const ids: number[] = [];
@@ -170,7 +227,16 @@ describe("the identity migration step", () => {
         reconciliation_occurrences as recon, first_seen_at, last_seen_at, user_id
       from mismatches where group_key = 'old-group'`;
     expect(merged).toHaveLength(1);
-    expect(merged[0]).toMatchObject({ id: ids[0], canonical_key: true, status: "resolved", occurrences: 6, shadow: 3, dual: 1, recon: 2, user_id: "learner-5" });
+    expect(merged[0]).toMatchObject({
+      id: ids[0],
+      canonical_key: true,
+      status: "resolved",
+      occurrences: 6,
+      shadow: 3,
+      dual: 1,
+      recon: 2,
+      user_id: "learner-5",
+    });
     expect(new Date(merged[0].first_seen_at).toISOString()).toBe("2026-10-30T00:00:00.000Z");
     expect(new Date(merged[0].last_seen_at).toISOString()).toBe("2026-11-20T00:00:00.000Z");
     const notes = await sql`select body from mismatch_notes where mismatch_id = ${ids[0]} order by id`;
@@ -184,10 +250,20 @@ describe("the identity migration step", () => {
 
     // The recomputed signature is ingestion's: the same row reported again grows the merged record.
     await ingestMismatches({
-      mismatches: [{ origin: "shadow_read", kind: "value_mismatch", table: "documents", primaryKey: 5, sourceValue: { id: 5, title: "A" }, targetValue: { id: 5, title: "B" } }],
+      mismatches: [
+        {
+          origin: "shadow_read",
+          kind: "value_mismatch",
+          table: "documents",
+          primaryKey: 5,
+          sourceValue: { id: 5, title: "A" },
+          targetValue: { id: 5, title: "B" },
+        },
+      ],
       comparisons: [],
     });
-    const [again] = await sql`select count(*)::int as n, sum(occurrences)::int as occurrences from mismatches where table_name = 'documents' and primary_key = '{"id":5}'`;
+    const [again] =
+      await sql`select count(*)::int as n, sum(occurrences)::int as occurrences from mismatches where table_name = 'documents' and primary_key = '{"id":5}'`;
     expect(again).toEqual({ n: 1, occurrences: 7 });
   });
 });

@@ -3,7 +3,7 @@ import { createMismatchFolder } from "~/jobs/mismatches.server";
 import { drainMismatchInbox, foldMismatchInbox, mismatchInboxBacklog } from "~/models/mismatch-fold.server";
 import { mergeEncodedBatches } from "~/mismatches/copy-codec";
 import { isIsoInstant } from "~/mismatches/prepare";
-import { stageMismatches } from "~/models/mismatch-ingest.server";
+import { stageMismatches } from "~/models/mismatch-stage.server";
 import type { MismatchInput } from "~/mismatches/contract";
 import { createRule, deleteRule, listActiveRules } from "~/models/normalization-rule.server";
 import { SYSTEM_ACTOR } from "~/models/audit.server";
@@ -59,7 +59,14 @@ describe("staging and folding", () => {
     expect((await totals()).rows).toBe(0);
     expect(await drainMismatchInbox()).toEqual({ batches: 1, records: 3, setAside: 0 });
     expect(await totals()).toEqual({
-      rows: 2, occurrences: 3, groupRecords: 2, groupOccurrences: 3, hourly: 3, compared: 100, mismatched: 10, inbox: 0,
+      rows: 2,
+      occurrences: 3,
+      groupRecords: 2,
+      groupOccurrences: 3,
+      hourly: 3,
+      compared: 100,
+      mismatched: 10,
+      inbox: 0,
     });
     const [row] = await sql`select differing_fields, occurrences from mismatches where primary_key = '{"id":1}'`;
     expect(row).toEqual({ differing_fields: ["title"], occurrences: 2 });
@@ -77,7 +84,7 @@ describe("staging and folding", () => {
   });
 
   it("carries any text through the COPY encoding unchanged", async () => {
-    const odd = "tab\there, new\nline, back\\slash, \"quote\", \\N, ünïcode \u2028";
+    const odd = 'tab\there, new\nline, back\\slash, "quote", \\N, ünïcode \u2028';
     await stageMismatches({
       mismatches: [record(1, { table: odd, userId: odd, primaryKey: { [odd]: odd }, sourceValue: { [odd]: odd }, targetValue: { [odd]: `${odd}!` } })],
       comparisons: [],
@@ -85,12 +92,17 @@ describe("staging and folding", () => {
     await drainMismatchInbox();
     const [row] = await sql`select table_name, user_id, primary_key, source_value, target_value, differing_fields from mismatches`;
     expect(row).toEqual({
-      table_name: odd, user_id: odd, primary_key: { [odd]: odd }, source_value: { [odd]: odd }, target_value: { [odd]: `${odd}!` }, differing_fields: [odd],
+      table_name: odd,
+      user_id: odd,
+      primary_key: { [odd]: odd },
+      source_value: { [odd]: odd },
+      target_value: { [odd]: `${odd}!` },
+      differing_fields: [odd],
     });
   });
 
   it("carries any text through a merge of repeats across batches unchanged", async () => {
-    const odd = "tab\there, new\nline, back\\slash, \"quote\", \\N, ünïcode \u2028";
+    const odd = 'tab\there, new\nline, back\\slash, "quote", \\N, ünïcode \u2028';
     const oddRecord = (detectedAt: string) =>
       record(1, { table: odd, userId: odd, primaryKey: { [odd]: odd }, sourceValue: { [odd]: odd }, targetValue: { [odd]: `${odd}!` }, detectedAt });
     await stageMismatches({ mismatches: [oddRecord("2026-01-01T09:00:00.000Z")], comparisons: [] });
@@ -98,13 +110,24 @@ describe("staging and folding", () => {
     expect(await drainMismatchInbox()).toEqual({ batches: 2, records: 2, setAside: 0 });
     const rows = await sql`select table_name, user_id, primary_key, source_value, target_value, differing_fields, occurrences from mismatches`;
     expect(rows).toEqual([
-      { table_name: odd, user_id: odd, primary_key: { [odd]: odd }, source_value: { [odd]: odd }, target_value: { [odd]: `${odd}!` }, differing_fields: [odd], occurrences: 2 },
+      {
+        table_name: odd,
+        user_id: odd,
+        primary_key: { [odd]: odd },
+        source_value: { [odd]: odd },
+        target_value: { [odd]: `${odd}!` },
+        differing_fields: [odd],
+        occurrences: 2,
+      },
     ]);
   });
 
   it("merges repeats across batches folded together, and with records folded before", async () => {
     await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T09:00:00Z" })], comparisons: [] });
-    await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T11:00:00Z", targetValue: { id: 1, title: "Essay?", pages: 3 } })], comparisons: [] });
+    await stageMismatches({
+      mismatches: [record(1, { detectedAt: "2026-01-01T11:00:00Z", targetValue: { id: 1, title: "Essay?", pages: 3 } })],
+      comparisons: [],
+    });
     await drainMismatchInbox();
     await stageMismatches({ mismatches: [record(1, { detectedAt: "2026-01-01T10:00:00Z" })], comparisons: [] });
     await drainMismatchInbox();
@@ -162,8 +185,19 @@ describe("staging and folding", () => {
   });
 
   it("takes a detection time as it came exactly when toISOString would write it so", () => {
-    const edge = ["2024-02-29T23:59:59.999Z", "2023-02-29T00:00:00.000Z", "2024-04-31T00:00:00.000Z", "0000-02-29T00:00:00.000Z", "0099-12-31T00:00:00.000Z",
-      "2024-01-01T24:00:00.000Z", "2024-01-01T23:60:00.000Z", "2024-13-01T00:00:00.000Z", "2024-00-01T00:00:00.000Z", "2024-01-00T00:00:00.000Z", "2024-01-01T00:00:00Z"];
+    const edge = [
+      "2024-02-29T23:59:59.999Z",
+      "2023-02-29T00:00:00.000Z",
+      "2024-04-31T00:00:00.000Z",
+      "0000-02-29T00:00:00.000Z",
+      "0099-12-31T00:00:00.000Z",
+      "2024-01-01T24:00:00.000Z",
+      "2024-01-01T23:60:00.000Z",
+      "2024-13-01T00:00:00.000Z",
+      "2024-00-01T00:00:00.000Z",
+      "2024-01-00T00:00:00.000Z",
+      "2024-01-01T00:00:00Z",
+    ];
     const samples = [...edge, ...Array.from({ length: 2000 }, (_, i) => new Date(-62e12 + i * 1.234567e11 + (i % 1000)).toISOString())];
     for (const text of samples) {
       const ms = Date.parse(text);
@@ -185,9 +219,17 @@ describe("staging and folding", () => {
   });
 
   it("applies the normalization rules at staging, as the direct path does", async () => {
-    const rule = await createRule(SYSTEM_ACTOR, { kind: "timestamp_precision", table: "documents", column: "updated_at", digits: 3, reason: "app round-trips ms" });
+    const rule = await createRule(SYSTEM_ACTOR, {
+      kind: "timestamp_precision",
+      table: "documents",
+      column: "updated_at",
+      digits: 3,
+      reason: "app round-trips ms",
+    });
     const staged = await stageMismatches({
-      mismatches: [record(1, { sourceValue: { id: 1, updated_at: "2024-03-01 10:00:00.123456+00" }, targetValue: { id: 1, updated_at: "2024-03-01 10:00:00.123+00" } })],
+      mismatches: [
+        record(1, { sourceValue: { id: 1, updated_at: "2024-03-01 10:00:00.123456+00" }, targetValue: { id: 1, updated_at: "2024-03-01 10:00:00.123+00" } }),
+      ],
       comparisons: [],
     });
     expect(staged.ignoredByRules).toBe(1);
@@ -200,7 +242,12 @@ describe("staging and folding", () => {
     const rule = (column: string, expiresAt: Date | null = null) =>
       createRule(SYSTEM_ACTOR, { kind: "ignore_column", table: "documents", column, reason: "test", expiresAt });
     const now = new Date("2026-01-01T12:00:00Z");
-    const [, , deleted, live] = [await rule("a", new Date("2026-01-01T11:59:59Z")), await rule("b", now), await rule("c"), await rule("d", new Date("2026-01-01T12:00:01Z"))];
+    const [, , deleted, live] = [
+      await rule("a", new Date("2026-01-01T11:59:59Z")),
+      await rule("b", now),
+      await rule("c"),
+      await rule("d", new Date("2026-01-01T12:00:01Z")),
+    ];
     await deleteRule(SYSTEM_ACTOR, deleted.id, null);
     expect((await listActiveRules(now)).map((r) => r.column)).toEqual(["d"]);
     const staged = await stageMismatches({ mismatches: [record(1, { sourceValue: { d: 1 }, targetValue: { d: 2 } })], comparisons: [] }, { now });
@@ -227,8 +274,14 @@ describe("staging and folding", () => {
     const folded = await Promise.all(folders);
     expect(folded.reduce((a, b) => a + b, 0)).toBe(40);
     expect(await totals()).toEqual({
-      rows: 10 + 40 * 20, occurrences: 40 * 30, groupRecords: 810, groupOccurrences: 1200, hourly: 1200,
-      compared: 4000, mismatched: 400, inbox: 0,
+      rows: 10 + 40 * 20,
+      occurrences: 40 * 30,
+      groupRecords: 810,
+      groupOccurrences: 1200,
+      hourly: 1200,
+      compared: 4000,
+      mismatched: 400,
+      inbox: 0,
     });
     const [hot] = await sql`select occurrences from mismatches where primary_key = '{"id":3}'`;
     expect(hot.occurrences).toBe(40);
@@ -246,11 +299,25 @@ describe("staging and folding", () => {
       }),
     ).rejects.toThrow("folder died");
     expect(await totals()).toEqual({
-      rows: 0, occurrences: 0, groupRecords: 0, groupOccurrences: 0, hourly: 0, compared: 0, mismatched: 0, inbox: 2,
+      rows: 0,
+      occurrences: 0,
+      groupRecords: 0,
+      groupOccurrences: 0,
+      hourly: 0,
+      compared: 0,
+      mismatched: 0,
+      inbox: 2,
     });
     await drainMismatchInbox();
     expect(await totals()).toEqual({
-      rows: 2, occurrences: 3, groupRecords: 2, groupOccurrences: 3, hourly: 3, compared: 200, mismatched: 20, inbox: 0,
+      rows: 2,
+      occurrences: 3,
+      groupRecords: 2,
+      groupOccurrences: 3,
+      hourly: 3,
+      compared: 200,
+      mismatched: 20,
+      inbox: 0,
     });
   });
 
@@ -283,8 +350,7 @@ describe("a batch the database refuses", () => {
   }
 
   // A staged record seen zero times passes COPY and breaks the records' check constraint at the upsert.
-  const breakOccurrences = (id: number) =>
-    sql`update mismatch_inbox set records = replace(records, ${"\t1\t2026-"}, ${"\t0\t2026-"}) where id = ${id}`;
+  const breakOccurrences = (id: number) => sql`update mismatch_inbox set records = replace(records, ${"\t1\t2026-"}, ${"\t0\t2026-"}) where id = ${id}`;
 
   async function auditActions() {
     return (await sql`select action, entity_id, actor_label, reason from audit_log order by id`).map((r) => ({ ...r }));
@@ -320,7 +386,10 @@ describe("a batch the database refuses", () => {
     expect((await listSetAsideBatches()).total).toBe(0);
     expect(await retrySetAsideBatch(engineer, bad)).toBe(false);
     expect((await auditActions()).map((a) => a.action)).toEqual([
-      "mismatch_batch.set_aside", "mismatch_batch.retry", "mismatch_batch.set_aside", "mismatch_batch.retry",
+      "mismatch_batch.set_aside",
+      "mismatch_batch.retry",
+      "mismatch_batch.set_aside",
+      "mismatch_batch.retry",
     ]);
   });
 
@@ -332,7 +401,10 @@ describe("a batch the database refuses", () => {
     expect(await discardSetAsideBatch(engineer, bad, "again")).toBe(false);
     expect((await listSetAsideBatches()).total).toBe(0);
     expect((await auditActions()).at(-1)).toEqual({
-      action: "mismatch_batch.discard", entity_id: String(bad), actor_label: "eng@example.com", reason: "test data sent to production",
+      action: "mismatch_batch.discard",
+      entity_id: String(bad),
+      actor_label: "eng@example.com",
+      reason: "test data sent to production",
     });
   });
 

@@ -98,7 +98,13 @@ describe("ingestMismatches", () => {
   });
 
   it("marks a record ignored, naming the rule, when normalization rules explain every difference", async () => {
-    const rule = await createRule(SYSTEM_ACTOR, { kind: "timestamp_precision", table: "documents", column: "updated_at", digits: 3, reason: "app round-trips ms" });
+    const rule = await createRule(SYSTEM_ACTOR, {
+      kind: "timestamp_precision",
+      table: "documents",
+      column: "updated_at",
+      digits: 3,
+      reason: "app round-trips ms",
+    });
     const result = await ingestMismatches({
       mismatches: [
         record({
@@ -114,7 +120,10 @@ describe("ingestMismatches", () => {
   });
 
   it("makes a retried batch with the same Idempotency-Key a no-op returning the first answer", async () => {
-    const batch = { mismatches: [record()], comparisons: [{ cohort: "c-eu", table: "documents", windowStart: "2026-01-01T10:00:00Z", compared: 100, mismatched: 1 }] };
+    const batch = {
+      mismatches: [record()],
+      comparisons: [{ cohort: "c-eu", table: "documents", windowStart: "2026-01-01T10:00:00Z", compared: 100, mismatched: 1 }],
+    };
     const first = await ingestMismatches(batch, { idempotencyKey: "token-1:abc" });
     const retry = await ingestMismatches(batch, { idempotencyKey: "token-1:abc" });
     expect(retry).toEqual({ ...first, replayed: true });
@@ -157,10 +166,7 @@ describe("ingestMismatches", () => {
   });
 
   it("folds 1,000 repeats of one problem and many distinct keys in one batch", async () => {
-    const mismatches = [
-      ...Array.from({ length: 1000 }, () => record()),
-      ...Array.from({ length: 500 }, (_, i) => record({ primaryKey: { id: 1000 + i } })),
-    ];
+    const mismatches = [...Array.from({ length: 1000 }, () => record()), ...Array.from({ length: 500 }, (_, i) => record({ primaryKey: { id: 1000 + i } }))];
     const result = await ingestMismatches({ mismatches, comparisons: [] });
     expect(result).toMatchObject({ accepted: 1500, created: 501, deduplicated: 999 });
     const [row] = await sql`select occurrences from mismatches where primary_key = '{"id":42}'`;

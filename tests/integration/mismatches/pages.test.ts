@@ -92,8 +92,18 @@ describe("mismatch pages over HTTP", () => {
   it("lets an engineer bulk-set status with a note, audited", async () => {
     const cookie = await app.login("engineer");
     const ids = [await idOf("annotations", 10), await idOf("annotations", 11)];
-    const form = new URLSearchParams([["intent", "bulk"], ["ids", String(ids[0])], ["ids", String(ids[1])], ["status", "investigating"], ["note", "checking the ORM"]]);
-    const response = await fetch(`${app.baseUrl}/mismatches?_data=routes%2Fmismatches._index`, { method: "POST", headers: { Cookie: cookie, Origin: app.baseUrl }, body: form });
+    const form = new URLSearchParams([
+      ["intent", "bulk"],
+      ["ids", String(ids[0])],
+      ["ids", String(ids[1])],
+      ["status", "investigating"],
+      ["note", "checking the ORM"],
+    ]);
+    const response = await fetch(`${app.baseUrl}/mismatches?_data=routes%2Fmismatches._index`, {
+      method: "POST",
+      headers: { Cookie: cookie, Origin: app.baseUrl },
+      body: form,
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ ok: true, changed: 2 });
     const rows = await app.control.sql`select status from mismatches where id = any(${ids}::bigint[])`;
@@ -146,7 +156,11 @@ describe("mismatch pages over HTTP", () => {
 
   it("shows set-aside batches to everyone, lets an engineer retry one and only an admin discard one, audited", async () => {
     const post = (cookie: string, form: Record<string, string>) =>
-      fetch(`${app.baseUrl}/mismatches?_data=routes%2Fmismatches._index`, { method: "POST", headers: { Cookie: cookie, Origin: app.baseUrl }, body: new URLSearchParams(form) });
+      fetch(`${app.baseUrl}/mismatches?_data=routes%2Fmismatches._index`, {
+        method: "POST",
+        headers: { Cookie: cookie, Origin: app.baseUrl },
+        body: new URLSearchParams(form),
+      });
     const stage = async (id: number) => {
       const record = { origin: "shadow_read", kind: "missing_in_target", table: "documents", primaryKey: { id }, sourceValue: { id } };
       const posted = await fetch(`${app.baseUrl}/api/v1/mismatches`, {
@@ -185,7 +199,9 @@ describe("mismatch pages over HTTP", () => {
     expect((await app.control.sql`select id from mismatch_inbox`).map((r) => Number(r.id))).toEqual([first]);
     expect((await post(engineer, { intent: "retry-batch", batchId: String(first) })).status).toBe(404);
     await drainMismatchInbox();
-    expect(await app.control.sql`select 1 from mismatches where table_name = ${"documents"} and primary_key = ${app.control.sql.json({ id: 501 })}`).toHaveLength(1);
+    expect(
+      await app.control.sql`select 1 from mismatches where table_name = ${"documents"} and primary_key = ${app.control.sql.json({ id: 501 })}`,
+    ).toHaveLength(1);
 
     const admin = await app.login("admin");
     expect((await post(admin, { intent: "discard-batch", batchId: String(second), reason: " " })).status).toBe(400);

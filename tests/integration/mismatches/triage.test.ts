@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "~/models/audit.server";
-import {
-  exportMismatches,
-  getMismatch,
-  listMismatchGroups,
-  listMismatches,
-  listMismatchesForUser,
-  mismatchQuerySchema,
-  parseMismatchQuery,
-  updateMismatches,
-} from "~/models/mismatch.server";
+import { mismatchQuerySchema, parseMismatchQuery } from "~/mismatches/query";
+import { exportMismatches } from "~/models/mismatch-export.server";
+import { getMismatch, listMismatches, listMismatchesForUser, updateMismatches } from "~/models/mismatch.server";
+import { listMismatchGroups } from "~/models/mismatch-stats.server";
 import { ingestMismatches } from "~/models/mismatch-ingest.server";
 import type { MismatchInput } from "~/mismatches/contract";
 import type { ScratchDatabase } from "../../support/databases";

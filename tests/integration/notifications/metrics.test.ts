@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runHealthCycle } from "../../../app/jobs/health.server";
 import { createApiToken } from "../../../app/models/api-token.server";
+import { emptyBuckets, latencyBucket } from "../../../app/latency/histogram";
 import { parsePrometheusText, type ParsedExposition } from "../../../app/metrics/prometheus-parse";
+import { SNAPSHOT_FRESH_SECONDS, SNAPSHOT_MAX_AGE_SECONDS } from "../../../app/metrics/snapshot.server";
 import { startTestApp, type TestApp } from "../../support/app-server";
 import { createSourceUsers } from "../../support/source-users";
 
@@ -35,6 +37,8 @@ const FAMILIES: Record<string, string> = {
   cutover_health_reading_age_seconds: "gauge",
   cutover_capacity_runway_days: "gauge",
   cutover_webhook_deliveries: "gauge",
+  cutover_operation_duration_seconds: "histogram",
+  cutover_operation_errors_total: "counter",
   cutover_metrics_provider_up: "gauge",
 };
 
@@ -42,7 +46,22 @@ function value(parsed: ParsedExposition, name: string, labels: Record<string, st
   return parsed.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-async function scrape(token = app.token) {
+/** No background refresh of a snapshot is under way (the web app runs its own copy of the app's modules). */
+async function refreshesSettled() {
+  await vi.waitFor(
+    async () => {
+      if ((await app.control.sql`select 1 from metrics_snapshots where refreshing_until > now()`).length) throw new Error("a snapshot refresh is under way");
+    },
+    { timeout: 15_000 },
+  );
+}
+
+/** A scrape of the figures as they are now: the shared snapshots of earlier scrapes are dropped first. */
+async function scrape(token = app.token, { fresh = true } = {}) {
+  if (fresh) {
+    await refreshesSettled();
+    await app.control.sql`delete from metrics_snapshots`;
+  }
   const response = await fetch(`${app.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
   expect(response.status).toBe(200);
   return parsePrometheusText(await response.text());
@@ -70,18 +89,44 @@ beforeAll(async () => {
   await sql`insert into mismatch_inbox_set_aside (id, records, comparisons, record_count, received_at, error) values (999, '', '', 4, now(), 'SQLSTATE 22P02')`;
   await sql`insert into gate_states (cohort_id, gate, passed, reason) values (${cohortId}, 'mismatch-budget', false, 'over budget'), (${cohortId}, 'xid-runway', true, 'fine')`;
   await sql`insert into ramp_events (cohort_id, outcome, from_basis_points, to_basis_points, detail) values (${cohortId}, 'blocked', 5000, 10000, 'over budget')`;
-  const samples = [{ at: new Date(Date.now() - 10_000).toISOString(), rowsCompared: 1000 }, { at: new Date().toISOString(), rowsCompared: 6000 }];
+  const samples = [
+    { at: new Date(Date.now() - 10_000).toISOString(), rowsCompared: 1000 },
+    { at: new Date().toISOString(), rowsCompared: 6000 },
+  ];
   await sql`insert into reconciliation_jobs (table_name, scope, status, estimated_rows, rows_compared, buckets_total, buckets_done, samples, created_by)
     values ('documents', ${sql.json({ kind: "table" })}, 'running', 20000, 6000, 10, 3, ${sql.json(samples)}, 'test')`;
   await sql`insert into reconciliation_jobs (table_name, scope, status, created_by, error) values ('courses', ${sql.json({ kind: "table" })}, 'failed', 'test', 'boom')`;
-  const backfillSamples = [{ at: new Date(Date.now() - 4_000).toISOString(), rows: 100 }, { at: new Date().toISOString(), rows: 500 }];
+  const backfillSamples = [
+    { at: new Date(Date.now() - 4_000).toISOString(), rows: 100 },
+    { at: new Date().toISOString(), rows: 500 },
+  ];
   await sql`insert into backfill_jobs (table_name, scope, status, batch_rows, batch_bytes, estimated_rows, rows_copied, samples, actor, reason)
     values ('annotations', ${sql.json({ kind: "table" })}, 'copying', 2000, 4194304, 1000, 250, ${sql.json(backfillSamples)}, ${sql.json({ type: "system", id: null, label: "t" })}, 'test')`;
+  // The client's timings, through the real API: 3 reads of documents at about 2 ms on the source (one failed),
+  // 2 at about 40 ms on the target, in two batches.
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  const timing = (side: "source" | "target", bucket: number, count: number, errors: number, sumMs: number) => {
+    const buckets = emptyBuckets();
+    buckets[bucket] = count;
+    return { cohort: cohortId, table: "documents", operation: "select by id", side, windowStart: minute, count, errors, sumMs, buckets };
+  };
+  for (const latencies of [
+    [timing("source", latencyBucket(2), 2, 1, 3.5), timing("target", latencyBucket(40), 2, 0, 80)],
+    [timing("source", latencyBucket(2), 1, 0, 2)],
+  ]) {
+    const response = await fetch(`${app.baseUrl}/api/v1/mismatches`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${app.token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ mismatches: [], comparisons: [], latencies }),
+    });
+    expect(response.status).toBe(202);
+  }
   await runHealthCycle();
   await sql`insert into webhook_destinations (name, url, format, secret_ciphertext, secret_prefix, created_by) values ('ops', 'https://example.com/h', 'json', 'x', 'whsec_', 'test')`;
 });
 
 afterAll(async () => {
+  if (app) await refreshesSettled();
   await app?.close();
 });
 
@@ -98,7 +143,7 @@ describe("GET /metrics", () => {
       expect(parsed.types.get(name), name).toBe(type);
       expect(parsed.help.get(name), name).toBeTruthy();
     }
-    for (const provider of ["health", "rollout", "mismatches", "jobs", "notifications"]) {
+    for (const provider of ["health", "rollout", "mismatches", "jobs", "latency", "notifications"]) {
       expect(value(parsed, "cutover_metrics_provider_up", { provider }), provider).toBe(1);
     }
     // base units and conventions: counters end in _total, nothing else does; ratios stay within 0..1
@@ -139,6 +184,44 @@ describe("GET /metrics", () => {
     expect(value(parsed, "cutover_webhook_deliveries", { destination: "ops", status: "failed" })).toBe(0);
   });
 
+  it("exports the client's timings as a histogram per side, table and operation, in seconds", async () => {
+    const parsed = await scrape();
+    const series = { side: "source", table: "documents", operation: "select by id" };
+    expect(value(parsed, "cutover_operation_duration_seconds_count", series)).toBe(3);
+    expect(value(parsed, "cutover_operation_duration_seconds_sum", series)).toBeCloseTo(0.0055);
+    // 2 ms is the bucket up to 2 ms: nothing below 1 ms, all three at 2 ms and above.
+    expect(value(parsed, "cutover_operation_duration_seconds_bucket", { ...series, le: "0.001" })).toBe(0);
+    expect(value(parsed, "cutover_operation_duration_seconds_bucket", { ...series, le: "0.002" })).toBe(3);
+    expect(value(parsed, "cutover_operation_duration_seconds_bucket", { ...series, le: "+Inf" })).toBe(3);
+    const target = { ...series, side: "target" };
+    expect(value(parsed, "cutover_operation_duration_seconds_bucket", { ...target, le: "0.025" })).toBe(0);
+    expect(value(parsed, "cutover_operation_duration_seconds_bucket", { ...target, le: "0.05" })).toBe(2);
+    expect(value(parsed, "cutover_operation_errors_total", series)).toBe(1);
+    expect(value(parsed, "cutover_operation_errors_total", target)).toBe(0);
+    // No cohort label: the series are side x table x operation, whatever the number of cohorts.
+    const labels = new Set(parsed.samples.filter((s) => s.name.startsWith("cutover_operation_duration_seconds")).flatMap((s) => Object.keys(s.labels)));
+    expect([...labels].sort()).toEqual(["le", "operation", "side", "table"]);
+  });
+
+  it("keeps the histograms when old minutes are pruned, and bounds the operation labels in first-reported order", async () => {
+    const sql = app.control.sql;
+    await sql`delete from operation_latency`;
+    const before = await scrape();
+    expect(value(before, "cutover_operation_duration_seconds_count", { side: "source", table: "documents", operation: "select by id" })).toBe(3);
+    await sql`insert into operation_latency_totals (table_name, operation, side, count, errors, sum_ms, buckets)
+      select 'reported_' || g, 'op', 'target', 1, 0, 1, array_fill(0::bigint, array[22]) || array[1::bigint] from generate_series(1, 120) g order by g`;
+    const parsed = await scrape();
+    const pairs = new Set(
+      parsed.samples.filter((s) => s.name === "cutover_operation_duration_seconds_count").map((s) => `${s.labels.table}/${s.labels.operation}`),
+    );
+    expect(pairs.size).toBe(101);
+    expect(pairs.has("documents/select by id")).toBe(true);
+    expect(pairs.has("reported_99/op")).toBe(true);
+    expect(pairs.has("reported_100/op")).toBe(false);
+    expect(value(parsed, "cutover_operation_duration_seconds_count", { side: "target", table: "_other", operation: "_other" })).toBe(21);
+    await sql`delete from operation_latency_totals where table_name like 'reported_%'`;
+  });
+
   it("keeps the table label bounded however many tables applications report", async () => {
     await app.control.sql`insert into mismatch_comparisons (cohort_id, table_name, window_start, compared, mismatched)
       select ${cohortId}, 'reported_' || g, now(), g, 0 from generate_series(1, 150) g`;
@@ -151,14 +234,41 @@ describe("GET /metrics", () => {
     await app.control.sql`delete from mismatch_comparisons where table_name like 'reported_%'`;
   });
 
+  it("serves the heavy providers from a shared snapshot while fresh, refreshes it after answering, and goes live past the bound", async () => {
+    const sql = app.control.sql;
+    const labels = { cohort: "Pilot schools", table: "documents" };
+    const first = await scrape();
+    expect(value(first, "cutover_shadow_read_comparisons", labels)).toBe(100);
+    expect(value(first, "cutover_metrics_snapshot_age_seconds", { provider: "mismatches" })).toBe(0);
+    await sql`update mismatch_comparisons set compared = compared + 50 where cohort_id = ${cohortId} and table_name = 'documents' and window_start > now() - interval '10 minutes'`;
+    // Fresh: the stored figures, for this process and any other.
+    const served = await scrape(app.token, { fresh: false });
+    expect(value(served, "cutover_shadow_read_comparisons", labels)).toBe(100);
+    // Older than the fresh bound: still served, and refreshed once the scrape has answered.
+    await sql`update metrics_snapshots set collected_at = now() - make_interval(secs => ${SNAPSHOT_FRESH_SECONDS + 5})`;
+    const stale = await scrape(app.token, { fresh: false });
+    expect(value(stale, "cutover_shadow_read_comparisons", labels)).toBe(100);
+    expect(value(stale, "cutover_metrics_snapshot_age_seconds", { provider: "mismatches" })).toBeGreaterThan(SNAPSHOT_FRESH_SECONDS);
+    await expect.poll(async () => value(await scrape(app.token, { fresh: false }), "cutover_shadow_read_comparisons", labels)).toBe(150);
+    const refreshed = await scrape(app.token, { fresh: false });
+    expect(value(refreshed, "cutover_metrics_snapshot_age_seconds", { provider: "mismatches" })).toBeLessThan(SNAPSHOT_FRESH_SECONDS);
+    // Past the hard bound: collected for this scrape, never older figures.
+    await sql`update mismatch_comparisons set compared = compared - 50 where cohort_id = ${cohortId} and table_name = 'documents' and window_start > now() - interval '10 minutes'`;
+    await sql`update metrics_snapshots set collected_at = now() - make_interval(secs => ${SNAPSHOT_MAX_AGE_SECONDS + 1})`;
+    const live = await scrape(app.token, { fresh: false });
+    expect(value(live, "cutover_shadow_read_comparisons", labels)).toBe(100);
+    expect(value(live, "cutover_metrics_snapshot_age_seconds", { provider: "mismatches" })).toBe(0);
+  });
+
   it("every metric the alerting rules use is one /metrics exposes", async () => {
     const parsed = await scrape();
     const rules = await readFile("deploy/prometheus/cutover-alerts.yml", "utf8");
     const used = new Set([...rules.matchAll(/expr:[^\n]*(?:\n {12}[^\n]*)*/g)].flatMap((m) => [...m[0].matchAll(/\bcutover_[a-z0-9_]+/g)].map((x) => x[0])));
     expect(used.size).toBeGreaterThan(10);
     const exposed = new Set(parsed.types.keys());
-    // The latency histograms come with the client's timings; their family is checked where it is built.
-    const missing = [...used].filter((name) => !exposed.has(name) && !name.startsWith("cutover_operation_duration_seconds"));
+    // A histogram's parts (_bucket, _sum, _count) are named after its family.
+    const family = (name: string) => name.replace(/_(bucket|sum|count)$/, "");
+    const missing = [...used].filter((name) => !exposed.has(name) && !(parsed.types.get(family(name)) === "histogram"));
     expect(missing).toEqual([]);
   });
 });

@@ -4,14 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBoss, stopBoss } from "../../../app/jobs/boss.server";
 import { registerNotificationJobs } from "../../../app/jobs/notifications.server";
 import { SYSTEM_ACTOR } from "../../../app/models/audit.server";
-import { createReconciliationJob, runReconciliationWorker } from "../../../app/models/reconciliation.server";
+import { createReconciliationJob } from "../../../app/models/reconciliation.server";
+import { runReconciliationWorker } from "../../../app/reconciliation/worker.server";
 import { clearEmergency, setEmergency } from "../../../app/models/ruleset.server";
 import { listWebhookAttempts } from "../../../app/models/webhook.server";
 import { EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../../app/notifications/events";
 import { sideSql } from "../../../app/utils/databases.server";
 import { startTestApp, type TestApp } from "../../support/app-server";
-import { createCohort, listCohorts, pick, updateCohort } from "../../../app/models/cohort.server";
+import { listCohorts, pick } from "../../../app/models/cohort.server";
+import { createCohort, updateCohort } from "../../../app/rollout/cohort-change.server";
 import { createSourceUsers } from "../../support/source-users";
+import { waitFor } from "../../support/wait-for";
 
 interface Received {
   path: string;
@@ -49,7 +52,18 @@ class Receiver {
 /** A cohort put straight into shadow_read by an admin, before its tables were backfilled: the backfilled gate blocks it. */
 function createShadowReadCohort(name: string) {
   return createCohort(
-    { name, description: "", priority: 1, mode: "shadow_read", percentBasisPoints: 1000, constraints: {}, mismatchBudget: null, budgetWindowMinutes: 60, rampSteps: null, rampEveryHours: null },
+    {
+      name,
+      description: "",
+      priority: 1,
+      mode: "shadow_read",
+      percentBasisPoints: 1000,
+      constraints: {},
+      mismatchBudget: null,
+      budgetWindowMinutes: 60,
+      rampSteps: null,
+      rampEveryHours: null,
+    },
     { actor: SYSTEM_ACTOR, reason: "pilot", confirmed: true, isAdmin: true },
   );
 }
@@ -58,16 +72,6 @@ let app: TestApp;
 let admin: string;
 const receiver = new Receiver();
 const secrets: Record<string, string> = {};
-
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function postForm(fields: Record<string, string>, cookie = admin) {
   const response = await fetch(`${app.baseUrl}/settings/notifications`, {
@@ -156,18 +160,21 @@ describe("webhook destinations", () => {
   it("delivers a signed event for a tripped gate, the emergency switch and a failed job, in both bodies", async () => {
     await expect(createShadowReadCohort("Pilot")).rejects.toThrow(/Blocked by/);
     await setEmergency("source_only", "target cluster degraded", SYSTEM_ACTOR);
-    const jobId = await createReconciliationJob({ schemaName: "public", tableName: "lessons", scope: { kind: "table" }, mode: "verify", reason: "check" }, SYSTEM_ACTOR);
+    const jobId = await createReconciliationJob(
+      { schemaName: "public", tableName: "lessons", scope: { kind: "table" }, mode: "verify", reason: "check" },
+      SYSTEM_ACTOR,
+    );
     await runReconciliationWorker(jobId, { source: sideSql("source"), target: sideSql("target") }).catch(() => {});
     const [job] = await app.control.sql`select status from reconciliation_jobs where id = ${jobId}`;
     expect(job.status).toBe("failed");
 
     for (const type of ["gate.blocked", "emergency.set", "job.failed"]) {
-      const [json] = await waitFor(() => eventsOf(type).length > 0 && eventsOf(type), `${type} at the JSON receiver`);
+      const [json] = await waitFor(() => eventsOf(type).length > 0 && eventsOf(type), `${type} at the JSON receiver`, 60_000);
       expectSigned(json, secrets["ops-json"]);
       const body = JSON.parse(json.body);
       expect(body).toMatchObject({ type, source: "cutover" });
       expect(typeof body.summary).toBe("string");
-      const [slack] = await waitFor(() => eventsOf(type, "/slack").length > 0 && eventsOf(type, "/slack"), `${type} at the Slack receiver`);
+      const [slack] = await waitFor(() => eventsOf(type, "/slack").length > 0 && eventsOf(type, "/slack"), `${type} at the Slack receiver`, 60_000);
       expectSigned(slack, secrets["ops-slack"]);
       expect(JSON.parse(slack.body).text).toContain(`Cutover · ${type}`);
     }
@@ -185,7 +192,8 @@ describe("webhook destinations", () => {
     await expect(createShadowReadCohort("Pilot 2")).rejects.toThrow(/Blocked by/);
     const rows = await app.control.sql`select detail ->> 'cohort' as cohort from notification_events where type = 'gate.blocked' order by id`;
     expect(rows.map((r) => r.cohort)).toEqual(["Pilot", "Pilot 2"]);
-    const [{ states }] = await app.control.sql`select count(*)::int as states from gate_states g join cohorts c on c.id = g.cohort_id where c.name = 'Pilot' and not g.passed`;
+    const [{ states }] = await app.control
+      .sql`select count(*)::int as states from gate_states g join cohorts c on c.id = g.cohort_id where c.name = 'Pilot' and not g.passed`;
     expect(states).toBeGreaterThan(0);
   });
 
@@ -193,13 +201,29 @@ describe("webhook destinations", () => {
     await receiver.down();
     await clearEmergency("target recovered", SYSTEM_ACTOR);
     const [{ id: destinationId }] = await app.control.sql`select id::text from webhook_destinations where name = 'ops-json'`;
-    const failedAttempt = await waitFor(async () => (await listWebhookAttempts(destinationId)).find((a) => a.eventType === "emergency.cleared" && a.error), "a failed attempt");
+    const failedAttempt = await waitFor(
+      async () => (await listWebhookAttempts(destinationId)).find((a) => a.eventType === "emergency.cleared" && a.error),
+      "a failed attempt",
+      60_000,
+    );
     expect(failedAttempt.error).toMatch(/ECONNREFUSED/);
     expect(failedAttempt.deliveryStatus).toBe("pending");
     await receiver.up();
-    const [delivered] = await waitFor(() => eventsOf("emergency.cleared").length > 0 && eventsOf("emergency.cleared"), "the event after the receiver came back");
+    const [delivered] = await waitFor(
+      () => eventsOf("emergency.cleared").length > 0 && eventsOf("emergency.cleared"),
+      "the event after the receiver came back",
+      60_000,
+    );
     expectSigned(delivered, secrets["ops-json"]);
-    const log = (await listWebhookAttempts(destinationId)).filter((a) => a.eventType === "emergency.cleared").reverse();
+    // the receiver answers before the delivery job writes its attempt: wait for the log to catch up
+    const log = await waitFor(
+      async () => {
+        const attempts = (await listWebhookAttempts(destinationId)).filter((a) => a.eventType === "emergency.cleared").reverse();
+        return attempts.at(-1)?.deliveryStatus === "delivered" && attempts;
+      },
+      "the delivered attempt in the log",
+      60_000,
+    );
     expect(log.length).toBeGreaterThanOrEqual(2);
     expect(log.map((a) => a.attempt)).toEqual(log.map((_, i) => i + 1));
     expect(log.at(-1)).toMatchObject({ httpStatus: 204, error: null, deliveryStatus: "delivered" });
@@ -214,10 +238,14 @@ describe("webhook destinations", () => {
     const [{ mode }] = await app.control.sql`select emergency_mode::text as mode from rollout_state`;
     expect(mode).toBe("source_only");
     const [{ id: destinationId }] = await app.control.sql`select id::text from webhook_destinations where name = 'ops-json'`;
-    const attempts = await waitFor(async () => {
-      const rows = (await listWebhookAttempts(destinationId)).filter((a) => a.summary.includes("second incident"));
-      return rows.some((a) => a.deliveryStatus === "failed") && rows;
-    }, "the delivery to give up");
+    const attempts = await waitFor(
+      async () => {
+        const rows = (await listWebhookAttempts(destinationId)).filter((a) => a.summary.includes("second incident"));
+        return rows.some((a) => a.deliveryStatus === "failed") && rows;
+      },
+      "the delivery to give up",
+      60_000,
+    );
     expect(attempts.map((a) => a.attempt).sort()).toEqual([1, 2, 3, 4]);
     expect(attempts.every((a) => a.error !== null)).toBe(true);
     await receiver.up();
@@ -228,7 +256,7 @@ describe("webhook destinations", () => {
     const { status, html } = await postForm({ intent: "test", id });
     expect(status).toBe(200);
     expect(html).toContain("Test notification queued");
-    const [test] = await waitFor(() => eventsOf("notification.test", "/slack").length > 0 && eventsOf("notification.test", "/slack"), "the test event");
+    const [test] = await waitFor(() => eventsOf("notification.test", "/slack").length > 0 && eventsOf("notification.test", "/slack"), "the test event", 60_000);
     expectSigned(test, secrets["ops-slack"]);
     expect(eventsOf("notification.test", "/json")).toHaveLength(0);
     expect((await postForm({ intent: "test", id: "not-a-uuid" })).status).toBe(400);

@@ -20,7 +20,10 @@ const api = (path: string, init: RequestInit = {}, token = app.token) =>
 
 describe("reconciliation API", () => {
   it("starts a job (202 { id }), reports it, and cancels it", async () => {
-    const created = await api("/api/v1/reconciliations", { method: "POST", body: JSON.stringify({ table: "public.courses", mode: "verify", rowsPerSecond: 1000 }) });
+    const created = await api("/api/v1/reconciliations", {
+      method: "POST",
+      body: JSON.stringify({ table: "public.courses", mode: "verify", rowsPerSecond: 1000 }),
+    });
     expect(created.status).toBe(202);
     const { id } = await created.json();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);

@@ -1,53 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reconcileTable } from "../../../app/reconciliation/engine";
 import type { ReconcileOptions } from "../../../app/reconciliation/types";
-import { NO_RULES, type ColumnRules } from "../../../app/normalization/types";
 import { createScratchDatabase, type ScratchDatabase } from "../../support/databases";
+import {
+  ACCOUNTS_DIFFERENCES,
+  ACCOUNTS_EXPECTED,
+  ACCOUNTS_TABLE,
+  keysOf,
+  WIDE_DIFFERENCES,
+  WIDE_EXPECTED,
+  WIDE_EXPECTED_UNDER_RULES,
+  WIDE_TABLE,
+  wideRulesFor,
+} from "../../support/planted-differences";
 
 let source: ScratchDatabase;
 let target: ScratchDatabase;
-
-const WIDE = `
-  create type mood as enum ('sad', 'ok', 'happy');
-  create table wide (
-    id bigint primary key,
-    name text,
-    amount numeric(12,2),
-    at timestamptz,
-    doc jsonb,
-    tags text[],
-    blob bytea,
-    uid uuid,
-    feeling mood,
-    ratio float8
-  );`;
-
-// 3,000 rows generated on the server, identical on both sides before the differences are applied
-const FILL = `
-  insert into wide
-  select g, 'name ' || g, (g * 1.25)::numeric(12,2), timestamptz '2024-01-01 00:00:00+00' + g * interval '1.000123 second',
-         jsonb_build_object('n', g, 'even', g % 2 = 0), array['a' || g, null, 'b'], decode(md5(g::text), 'hex'),
-         md5(g::text)::uuid, (array['sad','ok','happy'])[1 + g % 3]::mood, g / 7.0
-  from generate_series(1, 3000) g`;
 
 async function run(options: Partial<ReconcileOptions> & { table: string }) {
   return reconcileTable(source.sql, target.sql, { recheckDelayMs: 10, inFlightWindowMs: 0, bucketCount: 50, ...options });
 }
 
-const keysOf = (r: Awaited<ReturnType<typeof run>>) =>
-  r.differences.map((d) => `${d.kind}:${d.key.join("|")}${d.columns.length ? `:${d.columns.join(",")}` : ""}`).sort();
-
 beforeAll(async () => {
   [source, target] = await Promise.all([createScratchDatabase("recon_src"), createScratchDatabase("recon_tgt")]);
   for (const db of [source, target]) {
-    await db.sql.unsafe(WIDE);
-    await db.sql.unsafe(FILL);
+    await db.sql.unsafe(WIDE_TABLE);
+    await db.sql.unsafe(ACCOUNTS_TABLE);
     await db.sql.unsafe(`
-      create table accounts (region text, code text, balance numeric, primary key (region, code));
-      insert into accounts values ('Zürich', 'a', 1.5), ('zurich', 'A', 2), ('Ångström', 'x', 3), ('apple', 'é', 4),
-        ('Apple', 'e', 5), ('b', 'trailing ', 6), ('b', 'trailing', 7);
-      -- enough rows for buckets with both bounds, which PostgreSQL checksums through a LATERAL list of bounds
-      insert into accounts select 'region ' || g, 'c', g from generate_series(1, 300) g;
       create table nokey (a int, b text);
       create table shaped (id int primary key, a text, b int);
       create table readings (id int primary key, value float8, at timestamptz, note text);
@@ -75,32 +54,10 @@ describe("reconcileTable", () => {
   });
 
   it("finds exactly the missing, extra and changed rows of every type, with both strategies", async () => {
-    await target.sql.unsafe(`
-      delete from wide where id in (1, 1500, 3000);
-      insert into wide (id, name) values (3001, 'extra'), (-5, 'extra below');
-      update wide set name = name || ' ' where id = 10;           -- trailing space
-      update wide set amount = 25.1 where id = 20;                 -- 25.00 -> 25.10
-      update wide set at = at + interval '1 microsecond' where id = 30;
-      update wide set doc = '{"n": 40, "even": false}' where id = 40;  -- value change inside jsonb
-      update wide set doc = '{"even": true, "n": 50}' where id = 50;   -- same jsonb, keys written in another order
-      update wide set tags = array['a51', 'b'] where id = 51;      -- array lost its NULL
-      update wide set blob = blob || '\\x00'::bytea where id = 60;
-      update wide set uid = null where id = 70;
-      update wide set feeling = 'sad' where id = 80 and feeling <> 'sad';
-      update wide set feeling = 'ok' where id = 80 and feeling = 'sad';
-      update wide set ratio = ratio + 1e-12 where id = 90;
-      update wide set name = 'NAME 100' where id = 100;            -- case only
-    `);
-    const expected = [
-      "missing_in_target:1", "missing_in_target:1500", "missing_in_target:3000",
-      "extra_in_target:3001", "extra_in_target:-5",
-      "value_mismatch:10:name", "value_mismatch:20:amount", "value_mismatch:30:at", "value_mismatch:40:doc",
-      "value_mismatch:51:tags", "value_mismatch:60:blob", "value_mismatch:70:uid", "value_mismatch:80:feeling",
-      "value_mismatch:90:ratio", "value_mismatch:100:name",
-    ].sort();
+    await target.sql.unsafe(WIDE_DIFFERENCES);
     for (const strategy of ["checksum", "stream"] as const) {
       const r = await run({ table: "wide", strategy });
-      expect(keysOf(r)).toEqual(expected);
+      expect(keysOf(r)).toEqual(WIDE_EXPECTED);
       expect(r.counts).toEqual({ missing_in_target: 3, extra_in_target: 2, value_mismatch: 10 });
     }
     const changed = (await run({ table: "wide" })).differences.find((d) => d.key[0] === "20")!;
@@ -109,33 +66,18 @@ describe("reconcileTable", () => {
   });
 
   it("applies the normalization rules the same way in checksums and row comparison", async () => {
-    const rules: Record<string, Partial<ColumnRules>> = {
-      name: { trailingSpaces: { ruleId: "r1" } },
-      amount: { numericScale: { ruleId: "r2" } },
-      at: { timestampPrecision: { ruleId: "r3", digits: 3 } },
-      ratio: { floatTolerance: { ruleId: "r4", tolerance: 1e-9 } },
-      uid: { ignore: { ruleId: "r5" } },
-    };
     await target.sql.unsafe(`update wide set amount = 25.00 where id = 20`);
-    const r = await run({ table: "wide", rulesFor: (c) => ({ ...NO_RULES, ...rules[c] }) });
+    const r = await run({ table: "wide", rulesFor: wideRulesFor });
     // name 10 (trailing space), at 30 (a microsecond), ratio 90 (1e-12), uid 70 (ignored) are equal under the rules
-    expect(keysOf(r).filter((k) => k.startsWith("value"))).toEqual(
-      ["value_mismatch:40:doc", "value_mismatch:51:tags", "value_mismatch:60:blob", "value_mismatch:80:feeling", "value_mismatch:100:name"].sort(),
-    );
+    expect(keysOf(r).filter((k) => k.startsWith("value"))).toEqual(WIDE_EXPECTED_UNDER_RULES);
   });
 
   it("orders composite text keys by bytes: mixed case, accents and trailing spaces are distinct keys", async () => {
     expect((await run({ table: "accounts", bucketCount: 7 })).differences).toEqual([]);
-    await target.sql.unsafe(`
-      delete from accounts where region = 'Ångström';
-      update accounts set balance = 2.0 where region = 'zurich';
-      update accounts set balance = 0 where region = 'region 150';
-      insert into accounts values ('b', 'trailing  ', 8), ('ångström', 'x', 3);`);
+    await target.sql.unsafe(ACCOUNTS_DIFFERENCES);
     for (const strategy of ["checksum", "stream"] as const) {
       const r = await run({ table: "accounts", strategy, bucketCount: 7 });
-      expect(keysOf(r)).toEqual(
-        ["missing_in_target:Ångström|x", "extra_in_target:b|trailing  ", "extra_in_target:ångström|x", "value_mismatch:zurich|A:balance", "value_mismatch:region 150|c:balance"].sort(),
-      );
+      expect(keysOf(r)).toEqual(ACCOUNTS_EXPECTED);
     }
   });
 

@@ -6,6 +6,7 @@ let control: ScratchDatabase;
 let source: ScratchDatabase;
 let target: ScratchDatabase;
 type Model = typeof import("../../../app/models/reconciliation.server");
+let worker: typeof import("../../../app/reconciliation/worker.server");
 let model: Model;
 
 const ROWS = 20_000;
@@ -17,7 +18,11 @@ for (let id = 1; id <= ROWS; id++) {
 }
 
 beforeAll(async () => {
-  [control, source, target] = await Promise.all([createControlDatabase("recon_flight_ctl"), createScratchDatabase("recon_flight_src"), createScratchDatabase("recon_flight_tgt")]);
+  [control, source, target] = await Promise.all([
+    createControlDatabase("recon_flight_ctl"),
+    createScratchDatabase("recon_flight_src"),
+    createScratchDatabase("recon_flight_tgt"),
+  ]);
   for (const db of [source, target]) {
     await db.sql.unsafe(`create table events (id bigint primary key, user_id text, value int);
       insert into events select g, 'user-' || (g % 100), 0 from generate_series(1, ${ROWS}) g`);
@@ -28,6 +33,7 @@ beforeAll(async () => {
   process.env.TARGET_DATABASE_URL = target.url;
   process.env.SESSION_SECRET ??= "test-session-secret-0123456789";
   model = await import("../../../app/models/reconciliation.server");
+  worker = await import("../../../app/reconciliation/worker.server");
 });
 
 afterAll(async () => {
@@ -75,10 +81,18 @@ describe("writes in flight", () => {
     const writes = mirroredWrites();
     // a rate cap stretches the verify over several seconds of writes
     const jobId = await model.createReconciliationJob(
-      { schemaName: "public", tableName: "events", scope: { kind: "table" }, mode: "verify", rowsPerSecond: 4_000, inFlightWindowMs: 4_000, reason: "in flight" },
+      {
+        schemaName: "public",
+        tableName: "events",
+        scope: { kind: "table" },
+        mode: "verify",
+        rowsPerSecond: 4_000,
+        inFlightWindowMs: 4_000,
+        reason: "in flight",
+      },
       { type: "user", id: null, label: "engineer@test" },
     );
-    await model.runReconciliationWorker(jobId, { source: source.sql, target: target.sql });
+    await worker.runReconciliationWorker(jobId, { source: source.sql, target: target.sql });
     const written = await writes.stop();
     expect(written).toBeGreaterThan(200);
     const job = (await model.getReconciliationJob(jobId))!;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../support/wait-for";
 import { createControlDatabase } from "../../support/control-db";
 import { createScratchDatabase, type ScratchDatabase } from "../../support/databases";
 
@@ -7,6 +8,7 @@ let control: ScratchDatabase;
 let source: ScratchDatabase;
 let target: ScratchDatabase;
 type Model = typeof import("../../../app/models/reconciliation.server");
+let worker: typeof import("../../../app/reconciliation/worker.server");
 let model: Model;
 const actor = { type: "user" as const, id: null, label: "engineer@test" };
 
@@ -19,7 +21,11 @@ for (let id = 1; id <= ROWS; id++) {
 }
 
 beforeAll(async () => {
-  [control, source, target] = await Promise.all([createControlDatabase("recon_jobs_ctl"), createScratchDatabase("recon_jobs_src"), createScratchDatabase("recon_jobs_tgt")]);
+  [control, source, target] = await Promise.all([
+    createControlDatabase("recon_jobs_ctl"),
+    createScratchDatabase("recon_jobs_src"),
+    createScratchDatabase("recon_jobs_tgt"),
+  ]);
   for (const db of [source, target]) {
     await db.sql.unsafe(`create table lessons (id bigint primary key, title text, minutes int, at timestamptz);
       insert into lessons select g, 'lesson ' || g, g % 90, timestamptz '2024-09-01 08:00+00' + g * interval '1 minute' from generate_series(1, ${ROWS}) g`);
@@ -31,6 +37,7 @@ beforeAll(async () => {
   process.env.TARGET_DATABASE_URL = target.url;
   process.env.SESSION_SECRET ??= "test-session-secret-0123456789";
   model = await import("../../../app/models/reconciliation.server");
+  worker = await import("../../../app/reconciliation/worker.server");
 });
 
 afterAll(async () => {
@@ -38,16 +45,6 @@ afterAll(async () => {
   await closeControlDb();
   await Promise.all([control?.drop(), source?.drop(), target?.drop()]);
 });
-
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function startChild(jobId: string): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", "tests/integration/reconciliation/worker-child.ts", jobId], {
@@ -70,7 +67,7 @@ describe("reconciliation jobs", () => {
     );
     const child = startChild(jobId);
     const exited = new Promise((resolve) => child.on("exit", resolve));
-    await waitFor(async () => (await model.getReconciliationJob(jobId))!.bucketsDone > 0, "the child to finish a range");
+    await waitFor(async () => (await model.getReconciliationJob(jobId))!.bucketsDone > 0, "the child to finish a range", 45_000);
     child.kill("SIGKILL");
     await exited;
     const mid = (await model.getReconciliationJob(jobId))!;
@@ -79,7 +76,7 @@ describe("reconciliation jobs", () => {
     expect(await model.jobsNeedingWorkers()).toEqual([jobId]);
 
     // a new worker takes the abandoned range over once its heartbeat is stale, and finishes the job
-    await model.runReconciliationWorker(jobId, { source: source.sql, target: target.sql }, { staleAfterMs: 200 });
+    await worker.runReconciliationWorker(jobId, { source: source.sql, target: target.sql }, { staleAfterMs: 200 });
     const job = (await model.getReconciliationJob(jobId))!;
     expect(job.status).toBe("succeeded");
     expect(job.bucketsDone).toBe(job.bucketsTotal);
@@ -97,8 +94,8 @@ describe("reconciliation jobs", () => {
       { schemaName: "public", tableName: "lessons", scope: { kind: "table" }, mode: "verify", rowsPerSecond: 2_000, reason: "cancel test" },
       actor,
     );
-    const running = model.runReconciliationWorker(jobId, { source: source.sql, target: target.sql });
-    await waitFor(async () => (await model.getReconciliationJob(jobId))!.status === "running", "the job to start");
+    const running = worker.runReconciliationWorker(jobId, { source: source.sql, target: target.sql });
+    await waitFor(async () => (await model.getReconciliationJob(jobId))!.status === "running", "the job to start", 45_000);
     const asked = Date.now();
     await model.requestCancel(jobId, actor);
     await running;
@@ -110,7 +107,7 @@ describe("reconciliation jobs", () => {
 
   it("reports schema drift on the job instead of crashing", async () => {
     const jobId = await model.createReconciliationJob({ schemaName: "public", tableName: "missing_table", scope: { kind: "table" }, mode: "verify" }, actor);
-    await model.runReconciliationWorker(jobId, { source: source.sql, target: target.sql });
+    await worker.runReconciliationWorker(jobId, { source: source.sql, target: target.sql });
     const job = (await model.getReconciliationJob(jobId))!;
     expect(job.status).toBe("failed");
     expect(job.drift[0]).toMatchObject({ kind: "missing_table", side: "both" });

@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from "../../support/app-server";
 
 let app: TestApp;
 type Model = typeof import("../../../app/models/reconciliation.server");
+let worker: typeof import("../../../app/reconciliation/worker.server");
 type RepairModel = typeof import("../../../app/models/reconciliation-repair.server");
 let model: Model;
 let repairModel: RepairModel;
@@ -22,6 +23,7 @@ beforeAll(async () => {
   });
   // the test app has no worker process: this test plays the worker, in process, on the app's own connections
   model = await import("../../../app/models/reconciliation.server");
+  worker = await import("../../../app/reconciliation/worker.server");
   repairModel = await import("../../../app/models/reconciliation-repair.server");
 }, 120_000);
 
@@ -30,7 +32,11 @@ afterAll(async () => {
 });
 
 const api = (path: string, body: unknown) =>
-  fetch(`${app.baseUrl}${path}`, { method: "POST", headers: { authorization: `Bearer ${app.token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  fetch(`${app.baseUrl}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${app.token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 const sides = () => ({ source: app.source.sql, target: app.target.sql });
 
@@ -38,7 +44,7 @@ async function verifyJob(): Promise<string> {
   const response = await api("/api/v1/reconciliations", { table: "grades", mode: "verify", reason: "repair test" });
   expect(response.status).toBe(202);
   const { id } = await response.json();
-  await model.runReconciliationWorker(id, sides());
+  await worker.runReconciliationWorker(id, sides());
   expect((await model.getReconciliationJob(id))!.status).toBe("succeeded");
   return id;
 }
@@ -85,7 +91,9 @@ describe("repair from the job page", () => {
     const unconfirmed = await jobAction(jobId, engineer, { intent: "apply-repair", digest: preview.digest, reason: "" });
     expect(unconfirmed.status).toBe(400);
     expect((await unconfirmed.json()).errors).toMatchObject({ confirm: expect.any(Array), reason: expect.any(Array) });
-    expect((await jobAction(jobId, await app.login("support"), { intent: "apply-repair", digest: preview.digest, confirm: "on", reason: "x" })).status).toBe(403);
+    expect((await jobAction(jobId, await app.login("support"), { intent: "apply-repair", digest: preview.digest, confirm: "on", reason: "x" })).status).toBe(
+      403,
+    );
     // a plan other than the one the engineer saw is not applied
     const stale = await jobAction(jobId, engineer, { intent: "apply-repair", digest: "0".repeat(64), confirm: "on", reason: "ticket 12" });
     expect(stale.status).toBe(409);
@@ -121,7 +129,7 @@ describe("repair through the API", () => {
     const response = await api("/api/v1/reconciliations", { table: "grades", mode: "repair", confirm: true, reason: "nightly" });
     expect(response.status).toBe(202);
     const { id } = await response.json();
-    await model.runReconciliationWorker(id, sides(), { onSucceeded: async (job) => void (await repairModel.repairAfterVerify(job)) });
+    await worker.runReconciliationWorker(id, sides(), { onSucceeded: async (job) => void (await repairModel.repairAfterVerify(job)) });
     expect(await app.target.sql`select 1 from grades where note = 'drifted'`).toHaveLength(0);
     const [audit] = await app.control.sql`select actor_type, after from audit_log where action = 'reconciliation.repair' and entity_id = ${id}`;
     expect(audit).toMatchObject({ actor_type: "token", after: { applied: 2, remainingDifferences: 0, repairedMismatches: 2 } });
@@ -153,10 +161,14 @@ describe("repair of one mismatch", () => {
     expect(body.repairOutcome).toMatchObject({ applied: 1, remaining: 0, repairedMismatches: 1 });
     expect(body.recheck.stillDiffers).toBe(false);
     // only that key: its neighbour still differs
-    expect((await app.target.sql`select student, score::text from grades where student in (150, 151) order by 1`).map((r) => r.score)).toEqual(["75.0", "99.0"]);
+    expect((await app.target.sql`select student, score::text from grades where student in (150, 151) order by 1`).map((r) => r.score)).toEqual([
+      "75.0",
+      "99.0",
+    ]);
     const [mismatch] = await app.control.sql`select status::text from mismatches where id = ${record.id}`;
     expect(mismatch.status).toBe("repaired");
-    const [audit] = await app.control.sql`select reason from audit_log where action = 'reconciliation.repair' and entity_type = 'mismatch' and entity_id = ${String(record.id)}`;
+    const [audit] = await app.control
+      .sql`select reason from audit_log where action = 'reconciliation.repair' and entity_type = 'mismatch' and entity_id = ${String(record.id)}`;
     expect(audit.reason).toBe("customer ticket");
   });
 });

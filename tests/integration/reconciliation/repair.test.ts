@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareReconciliation, reconcileTable } from "../../../app/reconciliation/engine";
+import { prepareReconciliation } from "../../../app/reconciliation/context";
+import { reconcileTable } from "../../../app/reconciliation/engine";
 import { applyRepair, planRepair } from "../../../app/reconciliation/repair";
 import { createScratchDatabase, type ScratchDatabase } from "../../support/databases";
 
@@ -32,7 +33,10 @@ describe("repair", () => {
     expect(before.counts).toEqual({ missing_in_target: 2, extra_in_target: 1, value_mismatch: 2 });
 
     const { context } = await prepareReconciliation(source.sql, target.sql, { table: "enrolments" });
-    const plan = await planRepair(context!, before.differences.map((d) => d.key));
+    const plan = await planRepair(
+      context!,
+      before.differences.map((d) => d.key),
+    );
     expect(plan.counts).toEqual({ insert: 2, update: 2, delete: 1 });
     expect(plan.actions.map((a) => `${a.action}:${a.key.join("/")}:${Object.keys(a.values).sort().join(",")}`).sort()).toEqual(
       [

@@ -26,7 +26,9 @@ const decimal = fc.tuple(fc.integer({ min: -99_999, max: 99_999 }), fc.nat(3), f
   return [base + "0".repeat(sa), other + "0".repeat(sb)];
 });
 const word = fc.stringMatching(/^[a-z ]{0,4}$/);
-const padded = fc.tuple(word, fc.nat(2), fc.nat(2), fc.boolean()).map(([w, sa, sb, differ]): Pair => [w + " ".repeat(sa), (differ ? `${w}x` : w) + " ".repeat(sb)]);
+const padded = fc
+  .tuple(word, fc.nat(2), fc.nat(2), fc.boolean())
+  .map(([w, sa, sb, differ]): Pair => [w + " ".repeat(sa), (differ ? `${w}x` : w) + " ".repeat(sb)]);
 const emptyish = fc.tuple(fc.constantFrom<string | null>(null, "", "a", " "), fc.constantFrom<string | null>(null, "", "a", " "));
 const micros = fc.tuple(fc.integer({ min: 0, max: 10 ** 9 }), fc.nat(999), fc.constantFrom(0, 1, 999, 1_000, 5_000)).map(([seconds, us, delta]): Pair => {
   const at = (total: number) => {
@@ -44,7 +46,9 @@ const docs = fc
     const changed = change ? other.map(([k, v], i) => [k, i === 0 ? v + 10 : v] as const) : other;
     return [JSON.stringify(Object.fromEntries(entries)), `{ ${changed.map(([k, v]) => `"${k}": ${v}`).join(", ")} }`];
   });
-const floats = fc.tuple(fc.integer({ min: -100_000, max: 100_000 }), fc.constantFrom(0, 0.004, 0.03, 1)).map(([n, delta]): Pair => [String(n / 7), String(n / 7 + delta)]);
+const floats = fc
+  .tuple(fc.integer({ min: -100_000, max: 100_000 }), fc.constantFrom(0, 0.004, 0.03, 1))
+  .map(([n, delta]): Pair => [String(n / 7), String(n / 7 + delta)]);
 
 /**
  * `jsBlind`: JS Dates hold milliseconds, so a difference in microseconds is no difference to the application (and
@@ -69,7 +73,10 @@ describe("one verdict for a value pair: ingestion, the client's comparison and r
       for (const db of [source, target]) await db.sql.unsafe(`create table ${table} (id int primary key, v ${c.type})`);
       await fc.assert(
         fc.asyncProperty(fc.array(c.pairs, { minLength: 1, maxLength: 40 }), async (pairs) => {
-          for (const [db, side] of [[source, 0], [target, 1]] as const) {
+          for (const [db, side] of [
+            [source, 0],
+            [target, 1],
+          ] as const) {
             await db.sql.unsafe(`truncate ${table}`);
             await db.sql.unsafe(`insert into ${table} select i, (v)::${c.type} from unnest($1::int[], $2::text[]) as u(i, v)`, [
               pairs.map((_, i) => i),

@@ -3,7 +3,7 @@
  * worker loop against the databases in the environment (CUTOVER/SOURCE/TARGET_DATABASE_URL).
  */
 import postgres from "postgres";
-import { runReconciliationWorker } from "../../../app/models/reconciliation.server";
+import { runReconciliationWorker } from "../../../app/reconciliation/worker.server";
 
 const [jobId] = process.argv.slice(2);
 const source = postgres(process.env.SOURCE_DATABASE_URL!, { max: 2, onnotice: () => {} });

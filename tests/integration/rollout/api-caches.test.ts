@@ -4,7 +4,7 @@ import { createApiToken, revokeApiToken } from "../../../app/models/api-token.se
 import { SYSTEM_ACTOR } from "../../../app/models/audit.server";
 import { setPin } from "../../../app/models/pin.server";
 import { startTestApp, type TestApp } from "../../support/app-server";
-import { waitFor } from "../health/wait-for";
+import { waitFor } from "../../support/wait-for";
 
 /**
  * The per-process caches behind the hot API (app/models/ruleset.server.ts, app/models/api-token.server.ts), seen
@@ -18,7 +18,10 @@ let childUrl: string;
 
 beforeAll(async () => {
   app = await startTestApp();
-  child = spawn(process.execPath, ["--import", "tsx", "tests/integration/rollout/web-child.ts"], { env: { ...process.env }, stdio: ["ignore", "pipe", "inherit"] });
+  child = spawn(process.execPath, ["--import", "tsx", "tests/integration/rollout/web-child.ts"], {
+    env: { ...process.env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   childUrl = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk) => {
@@ -41,7 +44,8 @@ afterAll(async () => {
 const get = (base: string, path: string, token = app.token) => fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
 const modeOf = async (base: string, userId: string) => (await (await get(base, `/api/v1/assignments/${userId}`)).json()).mode as string;
 const listeners = async () =>
-  (await app.control.sql`select count(*)::int as n from pg_stat_activity where application_name = 'cutover-listen' and datname = current_database()`)[0].n as number;
+  (await app.control.sql`select count(*)::int as n from pg_stat_activity where application_name = 'cutover-listen' and datname = current_database()`)[0]
+    .n as number;
 
 describe("the ruleset cache", () => {
   it("shows a change at once in the changing process and by notification in another", async () => {

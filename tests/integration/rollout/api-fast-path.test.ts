@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../../../app/models/api-token.server";
 import { SYSTEM_ACTOR } from "../../../app/models/audit.server";
-import { createCohort } from "../../../app/models/cohort.server";
+import { createCohort } from "../../../app/rollout/cohort-change.server";
 import { gates } from "../../../app/gates/index.server";
 import { setPin } from "../../../app/models/pin.server";
 import { startTestApp, type TestApp } from "../../support/app-server";

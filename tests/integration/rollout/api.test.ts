@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../../../app/models/api-token.server";
 import { SYSTEM_ACTOR } from "../../../app/models/audit.server";
-import { createCohort, type CohortInput } from "../../../app/models/cohort.server";
+import type { CohortInput } from "../../../app/models/cohort.server";
+import { createCohort } from "../../../app/rollout/cohort-change.server";
 import { gates } from "../../../app/gates/index.server";
 import { setPin } from "../../../app/models/pin.server";
 import { bucketOf } from "../../../app/rollout/bucket";
@@ -125,7 +126,15 @@ describe("GET /api/v1/ruleset", () => {
     expect(etag).toMatch(/^"3-/);
     const ruleset: Ruleset = await response.json();
     expect(Object.keys(ruleset).sort()).toEqual(["cohorts", "defaultMode", "emergency", "pins", "version"]);
-    expect(ruleset.cohorts[0]).toEqual({ id: expect.any(String), name: "Pilot schools", priority: 10, mode: "dual_write", percentBasisPoints: 2500, salt, constraints: {} });
+    expect(ruleset.cohorts[0]).toEqual({
+      id: expect.any(String),
+      name: "Pilot schools",
+      priority: 10,
+      mode: "dual_write",
+      percentBasisPoints: 2500,
+      salt,
+      constraints: {},
+    });
     expect(ruleset.pins).toEqual([{ userId: "pinned-user", mode: "source_only", reason: "support ticket 42", expiresAt: null }]);
     const again = await get("/api/v1/ruleset", app.token, { "If-None-Match": etag! });
     expect(again.status).toBe(304);

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { gates } from "../../../app/gates/index.server";
 import type { GateContext } from "../../../app/gates/types";
 import { SYSTEM_ACTOR, type Actor } from "../../../app/models/audit.server";
-import { createCohort, listCohortHistory, pick, updateCohort, type CohortInput } from "../../../app/models/cohort.server";
+import { getCohort, listCohortHistory, pick, type CohortInput } from "../../../app/models/cohort.server";
+import { createCohort, updateCohort } from "../../../app/rollout/cohort-change.server";
 import { RolloutError } from "../../../app/models/rollout-error.server";
-import { stepDueRamps } from "../../../app/models/rollout-ramp.server";
+import { stepDueRamps } from "../../../app/rollout/scheduled-ramps.server";
 import { loadRuleset, setEmergency } from "../../../app/models/ruleset.server";
 import { closeControlDb } from "../../../app/utils/db.server";
 import { createControlDatabase } from "../../support/control-db";
@@ -38,10 +39,19 @@ const base: CohortInput = {
   rampSteps: null,
   rampEveryHours: null,
 };
-const change = (reason = "because", extra: Partial<{ confirmed: boolean; isAdmin: boolean }> = {}) => ({ actor: engineer, reason, confirmed: false, isAdmin: false, ...extra });
+const change = (reason = "because", extra: Partial<{ confirmed: boolean; isAdmin: boolean }> = {}) => ({
+  actor: engineer,
+  reason,
+  confirmed: false,
+  isAdmin: false,
+  ...extra,
+});
 
 async function expectRefusal(promise: Promise<unknown>, status: number, message: RegExp) {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(RolloutError);
   expect((error as RolloutError).status).toBe(status);
   expect((error as RolloutError).message).toMatch(message);
@@ -101,7 +111,11 @@ describe("cohort changes", () => {
   it("blocks an advance while a gate is closed, with the gate's reason, and lets it through once open", async () => {
     const cohort = await createCohort({ ...base, name: "Gated" }, change());
     gateOpen = false;
-    await expectRefusal(updateCohort(cohort.id, cohort.version, { ...pick(cohort), percentBasisPoints: 2500 }, change()), 422, /Test gate: closed for the test/);
+    await expectRefusal(
+      updateCohort(cohort.id, cohort.version, { ...pick(cohort), percentBasisPoints: 2500 }, change()),
+      422,
+      /Test gate: closed for the test/,
+    );
     expect(seen.at(-1)).toMatchObject({ cohortId: cohort.id, fromBasisPoints: 1000, toBasisPoints: 2500, fromMode: "dual_write", toMode: "dual_write" });
     const [unchanged] = await control.sql`select percent_basis_points from cohorts where id = ${cohort.id}`;
     expect(unchanged.percent_basis_points).toBe(1000);
@@ -139,14 +153,40 @@ describe("scheduled ramps", () => {
     gateOpen = true;
     const stepped = await stepDueRamps(t0 + 7 * HOUR);
     expect(stepped.find((o) => o.cohortId === cohort.id)).toMatchObject({ outcome: "stepped" });
-    [row] = await control.sql`select percent_basis_points, updated_at from cohorts where id = ${cohort.id}`;
+    [row] = await control.sql`select percent_basis_points, ramp_clock_at from cohorts where id = ${cohort.id}`;
     expect(row.percent_basis_points).toBe(500);
-    // The step restarted the clock (updated_at is the real now, before t0 + 7 h): the next step is not due yet.
-    const again = await stepDueRamps(row.updated_at.getTime() + HOUR);
+    // The step restarted the clock (ramp_clock_at is the real now, before t0 + 7 h): the next step is not due yet.
+    const again = await stepDueRamps(row.ramp_clock_at.getTime() + HOUR);
     expect(again.find((o) => o.cohortId === cohort.id)).toMatchObject({ outcome: "waiting" });
     const events = await control.sql`select outcome from ramp_events where cohort_id = ${cohort.id} order by id`;
     expect(events.map((e) => e.outcome)).toEqual(["blocked", "stepped"]);
     const [audit] = await control.sql`select actor_label, action from audit_log where action = 'cohort.ramp' and entity_id = ${cohort.id}`;
     expect(audit.actor_label).toBe(SYSTEM_ACTOR.label);
+  });
+
+  it("keeps the schedule through an edit, and restarts it only when asked, with the restart in the history and audit", async () => {
+    const cohort = await createCohort({ ...base, name: "Kept schedule", percentBasisPoints: 100, rampSteps: [100, 500, 2500], rampEveryHours: 6 }, change());
+    const clock = cohort.rampClockAt.getTime();
+    // Back-date the clock as if the ramp had been running 5 hours: an edit must not push the step to 6 h from now.
+    await control.sql`update cohorts set ramp_clock_at = ${new Date(clock - 5 * HOUR)} where id = ${cohort.id}`;
+    const edited = await updateCohort(cohort.id, cohort.version, { ...pick(cohort), description: "a new description" }, change());
+    expect(edited.cohort.rampClockAt.getTime()).toBe(clock - 5 * HOUR);
+    const due = await stepDueRamps(clock + 1.5 * HOUR);
+    expect(due.find((o) => o.cohortId === cohort.id)).toMatchObject({ outcome: "stepped" });
+    const stepped = (await getCohort(cohort.id))!;
+    expect(stepped.percentBasisPoints).toBe(500);
+    // Asked to restart: the clock starts at the save, and the restart is recorded with the edit.
+    await control.sql`update cohorts set ramp_clock_at = ${new Date(clock - 2 * HOUR)} where id = ${cohort.id}`;
+    const restarted = await updateCohort(cohort.id, stepped.version, { ...pick(stepped), description: "restarted" }, change(), { restartRampClock: true });
+    expect(restarted.cohort.rampClockAt.getTime()).toBeGreaterThanOrEqual(clock);
+    const [history] = await control.sql`select diff from cohort_history where cohort_id = ${cohort.id} order by id desc limit 1`;
+    expect(history.diff.rampClockAt.after).toBe(restarted.cohort.rampClockAt.toISOString());
+    const [audit] = await control.sql`select after from audit_log where action = 'cohort.update' and entity_id = ${cohort.id} order by id desc limit 1`;
+    expect(audit.after.rampClockAt).toBe(restarted.cohort.rampClockAt.toISOString());
+    // Without a ramp before, a newly scheduled one starts its clock with the edit that schedules it.
+    const plain = await createCohort({ ...base, name: "Newly ramped", percentBasisPoints: 100 }, change());
+    await control.sql`update cohorts set ramp_clock_at = ${new Date(clock - 48 * HOUR)} where id = ${plain.id}`;
+    const scheduled = await updateCohort(plain.id, plain.version, { ...pick(plain), rampSteps: [100, 500], rampEveryHours: 6 }, change());
+    expect(scheduled.cohort.rampClockAt.getTime()).toBeGreaterThan(clock - HOUR);
   });
 });

@@ -24,9 +24,21 @@ afterAll(async () => {
 });
 
 const form = (fields: Record<string, string>) =>
-  new URLSearchParams({ name: "Pilot", priority: "1", mode: "dual_write", percent: "25", budgetWindowMinutes: "60", version: String(cohort.version), ...fields });
+  new URLSearchParams({
+    name: "Pilot",
+    priority: "1",
+    mode: "dual_write",
+    percent: "25",
+    budgetWindowMinutes: "60",
+    version: String(cohort.version),
+    ...fields,
+  });
 const postCohort = (cookie: string, fields: Record<string, string>) =>
-  fetch(`${app.baseUrl}/cohorts/${cohort.id}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, { method: "POST", headers: { Cookie: cookie, Origin: app.baseUrl }, body: form(fields) });
+  fetch(`${app.baseUrl}/cohorts/${cohort.id}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, {
+    method: "POST",
+    headers: { Cookie: cookie, Origin: app.baseUrl },
+    body: form(fields),
+  });
 
 function userInBucket(bucket: number) {
   for (let i = 0; ; i++) if (bucketOf(`user-${i}`, cohort.salt) === bucket) return `user-${i}`;
@@ -69,23 +81,30 @@ describe("cohort page", () => {
     const inside = userInBucket(1500);
     const before = await fetch(`${app.baseUrl}/users?userId=${inside}&_data=routes%2Fusers._index`, { headers: { Cookie: await app.login("support") } });
     expect((await before.json()).result.assignment).toMatchObject({
-      mode: "dual_write", bucket: 1500, reason: "cohort", explanation: expect.stringMatching(/^cohort '.+' \(\d+\.\d\d%\) covers bucket 1500$/),
+      mode: "dual_write",
+      bucket: 1500,
+      reason: "cohort",
+      explanation: expect.stringMatching(/^cohort '.+' \(\d+\.\d\d%\) covers bucket 1500$/),
     });
 
     const saved = await postCohort(engineer, { intent: "save", percent: "10", reason: "mismatches in EU", confirmed: "on" });
     expect(saved.status).toBe(200);
     expect((await saved.json()).saved).toBe(true);
-    const [audit] = await app.control.sql`select actor_label, reason from audit_log where action = 'cohort.update' and entity_id = ${cohort.id} order by id desc limit 1`;
+    const [audit] = await app.control
+      .sql`select actor_label, reason from audit_log where action = 'cohort.update' and entity_id = ${cohort.id} order by id desc limit 1`;
     expect(audit).toMatchObject({ actor_label: "engineer@demo.local", reason: "mismatches in EU" });
 
     // The app caches the ruleset for at most a second: wait for the new version rather than for time.
     let assignment: { mode: string; reason: string } | undefined;
     await expect
-      .poll(async () => {
-        const r = await fetch(`${app.baseUrl}/users?userId=${inside}&_data=routes%2Fusers._index`, { headers: { Cookie: engineer } });
-        assignment = (await r.json()).result.assignment;
-        return assignment?.mode;
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const r = await fetch(`${app.baseUrl}/users?userId=${inside}&_data=routes%2Fusers._index`, { headers: { Cookie: engineer } });
+          assignment = (await r.json()).result.assignment;
+          return assignment?.mode;
+        },
+        { timeout: 10_000 },
+      )
       .toBe("source_only");
     expect(assignment?.reason).toBe("default");
 

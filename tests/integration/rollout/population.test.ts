@@ -59,10 +59,22 @@ afterAll(async () => {
 });
 
 const SETTINGS = "/settings?_data=routes%2Fsettings._index";
-const HOSTILE = { schema: SCHEMA, table: TABLE, idColumn: "user id", regionColumn: "Region's", countryColumn: "", schoolIdColumn: "school.id", planColumn: 'plan "tier"' };
+const HOSTILE = {
+  schema: SCHEMA,
+  table: TABLE,
+  idColumn: "user id",
+  regionColumn: "Region's",
+  countryColumn: "",
+  schoolIdColumn: "school.id",
+  planColumn: 'plan "tier"',
+};
 
 const postSettings = async (cookie: string, fields: Record<string, string>) =>
-  fetch(`${app.baseUrl}${SETTINGS}`, { method: "POST", headers: { Cookie: cookie, Origin: app.baseUrl }, body: new URLSearchParams({ intent: "population", ...fields }) });
+  fetch(`${app.baseUrl}${SETTINGS}`, {
+    method: "POST",
+    headers: { Cookie: cookie, Origin: app.baseUrl },
+    body: new URLSearchParams({ intent: "population", ...fields }),
+  });
 
 /** The cohort page's preview of raising the EU cohort from 0% to 100%. */
 async function previewEuAt100() {
@@ -70,7 +82,17 @@ async function previewEuAt100() {
   const response = await fetch(`${app.baseUrl}/cohorts/${cohort.id}?_data=${encodeURIComponent("routes/cohorts.$cohortId")}`, {
     method: "POST",
     headers: { Cookie: engineer, Origin: app.baseUrl },
-    body: new URLSearchParams({ intent: "preview", name: "EU", priority: "1", mode: "dual_write", percent: "100", regions: "eu", budgetWindowMinutes: "60", version: String(cohort.version), reason: "x" }),
+    body: new URLSearchParams({
+      intent: "preview",
+      name: "EU",
+      priority: "1",
+      mode: "dual_write",
+      percent: "100",
+      regions: "eu",
+      budgetWindowMinutes: "60",
+      version: String(cohort.version),
+      reason: "x",
+    }),
   });
   expect(response.status).toBe(200);
   return (await response.json()).preview;
@@ -90,10 +112,15 @@ describe("rollout population settings", () => {
     expect(population.current.counts).toEqual({
       population: '300 users (exact count) in "public"."users"',
       sampled: 300,
+      users: `exact: all 300 users of "public"."users" evaluated`,
       writes: "estimated, assuming equal writes per user",
     });
     expect(population.picker.tables.map((t: { schema: string; name: string }) => [t.schema, t.name])).toEqual(
-      expect.arrayContaining([["public", "users"], [SCHEMA, TABLE], ["public", "members"]]),
+      expect.arrayContaining([
+        ["public", "users"],
+        [SCHEMA, TABLE],
+        ["public", "members"],
+      ]),
     );
     expect(population.picker.columns.map((c: { name: string }) => c.name)).toEqual(["user id", "Region's", 'plan "tier"', "school.id", "writes/day", "tags"]);
     expect(population.picker.truncated).toEqual({ tables: false, activityColumns: false });
@@ -149,7 +176,13 @@ describe("rollout population settings", () => {
 
   it("saves a mapping with hostile names (quoted, audited), and previews users and write traffic moving with it", async () => {
     const admin = await app.login("admin");
-    const response = await postSettings(admin, { ...HOSTILE, weightKind: "column", weightColumn: "writes/day", countMethod: "exact", reason: "tenant A's users" });
+    const response = await postSettings(admin, {
+      ...HOSTILE,
+      weightKind: "column",
+      weightColumn: "writes/day",
+      countMethod: "exact",
+      reason: "tenant A's users",
+    });
     expect(response.status).toBe(200);
     expect((await response.json()).population).toMatch(/1,000 users \(exact count\) in "tenant ""A"""."app.users ""people""; drop table users; --"/);
     expect(await storedMapping()).toMatchObject({ ...HOSTILE, countryColumn: null, weightKind: "column", weightColumn: "writes/day", countMethod: "exact" });
@@ -185,7 +218,11 @@ describe("rollout population settings", () => {
 
     const saved = await postSettings(admin, { ...HOSTILE, weightKind: "activity", activity: activity("who"), reason: "writes follow events" });
     expect(saved.status).toBe(200);
-    expect(await storedMapping()).toMatchObject({ weightKind: "activity", weightColumn: null, activity: { schema: SCHEMA, table: "events; --", column: "who" } });
+    expect(await storedMapping()).toMatchObject({
+      weightKind: "activity",
+      weightColumn: null,
+      activity: { schema: SCHEMA, table: "events; --", column: "who" },
+    });
     const page = await (await fetch(`${app.baseUrl}${SETTINGS}`, { headers: { Cookie: admin } })).json();
     expect(page.population.picker.activityColumns).toContainEqual({ schema: SCHEMA, table: "events; --", column: "who" });
 
@@ -201,7 +238,15 @@ describe("rollout population settings", () => {
 
   it("samples a large users table, scaled to the planner estimate or to an exact count, and samples activity rows", async () => {
     const admin = await app.login("admin");
-    const accounts = { schema: "public", table: "accounts", idColumn: "account_id", regionColumn: "zone", countryColumn: "", schoolIdColumn: "", planColumn: "" };
+    const accounts = {
+      schema: "public",
+      table: "accounts",
+      idColumn: "account_id",
+      regionColumn: "zone",
+      countryColumn: "",
+      schoolIdColumn: "",
+      planColumn: "",
+    };
     const counts = async () => (await (await fetch(`${app.baseUrl}${SETTINGS}`, { headers: { Cookie: admin } })).json()).population.current.counts;
 
     expect((await postSettings(admin, { ...accounts, reason: "accounts" })).status).toBe(200);
@@ -226,7 +271,16 @@ describe("rollout population settings", () => {
 
   it("maps a table with integer ids: a non-numeric id is simply not in the source", async () => {
     const admin = await app.login("admin");
-    const saved = await postSettings(admin, { schema: "public", table: "members", idColumn: "member_no", regionColumn: "area", countryColumn: "", schoolIdColumn: "", planColumn: "", reason: "members" });
+    const saved = await postSettings(admin, {
+      schema: "public",
+      table: "members",
+      idColumn: "member_no",
+      regionColumn: "area",
+      countryColumn: "",
+      schoolIdColumn: "",
+      planColumn: "",
+      reason: "members",
+    });
     expect(saved.status).toBe(200);
     const support = await app.login("support");
     const found = await (await fetch(`${app.baseUrl}/users?userId=7&_data=routes%2Fusers._index`, { headers: { Cookie: support } })).json();

@@ -48,7 +48,11 @@ describe("the Users page", () => {
 
   it("finds a user by email, exactly but ignoring case, with the column quoted", async () => {
     const support = await app.login("support");
-    expect((await lookup(support, "q=ada.lovelace%40example.ORG")).body).toMatchObject({ userId: "ada", email: "ada.lovelace@example.ORG", result: { knownInSource: true } });
+    expect((await lookup(support, "q=ada.lovelace%40example.ORG")).body).toMatchObject({
+      userId: "ada",
+      email: "ada.lovelace@example.ORG",
+      result: { knownInSource: true },
+    });
     expect((await lookup(support, `q=${encodeURIComponent("O'Neil@school.example")}`)).body).toMatchObject({ userId: "quote" });
     // Exact: a part of an address, or a LIKE pattern, finds nobody.
     for (const partial of ["lovelace@example.org", "%@school.example", "learner1_@school.example"]) {
@@ -76,10 +80,14 @@ describe("the Users page", () => {
     const { body } = await lookup(support, "userId=user-1");
     expect(body.result.assignment.mode).toBe("dual_write");
     expect(body.result.apiAssignment.mode).toBe("source_only");
-    expect(body.result.answersDiffer).toMatch(/this page reads them from the source \(region eu, country DE, school id 1, plan pro\)\. 'EU' constrains on them/);
+    expect(body.result.answersDiffer).toMatch(
+      /this page reads them from the source \(region eu, country DE, school id 1, plan pro\)\. 'EU' constrains on them/,
+    );
     const api = await (await fetch(`${app.baseUrl}/api/v1/assignments/user-1`, { headers: { Authorization: `Bearer ${app.token}` } })).json();
     expect(api.mode).toBe(body.result.apiAssignment.mode);
-    const withAttributes = await (await fetch(`${app.baseUrl}/api/v1/assignments/user-1?region=eu`, { headers: { Authorization: `Bearer ${app.token}` } })).json();
+    const withAttributes = await (
+      await fetch(`${app.baseUrl}/api/v1/assignments/user-1?region=eu`, { headers: { Authorization: `Bearer ${app.token}` } })
+    ).json();
     expect(withAttributes.mode).toBe(body.result.assignment.mode);
     // A user outside every constrained cohort gets one answer from both.
     expect((await lookup(support, "userId=user-120")).body.result.answersDiffer).toBeNull();

@@ -11,7 +11,13 @@ let app: TestApp;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const FAILSAFE = 1_600_000_000;
-const start = Math.floor((Date.now() - 30 * DAY) / HOUR) * HOUR;
+// A recording is a fixed thing: it starts on a Monday at midnight UTC (the latest one at least 30 days ago), so
+// the school week falls on the same days of it whatever day the test runs (a week's mean rate projects a partial
+// week ahead; where the weekend falls in that part moves the replay's date by a few percent).
+const start = (() => {
+  const day = Math.floor((Date.now() - 30 * DAY) / DAY) * DAY;
+  return day - ((new Date(day).getUTCDay() + 6) % 7) * DAY;
+})();
 
 function recording() {
   const samples: { at: number; nextXid: number; age: number }[] = [];
@@ -63,6 +69,31 @@ describe("the runway planner", () => {
         `replay reached it in ${r.toFixed(2)} days (${new Date(replayed).toISOString()}), off by ${((Math.abs(p - r) / r) * 100).toFixed(1)}%\n`,
     );
     expect(Math.abs(p - r) / r).toBeLessThan(0.05);
+  });
+
+  it("measures a young collector's rate from its raw readings instead of saying there is no history", async () => {
+    const { measureSourceRunway } = await import("../../../app/models/runway-planner.server");
+    // Well past the recording: three raw readings a minute apart, the first hour's rows of a new collector.
+    const now = start + 60 * DAY;
+    const raw = [0, 1, 2].map((i) => ({
+      side: "source",
+      metric: "next_xid",
+      subject: "",
+      resolution: "raw",
+      at: new Date(now - (2 - i) * 60_000),
+      value: 50e9 + i * 60_000,
+      peak: 50e9 + i * 60_000,
+    }));
+    // The collector keeps each hour's average current: readings either side of midnight leave two hourly rows a
+    // minute apart, which must not be read as an hour's worth of XIDs.
+    const hourly = [
+      { ...raw[0], resolution: "hour", at: new Date(now - 3_600_000), value: 50e9 + 30_000, peak: 50e9 + 60_000 },
+      { ...raw[2], resolution: "hour", at: new Date(now) },
+    ];
+    await app.control.sql`insert into health_series ${app.control.sql([...raw, ...hourly])}`;
+    const measured = await measureSourceRunway(now);
+    expect(measured).not.toBeNull();
+    expect(measured!.xidRatePerSecond).toBeCloseTo(1000);
   });
 
   it("saves a what-if as an audited proposal that changes no rule", async () => {

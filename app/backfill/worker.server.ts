@@ -1,21 +1,23 @@
 import { randomUUID } from "node:crypto";
-import type postgres from "postgres";
-import { copyRange, type CopiedBatch } from "../backfill/copy";
-import { withRetry } from "../backfill/retry";
-import { describeCopyTable, type CopyTable } from "../backfill/table";
-import { engineScopeOf } from "../backfill/scope";
-import type { BackfillScope } from "../backfill/types";
-import { planBuckets, prepareReconciliation } from "../reconciliation/engine";
+import { copyRange, type CopiedBatch } from "./copy";
+import { withRetry } from "./retry";
+import { describeCopyTable, type CopyTable } from "./table";
+import { engineScopeOf } from "./scope";
+import type { BackfillScope, BackfillSides } from "./types";
+
+export type { BackfillSides };
+import { prepareReconciliation } from "../reconciliation/context";
+import { planBuckets } from "../reconciliation/plan";
 import type { KeyTuple } from "../reconciliation/keys";
 import { RowRateLimiter } from "../reconciliation/rate-limit";
-import { getBackfillJob, type BackfillJob } from "./backfill.server";
-import { convergeBackfill, CONVERGE_STALE_MS } from "./backfill-converge.server";
-import { resolveCohortMembers } from "./reconciliation-cohort.server";
+import { getBackfillJob, type BackfillJob } from "../models/backfill.server";
+import { convergeBackfill, CONVERGE_STALE_MS } from "./converge.server";
+import { resolveCohortMembers } from "../models/reconciliation-cohort.server";
 import { controlSql } from "~/utils/db.server";
 import { jobFailedEvent } from "~/notifications/events";
-import { notify } from "./notification.server";
+import { notify } from "../models/notification.server";
 import { redactError } from "~/utils/databases.server";
-import { guardReconciliationTable } from "./schema-guard.server";
+import { guardReconciliationTable } from "../models/schema-guard.server";
 
 /** A range whose worker sent no heartbeat for this long is taken over (from its checkpoint) by another worker. */
 export const BACKFILL_STALE_AFTER_MS = 15_000;
@@ -23,15 +25,6 @@ const HEARTBEAT_MS = 3_000;
 const CANCEL_POLL_MS = 1_000;
 /** Ranges a job's key space is cut into at most: the unit workers share and the checkpoint's granularity. */
 const MAX_RANGES = 64;
-
-export interface BackfillSides {
-  /** Read-only source (the copy reads it; the converge rounds verify with it). */
-  source: postgres.Sql;
-  /** Read-only target, for the verify rounds. */
-  target: postgres.Sql;
-  /** The writing connection to the target (repairSql): copies and repairs only. */
-  targetWriter: postgres.Sql;
-}
 
 /** The range was taken over by another worker (this one was thought dead): it stops copying it. */
 class LostRange extends Error {}
@@ -61,13 +54,17 @@ export async function runBackfillWorker(
       // Checked again here: a job row written any other way than the API still never touches a system catalog.
       const guard = await guardReconciliationTable({ schemaName: initial.schemaName, tableName: initial.tableName });
       if (!guard.ok) {
-        const failed = await sql`update backfill_jobs set status = 'failed', error = ${`refused: ${guard.message}`}, finished_at = now() where id = ${jobId} and status in ('queued', 'copying') returning id`;
+        const failed =
+          await sql`update backfill_jobs set status = 'failed', error = ${`refused: ${guard.message}`}, finished_at = now() where id = ${jobId} and status in ('queued', 'copying') returning id`;
         if (failed.length) await notify(jobFailedEvent("backfill", initial, `refused: ${guard.message}`));
         return;
       }
-      const described = await withRetry(() => describeCopyTable(sides.source, sides.targetWriter, initial.schemaName, initial.tableName), { signal: abort.signal });
+      const described = await withRetry(() => describeCopyTable(sides.source, sides.targetWriter, initial.schemaName, initial.tableName), {
+        signal: abort.signal,
+      });
       if (!described.table) {
-        const failed = await sql`update backfill_jobs set status = 'failed', error = ${described.problems.join("; ")}, finished_at = now() where id = ${jobId} and status in ('queued', 'copying') returning id`;
+        const failed =
+          await sql`update backfill_jobs set status = 'failed', error = ${described.problems.join("; ")}, finished_at = now() where id = ${jobId} and status in ('queued', 'copying') returning id`;
         if (failed.length) await notify(jobFailedEvent("backfill", initial, described.problems.join("; ")));
         return;
       }
@@ -118,7 +115,12 @@ async function planOnce(jobId: string, table: CopyTable, sides: BackfillSides, s
       scope = { ...scope, members: await resolveCohortMembers(scope.cohortId, { signal }) };
     }
     const [schema, name] = [table.label.slice(0, table.label.indexOf(".")), table.label.slice(table.label.indexOf(".") + 1)];
-    const { context } = await prepareReconciliation(sides.source, sides.targetWriter, { schema, table: name, scope: engineScopeOf(scope), bucketCount: MAX_RANGES });
+    const { context } = await prepareReconciliation(sides.source, sides.targetWriter, {
+      schema,
+      table: name,
+      scope: engineScopeOf(scope),
+      bucketCount: MAX_RANGES,
+    });
     if (!context) throw new Error(`${table.label} cannot be planned: its catalog changed`);
     const { buckets, estimatedRows } = await planBuckets(context);
     // neighbouring buckets make one range, so a big table still has at most about MAX_RANGES ranges
@@ -171,7 +173,8 @@ async function copyShare(
         onBatch: (batch) => checkpoint(job.id, range.index, workerId, table, batch),
       });
       await sql.begin(async (tx) => {
-        const [done] = await tx`update backfill_ranges set done = true where job_id = ${job.id} and index = ${range.index} and claimed_by = ${workerId} and not done returning index`;
+        const [done] =
+          await tx`update backfill_ranges set done = true where job_id = ${job.id} and index = ${range.index} and claimed_by = ${workerId} and not done returning index`;
         if (done) await tx`update backfill_jobs set ranges_done = ranges_done + 1 where id = ${job.id}`;
       });
     } catch (error) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { evaluate, type CompiledRuleset } from "../rollout/evaluate";
-import type { Assignment, UserAttributes } from "../rollout/types";
-import { MAX_ASSIGNMENT_BATCH, userIdProblem } from "../rollout/user-id";
+import { evaluate, type CompiledRuleset } from "~/rollout/evaluate";
+import type { Assignment, UserAttributes } from "~/rollout/types";
+import { MAX_ASSIGNMENT_BATCH, userIdProblem } from "~/rollout/user-id";
 
 /** The API's user-id schema: the one validation in app/rollout/user-id.ts, wrapped for zod. */
 export const userIdSchema = z.string({ invalid_type_error: "user id must be a string", required_error: "user id is required" }).superRefine((value, ctx) => {

@@ -1,4 +1,4 @@
-/** Display helpers shared by the health pages (pure, browser-safe). */
+/** Counts, bytes, days and ratios in words and units, for every page and the models that write sentences (pure, browser-safe). */
 export function formatCount(value: number): string {
   if (value >= 1e9) return `${(value / 1e9).toFixed(2)}B`;
   if (value >= 1e6) return `${(value / 1e6).toFixed(1)}M`;
@@ -22,7 +22,7 @@ export function formatDays(days: number | null): string {
   if (days === null) return "no shortage at the current trend";
   if (days <= 0) return "now";
   if (days < 2) return `${Math.round(days * 24)} h`;
-  return `${days < 10 ? days.toFixed(1) : Math.round(days)} days`;
+  return `${days < 10 ? days.toFixed(1) : Math.round(days).toLocaleString("en")} days`;
 }
 
 export function formatPercent(ratio: number): string {

@@ -1,0 +1,1 @@
+ALTER TABLE "backfill_jobs" ADD COLUMN "converge_verify_id" uuid;
