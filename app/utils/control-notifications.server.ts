@@ -1,5 +1,6 @@
 import postgres from "postgres";
 import { getEnv } from "./env.server";
+import { reconnectBackoff } from "./reconnect-backoff.server";
 import { dropSingleton, existingSingleton, singleton } from "./singleton.server";
 
 /**
@@ -8,8 +9,13 @@ import { dropSingleton, existingSingleton, singleton } from "./singleton.server"
  * delivered at commit. postgres.js does not reconnect an idle connection by itself, so after a drop this module
  * retries every RECONNECT_MS; each (re)subscription calls `onListen`, because notifications sent while the
  * connection was down are lost and the cache must re-read. While `notificationsUp()` is false, callers poll.
+ *
+ * No request may wait on this connection for long: a subscription waits for an attempt under way at most
+ * SUBSCRIBE_WAIT_MS, and the attempts use the pools' short reconnect backoff. postgres.js's own backoff grows to
+ * 20 s after a few failed attempts, which after a 30-s outage made the first page that subscribed hang that long.
  */
 const RECONNECT_MS = 1000;
+const SUBSCRIBE_WAIT_MS = 1000;
 
 export type ControlChannel = "cutover_ruleset" | "cutover_api_tokens";
 
@@ -37,6 +43,7 @@ function createListener(): Listener {
     idle_timeout: 0,
     max_lifetime: null,
     connect_timeout: 10,
+    backoff: reconnectBackoff,
     onnotice: () => {},
     connection: { application_name: "cutover-listen" },
     onclose() {
@@ -81,15 +88,25 @@ function listener() {
   return singleton("control-notifications", createListener);
 }
 
+/** Resolves when `attempt` settles or after `ms`, whichever is first; the attempt goes on either way. */
+function atMost(attempt: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const wait = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([attempt, wait]).finally(() => clearTimeout(timer));
+}
+
 /**
- * Subscribes to a channel; resolves once the subscription is live (or the attempt failed, in which case
- * `notificationsUp()` stays false and retries follow). `onListen` runs after every (re)subscription.
+ * Subscribes to a channel; resolves once the subscription is live, or once the attempt failed or has taken
+ * SUBSCRIBE_WAIT_MS, in which case `notificationsUp()` stays false, the caller polls, and `onListen` tells it
+ * when the subscription is live. `onListen` runs after every (re)subscription.
  */
 export async function listenControl(channel: ControlChannel, subscription: Subscription): Promise<void> {
   const l = listener();
   const list = l.channels.get(channel) ?? [];
   l.channels.set(channel, [...list, subscription]);
-  if (l.connecting) await l.connecting;
+  if (l.connecting) await atMost(l.connecting, SUBSCRIBE_WAIT_MS);
+  // Still trying: that attempt (or the next) subscribes every channel, this one too, and calls onListen.
+  if (l.connecting) return;
   if (l.up && list.length === 0) {
     try {
       await l.client.unsafe(`listen "${channel}"`);
@@ -100,7 +117,7 @@ export async function listenControl(channel: ControlChannel, subscription: Subsc
     return;
   }
   if (l.up) subscription.onListen();
-  else await connect(l);
+  else await atMost(connect(l), SUBSCRIBE_WAIT_MS);
 }
 
 /** Whether changes made by other processes reach this one by notification (else: poll). */

@@ -6,7 +6,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MismatchReporter } from "../../../client/src";
-import { ensureDatabase, freePort, startEmbeddedPostgres, type EmbeddedServer } from "../../../db/embedded";
+import { BLOCKER_SETTINGS, ensureDatabase, freePort, startEmbeddedPostgres, type EmbeddedServer } from "../../../db/embedded";
 import { DEMO_PASSWORD, DEMO_TOKEN } from "../../../db/seed/demo-control";
 import { ensureBuilt } from "../../../scripts/runtime";
 import { waitFor } from "../../support/wait-for";
@@ -144,22 +144,37 @@ describe("database outages under traffic", () => {
           "start",
           "-w",
           "-o",
-          `-p ${server.port} -c listen_addresses=127.0.0.1 -c max_connections=300 -c wal_level=logical -c max_replication_slots=10 -c max_prepared_transactions=10`,
+          [`-p ${server.port}`, "-c listen_addresses=127.0.0.1 -c max_connections=300", ...BLOCKER_SETTINGS].join(" "),
           "-l",
           path.join(dir, "postgres", "restart.log"),
         ]);
         const back = Date.now();
+        // Every answer since the database came back, so that a failure says which request was slow or wrong.
+        const answers: string[] = [];
+        const outputBefore = output.length;
         // When the round of requests that all answered 200 began: one round is a dozen pages, seconds on a loaded
         // machine, so its end would count the round's own length against the recovery.
         const recovered = await waitFor(
           async () => {
             const round = Date.now();
-            for (const p of [...pages, ...api, "/healthz"]) if ((await timed(`${baseUrl}${p}`, auth)).status !== 200) return false;
+            for (const p of [...pages, ...api, "/healthz"]) {
+              const asked = Date.now();
+              const answer = await timed(`${baseUrl}${p}`, auth).catch((error: Error) => {
+                answers.push(`+${asked - back} ms ${p}: ${error.message} after ${Date.now() - asked} ms`);
+                throw error;
+              });
+              answers.push(`+${asked - back} ms ${p}: ${answer.status} in ${Math.round(answer.ms)} ms`);
+              if (answer.status !== 200) return false;
+            }
             return round;
           },
           `everything to answer 200 after outage ${outage}`,
           { timeoutMs: 10_000, intervalMs: 200, retryOnError: true },
-        );
+        ).catch((error: Error) => {
+          throw new Error(
+            `${error.message}\nanswers since the database came back:\n${answers.join("\n")}\nwhat Cutover printed meanwhile:\n${output.slice(outputBefore).slice(-4_000)}`,
+          );
+        });
         expect(recovered - back).toBeLessThan(10_000);
       }
 
