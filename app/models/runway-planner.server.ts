@@ -148,18 +148,36 @@ function perSecond(rate: number): string {
   return rate < 10 ? `${rate.toFixed(2)}/s` : `${Math.round(rate).toLocaleString("en")}/s`;
 }
 
+/**
+ * The XID rate the planner projects from. Until the readings cover 12 h, its own average is no steadier than the
+ * 15-minute smoothed rate every other page forecasts from, so it takes that one: the Overview, Wraparound and the
+ * planner then give one runway. From 12 h on it averages its window (up to a week), which a day's rhythm cannot
+ * swing, and says what the smoothed rate is when they differ.
+ */
+function plannerRate(measured: { xidRatePerSecond: number; rateWindowHours: number }, smoothedRate: number | null) {
+  const long = measured.rateWindowHours * 3_600_000 >= RAW_RATE_WINDOW_MS;
+  if (!long && smoothedRate !== null) {
+    return {
+      rate: smoothedRate,
+      words: `${perSecond(smoothedRate)} (${formatCount(smoothedRate * 86_400)} a day) smoothed over 15 min, as on the Wraparound page (the planner averages its own window once the readings cover 12 h; they cover ${spanWords(measured.rateWindowHours)})`,
+    };
+  }
+  const differs = smoothedRate !== null && Math.abs(smoothedRate - measured.xidRatePerSecond) > 0.05 * Math.max(smoothedRate, measured.xidRatePerSecond);
+  return {
+    rate: measured.xidRatePerSecond,
+    words: `${perSecond(measured.xidRatePerSecond)} (${formatCount(measured.xidRatePerSecond * 86_400)} a day) measured over the last ${spanWords(measured.rateWindowHours)}${
+      differs ? ` (the Wraparound page forecasts from its 15-minute smoothed rate, now ${perSecond(smoothedRate)})` : ""
+    }`,
+  };
+}
+
 export async function loadPlannerBasis(now = Date.now()): Promise<PlannerBasis> {
   const [measured, view, shares] = await Promise.all([measureSourceRunway(now), loadXidView(), cohortWriteShares()]);
   const failsafe = (view.xid && effectiveFailsafeAge(view.xid.settings)) ?? DEFAULT_FAILSAFE_AGE;
-  // The Wraparound page forecasts from a rate smoothed over 15 minutes; the planner averages its whole window.
-  // Say so when they differ, so the two pages' runways can be read side by side.
-  const smoothed =
-    measured && view.xidRate !== null && Math.abs(view.xidRate - measured.xidRatePerSecond) > 0.05 * Math.max(view.xidRate, measured.xidRatePerSecond)
-      ? ` (the Wraparound page forecasts from its 15-minute smoothed rate, now ${perSecond(view.xidRate)})`
-      : "";
+  const rate = measured ? plannerRate(measured, view.xidRate) : null;
   const rests = {
-    rate: measured
-      ? `XID rate ${perSecond(measured.xidRatePerSecond)} (${formatCount(measured.xidRatePerSecond * 86_400)} a day) measured over the last ${spanWords(measured.rateWindowHours)}${smoothed}; failsafe at age ${formatCount(failsafe)}${view.xid ? " (vacuum_failsafe_age)" : " (PostgreSQL's default: no reading of the setting yet)"}`
+    rate: rate
+      ? `XID rate ${rate.words}; failsafe at age ${formatCount(failsafe)}${view.xid ? " (vacuum_failsafe_age)" : " (PostgreSQL's default: no reading of the setting yet)"}`
       : "no XID history",
     size:
       !measured || measured.sizeBytes === null
@@ -170,7 +188,7 @@ export async function loadPlannerBasis(now = Date.now()): Promise<PlannerBasis> 
     shares: shares.shares,
   };
   const diskBytes = view.thresholds.sourceDiskBytes ?? null;
-  if (!measured)
+  if (!measured || !rate)
     return {
       basis: null,
       problem: view.problem ?? "Not enough XID history yet: the collector needs two samples.",
@@ -181,7 +199,7 @@ export async function loadPlannerBasis(now = Date.now()): Promise<PlannerBasis> 
     };
   const { diskFullDays, ...runway } = measured;
   return {
-    basis: { ...runway, failsafeAge: failsafe, targetOnlyShareNow: shares.targetOnlyShare },
+    basis: { ...runway, xidRatePerSecond: rate.rate, failsafeAge: failsafe, targetOnlyShareNow: shares.targetOnlyShare },
     problem: null,
     rests,
     diskBytes,

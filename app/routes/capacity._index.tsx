@@ -7,7 +7,8 @@ import { diskSizeFormSchema } from "~/health/disk-size";
 import { UNKNOWN_DISK } from "~/health/summary";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { formatBytes, formatCount, formatDays, formatPercent } from "~/format/quantities";
-import { SeriesChart, pivotSeries } from "~/components/health/series-chart";
+import { SeriesChart } from "~/components/health/series-chart";
+import { pivotSeries } from "~/components/health/series-rows";
 import { StatusBadge } from "~/components/health/status-badge";
 import { Banner } from "~/components/ui/banner";
 import { Card, Stat } from "~/components/ui/card";
@@ -149,7 +150,7 @@ export default function CapacityPage() {
       ) : null}
       {targetCapacity?.engine === "cockroachdb" ? (
         <Card title="Target: used bytes per store">
-          <SeriesChart rows={targetChart.rows} subjects={targetChart.subjects} format={(v) => formatBytes(v)} />
+          <SeriesChart rows={targetChart.rows} subjects={targetChart.subjects} format={(v) => formatBytes(v)} connectNulls={false} />
         </Card>
       ) : null}
       {source.problem ? (
@@ -190,7 +191,7 @@ export default function CapacityPage() {
           </div>
           <DiskSizeForm bytes={thresholds.sourceDiskBytes} canEdit={data.canEdit} errors={result?.errors ?? {}} saved={Boolean(result?.ok)} />
           <Card title="Source: database size">
-            <SeriesChart rows={sourceChart.rows} subjects={sourceChart.subjects} format={(v) => formatBytes(v)} />
+            <SeriesChart rows={sourceChart.rows} subjects={sourceChart.subjects} format={(v) => formatBytes(v)} connectNulls={false} />
           </Card>
           {sourceCapacity.tables.length ? (
             <Card title="Source: largest tables">

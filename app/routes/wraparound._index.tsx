@@ -4,7 +4,8 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { AgeGauge } from "~/components/health/age-gauge";
 import { CollectorGaps } from "~/components/health/collector-gaps";
 import { formatCount } from "~/format/quantities";
-import { SeriesChart, pivotSeries } from "~/components/health/series-chart";
+import { SeriesChart } from "~/components/health/series-chart";
+import { pivotSeries } from "~/components/health/series-rows";
 import { StatusBadge } from "~/components/health/status-badge";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useRevalidateEvery } from "~/components/use-revalidate-every";
@@ -163,6 +164,7 @@ export default function WraparoundPage() {
           rows={chart.rows}
           subjects={chart.subjects}
           format={formatCount}
+          connectNulls={false}
           limits={[
             ...(settings ? [{ label: "forced autovacuum", value: settings.autovacuumFreezeMaxAge, color: "#64748b" }] : []),
             ...(data.failsafeAge ? [{ label: "failsafe", value: data.failsafeAge, color: "#d97706" }] : []),

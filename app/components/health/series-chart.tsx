@@ -1,5 +1,6 @@
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ClientOnly } from "~/components/charts/client-only";
+import type { SeriesRow } from "./series-rows";
 
 const COLORS = ["#0f766e", "#7c3aed", "#b45309", "#2563eb", "#be123c", "#4d7c0f", "#0e7490", "#a21caf"];
 
@@ -18,7 +19,22 @@ function timeTick(spanMs: number) {
   };
 }
 
-/** A multi-line time chart (one line per subject) with optional horizontal limit lines. */
+/**
+ * Beyond a few days the axis names days, so its ticks fall on midnights (UTC), every few days when the span is long:
+ * ticks picked by the chart would fall at any hour and repeat a day's name. Below that, the chart picks them.
+ */
+function dayTicks(from: number, to: number): number[] | undefined {
+  if (to - from < 4 * DAY_MS) return undefined;
+  const every = Math.max(1, Math.ceil((to - from) / DAY_MS / 12)) * DAY_MS;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(from / DAY_MS) * DAY_MS; t <= to; t += every) ticks.push(t);
+  return ticks;
+}
+
+/**
+ * A multi-line time chart (one line per subject) with optional horizontal limit lines. `connectNulls={false}` for
+ * measured series (rows from `pivotSeries`): a line then stops where the readings paused.
+ */
 export function SeriesChart({
   rows,
   subjects,
@@ -26,8 +42,9 @@ export function SeriesChart({
   format,
   formatTick = format,
   height = 260,
+  connectNulls = true,
 }: {
-  rows: Record<string, number | null>[];
+  rows: SeriesRow[];
   subjects: string[];
   limits?: { label: string; value: number; color?: string }[];
   /** A value in the tooltip. */
@@ -35,21 +52,33 @@ export function SeriesChart({
   /** A value on the axis, where round figures need no decimals; the tooltip's format unless given. */
   formatTick?: (value: number) => string;
   height?: number;
+  connectNulls?: boolean;
 }) {
   if (rows.length === 0) return <p className="text-sm text-slate-500">No samples in this range yet.</p>;
-  const span = Number(rows[rows.length - 1].at) - Number(rows[0].at);
+  const [from, to] = [Number(rows[0].at), Number(rows[rows.length - 1].at)];
   return (
     <ClientOnly height={height}>
       {() => (
         <ResponsiveContainer width="100%" height={height}>
           <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-            <XAxis dataKey="at" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={timeTick(span)} fontSize={11} />
+            <XAxis
+              dataKey="at"
+              type="number"
+              scale="time"
+              domain={["dataMin", "dataMax"]}
+              ticks={dayTicks(from, to)}
+              tickFormatter={timeTick(to - from)}
+              fontSize={11}
+            />
             <YAxis tickFormatter={(v: number) => formatTick(v)} fontSize={11} width={84} />
-            <Tooltip labelFormatter={(v) => `${new Date(Number(v)).toISOString().replace("T", " ").slice(0, 19)} UTC`} formatter={(v) => format(Number(v))} />
+            <Tooltip
+              labelFormatter={(v) => `${new Date(Number(v)).toISOString().replace("T", " ").slice(0, 19)} UTC`}
+              formatter={(v) => (v === null || v === undefined ? "no reading" : format(Number(v)))}
+            />
             <Legend />
             {subjects.map((s, i) => (
-              <Line key={s} type="monotone" dataKey={s} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} connectNulls />
+              <Line key={s} type="monotone" dataKey={s} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} connectNulls={connectNulls} />
             ))}
             {limits.map((l) => (
               <ReferenceLine
@@ -65,18 +94,4 @@ export function SeriesChart({
       )}
     </ClientOnly>
   );
-}
-
-/** Series rows (metric, subject, at, value) into chart rows keyed by subject. */
-export function pivotSeries(rows: { subject: string; at: string | Date; value: number }[]): { rows: Record<string, number | null>[]; subjects: string[] } {
-  const byAt = new Map<number, Record<string, number | null>>();
-  const subjects = new Set<string>();
-  for (const r of rows) {
-    const at = new Date(r.at).getTime();
-    const row = byAt.get(at) ?? { at };
-    row[r.subject || "value"] = r.value;
-    subjects.add(r.subject || "value");
-    byAt.set(at, row);
-  }
-  return { rows: [...byAt.values()].sort((a, b) => (a.at as number) - (b.at as number)), subjects: [...subjects] };
 }
