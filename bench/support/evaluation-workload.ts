@@ -1,5 +1,6 @@
 import { MODES } from "../../app/rollout/modes";
 import type { CohortRule, Ruleset, UserAttributes } from "../../app/rollout/types";
+import { seededRandom } from "../../db/seed/seeded-random";
 
 // The evaluation workload shared by bench:rollout-evaluate and bench:client-assignment, so the two figures are
 // comparable: 20 cohorts with constraints (one with 100,000 user ids), 1,000 pins, 65,536 distinct users.
@@ -7,20 +8,10 @@ const REGIONS = ["us-east", "us-west", "eu", "apac", "latam"];
 const COUNTRIES = ["US", "CA", "GB", "DE", "FR", "IN", "NZ", "AU", "BR", "MX"];
 const PLANS = ["free", "teacher", "school", "district"];
 
-/** mulberry32: a fixed seed keeps the workload identical between runs. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const USERS = 1 << 16;
 
 export function evaluationWorkload(seed = 42) {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(values: T[]) => values[Math.floor(random() * values.length)];
   const cohorts: CohortRule[] = Array.from({ length: 20 }, (_, i) => {
     const constraints: CohortRule["constraints"] = {};

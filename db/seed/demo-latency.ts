@@ -3,6 +3,7 @@ import { LATENCY_BOUNDS_MS, LATENCY_BUCKETS, type LatencyReport, type LatencySid
 import { MAX_BATCH_LATENCIES } from "../../app/mismatches/contract";
 import { ingestMismatches } from "../../app/models/mismatch-ingest.server";
 import type { DemoUrls } from "./urls";
+import { seededRandom } from "./seeded-random";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -36,16 +37,6 @@ const PROFILES: Profile[] = [
 
 /** The incident the mismatch history tells (db/seed/demo-mismatches.ts): target timeouts on annotation inserts. */
 const INCIDENT_HOURS_AGO: [number, number] = [29, 31];
-
-/** A small deterministic generator (mulberry32), so every fresh demo tells the same story. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** The standard normal CDF (Abramowitz and Stegun 7.1.26, error below 1.5e-7): plenty for a demo's buckets. */
 function normalCdf(x: number): number {
@@ -106,7 +97,7 @@ export async function seedDemoLatency(urls: DemoUrls) {
     await control.end({ timeout: 5 });
   }
   if (cohorts.length === 0) return;
-  const next = random(20_260_317);
+  const next = seededRandom(20_260_317);
   const now = Date.now();
   const thisMinute = now - (now % MINUTE);
   // Rows start at minute boundaries: the last 6 hours each minute, before that each half hour (on the half hour).

@@ -7,21 +7,12 @@ import { quoteIdent } from "../../app/utils/sql-identifier";
 import { APP_TABLES } from "../demo/app-schema";
 import { DEMO_DIVERGENCES, type DemoDivergence } from "../demo/divergences";
 import type { DemoUrls } from "./urls";
+import { seededRandom } from "./seeded-random";
 
 const HOUR = 3_600_000;
 const HISTORY_HOURS = 48;
 
 type Row = Record<string, string | null>;
-
-/** A small deterministic generator (mulberry32), so every fresh demo tells the same story. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Rows with every column as PostgreSQL's own text, as a shadow read and the re-check see them. Columns come from
@@ -183,7 +174,7 @@ export async function seedDemoMismatches(urls: DemoUrls) {
   if (process.env.CUTOVER_DATABASE_URL !== urls.controlUrl) {
     throw new Error("seedDemoMismatches writes through the app's control connection: set CUTOVER_DATABASE_URL to the control URL first");
   }
-  const next = random(20_260_301);
+  const next = seededRandom(20_260_301);
   const now = Date.now();
   const control = postgres(urls.controlUrl, { max: 1, onnotice: () => {} });
   const source = postgres(urls.sourceUrl, { max: 1, onnotice: () => {} });

@@ -9,18 +9,7 @@ import { seedDemoApplication } from "../../../db/demo/seed";
 import { primaryKeyLabel } from "../../../app/normalization";
 import { createScratchDatabase, type ScratchDatabase } from "../../support/databases";
 import { createControlDatabase } from "../../support/control-db";
-
-/** A small deterministic PRNG (mulberry32), so each run's traffic mix is the same. */
-function seededRandom(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from "../../../db/seed/seeded-random";
 
 const everyone = (version: number, mode: Mode): Ruleset => ({ version, defaultMode: mode, emergency: null, cohorts: [], pins: [] });
 const WAIT = { timeout: 45_000, interval: 20 };
