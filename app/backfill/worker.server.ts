@@ -18,6 +18,7 @@ import { jobFailedEvent } from "~/notifications/events";
 import { notify } from "../models/notification.server";
 import { redactError } from "~/utils/databases.server";
 import { guardReconciliationTable } from "../models/schema-guard.server";
+import { watchForCancel } from "~/utils/cancel-watch";
 
 /** A range whose worker sent no heartbeat for this long is taken over (from its checkpoint) by another worker. */
 export const BACKFILL_STALE_AFTER_MS = 15_000;
@@ -45,10 +46,14 @@ export async function runBackfillWorker(
   const initial = await getBackfillJob(jobId);
   if (!initial || !["queued", "copying", "converging"].includes(initial.status)) return;
   const abort = new AbortController();
-  const cancelWatch = setInterval(async () => {
-    const [row] = await sql`select cancel_requested_at from backfill_jobs where id = ${jobId}`.catch(() => [null]);
-    if (row?.cancel_requested_at) abort.abort(new Error("cancelled"));
-  }, CANCEL_POLL_MS);
+  const stopCancelWatch = watchForCancel(
+    async () => {
+      const [row] = await sql`select cancel_requested_at from backfill_jobs where id = ${jobId}`;
+      return Boolean(row?.cancel_requested_at);
+    },
+    abort,
+    CANCEL_POLL_MS,
+  );
   try {
     if (initial.status !== "converging") {
       // Checked again here: a job row written any other way than the API still never touches a system catalog.
@@ -92,7 +97,7 @@ export async function runBackfillWorker(
     if (failed.length) await notify(jobFailedEvent("backfill", initial, redactError(error)));
     throw error;
   } finally {
-    clearInterval(cancelWatch);
+    stopCancelWatch();
   }
 }
 

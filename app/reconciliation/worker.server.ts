@@ -32,6 +32,7 @@ import { bucketRuns, chooseStrategy, planBuckets } from "./plan";
 import { splitByExpectedState } from "./expected-state";
 import { MAX_PENDING_RECHECKS, RecheckPipeline } from "./in-flight";
 import type { Difference } from "./types";
+import { watchForCancel } from "~/utils/cancel-watch";
 
 /*
  * The reconciliation worker loop: plan, claim ranges, scan, re-read, record. The job and range rows it moves are
@@ -72,9 +73,7 @@ export async function runReconciliationWorker(
   const abort = new AbortController();
   // every range re-read in the pipeline waits on this signal (MAX_PENDING_RECHECKS, plus the scan's rate limiter)
   setMaxListeners(4 * MAX_PENDING_RECHECKS, abort.signal);
-  const cancelWatch = setInterval(async () => {
-    if (await cancelRequested(jobId)) abort.abort(new Error("cancelled"));
-  }, CANCEL_POLL_MS);
+  const stopCancelWatch = watchForCancel(() => cancelRequested(jobId), abort, CANCEL_POLL_MS);
   try {
     const scope = await engineScope(jobId, job.scope, { staleAfterMs, signal: abort.signal });
     if (!scope) return;
@@ -143,7 +142,7 @@ export async function runReconciliationWorker(
     if (await markJobFailed(jobId, message)) await notify(jobFailedEvent("reconciliation", job, redactError(error)));
     throw error;
   } finally {
-    clearInterval(cancelWatch);
+    stopCancelWatch();
   }
 }
 
