@@ -9,6 +9,11 @@ export interface TcpProxy {
   url(databaseUrl: string): string;
   /** Drops every connection and refuses new ones (the port is closed: ECONNREFUSED). */
   refuse(): Promise<void>;
+  /**
+   * Drops every connection and refuses new ones as soon as a client sends `text` (e.g. a query of a connection's
+   * start-up): an outage that begins at that exact moment. Resolves when it has.
+   */
+  refuseOnClientText(text: string): Promise<void>;
   /** Accepts connections again, on the same port. */
   accept(): Promise<void>;
   close(): Promise<void>;
@@ -24,12 +29,16 @@ export async function startTcpProxy(upstreamUrl: string): Promise<TcpProxy> {
   };
   let server: net.Server;
   let port = 0;
+  let trigger: { text: string; fire(): void } | null = null;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server = net.createServer((client) => {
         const to = net.connect(Number(upstream.port || 5432), upstream.hostname);
         track(client);
         track(to);
+        client.on("data", (chunk: Buffer) => {
+          if (trigger && chunk.includes(trigger.text)) trigger.fire();
+        });
         client.pipe(to).pipe(client);
         client.on("close", () => to.destroy());
         to.on("close", () => client.destroy());
@@ -54,6 +63,17 @@ export async function startTcpProxy(upstreamUrl: string): Promise<TcpProxy> {
       return url.toString();
     },
     refuse: stop,
+    refuseOnClientText(text) {
+      return new Promise<void>((resolve) => {
+        trigger = {
+          text,
+          fire() {
+            trigger = null;
+            void stop().then(resolve);
+          },
+        };
+      });
+    },
     accept: listen,
     close: stop,
   };
