@@ -1,6 +1,7 @@
 import { getBoss } from "~/jobs/boss.server";
 import { dispatchReconciliation } from "~/jobs/reconciliation.server";
 import type { Actor } from "~/models/audit.server";
+import { waitingForDatabase } from "~/models/job-interruption.server";
 import { checkCohortScope } from "~/models/reconciliation-cohort.server";
 import { countsOf, createReconciliationJob, expectedOf, getReconciliationJob, progressOf, requestCancel } from "~/models/reconciliation.server";
 import { guardReconciliationTable } from "~/models/schema-guard.server";
@@ -108,6 +109,8 @@ async function reconciliation(authorization: string | null, id: string): Promise
     expected: expectedOf(job),
     drift: job.drift,
     error: job.error,
+    /** while it is under way: since when it waits for a database it lost, and the error it met (null when not) */
+    waitingForDatabase: waitingForDatabase("reconciliation", job),
   });
 }
 

@@ -77,7 +77,7 @@ export async function convergeBackfill(jobId: string, sides: BackfillSides, sign
       const status = differences === 0 ? "converged" : "not_converged";
       await sql`
         update backfill_jobs set rounds = ${JSON.stringify(rounds)}::text::jsonb, remaining = ${differences}, converge_verify_id = null,
-          status = ${last ? status : "converging"}, finished_at = case when ${last} then now() end
+          status = ${last ? status : "converging"}, finished_at = case when ${last} then now() end, interrupted_at = null, interruption = null
         where id = ${jobId} and status = 'converging'`;
       if (last) return;
     }

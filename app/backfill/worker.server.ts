@@ -19,6 +19,8 @@ import { notify } from "../models/notification.server";
 import { redactError } from "~/utils/databases.server";
 import { guardReconciliationTable } from "../models/schema-guard.server";
 import { watchForCancel } from "~/utils/cancel-watch";
+import { isDatabaseUnavailable } from "~/utils/database-unavailable";
+import { outageFailure, recordInterruption } from "~/models/job-interruption.server";
 
 /** A range whose worker sent no heartbeat for this long is taken over (from its checkpoint) by another worker. */
 export const BACKFILL_STALE_AFTER_MS = 15_000;
@@ -38,7 +40,7 @@ class LostRange extends Error {}
 export async function runBackfillWorker(
   jobId: string,
   sides: BackfillSides,
-  options: { workerId?: string; staleAfterMs?: number; statementTimeoutMs?: number } = {},
+  options: { workerId?: string; staleAfterMs?: number; statementTimeoutMs?: number; outageLimitMs?: number } = {},
 ): Promise<void> {
   const workerId = options.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
   const staleAfterMs = options.staleAfterMs ?? BACKFILL_STALE_AFTER_MS;
@@ -79,7 +81,8 @@ export async function runBackfillWorker(
       if (abort.signal.aborted) return await markCancelled(jobId);
       // exactly one worker finds the copy complete and moves the job on to its converge rounds
       await sql`
-        update backfill_jobs set status = 'converging', copied_at = now(), converge_heartbeat_at = now() - interval '1 day'
+        update backfill_jobs set status = 'converging', copied_at = now(), converge_heartbeat_at = now() - interval '1 day',
+          interrupted_at = null, interruption = null
         where id = ${jobId} and status = 'copying' and not exists (select 1 from backfill_ranges where job_id = ${jobId} and not done)`;
     }
     // the converge phase has one runner: whoever claims it (or takes it over from a runner gone silent)
@@ -92,9 +95,14 @@ export async function runBackfillWorker(
     if (abort.signal.aborted) await markCancelled(jobId);
   } catch (error) {
     if (abort.signal.aborted) return await markCancelled(jobId);
-    const failed = await sql`update backfill_jobs set status = 'failed', error = ${redactError(error).slice(0, 2000)}, finished_at = now()
+    // A lost database (the source and the target are waited for batch by batch; the control DB is not) is not the
+    // job's failure: it waits, and the resume sweep sends a worker each minute, unless the outage has lasted too long.
+    const outage = isDatabaseUnavailable(error);
+    if (outage && (await recordInterruption("backfill", jobId, redactError(error), options.outageLimitMs).catch(() => "waiting")) !== "expired") throw error;
+    const message = outage ? outageFailure(redactError(error), options.outageLimitMs) : redactError(error);
+    const failed = await sql`update backfill_jobs set status = 'failed', error = ${message.slice(0, 2000)}, finished_at = now()
       where id = ${jobId} and status in ('queued', 'copying', 'converging') returning id`;
-    if (failed.length) await notify(jobFailedEvent("backfill", initial, redactError(error)));
+    if (failed.length) await notify(jobFailedEvent("backfill", initial, message));
     throw error;
   } finally {
     stopCancelWatch();
@@ -210,7 +218,9 @@ async function checkpoint(jobId: string, index: number, workerId: string, table:
         samples = case when coalesce((samples->-1->>'at')::timestamptz, '-infinity') < now() - interval '2 seconds'
           then (case when jsonb_array_length(samples) >= 30 then samples - 0 else samples end)
             || jsonb_build_array(jsonb_build_object('at', now(), 'rows', rows_copied + rows_skipped_existing + rows_set_aside + ${handled}))
-          else samples end
+          else samples end,
+        -- a batch recorded: the databases answer again
+        interrupted_at = null, interruption = null
       where id = ${jobId}`;
     if (batch.refused.length) {
       await tx`
@@ -240,7 +250,10 @@ export async function backfillsNeedingWorkers(): Promise<string[]> {
     where j.cancel_requested_at is null and (
       j.status in ('queued', 'copying') and (j.ranges_total is null and j.created_at < now() - interval '10 seconds'
         or exists (select 1 from backfill_ranges r where r.job_id = j.id and not r.done
-          and (r.claimed_by is null or r.heartbeat_at < now() - ${`${BACKFILL_STALE_AFTER_MS} milliseconds`}::interval)))
+          and (r.claimed_by is null or r.heartbeat_at < now() - ${`${BACKFILL_STALE_AFTER_MS} milliseconds`}::interval))
+        -- every range copied, none lately, yet still copying: its last worker met an outage before moving the job on
+        or j.ranges_total is not null and not exists (select 1 from backfill_ranges r where r.job_id = j.id
+          and (not r.done or r.heartbeat_at >= now() - ${`${BACKFILL_STALE_AFTER_MS} milliseconds`}::interval)))
       or j.status = 'converging' and j.converge_heartbeat_at < now() - ${`${CONVERGE_STALE_MS} milliseconds`}::interval)`;
   return rows.map((r) => r.id);
 }

@@ -2,6 +2,7 @@ import { gauge } from "./gauge";
 import type { MetricFamily } from "./prometheus";
 import { BACKFILL_STATUSES, RECONCILIATION_STATUSES } from "../../db/schema";
 import { backfillProgress } from "~/models/backfill.server";
+import { isLive } from "~/models/job-interruption.server";
 import { progressOf } from "~/models/reconciliation.server";
 import { controlSql } from "~/utils/db.server";
 
@@ -12,10 +13,11 @@ import { controlSql } from "~/utils/db.server";
 export async function jobMetrics(): Promise<MetricFamily[]> {
   const sql = controlSql();
   const [counts, reconciliations, backfills] = await Promise.all([
-    sql<{ kind: string; status: string; jobs: number }[]>`
-      select 'reconciliation' as kind, status::text, count(*)::float8 as jobs from reconciliation_jobs group by 2
+    sql<{ kind: string; status: string; jobs: number; waiting: number }[]>`
+      select 'reconciliation' as kind, status::text, count(*)::float8 as jobs, count(interrupted_at)::float8 as waiting
+      from reconciliation_jobs group by 2
       union all
-      select 'backfill', status::text, count(*)::float8 from backfill_jobs group by 2`,
+      select 'backfill', status::text, count(*)::float8, count(interrupted_at)::float8 from backfill_jobs group by 2`,
     sql`select id, table_name, schema_name, status, estimated_rows, rows_compared, buckets_total, buckets_done, samples, cleared_on_recheck
         from reconciliation_jobs where status = 'running'`,
     sql`select id, table_name, schema_name, status, estimated_rows, rows_copied, rows_skipped_existing, rows_set_aside, ranges_total, ranges_done,
@@ -72,6 +74,14 @@ export async function jobMetrics(): Promise<MetricFamily[]> {
         { labels: { kind: "backfill" }, value: count("backfill", "failed") },
       ],
     },
+    gauge(
+      "cutover_jobs_waiting_for_database",
+      "Jobs under way that lost a database they need and wait for it to answer (they fail after 10 min)",
+      (["reconciliation", "backfill"] as const).map((kind) => ({
+        labels: { kind },
+        value: counts.filter((c) => c.kind === kind && isLive(kind, c.status)).reduce((n, c) => n + c.waiting, 0),
+      })),
+    ),
     gauge(
       "cutover_job_progress_ratio",
       "Progress of a running job (0..1; a backfill's copy phase, then 1 while it converges)",

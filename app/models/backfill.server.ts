@@ -3,6 +3,7 @@ import { backfillJobs, backfillSetAside, BACKFILL_STATUSES } from "../../db/sche
 import { BACKFILL_DEFAULTS, type BackfillScope } from "../backfill/types";
 import { recordAudit, type Actor } from "./audit.server";
 import { controlDb } from "~/utils/db.server";
+import { waitingForDatabase } from "./job-interruption.server";
 
 export type BackfillJob = typeof backfillJobs.$inferSelect;
 export type BackfillStatus = (typeof BACKFILL_STATUSES)[number];
@@ -122,6 +123,8 @@ export function backfillSummary(job: BackfillJob) {
     rounds: job.rounds,
     remaining: job.remaining,
     error: job.error,
+    /** while it is under way: since when it waits for a database it lost, and the error it met (null when not) */
+    waitingForDatabase: waitingForDatabase("backfill", job),
     createdAt: job.createdAt,
     finishedAt: job.finishedAt,
   };

@@ -152,7 +152,7 @@ export async function markJobCancelled(jobId: string) {
 /** True for exactly one worker: the one whose update finds the job running with every range done. */
 export async function markJobSucceeded(jobId: string): Promise<boolean> {
   const finished = await controlSql()`
-    update reconciliation_jobs set status = 'succeeded', finished_at = now()
+    update reconciliation_jobs set status = 'succeeded', finished_at = now(), interrupted_at = null, interruption = null
     where id = ${jobId} and status = 'running'
       and not exists (select 1 from reconciliation_ranges where job_id = ${jobId} and not done)
     returning id`;
@@ -196,7 +196,9 @@ export async function recordRangeDone(
         ignored_rules = (select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
           select k, sum(v::int) as n from (select * from jsonb_each_text(ignored_rules) union all
             select * from jsonb_each_text(${JSON.stringify(result.ignoredRules ?? {})}::text::jsonb)) as e(k, v) group by k) as s),
-        samples = (samples || jsonb_build_array(jsonb_build_object('at', now(), 'rowsCompared', rows_compared + ${result.rowsCompared})))
+        samples = (samples || jsonb_build_array(jsonb_build_object('at', now(), 'rowsCompared', rows_compared + ${result.rowsCompared}))),
+        -- a finished range: the databases answer again
+        interrupted_at = null, interruption = null
       where id = ${jobId}`;
   });
 }
@@ -301,6 +303,9 @@ export async function jobsNeedingWorkers(): Promise<string[]> {
     where j.status in ('queued', 'running') and j.cancel_requested_at is null
       and (j.buckets_total is null and j.created_at < now() - interval '1 minute'
         or exists (select 1 from reconciliation_ranges r where r.job_id = j.id and not r.done
-          and (r.claimed_by is null or r.heartbeat_at < now() - ${`${STALE_AFTER_MS} milliseconds`}::interval)))`;
+          and (r.claimed_by is null or r.heartbeat_at < now() - ${`${STALE_AFTER_MS} milliseconds`}::interval))
+        -- every range done, none lately, yet the job runs: its last worker met an outage before it could end it
+        or j.buckets_total is not null and not exists (select 1 from reconciliation_ranges r where r.job_id = j.id
+          and (not r.done or r.heartbeat_at >= now() - ${`${STALE_AFTER_MS} milliseconds`}::interval)))`;
   return rows.map((r) => r.id);
 }

@@ -74,6 +74,11 @@ export class RecheckPipeline {
     this.throwIfFailed();
   }
 
+  /** Waits for every pending re-read to end, whatever its outcome (a worker that stops on an error). */
+  async settle(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
   private throwIfFailed() {
     if (this.failure) throw this.failure.error;
   }

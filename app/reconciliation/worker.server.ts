@@ -22,6 +22,7 @@ import {
   STALE_AFTER_MS,
   type ReconciliationJob,
 } from "~/models/reconciliation.server";
+import { outageFailure, recordInterruption } from "~/models/job-interruption.server";
 import { guardReconciliationTable } from "~/models/schema-guard.server";
 import { createRuleResolver } from "~/normalization/rules";
 import { jobFailedEvent } from "~/notifications/events";
@@ -33,6 +34,7 @@ import { splitByExpectedState } from "./expected-state";
 import { MAX_PENDING_RECHECKS, RecheckPipeline } from "./in-flight";
 import type { Difference } from "./types";
 import { watchForCancel } from "~/utils/cancel-watch";
+import { isDatabaseUnavailable } from "~/utils/database-unavailable";
 
 /*
  * The reconciliation worker loop: plan, claim ranges, scan, re-read, record. The job and range rows it moves are
@@ -58,7 +60,7 @@ export interface Sides {
 export async function runReconciliationWorker(
   jobId: string,
   sides: Sides,
-  options: { workerId?: string; staleAfterMs?: number; onSucceeded?: (job: ReconciliationJob) => Promise<void> } = {},
+  options: { workerId?: string; staleAfterMs?: number; outageLimitMs?: number; onSucceeded?: (job: ReconciliationJob) => Promise<void> } = {},
 ): Promise<void> {
   const workerId = options.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
   const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
@@ -74,6 +76,8 @@ export async function runReconciliationWorker(
   // every range re-read in the pipeline waits on this signal (MAX_PENDING_RECHECKS, plus the scan's rate limiter)
   setMaxListeners(4 * MAX_PENDING_RECHECKS, abort.signal);
   const stopCancelWatch = watchForCancel(() => cancelRequested(jobId), abort, CANCEL_POLL_MS);
+  // ranges' re-reads wait out the in-flight window (and are recorded) while the next ranges are scanned
+  const finishing = new RecheckPipeline();
   try {
     const scope = await engineScope(jobId, job.scope, { staleAfterMs, signal: abort.signal });
     if (!scope) return;
@@ -105,8 +109,6 @@ export async function runReconciliationWorker(
       drift,
     );
     const seen = { buckets: 0, differing: 0 };
-    // ranges' re-reads wait out the in-flight window (and are recorded) while the next ranges are scanned
-    const finishing = new RecheckPipeline();
     for (;;) {
       if (abort.signal.aborted) break;
       const range = await claimRange(jobId, workerId, staleAfterMs);
@@ -137,6 +139,16 @@ export async function runReconciliationWorker(
     if (abort.signal.aborted) {
       await markJobCancelled(jobId);
       return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Not the job's failure: it waits (see recordInterruption) and this worker ends; pg-boss retries it and the
+      // resume sweep sends one each minute. With the control DB itself down nothing can be recorded: it waits too.
+      // The ranges being re-read end first (done, or given up), so the next worker finds them as they are.
+      await finishing.settle();
+      const outcome = await recordInterruption("reconciliation", jobId, redactError(error), options.outageLimitMs).catch(() => "waiting");
+      const failure = outageFailure(redactError(error), options.outageLimitMs);
+      if (outcome === "expired" && (await markJobFailed(jobId, failure))) await notify(jobFailedEvent("reconciliation", job, failure));
+      throw error;
     }
     const message = error instanceof Error ? error.message : String(error);
     if (await markJobFailed(jobId, message)) await notify(jobFailedEvent("reconciliation", job, redactError(error)));

@@ -5,12 +5,14 @@ import { ConvergeRoundTable, SetAsideRowTable } from "~/components/backfill/back
 import { BACKFILL_TONE, formatEta, ProgressBar } from "~/components/backfill/progress-bar";
 import { useRevalidateEvery } from "~/components/use-revalidate-every";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { WaitingForDatabaseBanner } from "~/components/jobs/waiting-for-database";
 import { Badge } from "~/components/ui/badge";
 import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card, Stat } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { backfillProgress, getBackfillJob, listSetAsideRows, requestBackfillCancel } from "~/models/backfill.server";
+import { waitingForDatabase } from "~/models/job-interruption.server";
 import { hasRole, requireRole, userActor } from "~/utils/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Backfill · Cutover" }];
@@ -40,6 +42,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       createdBy: job.actor.label,
       reason: job.reason,
       error: job.error,
+      interruption: waitingForDatabase("backfill", job),
       cancelRequested: job.cancelRequestedAt !== null,
       copied: job.rowsCopied,
       skippedExisting: job.rowsSkippedExisting,
@@ -91,6 +94,10 @@ export default function BackfillPage() {
           {job.error}
         </Banner>
       ) : null}
+      <WaitingForDatabaseBanner
+        waiting={job.interruption}
+        resumesFrom={job.status === "converging" ? "its converge round" : "the last batch each range recorded"}
+      />
       <Card title="Copy">
         <ProgressBar percent={progress.percent} label="Copy progress" />
         <p className="mt-2 text-sm text-slate-600">

@@ -6,6 +6,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Card } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
 import { backfillProgress, listBackfillJobs } from "~/models/backfill.server";
+import { waitingForDatabase } from "~/models/job-interruption.server";
 import { requireRole } from "~/utils/auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Backfills · Cutover" }];
@@ -19,6 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       table: `${j.schemaName}.${j.tableName}`,
       scope: j.scopeKind === "cohort" ? `cohort ${j.scopeCohort ?? "(resolving)"}` : j.scopeKind,
       status: j.status,
+      waiting: waitingForDatabase("backfill", j) !== null,
       progress: backfillProgress(j),
       copied: j.rowsCopied,
       setAside: j.rowsSetAside,

@@ -13,8 +13,10 @@ import { Banner } from "~/components/ui/banner";
 import { Button } from "~/components/ui/button";
 import { Card, Stat } from "~/components/ui/card";
 import { PageHeader } from "~/components/ui/page-header";
+import { WaitingForDatabaseBanner } from "~/components/jobs/waiting-for-database";
 import { Field } from "~/components/ui/field";
 import { listRules, toNormalizationRule } from "~/models/normalization-rule.server";
+import { waitingForDatabase } from "~/models/job-interruption.server";
 import { countsOf, expectedOf, getReconciliationJob, progressOf, requestCancel } from "~/models/reconciliation.server";
 import { describeRule } from "~/normalization/rules";
 import { describeScope } from "~/models/reconciliation-cohort.server";
@@ -44,6 +46,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       createdBy: job.createdBy,
       reason: job.reason,
       error: job.error,
+      interruption: waitingForDatabase("reconciliation", job),
       drift: job.drift,
       cancelRequested: job.cancelRequestedAt !== null,
       scope: describeScope(job.scope),
@@ -127,6 +130,7 @@ export default function ReconciliationJobPage() {
           {job.error}
         </Banner>
       ) : null}
+      <WaitingForDatabaseBanner waiting={job.interruption} resumesFrom="its last finished range" />
       {job.drift.length ? (
         <Banner tone="warning" title="Schema drift">
           <ul className="list-disc pl-5">

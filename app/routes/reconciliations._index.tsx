@@ -12,6 +12,7 @@ import { PageHeader } from "~/components/ui/page-header";
 import { Select } from "~/components/ui/select";
 import { startReconciliation } from "~/api/reconciliations.server";
 import { listCohorts } from "~/models/cohort.server";
+import { waitingForDatabase } from "~/models/job-interruption.server";
 import { listReconciliationJobs, progressOf, tableFreshness } from "~/models/reconciliation.server";
 import { scopeLabel } from "~/models/reconciliation-cohort.server";
 import { deleteSchedule, listSchedules, saveSchedule } from "~/models/reconciliation-schedule.server";
@@ -57,6 +58,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       scope: scopeLabel(j.scopeKind, j.scopeCohort),
       mode: j.mode,
       status: j.status,
+      waiting: waitingForDatabase("reconciliation", j) !== null,
       createdBy: j.createdBy,
       createdAt: j.createdAt,
       progress: progressOf(j),

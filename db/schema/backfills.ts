@@ -42,6 +42,10 @@ export const backfillJobs = pgTable(
      */
     convergeVerifyId: uuid("converge_verify_id"),
     error: text("error"),
+    /** Since when a database the job needs has been unreachable (it waits, under way); null again at its next progress. */
+    interruptedAt: timestamp("interrupted_at", { withTimezone: true }),
+    /** The outage as the worker saw it (the error, database URLs redacted), shown while the job waits. */
+    interruption: text("interruption"),
     actor: jsonb("actor").$type<Actor>().notNull(),
     reason: text("reason").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

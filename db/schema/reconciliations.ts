@@ -42,6 +42,13 @@ export const reconciliationJobs = pgTable(
     /** Rows per second samples for the rate chart: [{ at: ISO, rowsCompared }]. */
     samples: jsonb("samples").$type<{ at: string; rowsCompared: number }[]>().notNull().default([]),
     error: text("error"),
+    /**
+     * Since when a database the job needs has been unreachable (it waits, running, to resume from its checkpoint);
+     * null again once a range is done.
+     */
+    interruptedAt: timestamp("interrupted_at", { withTimezone: true }),
+    /** The outage as the worker saw it (the error, database URLs redacted), shown while the job waits. */
+    interruption: text("interruption"),
     createdBy: text("created_by").notNull(),
     reason: text("reason").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -4,6 +4,7 @@ import { DataTableView } from "~/components/data-table/data-table-view";
 import { Badge } from "~/components/ui/badge";
 import { BACKFILL_TONE, formatEta, ProgressBar } from "./progress-bar";
 import { Time } from "~/components/ui/time";
+import { WaitingBadge } from "~/components/jobs/waiting-for-database";
 
 const features = tableFeatures({});
 
@@ -13,6 +14,8 @@ export interface BackfillJobRow {
   table: string;
   scope: string;
   status: keyof typeof BACKFILL_TONE;
+  /** Under way, but waiting for a database it lost to answer again. */
+  waiting: boolean;
   progress: { percent: number; etaSeconds: number | null };
   copied: number;
   setAside: number;
@@ -36,7 +39,8 @@ const jobColumns = job.columns([
   job.accessor("scope", { header: "Scope" }),
   job.accessor("status", {
     header: "Status",
-    cell: ({ row }) => <Badge tone={BACKFILL_TONE[row.original.status]}>{row.original.status.replace("_", " ")}</Badge>,
+    cell: ({ row }) =>
+      row.original.waiting ? <WaitingBadge /> : <Badge tone={BACKFILL_TONE[row.original.status]}>{row.original.status.replace("_", " ")}</Badge>,
   }),
   job.display({
     id: "copy",

@@ -5,6 +5,7 @@ import { DataTableView } from "~/components/data-table/data-table-view";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Time } from "~/components/ui/time";
+import { WaitingBadge } from "~/components/jobs/waiting-for-database";
 
 const features = tableFeatures({});
 // times read "3 minutes ago", the exact UTC time on hover
@@ -18,6 +19,8 @@ export interface ReconciliationJobRow {
   table: string;
   scope: string;
   status: keyof typeof JOB_TONE;
+  /** Running, but waiting for a database it lost to answer again. */
+  waiting: boolean;
   createdBy: string;
   createdAt: string;
   progress: { percent: number };
@@ -36,7 +39,10 @@ const jobColumns = job.columns([
     ),
   }),
   job.accessor("scope", { header: "Scope" }),
-  job.accessor("status", { header: "Status", cell: ({ row }) => <Badge tone={JOB_TONE[row.original.status]}>{row.original.status}</Badge> }),
+  job.accessor("status", {
+    header: "Status",
+    cell: ({ row }) => (row.original.waiting ? <WaitingBadge /> : <Badge tone={JOB_TONE[row.original.status]}>{row.original.status}</Badge>),
+  }),
   job.display({ id: "progress", header: "Progress", cell: ({ row }) => `${row.original.progress.percent}%` }),
   job.accessor("differences", { header: "Differences" }),
   job.accessor("createdBy", { header: "Started by" }),

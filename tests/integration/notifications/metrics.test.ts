@@ -31,6 +31,7 @@ const FAMILIES: Record<string, string> = {
   cutover_ramp_blocked: "gauge",
   cutover_jobs: "gauge",
   cutover_jobs_failed_total: "counter",
+  cutover_jobs_waiting_for_database: "gauge",
   cutover_job_progress_ratio: "gauge",
   cutover_job_rows_per_second: "gauge",
   cutover_database_up: "gauge",
@@ -174,6 +175,7 @@ describe("GET /metrics", () => {
     expect(value(parsed, "cutover_jobs", { kind: "reconciliation", status: "running" })).toBe(1);
     expect(value(parsed, "cutover_jobs", { kind: "backfill", status: "copying" })).toBe(1);
     expect(value(parsed, "cutover_jobs_failed_total", { kind: "reconciliation" })).toBe(1);
+    expect(value(parsed, "cutover_jobs_waiting_for_database", { kind: "reconciliation" })).toBe(0);
     expect(value(parsed, "cutover_job_progress_ratio", { kind: "reconciliation", table: "public.documents" })).toBe(0.3);
     expect(value(parsed, "cutover_job_rows_per_second", { kind: "reconciliation", table: "public.documents" })).toBe(500);
     expect(value(parsed, "cutover_job_progress_ratio", { kind: "backfill", table: "public.annotations" })).toBe(0.25);
