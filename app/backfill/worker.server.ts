@@ -98,6 +98,8 @@ export async function runBackfillWorker(
     // A lost database (the source and the target are waited for batch by batch; the control DB is not) is not the
     // job's failure: it waits, and the resume sweep sends a worker each minute, unless the outage has lasted too long.
     const outage = isDatabaseUnavailable(error);
+    // its ranges go back at once (their cursors stay): the next worker copies on from them without waiting them stale
+    if (outage) await releaseRanges(jobId, workerId).catch(() => {});
     if (outage && (await recordInterruption("backfill", jobId, redactError(error), options.outageLimitMs).catch(() => "waiting")) !== "expired") throw error;
     const message = outage ? outageFailure(redactError(error), options.outageLimitMs) : redactError(error);
     const failed = await sql`update backfill_jobs set status = 'failed', error = ${message.slice(0, 2000)}, finished_at = now()
@@ -229,6 +231,10 @@ async function checkpoint(jobId: string, index: number, workerId: string, table:
         from jsonb_array_elements(${JSON.stringify(batch.refused)}::text::jsonb) as r`;
     }
   });
+}
+
+async function releaseRanges(jobId: string, workerId: string) {
+  await controlSql()`update backfill_ranges set claimed_by = null where job_id = ${jobId} and claimed_by = ${workerId} and not done`;
 }
 
 async function claimRange(jobId: string, workerId: string, staleAfterMs: number) {

@@ -2,7 +2,7 @@ import type PgBoss from "pg-boss";
 import { backfillsNeedingWorkers, runBackfillWorker } from "~/backfill/worker.server";
 import { repairSql, sideSql } from "~/utils/databases.server";
 import { getEnv } from "~/utils/env.server";
-import { ensureQueue } from "./boss.server";
+import { ensureQueue, WORKER_SEND_OPTIONS } from "./boss.server";
 
 export const BACKFILL_QUEUE = "backfill.run";
 const RESUME_QUEUE = "backfill.resume";
@@ -11,7 +11,7 @@ const QUEUE_OPTIONS = { name: BACKFILL_QUEUE, retryLimit: 3, expireInSeconds: 12
 /** One pg-boss job per wanted worker; each claims key ranges until none is left. */
 export async function dispatchBackfill(boss: PgBoss, jobId: string, workers: number) {
   await ensureQueue(boss, BACKFILL_QUEUE, QUEUE_OPTIONS);
-  for (let i = 0; i < Math.max(1, workers); i++) await boss.send(BACKFILL_QUEUE, { jobId });
+  for (let i = 0; i < Math.max(1, workers); i++) await boss.send(BACKFILL_QUEUE, { jobId }, WORKER_SEND_OPTIONS);
 }
 
 const sides = () => ({ source: sideSql("source"), target: sideSql("target"), targetWriter: repairSql("target") });
@@ -28,8 +28,8 @@ export async function registerBackfillJobs(boss: PgBoss) {
   }
   // a worker killed mid-range stops heart-beating: every minute, jobs with such ranges get a worker again
   await boss.work(RESUME_QUEUE, async () => {
-    for (const jobId of await backfillsNeedingWorkers()) await boss.send(BACKFILL_QUEUE, { jobId });
+    for (const jobId of await backfillsNeedingWorkers()) await boss.send(BACKFILL_QUEUE, { jobId }, WORKER_SEND_OPTIONS);
   });
   await boss.schedule(RESUME_QUEUE, "* * * * *");
-  for (const jobId of await backfillsNeedingWorkers()) await boss.send(BACKFILL_QUEUE, { jobId });
+  for (const jobId of await backfillsNeedingWorkers()) await boss.send(BACKFILL_QUEUE, { jobId }, WORKER_SEND_OPTIONS);
 }

@@ -45,6 +45,14 @@ export async function stopBoss() {
   await boss?.stop({ graceful: true, wait: true, timeout: 5_000 });
 }
 
+/**
+ * How the long jobs' workers (reconciliation, backfill) are sent: a worker that stops because a database went away
+ * is sent again after about 5-10, 10-20 and 20-40 s (pg-boss's backoff, with jitter), so a short outage costs
+ * seconds; a longer one is left to the resume sweeps (each minute). Given with every send, since a queue's own
+ * options are set only when it is created.
+ */
+export const WORKER_SEND_OPTIONS = { retryLimit: 3, retryDelay: 5, retryBackoff: true } as const;
+
 /** createQueue is not idempotent in pg-boss 10 under races between processes: ignore "already exists". */
 export async function ensureQueue(boss: PgBoss, name: string, options?: PgBoss.Queue) {
   const existing = await boss.getQueue(name);

@@ -5,7 +5,7 @@ import { repairAfterVerify } from "~/models/reconciliation-repair.server";
 import { queueDueSchedules } from "~/models/reconciliation-schedule.server";
 import { sideSql } from "~/utils/databases.server";
 import { getEnv } from "~/utils/env.server";
-import { ensureQueue } from "./boss.server";
+import { ensureQueue, WORKER_SEND_OPTIONS } from "./boss.server";
 
 export const RECONCILIATION_QUEUE = "reconciliation.run";
 const RESUME_QUEUE = "reconciliation.resume";
@@ -14,7 +14,7 @@ const SCHEDULE_QUEUE = "reconciliation.schedules";
 /** Dispatches a job: one pg-boss job per wanted worker; each claims bucket ranges until none is left. */
 export async function dispatchReconciliation(boss: PgBoss, jobId: string, workers: number) {
   await ensureQueue(boss, RECONCILIATION_QUEUE, { name: RECONCILIATION_QUEUE, retryLimit: 3, expireInSeconds: 6 * 3600 });
-  for (let i = 0; i < Math.max(1, workers); i++) await boss.send(RECONCILIATION_QUEUE, { jobId });
+  for (let i = 0; i < Math.max(1, workers); i++) await boss.send(RECONCILIATION_QUEUE, { jobId }, WORKER_SEND_OPTIONS);
 }
 
 export async function registerReconciliationJobs(boss: PgBoss) {
@@ -33,7 +33,7 @@ export async function registerReconciliationJobs(boss: PgBoss) {
   }
   // a worker killed mid-range leaves its range un-heartbeated: every minute, jobs with such ranges get a worker
   await boss.work(RESUME_QUEUE, async () => {
-    for (const jobId of await jobsNeedingWorkers()) await boss.send(RECONCILIATION_QUEUE, { jobId });
+    for (const jobId of await jobsNeedingWorkers()) await boss.send(RECONCILIATION_QUEUE, { jobId }, WORKER_SEND_OPTIONS);
   });
   await boss.schedule(RESUME_QUEUE, "* * * * *");
   // per-table sweeps: every 5 minutes the due schedules are claimed (one job each, whichever worker runs it)
@@ -43,5 +43,5 @@ export async function registerReconciliationJobs(boss: PgBoss) {
   });
   await boss.schedule(SCHEDULE_QUEUE, "*/5 * * * *");
   // resume right away on start-up too (the usual case after a crash)
-  for (const jobId of await jobsNeedingWorkers()) await boss.send(RECONCILIATION_QUEUE, { jobId });
+  for (const jobId of await jobsNeedingWorkers()) await boss.send(RECONCILIATION_QUEUE, { jobId }, WORKER_SEND_OPTIONS);
 }

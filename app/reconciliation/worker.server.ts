@@ -18,6 +18,7 @@ import {
   markJobSucceeded,
   planRangesOnce,
   recordRangeDone,
+  releaseRanges,
   refuseJob,
   STALE_AFTER_MS,
   type ReconciliationJob,
@@ -145,6 +146,7 @@ export async function runReconciliationWorker(
       // resume sweep sends one each minute. With the control DB itself down nothing can be recorded: it waits too.
       // The ranges being re-read end first (done, or given up), so the next worker finds them as they are.
       await finishing.settle();
+      await releaseRanges(jobId, workerId).catch(() => {});
       const outcome = await recordInterruption("reconciliation", jobId, redactError(error), options.outageLimitMs).catch(() => "waiting");
       const failure = outageFailure(redactError(error), options.outageLimitMs);
       if (outcome === "expired" && (await markJobFailed(jobId, failure))) await notify(jobFailedEvent("reconciliation", job, failure));

@@ -295,6 +295,9 @@ describe("backfill jobs", () => {
       // 20,000 rows at 200 rows/s: minutes, as the demo's throttled backfill
       const slow = await newJob({ rowsPerSecond: 200, batchRows: 50, workers: 1 });
       await dispatchBackfill(boss, slow, 1);
+      // a worker stopped by an outage is sent again within seconds (pg-boss's backoff), not hours
+      const [sent] = await control.sql`select retry_limit, retry_delay, retry_backoff from pgboss.job where name = 'backfill.run' and data->>'jobId' = ${slow}`;
+      expect(sent).toEqual({ retry_limit: 3, retry_delay: 5, retry_backoff: true });
       await waitFor(async () => (await model.getBackfillJob(slow))!.status === "copying", "the throttled job to start copying", 30_000);
       const next = await model.createBackfillJob({ schemaName: "public", tableName: "tiny", scope: { kind: "table" }, reason: "queued behind it" }, actor);
       await dispatchBackfill(boss, next, 1);
