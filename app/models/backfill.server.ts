@@ -2,6 +2,7 @@ import { desc, eq, getTableColumns, sql as dsql } from "drizzle-orm";
 import { backfillJobs, backfillSetAside, BACKFILL_STATUSES } from "../../db/schema";
 import { BACKFILL_DEFAULTS, type BackfillScope } from "../backfill/types";
 import { recordAudit, type Actor } from "./audit.server";
+import { requestCancel } from "./reconciliation.server";
 import { controlDb } from "~/utils/db.server";
 import { waitingForDatabase } from "./job-interruption.server";
 
@@ -68,17 +69,23 @@ export async function listBackfillJobs(limit = 50) {
 /** Asks the workers to stop; they notice within about a second. A job no worker has picked up ends at once. */
 export async function requestBackfillCancel(id: string, actor: Actor): Promise<BackfillJob | null> {
   if (!UUID.test(id)) return null;
-  return controlDb().transaction(async (tx) => {
+  const cancelled = await controlDb().transaction(async (tx) => {
     const [job] = await tx
       .update(backfillJobs)
       .set({ cancelRequestedAt: new Date() })
       .where(dsql`${backfillJobs.id} = ${id} and ${backfillJobs.status} in ('queued', 'copying', 'converging')`)
       .returning();
     if (!job) return null;
-    if (job.status === "queued") await tx.update(backfillJobs).set({ status: "cancelled", finishedAt: new Date() }).where(eq(backfillJobs.id, id));
+    // a job no worker has picked up yet, or one whose worker stopped on an outage (no sweep resumes a job asked to
+    // stop), is cancelled right away
+    if (job.status === "queued" || job.interruptedAt !== null)
+      await tx.update(backfillJobs).set({ status: "cancelled", finishedAt: new Date() }).where(eq(backfillJobs.id, id));
     await recordAudit(actor, { action: "backfill.cancel", entityType: "backfill", entityId: id, before: { status: job.status } }, tx);
     return job;
   });
+  // the converge round's verify stops with it (a runner would stop it too, but none may be left to)
+  if (cancelled?.interruptedAt && cancelled.convergeVerifyId) await requestCancel(cancelled.convergeVerifyId, actor);
+  return cancelled;
 }
 
 export async function listSetAsideRows(jobId: string, limit = 100) {

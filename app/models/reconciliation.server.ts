@@ -87,8 +87,9 @@ export async function requestCancel(id: string, actor: Actor): Promise<Reconcili
       .where(and(eq(reconciliationJobs.id, id), dsql`${reconciliationJobs.status} in ('queued', 'running')`))
       .returning();
     if (!job) return null;
-    // a job no worker has picked up yet can be cancelled right away
-    if (job.status === "queued") {
+    // a job no worker has picked up yet, or one whose worker stopped on an outage (no sweep resumes a job asked to
+    // stop), is cancelled right away
+    if (job.status === "queued" || job.interruptedAt !== null) {
       await tx.update(reconciliationJobs).set({ status: "cancelled", finishedAt: new Date() }).where(eq(reconciliationJobs.id, id));
     }
     await recordAudit(actor, { action: "reconciliation.cancel", entityType: "reconciliation", entityId: id }, tx);

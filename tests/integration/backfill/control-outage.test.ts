@@ -89,4 +89,23 @@ describe("a backfill when the control DB goes away", () => {
     const [copied] = await target.sql<{ n: number; distinct: number }[]>`select count(*)::int as n, count(distinct id)::int as distinct from lessons`;
     expect(copied).toEqual({ n: ROWS, distinct: ROWS });
   }, 120_000);
+
+  it("cancels a waiting job at once, with its converge round's waiting verify: no worker is left to do it", async () => {
+    const reconciliation = await import("../../../app/models/reconciliation.server");
+    const id = await model.createBackfillJob({ schemaName: "public", tableName: "lessons", scope: { kind: "table" }, reason: "to cancel" }, actor);
+    const verify = await reconciliation.createReconciliationJob(
+      { schemaName: "public", tableName: "lessons", scope: { kind: "table" }, mode: "verify", reason: `backfill ${id}: converge round 1` },
+      actor,
+    );
+    // Both stopped on an outage: the backfill in its converge round, the round's verify mid-way.
+    await control.sql`update reconciliation_jobs set status = 'running', interrupted_at = now(), interruption = 'connect ECONNREFUSED' where id = ${verify}`;
+    await control.sql`update backfill_jobs set status = 'converging', converge_verify_id = ${verify}, interrupted_at = now(),
+      interruption = 'connect ECONNREFUSED' where id = ${id}`;
+    expect(await model.requestBackfillCancel(id, actor)).not.toBeNull();
+    expect((await model.getBackfillJob(id))!.status).toBe("cancelled");
+    expect((await reconciliation.getReconciliationJob(verify))!.status).toBe("cancelled");
+    // nothing is left for the sweeps
+    expect(await worker.backfillsNeedingWorkers()).not.toContain(id);
+    expect(await reconciliation.jobsNeedingWorkers()).not.toContain(verify);
+  });
 });
