@@ -20,7 +20,7 @@ import { redactError } from "~/utils/databases.server";
 import { guardReconciliationTable } from "../models/schema-guard.server";
 import { watchForCancel } from "~/utils/cancel-watch";
 import { isDatabaseUnavailable } from "~/utils/database-unavailable";
-import { outageFailure, recordInterruption } from "~/models/job-interruption.server";
+import { stopForOutage } from "~/models/job-interruption.server";
 
 /** A range whose worker sent no heartbeat for this long is taken over (from its checkpoint) by another worker. */
 export const BACKFILL_STALE_AFTER_MS = 15_000;
@@ -96,15 +96,12 @@ export async function runBackfillWorker(
   } catch (error) {
     if (abort.signal.aborted) return await markCancelled(jobId);
     // A lost database (the source and the target are waited for batch by batch; the control DB is not) is not the
-    // job's failure: it waits, and the resume sweep sends a worker each minute, unless the outage has lasted too long.
-    const outage = isDatabaseUnavailable(error);
-    // its ranges go back at once (their cursors stay): the next worker copies on from them without waiting them stale
-    if (outage) await releaseRanges(jobId, workerId).catch(() => {});
-    if (outage && (await recordInterruption("backfill", jobId, redactError(error), options.outageLimitMs).catch(() => "waiting")) !== "expired") throw error;
-    const message = outage ? outageFailure(redactError(error), options.outageLimitMs) : redactError(error);
-    const failed = await sql`update backfill_jobs set status = 'failed', error = ${message.slice(0, 2000)}, finished_at = now()
+    // job's failure: it waits (see stopForOutage), unless the outage has lasted too long.
+    const failure = isDatabaseUnavailable(error) ? await stopForOutage("backfill", jobId, workerId, error, options.outageLimitMs) : redactError(error);
+    if (failure === null) throw error;
+    const failed = await sql`update backfill_jobs set status = 'failed', error = ${failure.slice(0, 2000)}, finished_at = now()
       where id = ${jobId} and status in ('queued', 'copying', 'converging') returning id`;
-    if (failed.length) await notify(jobFailedEvent("backfill", initial, message));
+    if (failed.length) await notify(jobFailedEvent("backfill", initial, failure));
     throw error;
   } finally {
     stopCancelWatch();
@@ -231,10 +228,6 @@ async function checkpoint(jobId: string, index: number, workerId: string, table:
         from jsonb_array_elements(${JSON.stringify(batch.refused)}::text::jsonb) as r`;
     }
   });
-}
-
-async function releaseRanges(jobId: string, workerId: string) {
-  await controlSql()`update backfill_ranges set claimed_by = null where job_id = ${jobId} and claimed_by = ${workerId} and not done`;
 }
 
 async function claimRange(jobId: string, workerId: string, staleAfterMs: number) {

@@ -1,5 +1,6 @@
 import { humanDuration } from "~/format/time";
 import { controlSql } from "~/utils/db.server";
+import { redactError } from "~/utils/databases.server";
 
 /** How long a job waits for a database it lost before it fails: enough for a failover or a restart. */
 export const OUTAGE_LIMIT_MS = 10 * 60_000;
@@ -12,7 +13,10 @@ export const LIVE_STATUSES = {
 
 export type InterruptibleJob = keyof typeof LIVE_STATUSES;
 
-const TABLES: Record<InterruptibleJob, string> = { reconciliation: "reconciliation_jobs", backfill: "backfill_jobs" };
+const TABLES: Record<InterruptibleJob, { jobs: string; ranges: string }> = {
+  reconciliation: { jobs: "reconciliation_jobs", ranges: "reconciliation_ranges" },
+  backfill: { jobs: "backfill_jobs", ranges: "backfill_ranges" },
+};
 
 export function isLive(kind: InterruptibleJob, status: string): boolean {
   return (LIVE_STATUSES[kind] as readonly string[]).includes(status);
@@ -27,15 +31,24 @@ export function isLive(kind: InterruptibleJob, status: string): boolean {
 export async function recordInterruption(kind: InterruptibleJob, jobId: string, message: string, limitMs = OUTAGE_LIMIT_MS) {
   const sql = controlSql();
   const [row] = await sql<{ expired: boolean }[]>`
-    update ${sql(TABLES[kind])} set interrupted_at = coalesce(interrupted_at, now()), interruption = ${message.slice(0, 2000)}
+    update ${sql(TABLES[kind].jobs)} set interrupted_at = coalesce(interrupted_at, now()), interruption = ${message.slice(0, 2000)}
     where id = ${jobId} and status::text in ${sql([...LIVE_STATUSES[kind]])}
     returning interrupted_at <= now() - ${`${limitMs} milliseconds`}::interval as expired`;
   return !row ? "over" : row.expired ? "expired" : "waiting";
 }
 
-/** The failure an outage longer than the limit ends a job with. */
-export function outageFailure(message: string, limitMs = OUTAGE_LIMIT_MS): string {
-  return `a database it needs stayed unreachable for ${humanDuration(limitMs / 1000)}: ${message}`;
+/**
+ * A worker stopped by an outage (an error `isDatabaseUnavailable` recognises): it gives back the ranges it had not
+ * finished, their checkpoints kept, so the next worker takes them at once instead of once they look stale; and the
+ * outage goes on record. Neither can fail the caller: with the control DB itself down nothing is written, and the
+ * job simply waits. Returns the failure to end the job with once the outage has outlasted `limitMs`, else null.
+ */
+export async function stopForOutage(kind: InterruptibleJob, jobId: string, workerId: string, error: unknown, limitMs = OUTAGE_LIMIT_MS) {
+  const sql = controlSql();
+  const message = redactError(error);
+  await sql`update ${sql(TABLES[kind].ranges)} set claimed_by = null where job_id = ${jobId} and claimed_by = ${workerId} and not done`.catch(() => {});
+  const outcome = await recordInterruption(kind, jobId, message, limitMs).catch(() => "waiting" as const);
+  return outcome === "expired" ? `a database it needs stayed unreachable for ${humanDuration(limitMs / 1000)}: ${message}` : null;
 }
 
 /** While a job is under way and waits for a database: since when, the error, and how long it may wait. */

@@ -227,14 +227,6 @@ export async function planRangesOnce(jobId: string, plan: () => Promise<{ bucket
   });
 }
 
-/**
- * A worker that stops (a database went away) gives back the ranges it has not finished, so the next worker takes
- * them at once instead of after STALE_AFTER_MS. Their finished work is kept: a range is the unit re-run.
- */
-export async function releaseRanges(jobId: string, workerId: string) {
-  await controlSql()`update reconciliation_ranges set claimed_by = null where job_id = ${jobId} and claimed_by = ${workerId} and not done`;
-}
-
 export async function claimRange(jobId: string, workerId: string, staleAfterMs: number) {
   const sql = controlSql();
   const [row] = await sql<{ index: number; buckets: Bucket[] }[]>`

@@ -18,12 +18,11 @@ import {
   markJobSucceeded,
   planRangesOnce,
   recordRangeDone,
-  releaseRanges,
   refuseJob,
   STALE_AFTER_MS,
   type ReconciliationJob,
 } from "~/models/reconciliation.server";
-import { outageFailure, recordInterruption } from "~/models/job-interruption.server";
+import { stopForOutage } from "~/models/job-interruption.server";
 import { guardReconciliationTable } from "~/models/schema-guard.server";
 import { createRuleResolver } from "~/normalization/rules";
 import { jobFailedEvent } from "~/notifications/events";
@@ -142,14 +141,12 @@ export async function runReconciliationWorker(
       return;
     }
     if (isDatabaseUnavailable(error)) {
-      // Not the job's failure: it waits (see recordInterruption) and this worker ends; pg-boss retries it and the
+      // Not the job's failure: it waits (see stopForOutage) and this worker ends; pg-boss retries it and the
       // resume sweep sends one each minute. With the control DB itself down nothing can be recorded: it waits too.
       // The ranges being re-read end first (done, or given up), so the next worker finds them as they are.
       await finishing.settle();
-      await releaseRanges(jobId, workerId).catch(() => {});
-      const outcome = await recordInterruption("reconciliation", jobId, redactError(error), options.outageLimitMs).catch(() => "waiting");
-      const failure = outageFailure(redactError(error), options.outageLimitMs);
-      if (outcome === "expired" && (await markJobFailed(jobId, failure))) await notify(jobFailedEvent("reconciliation", job, failure));
+      const failure = await stopForOutage("reconciliation", jobId, workerId, error, options.outageLimitMs);
+      if (failure && (await markJobFailed(jobId, failure))) await notify(jobFailedEvent("reconciliation", job, failure));
       throw error;
     }
     const message = error instanceof Error ? error.message : String(error);
